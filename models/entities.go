@@ -1,0 +1,224 @@
+// Package models holds taskbot's domain: the GORM entities, the store that
+// reads and writes them, the versioned migrations, and the domain rules that
+// need neither Telegram nor a clock of their own.
+//
+// All times are stored in UTC. A milestone's due date is a calendar date kept
+// as midnight UTC of that date; it is compared in the reader's time zone.
+package models
+
+import "time"
+
+// Role is what a person does on a task.
+type Role string
+
+const (
+	RoleLeader    Role = "leader"
+	RoleOwner     Role = "owner"
+	RoleAttendant Role = "attendant"
+)
+
+// MilestoneState is the last reported state of a milestone.
+type MilestoneState string
+
+const (
+	StatePending MilestoneState = "pending"
+	StateOnTrack MilestoneState = "on_track"
+	StateAtRisk  MilestoneState = "at_risk"
+	StateBlocked MilestoneState = "blocked"
+	StateDone    MilestoneState = "done"
+)
+
+// Person is someone who works on tasks. Key is the name as written in the
+// task list ("张伟" or "张伟(区住建局)") and tells namesakes apart.
+type Person struct {
+	ID         uint   `gorm:"primaryKey"`
+	Key        string `gorm:"size:200;not null;uniqueIndex"`
+	Name       string `gorm:"size:100;not null"`
+	Department string `gorm:"size:200;not null;default:''"`
+	// TelegramID is set once the person accepted an invite.
+	TelegramID *int64 `gorm:"uniqueIndex"`
+	// Language is "zh" or "en" when chosen with /lang; empty follows Telegram's.
+	Language    string `gorm:"size:8;not null;default:''"`
+	TimeZone    string `gorm:"size:64;not null;default:''"`
+	Unreachable bool   `gorm:"not null;default:false"`
+	BoundAt     *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Task is one key task of the list.
+type Task struct {
+	ID         uint   `gorm:"primaryKey"`
+	Code       string `gorm:"size:32;not null;uniqueIndex"`
+	Title      string `gorm:"size:800;not null"`
+	Department string `gorm:"size:200;not null;default:''"`
+	Category   string `gorm:"size:100;not null;default:''"`
+	// Schedule is the task's own reminder cron spec; empty uses the default.
+	Schedule   string `gorm:"size:100;not null;default:''"`
+	Done       bool   `gorm:"not null;default:false"`
+	ClosedAt   *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Milestones []Milestone
+}
+
+// Milestone is one step of a task, reported on by its attendants.
+type Milestone struct {
+	ID      uint   `gorm:"primaryKey"`
+	TaskID  uint   `gorm:"not null;uniqueIndex:idx_milestone_task_seq"`
+	Seq     int    `gorm:"not null;uniqueIndex:idx_milestone_task_seq"`
+	Title   string `gorm:"size:2000;not null"`
+	DueDate time.Time
+	State   MilestoneState `gorm:"size:16;not null;default:pending"`
+	Percent int            `gorm:"not null;default:0"`
+	// LastReportID is the report that set State and Percent.
+	LastReportID *uint
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Assignment says that a person holds a role on a task.
+type Assignment struct {
+	ID        uint `gorm:"primaryKey"`
+	PersonID  uint `gorm:"not null;uniqueIndex:idx_assignment"`
+	TaskID    uint `gorm:"not null;uniqueIndex:idx_assignment;index"`
+	Role      Role `gorm:"size:16;not null;uniqueIndex:idx_assignment"`
+	CreatedAt time.Time
+}
+
+// Report is one status reply. Reports are append-only: a correction is a new
+// report that supersedes the old one.
+type Report struct {
+	ID          uint           `gorm:"primaryKey"`
+	TaskID      uint           `gorm:"not null;index"`
+	MilestoneID uint           `gorm:"not null;index"`
+	PersonID    uint           `gorm:"not null;index"`
+	State       MilestoneState `gorm:"size:16;not null"`
+	Percent     *int
+	Note        string `gorm:"size:4000;not null;default:''"`
+	ChatID      int64  `gorm:"not null;default:0"`
+	MessageID   int    `gorm:"not null;default:0"`
+	// UpdateID is the Telegram update the report came from.
+	UpdateID     int64 `gorm:"not null;default:0"`
+	SupersededBy *uint
+	Withdrawn    bool `gorm:"not null;default:false"`
+	CreatedAt    time.Time
+	Attachments  []Attachment
+}
+
+// Attachment is evidence kept on a report as a Telegram file id.
+type Attachment struct {
+	ID        uint   `gorm:"primaryKey"`
+	ReportID  uint   `gorm:"not null;index"`
+	Kind      string `gorm:"size:16;not null"`
+	FileID    string `gorm:"size:256;not null"`
+	FileName  string `gorm:"size:256;not null;default:''"`
+	CreatedAt time.Time
+}
+
+// Instruction is a leader's written instruction (批示) on a task.
+type Instruction struct {
+	ID        uint   `gorm:"primaryKey"`
+	TaskID    uint   `gorm:"not null;index"`
+	LeaderID  uint   `gorm:"not null"`
+	Text      string `gorm:"size:4000;not null"`
+	CreatedAt time.Time
+	Receipts  []InstructionReceipt
+}
+
+// InstructionReceipt records who confirmed reading an instruction.
+type InstructionReceipt struct {
+	ID            uint `gorm:"primaryKey"`
+	InstructionID uint `gorm:"not null;uniqueIndex:idx_receipt"`
+	PersonID      uint `gorm:"not null;uniqueIndex:idx_receipt"`
+	ConfirmedAt   *time.Time
+	CreatedAt     time.Time
+}
+
+// CoordinationRequest is a blocker that needs the leader; open until resolved.
+type CoordinationRequest struct {
+	ID          uint   `gorm:"primaryKey"`
+	TaskID      uint   `gorm:"not null;index"`
+	MilestoneID *uint  `gorm:"index"`
+	RaisedByID  uint   `gorm:"not null"`
+	ReportID    *uint  `gorm:"index"`
+	Text        string `gorm:"size:4000;not null"`
+	Answer      string `gorm:"size:4000;not null;default:''"`
+	ResolvedAt  *time.Time
+	ResolvedBy  *uint
+	CreatedAt   time.Time
+}
+
+// Invite is a one-time link that binds a Telegram account to a person. Only
+// the token's hash is kept.
+type Invite struct {
+	ID        uint   `gorm:"primaryKey"`
+	PersonID  uint   `gorm:"not null;index"`
+	TokenHash string `gorm:"size:64;not null;uniqueIndex"`
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+	CreatedAt time.Time
+}
+
+// AuditEvent is one line of the audit trail.
+type AuditEvent struct {
+	ID       uint      `gorm:"primaryKey"`
+	At       time.Time `gorm:"not null;index"`
+	PersonID *uint
+	TaskID   *uint  `gorm:"index"`
+	Kind     string `gorm:"size:64;not null"`
+	Detail   string `gorm:"size:4000;not null;default:''"`
+}
+
+// InboxState is where an update stands.
+type InboxState string
+
+const (
+	InboxPending InboxState = "pending"
+	InboxDone    InboxState = "done"
+	InboxFailed  InboxState = "failed"
+)
+
+// InboxUpdate is a Telegram update stored before Telegram is told it arrived.
+type InboxUpdate struct {
+	UpdateID    int64      `gorm:"primaryKey;autoIncrement:false"`
+	ChatID      int64      `gorm:"not null;default:0"`
+	Payload     string     `gorm:"type:text;not null"`
+	State       InboxState `gorm:"size:16;not null;index"`
+	Attempts    int        `gorm:"not null;default:0"`
+	LastError   string     `gorm:"size:2000;not null;default:''"`
+	ReceivedAt  time.Time  `gorm:"not null"`
+	ProcessedAt *time.Time
+}
+
+// OutboxState is where an outgoing message stands.
+type OutboxState string
+
+const (
+	OutboxPending OutboxState = "pending"
+	// OutboxSending means a dispatcher took the message; if it stays so past
+	// its lease, the outcome is unknown and the message may be sent again.
+	OutboxSending OutboxState = "sending"
+	OutboxSent    OutboxState = "sent"
+	OutboxFailed  OutboxState = "failed"
+)
+
+// OutboxMessage is one call to Telegram waiting to be made, made, or given up.
+type OutboxMessage struct {
+	ID uint `gorm:"primaryKey"`
+	// IdemKey makes enqueueing idempotent: the same key is enqueued once.
+	IdemKey       string      `gorm:"size:200;not null;uniqueIndex"`
+	ChatID        int64       `gorm:"not null;index:idx_outbox_chat"`
+	Kind          OutKind     `gorm:"size:24;not null"`
+	Payload       string      `gorm:"type:text;not null"`
+	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due"`
+	NextAttemptAt time.Time   `gorm:"not null;index:idx_outbox_due"`
+	LeaseUntil    *time.Time
+	Attempts      int    `gorm:"not null;default:0"`
+	LastError     string `gorm:"size:2000;not null;default:''"`
+	// TelegramMessageID is the id Telegram gave the sent message.
+	TelegramMessageID int `gorm:"not null;default:0"`
+	CreatedAt         time.Time
+	SentAt            *time.Time
+}

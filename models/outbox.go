@@ -1,0 +1,257 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// OutKind is the Bot API call an outbox message becomes.
+type OutKind string
+
+const (
+	OutSendMessage    OutKind = "send_message"
+	OutSendPhoto      OutKind = "send_photo"
+	OutSendDocument   OutKind = "send_document"
+	OutEditText       OutKind = "edit_text"
+	OutEditMarkup     OutKind = "edit_markup"
+	OutAnswerCallback OutKind = "answer_callback"
+)
+
+// RateLimited tells whether Telegram counts this call against its message
+// limits; answering a button press does not.
+func (k OutKind) RateLimited() bool { return k != OutAnswerCallback }
+
+// Button is one inline keyboard button: Data for a callback, or URL.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data,omitempty"`
+	URL  string `json:"url,omitempty"`
+}
+
+// Outgoing is what to send, free of any Telegram library type so that the
+// outbox can be written inside the transaction that decided to send it.
+// Text and Caption are HTML, already escaped by whoever rendered them.
+type Outgoing struct {
+	Text        string     `json:"text,omitempty"`
+	Buttons     [][]Button `json:"buttons,omitempty"`
+	ForceReply  bool       `json:"force_reply,omitempty"`
+	Placeholder string     `json:"placeholder,omitempty"`
+	// ReplyTo is the Telegram id of a message in the same chat.
+	ReplyTo int `json:"reply_to,omitempty"`
+	// EditMessageID names the message to edit; EditOutboxID names it by the
+	// outbox row that sent it, for a message whose Telegram id is not known
+	// yet when the edit is decided.
+	EditMessageID   int    `json:"edit_message_id,omitempty"`
+	EditOutboxID    uint   `json:"edit_outbox_id,omitempty"`
+	CallbackQueryID string `json:"callback_query_id,omitempty"`
+	Alert           bool   `json:"alert,omitempty"`
+	FileName        string `json:"file_name,omitempty"`
+	File            []byte `json:"file,omitempty"`
+}
+
+// Outgoing decodes the message's payload.
+func (m *OutboxMessage) Outgoing() (Outgoing, error) {
+	var out Outgoing
+	if err := json.Unmarshal([]byte(m.Payload), &out); err != nil {
+		return out, fmt.Errorf("outbox message %d payload: %w", m.ID, err)
+	}
+	return out, nil
+}
+
+// Enqueue writes an outgoing message inside tx. A key already used is a
+// no-op, which is what makes a redelivered update or a rerun slot harmless.
+func Enqueue(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing) error {
+	payload, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	row := OutboxMessage{
+		IdemKey:       key,
+		ChatID:        chatID,
+		Kind:          kind,
+		Payload:       string(payload),
+		State:         OutboxPending,
+		NextAttemptAt: tx.NowFunc(),
+	}
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	return nil
+}
+
+// ClaimOutbox takes up to limit messages that are due, at most one per chat
+// — the oldest unsent one, so that a chat's messages go out in order — and
+// leases them to the caller. A message whose lease ran out was taken by a
+// dispatcher that died mid-send: its outcome is unknown, so it is due again.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	now := s.Now()
+	var claimed []OutboxMessage
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Raw(`SELECT o.* FROM outbox_messages o
+JOIN (SELECT chat_id, MIN(id) AS id FROM outbox_messages
+      WHERE state IN (?, ?) GROUP BY chat_id) h ON h.id = o.id
+WHERE (o.state = ? AND o.next_attempt_at <= ?) OR (o.state = ? AND o.lease_until < ?)
+ORDER BY o.id LIMIT ?`+s.skipLocked("o"),
+			OutboxPending, OutboxSending, OutboxPending, now, OutboxSending, now, limit)
+		if err := q.Scan(&claimed).Error; err != nil {
+			return err
+		}
+		if len(claimed) == 0 {
+			return nil
+		}
+		ids := make([]uint, len(claimed))
+		for i := range claimed {
+			ids[i] = claimed[i].ID
+		}
+		until := now.Add(lease)
+		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).Updates(map[string]any{
+			"state":       OutboxSending,
+			"lease_until": until,
+			"attempts":    gorm.Expr("attempts + 1"),
+		}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	for i := range claimed {
+		claimed[i].State = OutboxSending
+		claimed[i].Attempts++
+	}
+	return claimed, nil
+}
+
+// skipLocked lets several PostgreSQL dispatchers claim side by side; SQLite
+// has a single writer and no such clause.
+func (s *Store) skipLocked(alias string) string {
+	if s.Dialect == Postgres {
+		return " FOR UPDATE OF " + alias + " SKIP LOCKED"
+	}
+	return ""
+}
+
+// MarkSent records a delivered message and the id Telegram gave it.
+func (s *Store) MarkSent(ctx context.Context, id uint, telegramMessageID int) error {
+	now := s.Now()
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
+		"state":               OutboxSent,
+		"telegram_message_id": telegramMessageID,
+		"sent_at":             now,
+		"lease_until":         nil,
+		"last_error":          "",
+	}).Error
+	if err != nil {
+		return fmt.Errorf("mark outbox message %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// RetryLater puts a message back in the queue until at.
+func (s *Store) RetryLater(ctx context.Context, id uint, at time.Time, cause error) error {
+	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
+		"state":           OutboxPending,
+		"next_attempt_at": at.UTC(),
+		"lease_until":     nil,
+		"last_error":      truncate(cause.Error(), 2000),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("reschedule outbox message %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed gives a message up for good.
+func (s *Store) MarkFailed(ctx context.Context, id uint, cause error) error {
+	return s.Tx(ctx, func(tx *gorm.DB) error { return markFailed(tx, id, cause) })
+}
+
+func markFailed(tx *gorm.DB, id uint, cause error) error {
+	err := tx.Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
+		"state":       OutboxFailed,
+		"lease_until": nil,
+		"last_error":  truncate(cause.Error(), 2000),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("mark outbox message %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkChatUnreachable handles a chat that refused the bot (blocked it):
+// the message and everything else queued for that chat fail, the person is
+// marked unreachable, and notify runs in the same transaction so that the
+// admins hear of it exactly once.
+func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, cause error, notify func(tx *gorm.DB, p *Person) error) error {
+	return s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := markFailed(tx, msg.ID, cause); err != nil {
+			return err
+		}
+		err := tx.Model(&OutboxMessage{}).
+			Where("chat_id = ? AND state IN ? AND id <> ?", msg.ChatID, []OutboxState{OutboxPending, OutboxSending}, msg.ID).
+			Updates(map[string]any{"state": OutboxFailed, "lease_until": nil, "last_error": "recipient unreachable"}).Error
+		if err != nil {
+			return fmt.Errorf("drop messages to unreachable chat %d: %w", msg.ChatID, err)
+		}
+		var p Person
+		err = tx.Where("telegram_id = ?", msg.ChatID).Take(&p).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find person of chat %d: %w", msg.ChatID, err)
+		}
+		if p.Unreachable {
+			return nil
+		}
+		if err := tx.Model(&p).Update("unreachable", true).Error; err != nil {
+			return fmt.Errorf("mark person %d unreachable: %w", p.ID, err)
+		}
+		p.Unreachable = true
+		if err := Audit(tx, &p.ID, nil, "person_unreachable", cause.Error()); err != nil {
+			return err
+		}
+		if notify != nil {
+			return notify(tx, &p)
+		}
+		return nil
+	})
+}
+
+// OutboxMessageByID loads one outbox row.
+func (s *Store) OutboxMessageByID(ctx context.Context, id uint) (*OutboxMessage, error) {
+	var m OutboxMessage
+	if err := s.DB.WithContext(ctx).Take(&m, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("outbox message %d", id))
+	}
+	return &m, nil
+}
+
+// OutboxCounts counts messages by state (for metrics and the demo).
+func (s *Store) OutboxCounts(ctx context.Context) (map[OutboxState]int64, error) {
+	var rows []struct {
+		State OutboxState
+		N     int64
+	}
+	if err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	out := make(map[OutboxState]int64, len(rows))
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary: PostgreSQL refuses invalid UTF-8.
+	return strings.ToValidUTF8(s[:n], "")
+}

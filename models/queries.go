@@ -1,0 +1,231 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"gorm.io/gorm"
+)
+
+// TaskDetail is a task with its milestones and the people on it.
+type TaskDetail struct {
+	Task       Task
+	Milestones []Milestone
+	Leaders    []Person
+	Owners     []Person
+	Attendants []Person
+}
+
+// HasPerson tells whether the person holds any role on the task.
+func (d *TaskDetail) HasPerson(personID uint) bool {
+	return len(d.RolesOf(personID)) > 0
+}
+
+// RolesOf lists the person's roles on the task.
+func (d *TaskDetail) RolesOf(personID uint) []Role {
+	var roles []Role
+	for _, g := range []struct {
+		role   Role
+		people []Person
+	}{{RoleLeader, d.Leaders}, {RoleOwner, d.Owners}, {RoleAttendant, d.Attendants}} {
+		for _, p := range g.people {
+			if p.ID == personID {
+				roles = append(roles, g.role)
+				break
+			}
+		}
+	}
+	return roles
+}
+
+// PersonByTelegramID finds the person bound to a Telegram account.
+func PersonByTelegramID(tx *gorm.DB, telegramID int64) (*Person, error) {
+	var p Person
+	if err := tx.Where("telegram_id = ?", telegramID).Take(&p).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("person with telegram id %d", telegramID))
+	}
+	return &p, nil
+}
+
+// PersonByKey finds a person by name as written in the task list.
+func PersonByKey(tx *gorm.DB, key string) (*Person, error) {
+	var p Person
+	if err := tx.Where("key = ?", key).Take(&p).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("person %q", key))
+	}
+	return &p, nil
+}
+
+// TaskByCode loads one task with its milestones and people.
+func TaskByCode(tx *gorm.DB, code string) (*TaskDetail, error) {
+	var t Task
+	if err := tx.Where("code = ?", code).Take(&t).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("task %s", code))
+	}
+	details, err := loadDetails(tx, []Task{t})
+	if err != nil {
+		return nil, err
+	}
+	return &details[0], nil
+}
+
+// TasksOfPerson loads every task the person holds a role on, by code.
+func TasksOfPerson(tx *gorm.DB, personID uint) ([]TaskDetail, error) {
+	var tasks []Task
+	err := tx.Where("id IN (?)", tx.Model(&Assignment{}).Select("task_id").Where("person_id = ?", personID)).
+		Order("code").Find(&tasks).Error
+	if err != nil {
+		return nil, fmt.Errorf("tasks of person %d: %w", personID, err)
+	}
+	return loadDetails(tx, tasks)
+}
+
+// AllTasks loads every task, by code.
+func AllTasks(tx *gorm.DB) ([]TaskDetail, error) {
+	var tasks []Task
+	if err := tx.Order("code").Find(&tasks).Error; err != nil {
+		return nil, fmt.Errorf("all tasks: %w", err)
+	}
+	return loadDetails(tx, tasks)
+}
+
+// loadDetails fills milestones and people of tasks in three queries
+// whatever the number of tasks.
+func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
+	out := make([]TaskDetail, len(tasks))
+	if len(tasks) == 0 {
+		return out, nil
+	}
+	index := make(map[uint]int, len(tasks))
+	ids := make([]uint, len(tasks))
+	for i, t := range tasks {
+		out[i].Task = t
+		index[t.ID] = i
+		ids[i] = t.ID
+	}
+	for _, chunk := range chunks(ids, 500) {
+		var ms []Milestone
+		if err := tx.Where("task_id IN ?", chunk).Order("task_id, seq").Find(&ms).Error; err != nil {
+			return nil, fmt.Errorf("load milestones: %w", err)
+		}
+		for _, m := range ms {
+			d := &out[index[m.TaskID]]
+			d.Milestones = append(d.Milestones, m)
+		}
+		var rows []struct {
+			Assignment
+			Person Person `gorm:"embedded;embeddedPrefix:p_"`
+		}
+		err := tx.Table("assignments a").
+			Select(`a.id, a.person_id, a.task_id, a.role, a.created_at,
+p.id AS p_id, p.key AS p_key, p.name AS p_name, p.department AS p_department, p.telegram_id AS p_telegram_id,
+p.language AS p_language, p.time_zone AS p_time_zone, p.unreachable AS p_unreachable, p.bound_at AS p_bound_at,
+p.created_at AS p_created_at, p.updated_at AS p_updated_at`).
+			Joins("JOIN people p ON p.id = a.person_id").
+			Where("a.task_id IN ?", chunk).Order("a.task_id, a.id").Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("load people of tasks: %w", err)
+		}
+		for _, r := range rows {
+			d := &out[index[r.TaskID]]
+			switch r.Role {
+			case RoleLeader:
+				d.Leaders = append(d.Leaders, r.Person)
+			case RoleOwner:
+				d.Owners = append(d.Owners, r.Person)
+			case RoleAttendant:
+				d.Attendants = append(d.Attendants, r.Person)
+			}
+		}
+	}
+	return out, nil
+}
+
+func chunks[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// PersonSummary is a line of `taskbot people`.
+type PersonSummary struct {
+	Person Person
+	Roles  map[Role][]string // role → task codes
+}
+
+// People lists everyone with their roles, by key.
+func People(tx *gorm.DB) ([]PersonSummary, error) {
+	var people []Person
+	if err := tx.Order("key").Find(&people).Error; err != nil {
+		return nil, fmt.Errorf("list people: %w", err)
+	}
+	var rows []struct {
+		PersonID uint
+		Role     Role
+		Code     string
+	}
+	err := tx.Table("assignments a").Select("a.person_id, a.role, t.code").
+		Joins("JOIN tasks t ON t.id = a.task_id").Order("t.code").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	byPerson := map[uint]map[Role][]string{}
+	for _, r := range rows {
+		if byPerson[r.PersonID] == nil {
+			byPerson[r.PersonID] = map[Role][]string{}
+		}
+		byPerson[r.PersonID][r.Role] = append(byPerson[r.PersonID][r.Role], r.Code)
+	}
+	out := make([]PersonSummary, len(people))
+	for i, p := range people {
+		out[i] = PersonSummary{Person: p, Roles: byPerson[p.ID]}
+	}
+	return out, nil
+}
+
+// RoleNames lists a summary's roles in a stable order.
+func (p PersonSummary) RoleNames() []Role {
+	var roles []Role
+	for r := range p.Roles {
+		roles = append(roles, r)
+	}
+	sort.Slice(roles, func(i, j int) bool { return roleOrder(roles[i]) < roleOrder(roles[j]) })
+	return roles
+}
+
+func roleOrder(r Role) int {
+	switch r {
+	case RoleLeader:
+		return 0
+	case RoleOwner:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// SetLanguage stores a person's chosen language.
+func SetLanguage(tx *gorm.DB, personID uint, lang string) error {
+	if err := tx.Model(&Person{}).Where("id = ?", personID).Update("language", lang).Error; err != nil {
+		return fmt.Errorf("set language of person %d: %w", personID, err)
+	}
+	return nil
+}
+
+// MarkReachable clears the unreachable flag when a person shows up again.
+func MarkReachable(tx *gorm.DB, personID uint) error {
+	if err := tx.Model(&Person{}).Where("id = ? AND unreachable = ?", personID, true).Update("unreachable", false).Error; err != nil {
+		return fmt.Errorf("mark person %d reachable: %w", personID, err)
+	}
+	return nil
+}
+
+// IsNotFound tells a missing row from a failure.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,172 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database behind a store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Clock gives the current time; the store and the domain never call
+// time.Now themselves so that tests can move time.
+type Clock func() time.Time
+
+// SystemClock is the wall clock in UTC.
+func SystemClock() time.Time { return time.Now().UTC() }
+
+// Store is taskbot's database.
+type Store struct {
+	DB      *gorm.DB
+	Dialect Dialect
+	Clock   Clock
+}
+
+// Options tune Open.
+type Options struct {
+	// Clock stamps CreatedAt and friends; SystemClock when nil.
+	Clock Clock
+	// Logger receives slow-query and error logs; slog.Default when nil.
+	Logger *slog.Logger
+	// SkipMigrate leaves the schema as it is (migration tests use it).
+	SkipMigrate bool
+}
+
+// Open connects to dsn — a postgres:// URL or a SQLite file path — and brings
+// the schema up to date.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Clock == nil {
+		opt.Clock = SystemClock
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	clock := opt.Clock
+	cfg := &gorm.Config{
+		NowFunc: func() time.Time { return clock().UTC() },
+		Logger: logger.NewSlogLogger(opt.Logger, logger.Config{
+			SlowThreshold:             time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+		}),
+		TranslateError: true,
+	}
+
+	var (
+		db      *gorm.DB
+		dialect Dialect
+		err     error
+	)
+	if IsPostgresDSN(dsn) {
+		dialect = Postgres
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+	} else {
+		dialect = SQLite
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if dialect == SQLite {
+		// One connection is the one writer SQLite allows; more would only
+		// queue on the lock and turn reads-then-writes into SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	s := &Store{DB: db, Dialect: dialect, Clock: clock}
+	if !opt.SkipMigrate {
+		if err := s.Migrate(ctx); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// IsPostgresDSN tells a PostgreSQL URL from a SQLite path.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqliteDSN turns a path into a DSN with the settings taskbot relies on:
+// WAL so readers do not block the writer, a busy timeout, immediate
+// transactions (a deferred one that reads then writes fails at once when
+// another writer holds the lock), foreign keys, and synchronous=FULL because
+// an acknowledged report must survive a power cut.
+func sqliteDSN(path string) string {
+	if strings.HasPrefix(path, "file:") && strings.Contains(path, "?") {
+		return path
+	}
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_txlock", "immediate")
+	params.Set("_foreign_keys", "on")
+	params.Set("_synchronous", "FULL")
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	return path + "?" + params.Encode()
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.Clock().UTC() }
+
+// Tx runs fn in one transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.DB.WithContext(ctx).Transaction(fn)
+}
+
+// Ping checks the database answers (for /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

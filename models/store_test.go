@@ -1,0 +1,366 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time          { return c.now }
+func (c *fakeClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
+
+func newClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+}
+
+var entities = []any{
+	&models.Person{}, &models.Task{}, &models.Milestone{}, &models.Assignment{}, &models.Report{},
+	&models.Attachment{}, &models.Instruction{}, &models.InstructionReceipt{}, &models.CoordinationRequest{},
+	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
+}
+
+// The frozen SQL migrations must create every column the entities use: an
+// entity changed without a migration fails here, not in production.
+func TestMigrationsMatchEntities(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		m := s.DB.Migrator()
+		for _, e := range entities {
+			stmt := &gorm.Statement{DB: s.DB}
+			if err := stmt.Parse(e); err != nil {
+				t.Fatal(err)
+			}
+			if !m.HasTable(e) {
+				t.Errorf("table %s missing", stmt.Schema.Table)
+				continue
+			}
+			for _, f := range stmt.Schema.Fields {
+				if f.DBName == "" {
+					continue
+				}
+				if !m.HasColumn(e, f.DBName) {
+					t.Errorf("column %s.%s missing", stmt.Schema.Table, f.DBName)
+				}
+			}
+			for _, idx := range stmt.Schema.ParseIndexes() {
+				if !m.HasIndex(e, idx.Name) {
+					t.Errorf("index %s on %s missing", idx.Name, stmt.Schema.Table)
+				}
+			}
+		}
+	})
+}
+
+// Every schema version upgrades to the latest with data in it, and opening
+// an up-to-date database again changes nothing.
+func TestMigrationUpgradeFromEveryVersion(t *testing.T) {
+	versions := models.SchemaVersions()
+	for i := range versions {
+		from := versions[i]
+		t.Run("from_"+from, func(t *testing.T) {
+			path := storetest.SQLitePath(t)
+			ctx := context.Background()
+			old, err := models.Open(ctx, path, models.Options{SkipMigrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := old.MigrateTo(ctx, from); err != nil {
+				t.Fatalf("migrate to %s: %v", from, err)
+			}
+			if err := old.DB.Exec("INSERT INTO tasks (code, title, created_at, updated_at) VALUES ('T99', 'old task', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error; err != nil {
+				t.Fatalf("seed %s: %v", from, err)
+			}
+			_ = old.Close()
+			for range 2 {
+				s, err := models.Open(ctx, path, models.Options{})
+				if err != nil {
+					t.Fatalf("upgrade from %s: %v", from, err)
+				}
+				var n int64
+				s.DB.Model(&models.Task{}).Where("code = 'T99'").Count(&n)
+				if n != 1 {
+					t.Fatalf("task seeded at %s lost in upgrade", from)
+				}
+				_ = s.Close()
+			}
+		})
+	}
+}
+
+func TestSQLiteSettings(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
+		var got string
+		if err := s.DB.Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(got, want) {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+}
+
+func TestTimesStoredInUTC(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		shanghai := time.FixedZone("CST", 8*3600)
+		local := time.Date(2026, 3, 1, 8, 0, 0, 0, shanghai)
+		ev := models.AuditEvent{At: local, Kind: "probe"}
+		if err := s.DB.Create(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		var back models.AuditEvent
+		if err := s.DB.Take(&back, ev.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !back.At.Equal(local) {
+			t.Fatalf("time changed: %v vs %v", back.At, local)
+		}
+	})
+}
+
+func seedPerson(t *testing.T, s *models.Store, key string) *models.Person {
+	t.Helper()
+	p := &models.Person{Key: key, Name: key}
+	if err := s.DB.Create(p).Error; err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestInvites(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		ann := seedPerson(t, s, "王建国")
+		bob := seedPerson(t, s, "李明")
+		redeem := func(token string, tg int64) (*models.Person, error) {
+			var p *models.Person
+			err := s.Tx(ctx, func(tx *gorm.DB) error {
+				var err error
+				p, err = models.RedeemInvite(tx, token, tg, clock.Now())
+				return err
+			})
+			return p, err
+		}
+
+		old, err := s.CreateInvite(ctx, ann.ID, 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(old) < 22 {
+			t.Fatalf("token %q shorter than 128 bits", old)
+		}
+		token, err := s.CreateInvite(ctx, ann.ID, 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored int64
+		s.DB.Model(&models.Invite{}).Where("token_hash = ?", token).Count(&stored)
+		if stored != 0 {
+			t.Fatal("token stored in clear")
+		}
+
+		if _, err := redeem(old, 1001); !errors.Is(err, models.ErrInviteRevoked) {
+			t.Fatalf("revoked invite: got %v", err)
+		}
+		if _, err := redeem("not-a-token", 1001); !errors.Is(err, models.ErrInviteUnknown) {
+			t.Fatalf("wrong token: got %v", err)
+		}
+		p, err := redeem(token, 1001)
+		if err != nil {
+			t.Fatalf("redeem: %v", err)
+		}
+		if p.TelegramID == nil || *p.TelegramID != 1001 || p.Name != "王建国" {
+			t.Fatalf("bound person %+v", p)
+		}
+		if _, err := redeem(token, 1001); !errors.Is(err, models.ErrInviteUsed) {
+			t.Fatalf("reused invite: got %v", err)
+		}
+
+		expiring, err := s.CreateInvite(ctx, bob.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		if _, err := redeem(expiring, 1002); !errors.Is(err, models.ErrInviteExpired) {
+			t.Fatalf("expired invite: got %v", err)
+		}
+		fresh, err := s.CreateInvite(ctx, bob.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := redeem(fresh, 1001); !errors.Is(err, models.ErrInviteAccountInUse) {
+			t.Fatalf("account of another person: got %v", err)
+		}
+		var bobNow models.Person
+		s.DB.Take(&bobNow, bob.ID)
+		if bobNow.TelegramID != nil {
+			t.Fatal("refused invite still bound the account")
+		}
+	})
+}
+
+func TestInboxStoresOnceAndFinishesOnce(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		batch := []models.InboxUpdate{{UpdateID: 10, ChatID: 1, Payload: `{"update_id":10}`}, {UpdateID: 13, ChatID: 2, Payload: `{"update_id":13}`}}
+		if err := s.SaveUpdates(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		redelivered := []models.InboxUpdate{{UpdateID: 13, ChatID: 2, Payload: `{"changed":true}`}, {UpdateID: 15, ChatID: 1, Payload: `{"update_id":15}`}}
+		if err := s.SaveUpdates(ctx, redelivered); err != nil {
+			t.Fatal(err)
+		}
+		last, err := s.LastUpdateID(ctx)
+		if err != nil || last != 15 {
+			t.Fatalf("last update id = %d, %v", last, err)
+		}
+		pending, err := s.PendingUpdates(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) != 3 || pending[1].Payload != `{"update_id":13}` {
+			t.Fatalf("pending = %+v", pending)
+		}
+		for i, want := range []bool{true, false} {
+			var ok bool
+			err := s.Tx(ctx, func(tx *gorm.DB) error {
+				var err error
+				ok, err = models.FinishUpdate(tx, 10)
+				return err
+			})
+			if err != nil || ok != want {
+				t.Fatalf("finish #%d = %v, %v; want %v", i, ok, err, want)
+			}
+		}
+		for i, want := range []models.InboxState{models.InboxPending, models.InboxFailed} {
+			state, err := s.FailUpdate(ctx, 13, errors.New("boom"), 2)
+			if err != nil || state != want {
+				t.Fatalf("fail #%d = %v, %v; want %v", i, state, err, want)
+			}
+		}
+		pending, _ = s.PendingUpdates(ctx, 10)
+		if len(pending) != 1 || pending[0].UpdateID != 15 {
+			t.Fatalf("pending after = %+v", pending)
+		}
+	})
+}
+
+func TestOutboxClaimsOnePerChatInOrder(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		enqueue := func(key string, chat int64) {
+			t.Helper()
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				return models.Enqueue(tx, key, chat, models.OutSendMessage, models.Outgoing{Text: key})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enqueue("a1", 1)
+		enqueue("a2", 1)
+		enqueue("b1", 2)
+		enqueue("a1", 1) // same key: no second row
+		var n int64
+		s.DB.Model(&models.OutboxMessage{}).Count(&n)
+		if n != 3 {
+			t.Fatalf("%d rows, want 3", n)
+		}
+		keys := func(ms []models.OutboxMessage) []string {
+			var out []string
+			for _, m := range ms {
+				out = append(out, m.IdemKey)
+			}
+			return out
+		}
+		first, err := s.ClaimOutbox(ctx, 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(first); !reflect.DeepEqual(got, []string{"a1", "b1"}) {
+			t.Fatalf("first claim %v", got)
+		}
+		if again, _ := s.ClaimOutbox(ctx, 10, time.Minute); len(again) != 0 {
+			t.Fatalf("claimed while leased: %v", keys(again))
+		}
+		if err := s.MarkSent(ctx, first[0].ID, 77); err != nil {
+			t.Fatal(err)
+		}
+		second, _ := s.ClaimOutbox(ctx, 10, time.Minute)
+		if got := keys(second); !reflect.DeepEqual(got, []string{"a2"}) {
+			t.Fatalf("second claim %v", got)
+		}
+		// b1's dispatcher died: after the lease its outcome is unknown and
+		// it is due again.
+		clock.Advance(2 * time.Minute)
+		third, _ := s.ClaimOutbox(ctx, 10, time.Minute)
+		if got := keys(third); !reflect.DeepEqual(got, []string{"a2", "b1"}) || third[1].Attempts != 2 {
+			t.Fatalf("after lease: %v", third)
+		}
+		if err := s.RetryLater(ctx, third[0].ID, clock.Now().Add(time.Hour), errors.New("502")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkSent(ctx, third[1].ID, 5); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.ClaimOutbox(ctx, 10, time.Minute); len(got) != 0 {
+			t.Fatalf("claimed before retry time: %v", keys(got))
+		}
+		sent, err := s.OutboxMessageByID(ctx, first[0].ID)
+		if err != nil || sent.State != models.OutboxSent || sent.TelegramMessageID != 77 {
+			t.Fatalf("sent row %+v %v", sent, err)
+		}
+	})
+}
+
+func TestOutboxUnreachableChat(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tg := int64(4242)
+		p := &models.Person{Key: "陈静", Name: "陈静", TelegramID: &tg}
+		if err := s.DB.Create(p).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"m1", "m2"} {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				return models.Enqueue(tx, key, tg, models.OutSendMessage, models.Outgoing{Text: key})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claimed, _ := s.ClaimOutbox(ctx, 10, time.Minute)
+		notified := 0
+		for range 2 { // a second 403 for the same person notifies nobody again
+			err := s.MarkChatUnreachable(ctx, claimed[0], errors.New("forbidden"), func(tx *gorm.DB, who *models.Person) error {
+				notified++
+				return models.Enqueue(tx, "admin-notice", 1, models.OutSendMessage, models.Outgoing{Text: who.Name})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if notified != 1 {
+			t.Fatalf("notified %d times", notified)
+		}
+		var after models.Person
+		s.DB.Take(&after, p.ID)
+		if !after.Unreachable {
+			t.Fatal("person not marked unreachable")
+		}
+		counts, _ := s.OutboxCounts(ctx)
+		if counts[models.OutboxFailed] != 2 || counts[models.OutboxPending] != 1 {
+			t.Fatalf("counts %v", counts)
+		}
+	})
+}
