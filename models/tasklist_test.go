@@ -1,0 +1,106 @@
+package models_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func sampleList() []models.TaskSpec {
+	return []models.TaskSpec{
+		{
+			Code: "T01", Title: "招商引资", Department: "区发改局",
+			Leaders:    []models.PersonSpec{{Name: "王建国"}},
+			Owners:     []models.PersonSpec{{Name: "赵敏"}},
+			Attendants: []models.PersonSpec{{Name: "张伟", Department: "区住建局"}, {Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "完成招商对接", Due: date(2026, 3, 31)}, {Seq: 2, Title: "签约", Due: date(2026, 6, 30)}},
+		},
+		{
+			Code: "T02", Title: "河道综合治理", Department: "区水利局",
+			Leaders:    []models.PersonSpec{{Name: "王建国"}},
+			Attendants: []models.PersonSpec{{Name: "张伟", Department: "区水利局"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "清淤", Due: date(2026, 12, 31)}},
+		},
+	}
+}
+
+func TestImportTasksIsIdempotentAndKeepsReports(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		res, err := s.ImportTasks(ctx, sampleList(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := models.ImportResult{TasksCreated: 2, MilestonesCreated: 3, PeopleCreated: 5, AssignmentsAdded: 6}
+		if !reflect.DeepEqual(res, want) {
+			t.Fatalf("first import %+v, want %+v", res, want)
+		}
+		again, err := s.ImportTasks(ctx, sampleList(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Changed() {
+			t.Fatalf("second import changed %+v", again)
+		}
+
+		d, err := models.TaskByCode(s.DB, "T01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Attendants) != 2 || d.Attendants[0].Key != "张伟(区住建局)" || len(d.Leaders) != 1 {
+			t.Fatalf("people of T01: %+v", d)
+		}
+		report := models.Report{TaskID: d.Task.ID, MilestoneID: d.Milestones[1].ID, PersonID: d.Attendants[0].ID, State: models.StateOnTrack}
+		if err := s.DB.Create(&report).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		// The new file renames T01, moves a date, drops milestone 2 and
+		// task T02, swaps an attendant and adds a task.
+		list := sampleList()[:1]
+		list[0].Title = "招商引资（更新）"
+		list[0].Milestones = []models.MilestoneSpec{{Seq: 1, Title: "完成招商对接", Due: date(2026, 4, 30)}}
+		list[0].Attendants = []models.PersonSpec{{Name: "刘洋"}, {Name: "孙丽"}}
+		list = append(list, models.TaskSpec{Code: "T03", Title: "数字政府", Department: "区数据局",
+			Leaders: []models.PersonSpec{{Name: "李明"}}, Attendants: []models.PersonSpec{{Name: "孙丽"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "上线", Due: date(2027, 1, 31)}}})
+
+		dry, err := s.ImportTasks(ctx, list, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tasks int64
+		s.DB.Model(&models.Task{}).Count(&tasks)
+		if tasks != 2 || !dry.Changed() {
+			t.Fatalf("dry run wrote: %d tasks, result %+v", tasks, dry)
+		}
+		res, err = s.ImportTasks(ctx, list, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = models.ImportResult{TasksCreated: 1, TasksUpdated: 1, MilestonesCreated: 1, MilestonesUpdated: 1,
+			PeopleCreated: 2, AssignmentsAdded: 3, AssignmentsRemoved: 1,
+			MissingTasks: []string{"T02"}, MissingMilestones: []string{"T01#2"}}
+		if !reflect.DeepEqual(res, want) {
+			t.Fatalf("re-import %+v, want %+v", res, want)
+		}
+		if !reflect.DeepEqual(dry, res) {
+			t.Fatalf("dry run said %+v, import did %+v", dry, res)
+		}
+		var reports int64
+		s.DB.Model(&models.Report{}).Count(&reports)
+		if reports != 1 {
+			t.Fatal("import deleted a report")
+		}
+		d, _ = models.TaskByCode(s.DB, "T01")
+		if d.Task.Title != "招商引资（更新）" || !d.Milestones[0].DueDate.Equal(date(2026, 4, 30)) || len(d.Milestones) != 2 {
+			t.Fatalf("T01 after re-import: %+v", d)
+		}
+	})
+}
