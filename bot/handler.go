@@ -1,0 +1,386 @@
+// Package bot is taskbot's Telegram adapter: it fetches and stores updates,
+// turns each into domain calls inside one transaction, and renders answers
+// into the outbox. Nothing outside this package imports go-telegram.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+)
+
+// Handler applies one update to the store. Everything it wants to say is
+// written to the outbox in the caller's transaction, so that the update's
+// effects and its answers commit or vanish together.
+type Handler struct {
+	Catalog     *Catalog
+	Render      *Renderer
+	Admins      map[int64]bool
+	BotUsername string
+	// Location is the time zone of people who have not chosen one.
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// turn is the handling of one update.
+type turn struct {
+	h       *Handler
+	tx      *gorm.DB
+	upd     *tgmodels.Update
+	now     time.Time
+	replies int
+}
+
+// Handle applies upd inside tx.
+func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update) error {
+	t := &turn{h: h, tx: tx.WithContext(ctx), upd: upd, now: tx.NowFunc()}
+	switch {
+	case upd.Message != nil:
+		return t.message(upd.Message)
+	case upd.CallbackQuery != nil:
+		return t.callback(upd.CallbackQuery)
+	case upd.MyChatMember != nil:
+		return t.chatMember(upd.MyChatMember)
+	}
+	return nil
+}
+
+// send enqueues an answer; its key is the update id and the answer's
+// place in the turn, so handling the same update again enqueues nothing new.
+func (t *turn) send(chatID int64, kind models.OutKind, out models.Outgoing) error {
+	t.replies++
+	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	return models.Enqueue(t.tx, key, chatID, kind, out)
+}
+
+func (t *turn) reply(chatID int64, text string) error {
+	return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: text})
+}
+
+// speaker is who wrote: the bound person if any, and whether an admin.
+type speaker struct {
+	person *models.Person
+	admin  bool
+	lang   string
+}
+
+func (t *turn) speaker(from *tgmodels.User) (speaker, error) {
+	s := speaker{admin: t.h.Admins[from.ID]}
+	p, err := models.PersonByTelegramID(t.tx, from.ID)
+	switch {
+	case err == nil:
+		s.person = p
+		s.lang = LanguageFor(p.Language, from.LanguageCode)
+	case models.IsNotFound(err):
+		s.lang = LanguageFor("", from.LanguageCode)
+	default:
+		return s, err
+	}
+	return s, nil
+}
+
+func (s speaker) known() bool { return s.person != nil || s.admin }
+
+func (t *turn) message(m *tgmodels.Message) error {
+	if m.From == nil {
+		return nil // channel posts and service messages carry no sender
+	}
+	cmd, args, addressed := t.command(m)
+	if m.Chat.Type != tgmodels.ChatTypePrivate {
+		// In groups the bot answers only commands meant for it, and never
+		// with task data: everyone in the group would read it.
+		if cmd == "" || !addressed {
+			return nil
+		}
+		lang := LanguageFor("", m.From.LanguageCode)
+		return t.reply(m.Chat.ID, t.h.Catalog.T(lang, "group_private_only", map[string]any{"Bot": E(t.h.BotUsername)}))
+	}
+	who, err := t.speaker(m.From)
+	if err != nil {
+		return err
+	}
+	if cmd == "start" {
+		return t.start(m, who, args)
+	}
+	if !who.known() {
+		return t.refuse(m)
+	}
+	if who.person != nil && who.person.Unreachable {
+		// Writing to the bot proves the chat is open again.
+		if err := models.MarkReachable(t.tx, who.person.ID); err != nil {
+			return err
+		}
+	}
+	if cmd == "" {
+		if m.Text == "" {
+			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "file_not_expected", nil))
+		}
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "text_not_understood", nil))
+	}
+	switch cmd {
+	case "help":
+		return t.help(m, who)
+	case "mytasks":
+		return t.myTasks(m, who)
+	case "task":
+		return t.task(m, who, args)
+	case "lang":
+		return t.lang(m, who, args)
+	}
+	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
+}
+
+// command splits "/task@taskbot_bot T07" into ("task", "T07", true).
+// addressed is false when the command names another bot.
+func (t *turn) command(m *tgmodels.Message) (cmd, args string, addressed bool) {
+	text := m.Text
+	if !strings.HasPrefix(text, "/") {
+		return "", "", false
+	}
+	head, rest, _ := strings.Cut(text, " ")
+	if nl := strings.IndexByte(head, '\n'); nl >= 0 {
+		rest = head[nl+1:] + " " + rest
+		head = head[:nl]
+	}
+	name, target, hasTarget := strings.Cut(head[1:], "@")
+	addressed = !hasTarget || strings.EqualFold(target, t.h.BotUsername)
+	return strings.ToLower(name), strings.TrimSpace(rest), addressed
+}
+
+func (t *turn) refuse(m *tgmodels.Message) error {
+	lang := LanguageFor("", m.From.LanguageCode)
+	// One refusal an hour per chat: a stranger who keeps writing learns
+	// nothing more and cannot make the bot spam on their behalf.
+	key := fmt.Sprintf("refuse:%d:%s", m.Chat.ID, t.now.UTC().Format("2006010215"))
+	return models.Enqueue(t.tx, key, m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: t.h.Catalog.T(lang, "refuse_unbound", nil)})
+}
+
+func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
+	c := t.h.Catalog
+	if token == "" {
+		switch {
+		case who.person != nil:
+			return t.reply(m.Chat.ID, c.T(who.lang, "already_bound", map[string]any{"Name": E(who.person.Name)}))
+		case who.admin:
+			return t.reply(m.Chat.ID, c.T(who.lang, "admin_hello", nil))
+		}
+		return t.refuse(m)
+	}
+	p, err := models.RedeemInvite(t.tx, token, m.From.ID, t.now)
+	lang := who.lang
+	var refusal string
+	switch {
+	case err == nil:
+	case errors.Is(err, models.ErrInviteUnknown):
+		refusal = "invite_unknown"
+	case errors.Is(err, models.ErrInviteExpired):
+		refusal = "invite_expired"
+	case errors.Is(err, models.ErrInviteUsed):
+		refusal = "invite_used"
+	case errors.Is(err, models.ErrInviteRevoked):
+		refusal = "invite_revoked"
+	case errors.Is(err, models.ErrInviteAccountInUse):
+		refusal = "invite_account_in_use"
+	default:
+		return err
+	}
+	if refusal != "" {
+		return t.reply(m.Chat.ID, c.T(lang, refusal, nil))
+	}
+	lang = LanguageFor(p.Language, m.From.LanguageCode)
+	tasks, err := models.TasksOfPerson(t.tx, p.ID)
+	if err != nil {
+		return err
+	}
+	roleSet := map[models.Role]bool{}
+	codes := make([]string, len(tasks))
+	for i, d := range tasks {
+		codes[i] = E(d.Task.Code)
+		for _, r := range d.RolesOf(p.ID) {
+			roleSet[r] = true
+		}
+	}
+	var roles []models.Role
+	for r := range roleSet {
+		roles = append(roles, r)
+	}
+	sort.Slice(roles, func(i, j int) bool { return roleRank(roles[i]) < roleRank(roles[j]) })
+	taskLine := c.T(lang, "welcome_no_tasks", nil)
+	if len(codes) > 0 {
+		taskLine = c.T(lang, "welcome_tasks", map[string]any{"Codes": strings.Join(codes, c.T(lang, "list_sep", nil))})
+	}
+	return t.reply(m.Chat.ID, c.T(lang, "welcome", map[string]any{
+		"Name":  E(p.Name),
+		"Roles": t.h.Render.Roles(lang, roles),
+		"Tasks": taskLine,
+	}))
+}
+
+func roleRank(r models.Role) int {
+	switch r {
+	case models.RoleLeader:
+		return 0
+	case models.RoleOwner:
+		return 1
+	}
+	return 2
+}
+
+func (t *turn) help(m *tgmodels.Message, who speaker) error {
+	text := t.h.Catalog.T(who.lang, "help", nil)
+	if who.admin {
+		text += "\n\n" + t.h.Catalog.T(who.lang, "help_admin", nil)
+	}
+	return t.reply(m.Chat.ID, text)
+}
+
+func (t *turn) location(p *models.Person) *time.Location {
+	if p != nil && p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return t.h.Location
+}
+
+func (t *turn) myTasks(m *tgmodels.Message, who speaker) error {
+	if who.person == nil {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "no_tasks", nil))
+	}
+	tasks, err := models.TasksOfPerson(t.tx, who.person.ID)
+	if err != nil {
+		return err
+	}
+	if len(tasks) == 0 {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "no_tasks", nil))
+	}
+	loc := t.location(who.person)
+	entries := make([]string, len(tasks))
+	for i, d := range tasks {
+		entries[i] = t.h.Render.Task(who.lang, d, d.RolesOf(who.person.ID), t.now, loc)
+	}
+	for _, text := range SplitEntries(entries, "\n\n", MaxMessageRunes) {
+		if err := t.reply(m.Chat.ID, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *turn) task(m *tgmodels.Message, who speaker, args string) error {
+	code := strings.ToUpper(strings.TrimSpace(args))
+	if code == "" || strings.ContainsAny(code, " \n") || utf8.RuneCountInString(code) > 32 {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "task_usage", nil))
+	}
+	d, err := models.TaskByCode(t.tx, code)
+	if err != nil && !models.IsNotFound(err) {
+		return err
+	}
+	var roles []models.Role
+	if d != nil && who.person != nil {
+		roles = d.RolesOf(who.person.ID)
+	}
+	// A task the reader is not on looks exactly like one that does not
+	// exist: the answer must not reveal which tasks there are.
+	if d == nil || (len(roles) == 0 && !who.admin) {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
+	}
+	text := t.h.Render.Task(who.lang, *d, roles, t.now, t.location(who.person))
+	for _, part := range SplitEntries([]string{text}, "\n", MaxMessageRunes) {
+		if err := t.reply(m.Chat.ID, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *turn) lang(m *tgmodels.Message, who speaker, args string) error {
+	choice := strings.ToLower(strings.TrimSpace(args))
+	if choice != LangZH && choice != LangEN {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "lang_usage", nil))
+	}
+	if who.person != nil {
+		if err := models.SetLanguage(t.tx, who.person.ID, choice); err != nil {
+			return err
+		}
+	}
+	return t.reply(m.Chat.ID, t.h.Catalog.T(choice, "lang_set", nil))
+}
+
+func (t *turn) callback(q *tgmodels.CallbackQuery) error {
+	who, err := t.speaker(&q.From)
+	if err != nil {
+		return err
+	}
+	text := t.h.Catalog.T(who.lang, "callback_expired", nil)
+	if !who.known() {
+		text = t.h.Catalog.T(who.lang, "refuse_unbound", nil)
+	}
+	return t.send(q.From.ID, models.OutAnswerCallback, models.Outgoing{CallbackQueryID: q.ID, Text: text})
+}
+
+// chatMember follows a person blocking or unblocking the bot.
+func (t *turn) chatMember(u *tgmodels.ChatMemberUpdated) error {
+	if u.Chat.Type != tgmodels.ChatTypePrivate {
+		return nil
+	}
+	p, err := models.PersonByTelegramID(t.tx, u.From.ID)
+	if models.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch u.NewChatMember.Type {
+	case tgmodels.ChatMemberTypeBanned, tgmodels.ChatMemberTypeLeft:
+		if p.Unreachable {
+			return nil
+		}
+		if err := t.tx.Model(p).Update("unreachable", true).Error; err != nil {
+			return fmt.Errorf("mark person %d unreachable: %w", p.ID, err)
+		}
+		if err := models.Audit(t.tx, &p.ID, nil, "person_unreachable", "blocked the bot"); err != nil {
+			return err
+		}
+		return t.h.NotifyUnreachable(t.tx, p)
+	case tgmodels.ChatMemberTypeMember:
+		return models.MarkReachable(t.tx, p.ID)
+	}
+	return nil
+}
+
+// NotifyUnreachable tells every admin that a person can no longer be
+// reached. It runs inside the transaction that marked them so.
+func (h *Handler) NotifyUnreachable(tx *gorm.DB, p *models.Person) error {
+	now := tx.NowFunc()
+	for admin := range h.Admins {
+		lang := LangZH
+		if ap, err := models.PersonByTelegramID(tx, admin); err == nil {
+			lang = LanguageFor(ap.Language, "")
+		}
+		key := fmt.Sprintf("unreachable:%d:%d:%d", p.ID, admin, now.UnixNano())
+		text := h.Catalog.T(lang, "admin_unreachable", map[string]any{"Name": E(p.Key)})
+		if err := models.Enqueue(tx, key, admin, models.OutSendMessage, models.Outgoing{Text: text}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

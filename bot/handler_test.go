@@ -1,0 +1,397 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
+
+	"taskbot/bot"
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+const adminID = 900
+
+// harness feeds updates straight into the store and the processor and
+// reads back what the bot queued, without Telegram in between.
+type harness struct {
+	t        *testing.T
+	store    *models.Store
+	proc     *bot.Processor
+	nextID   int64
+	seenRows map[uint]bool
+}
+
+func newHarness(t *testing.T, store *models.Store) *harness {
+	t.Helper()
+	catalog, err := bot.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	h := &bot.Handler{
+		Catalog: catalog, Render: &bot.Renderer{Catalog: catalog},
+		Admins: map[int64]bool{adminID: true}, BotUsername: "taskbot_demo_bot",
+		Location: loc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if _, err := store.ImportTasks(context.Background(), sampleTasks(), false); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, store: store, nextID: 1000, seenRows: map[uint]bool{},
+		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, MaxAttempts: 2, PollInterval: time.Second}}
+}
+
+func sampleTasks() []models.TaskSpec {
+	due := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	return []models.TaskSpec{
+		{Code: "T01", Title: "招商引资 <重点> & 签约", Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "完成招商对接", Due: due(3, 31)}, {Seq: 2, Title: "签约落地", Due: due(12, 31)}}},
+		{Code: "T02", Title: "河道综合治理", Department: "区水利局",
+			Leaders: []models.PersonSpec{{Name: "李明"}}, Attendants: []models.PersonSpec{{Name: "孙丽"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "清淤", Due: due(12, 31)}}},
+	}
+}
+
+type userRef struct {
+	id   int64
+	lang string
+}
+
+func (h *harness) update(fill func(u *tgmodels.Update)) int64 {
+	h.nextID += 3
+	u := &tgmodels.Update{ID: h.nextID}
+	fill(u)
+	raw, err := json.Marshal(u)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	row, err := bot.InboxRow(raw)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.store.SaveUpdates(context.Background(), []models.InboxUpdate{row}); err != nil {
+		h.t.Fatal(err)
+	}
+	return u.ID
+}
+
+func message(from userRef, chat tgmodels.Chat, text string) func(u *tgmodels.Update) {
+	return func(u *tgmodels.Update) {
+		m := &tgmodels.Message{ID: 1, Date: 1, Chat: chat, Text: text,
+			From: &tgmodels.User{ID: from.id, FirstName: "U", LanguageCode: from.lang}}
+		if strings.HasPrefix(text, "/") {
+			cmdLen := len(strings.SplitN(text, " ", 2)[0])
+			m.Entities = []tgmodels.MessageEntity{{Type: tgmodels.MessageEntityTypeBotCommand, Offset: 0, Length: cmdLen}}
+		}
+		u.Message = m
+	}
+}
+
+func private(id int64) tgmodels.Chat { return tgmodels.Chat{ID: id, Type: tgmodels.ChatTypePrivate} }
+
+// say sends text from a user in their private chat, processes it, and
+// returns the texts the bot queued for that chat.
+func (h *harness) say(from userRef, text string) []string {
+	h.t.Helper()
+	h.update(message(from, private(from.id), text))
+	return h.drain(from.id)
+}
+
+func (h *harness) drain(chat int64) []string {
+	h.t.Helper()
+	if _, err := h.proc.Drain(context.Background(), nil); err != nil {
+		h.t.Fatal(err)
+	}
+	return h.newTexts(chat)
+}
+
+func (h *harness) newTexts(chat int64) []string {
+	h.t.Helper()
+	var rows []models.OutboxMessage
+	if err := h.store.DB.Where("chat_id = ?", chat).Order("id").Find(&rows).Error; err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		if h.seenRows[r.ID] {
+			continue
+		}
+		h.seenRows[r.ID] = true
+		o, err := r.Outgoing()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, o.Text)
+	}
+	return out
+}
+
+func (h *harness) invite(key string) string {
+	h.t.Helper()
+	p, err := models.PersonByKey(h.store.DB, key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	token, err := h.store.CreateInvite(context.Background(), p.ID, time.Hour)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return token
+}
+
+func one(t *testing.T, texts []string) string {
+	t.Helper()
+	if len(texts) != 1 {
+		t.Fatalf("want one answer, got %d: %q", len(texts), texts)
+	}
+	return texts[0]
+}
+
+func mustContain(t *testing.T, text string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			t.Errorf("answer %q lacks %q", text, p)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, text string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if strings.Contains(text, p) {
+			t.Errorf("answer %q reveals %q", text, p)
+		}
+	}
+}
+
+func TestStrangerIsRefusedWithNoData(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		stranger := userRef{id: 5555, lang: "zh-hans"}
+		for i, text := range []string{"/mytasks", "/task T01", "hello", "/start", "/help"} {
+			got := h.say(stranger, text)
+			if i == 0 {
+				mustContain(t, one(t, got), "邀请链接")
+			} else if len(got) != 0 {
+				t.Fatalf("%q: a second refusal within the hour: %q", text, got)
+			}
+			for _, g := range got {
+				mustNotContain(t, g, "T01", "招商", "王建国", "T02")
+			}
+		}
+		var people int64
+		s.DB.Model(&models.Person{}).Where("telegram_id = ?", stranger.id).Count(&people)
+		if people != 0 {
+			t.Fatal("stranger bound")
+		}
+	})
+}
+
+func TestStartBindsAndGreets(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu := userRef{id: 101, lang: "zh"}
+		tests := []struct {
+			name  string
+			token string
+			want  string
+		}{
+			{"wrong token", "AAAAAAAAAAAAAAAAAAAAAA", "邀请链接无效"},
+			{"valid", h.invite("刘洋"), "刘洋，您好"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				mustContain(t, one(t, h.say(liu, "/start "+tc.token)), tc.want)
+			})
+		}
+		used := tests[1].token
+		mustContain(t, one(t, h.say(userRef{id: 102}, "/start "+used)), "已被使用")
+		mustContain(t, one(t, h.say(liu, "/start")), "已经绑定")
+
+		sun := h.invite("孙丽")
+		newer := h.invite("孙丽")
+		mustContain(t, one(t, h.say(userRef{id: 103}, "/start "+sun)), "取代")
+		mustContain(t, one(t, h.say(userRef{id: 103, lang: "en"}, "/start "+newer)), "Hello 孙丽", "T02", "special attendant")
+	})
+}
+
+func TestTaskIsShownOnlyToItsPeopleAndAdmins(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu := userRef{id: 101}
+		h.say(liu, "/start "+h.invite("刘洋"))
+
+		own := one(t, h.say(liu, "/task t01"))
+		mustContain(t, own, "招商引资 &lt;重点&gt; &amp; 签约", "完成招商对接", "专班联络员")
+		mustNotContain(t, own, "<重点>")
+
+		other := one(t, h.say(liu, "/task T02"))
+		missing := one(t, h.say(liu, "/task T99"))
+		if strings.ReplaceAll(other, "T02", "X") != strings.ReplaceAll(missing, "T99", "X") {
+			t.Fatalf("someone else's task answers differently from a missing one:\n%s\n%s", other, missing)
+		}
+		mustNotContain(t, other, "河道", "李明")
+
+		admin := userRef{id: adminID}
+		mustContain(t, one(t, h.say(admin, "/task T02")), "河道综合治理", "李明")
+		mustContain(t, one(t, h.say(liu, "/task")), "/task T07")
+
+		mine := one(t, h.say(liu, "/mytasks"))
+		mustContain(t, mine, "T01")
+		mustNotContain(t, mine, "T02")
+	})
+}
+
+func TestCommandsAndLanguage(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	liu := userRef{id: 101}
+	h.say(liu, "/start "+h.invite("刘洋"))
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"/help", []string{"/mytasks", "/task", "/lang"}},
+		{"/frobnicate", []string{"无法识别的命令 /frobnicate"}},
+		{"/lang fr", []string{"/lang zh"}},
+		{"/lang en", []string{"Language set to English"}},
+		{"/help", []string{"Commands", "/mytasks"}},
+		{"/mytasks", []string{"Your roles", "special attendant", "due 2026-03-31", "overdue"}},
+		{"some text", []string{"only handle commands"}},
+		{"/lang zh", []string{"已切换为中文"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			mustContain(t, one(t, h.say(liu, tc.text)), tc.want...)
+		})
+	}
+}
+
+func TestGroupMessagesAreIgnoredUnlessAddressed(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	group := tgmodels.Chat{ID: -100200, Type: tgmodels.ChatTypeSupergroup, Title: "专班群"}
+	liu := userRef{id: 101}
+	h.say(liu, "/start "+h.invite("刘洋"))
+	for _, text := range []string{"大家好", "/mytasks@other_bot", "2 80% 完成"} {
+		h.update(message(liu, group, text))
+		if got := h.drain(group.ID); len(got) != 0 {
+			t.Fatalf("%q in a group answered: %q", text, got)
+		}
+	}
+	h.update(message(liu, group, "/mytasks@taskbot_demo_bot"))
+	got := one(t, h.drain(group.ID))
+	mustContain(t, got, "私聊", "@taskbot_demo_bot")
+	mustNotContain(t, got, "T01", "招商")
+}
+
+func TestRedeliveredUpdateAppliesOnce(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu := userRef{id: 101}
+		token := h.invite("刘洋")
+		id := h.update(message(liu, private(liu.id), "/start "+token))
+		// Telegram sends the same update again (our confirmation was lost).
+		raw, _ := json.Marshal(&tgmodels.Update{ID: id, Message: &tgmodels.Message{ID: 1, Chat: private(liu.id),
+			From: &tgmodels.User{ID: liu.id}, Text: "/start " + token}})
+		row, _ := bot.InboxRow(raw)
+		if err := s.SaveUpdates(context.Background(), []models.InboxUpdate{row}); err != nil {
+			t.Fatal(err)
+		}
+		got := h.drain(liu.id)
+		mustContain(t, one(t, got), "刘洋，您好")
+		// And a processor that crashed after committing finds nothing left.
+		for _, r := range []models.InboxUpdate{row, row} {
+			h.proc.Process(context.Background(), r)
+		}
+		if again := h.newTexts(liu.id); len(again) != 0 {
+			t.Fatalf("redelivery answered again: %q", again)
+		}
+		var audits int64
+		s.DB.Model(&models.AuditEvent{}).Where("kind = ?", "person_bound").Count(&audits)
+		if audits != 1 {
+			t.Fatalf("bound %d times", audits)
+		}
+	})
+}
+
+// A process killed mid-update leaves no trace; the update is handled again
+// and applied once.
+func TestCrashMidUpdateRollsBackAndRetries(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu := userRef{id: 101}
+		h.update(message(liu, private(liu.id), "/start "+h.invite("刘洋")))
+		pending, _ := s.PendingUpdates(context.Background(), 10)
+		func() {
+			defer func() { _ = recover() }()
+			_ = s.Tx(context.Background(), func(tx *gorm.DB) error {
+				if _, err := models.FinishUpdate(tx, pending[0].UpdateID); err != nil {
+					return err
+				}
+				if err := h.proc.Handler.Handle(context.Background(), tx, decode(t, pending[0])); err != nil {
+					return err
+				}
+				panic("process killed before commit")
+			})
+		}()
+		var bound int64
+		s.DB.Model(&models.Person{}).Where("telegram_id = ?", liu.id).Count(&bound)
+		if bound != 0 {
+			t.Fatal("effects of an uncommitted update survived")
+		}
+		mustContain(t, one(t, h.drain(liu.id)), "刘洋，您好")
+	})
+}
+
+// panicky panics on one chat's updates and hands the others on.
+type panicky struct {
+	inner bot.UpdateHandler
+	chat  int64
+	calls int
+}
+
+func (p *panicky) Handle(ctx context.Context, tx *gorm.DB, u *tgmodels.Update) error {
+	if u.Message != nil && u.Message.Chat.ID == p.chat {
+		p.calls++
+		var nilMap map[string]int
+		nilMap["boom"]++
+	}
+	return p.inner.Handle(ctx, tx, u)
+}
+
+func TestPanicIsContainedToItsUpdate(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	bad := &panicky{inner: h.proc.Handler, chat: 666}
+	h.proc.Handler = bad
+	h.update(message(userRef{id: 666}, private(666), "/help"))
+	h.update(message(userRef{id: adminID}, private(adminID), "/help"))
+	mustContain(t, one(t, h.drain(adminID)), "/mytasks")
+	if bad.calls != 2 {
+		t.Fatalf("poisoned update tried %d times, want MaxAttempts=2", bad.calls)
+	}
+	mustContain(t, one(t, h.newTexts(666)), "出错")
+	counts, _ := s.InboxCounts(context.Background())
+	if counts[models.InboxFailed] != 1 || counts[models.InboxDone] != 1 {
+		t.Fatalf("inbox %v", counts)
+	}
+}
+
+func decode(t *testing.T, row models.InboxUpdate) *tgmodels.Update {
+	t.Helper()
+	var u tgmodels.Update
+	if err := json.Unmarshal([]byte(row.Payload), &u); err != nil {
+		t.Fatal(err)
+	}
+	return &u
+}

@@ -1,0 +1,171 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+)
+
+// Processor handles stored updates one by one in update_id order, which
+// keeps each chat's updates in order. Each update's effects, its answers in
+// the outbox and its "done" mark commit in one transaction: a crash before
+// the commit leaves the update pending and it is handled again from
+// scratch; a crash after it leaves nothing to do.
+type Processor struct {
+	Store   *models.Store
+	Handler UpdateHandler
+	// Catalog words the apology for an update that could not be handled.
+	Catalog *Catalog
+	Logger  *slog.Logger
+	// MaxAttempts sets aside an update that keeps failing.
+	MaxAttempts int
+	// PollInterval bounds how long a stored update waits when no wake-up
+	// arrives (another instance stored it).
+	PollInterval time.Duration
+	// Handled is called after each committed update, to wake the outbox.
+	Handled func()
+
+	wake chan struct{}
+}
+
+// UpdateHandler applies one update inside the transaction that marks it done.
+type UpdateHandler interface {
+	Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update) error
+}
+
+// Wake makes Run look for updates now.
+func (p *Processor) Wake() {
+	p.init()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Processor) init() {
+	if p.wake == nil {
+		p.wake = make(chan struct{}, 1)
+	}
+}
+
+// Run handles updates until ctx ends; the update in hand is finished first.
+func (p *Processor) Run(ctx context.Context) error {
+	p.init()
+	for {
+		n, err := p.Drain(context.WithoutCancel(ctx), ctx.Done())
+		if err != nil {
+			p.Logger.Error("read inbox failed", "err", err)
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.wake:
+		case <-time.After(p.PollInterval):
+		}
+	}
+}
+
+// Drain handles every pending update, stopping early when stop closes.
+// It returns how many it handled.
+func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error) {
+	total := 0
+	for {
+		batch, err := p.Store.PendingUpdates(ctx, 100)
+		if err != nil {
+			return total, err
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		for _, u := range batch {
+			select {
+			case <-stop:
+				return total, nil
+			default:
+			}
+			p.Process(ctx, u)
+			total++
+		}
+	}
+}
+
+// errAlreadyHandled rolls back a transaction whose update another process
+// finished first.
+var errAlreadyHandled = errors.New("update already handled")
+
+// Process handles one stored update; failures are recorded, never returned,
+// so that one bad update does not stop the others.
+func (p *Processor) Process(ctx context.Context, row models.InboxUpdate) {
+	err := p.apply(ctx, row)
+	switch {
+	case err == nil:
+		if p.Handled != nil {
+			p.Handled()
+		}
+		return
+	case errors.Is(err, errAlreadyHandled):
+		return
+	}
+	state, ferr := p.Store.FailUpdate(ctx, row.UpdateID, err, p.MaxAttempts)
+	if ferr != nil {
+		p.Logger.Error("record update failure", "update_id", row.UpdateID, "err", ferr)
+		return
+	}
+	p.Logger.Error("update failed", "update_id", row.UpdateID, "chat_id", row.ChatID, "state", state, "err", err)
+	if state == models.InboxFailed {
+		p.apologise(ctx, row)
+	}
+}
+
+func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err error) {
+	var upd tgmodels.Update
+	if jerr := json.Unmarshal([]byte(row.Payload), &upd); jerr != nil {
+		return fmt.Errorf("decode update %d: %w", row.UpdateID, jerr)
+	}
+	return p.Store.Tx(ctx, func(tx *gorm.DB) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic handling update %d: %v\n%s", row.UpdateID, r, debug.Stack())
+			}
+		}()
+		// Marking it done first takes the row's lock, so a second process
+		// on the same update waits here and then finds nothing to do.
+		first, err := models.FinishUpdate(tx, row.UpdateID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return errAlreadyHandled
+		}
+		return p.Handler.Handle(ctx, tx, &upd)
+	})
+}
+
+// apologise tells the sender that their message could not be handled.
+func (p *Processor) apologise(ctx context.Context, row models.InboxUpdate) {
+	var upd tgmodels.Update
+	if json.Unmarshal([]byte(row.Payload), &upd) != nil || upd.Message == nil || upd.Message.From == nil ||
+		upd.Message.Chat.Type != tgmodels.ChatTypePrivate {
+		return
+	}
+	lang := LanguageFor("", upd.Message.From.LanguageCode)
+	text := p.Catalog.T(lang, "error_apology", nil)
+	err := p.Store.Tx(ctx, func(tx *gorm.DB) error {
+		return models.Enqueue(tx, fmt.Sprintf("u%d.failed", row.UpdateID), row.ChatID, models.OutSendMessage, models.Outgoing{Text: text})
+	})
+	if err != nil {
+		p.Logger.Error("enqueue apology", "update_id", row.UpdateID, "err", err)
+	}
+}
