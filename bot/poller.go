@@ -36,8 +36,25 @@ type Poller struct {
 	Stored func()
 }
 
-// Run polls until ctx ends.
+// Run polls until ctx ends. With several instances on one PostgreSQL
+// database only the one holding the poller lock polls; the others wait to
+// take over, since Telegram answers a second poller with 409 Conflict.
 func (p *Poller) Run(ctx context.Context) error {
+	for {
+		release, ok, err := p.Store.TryLead(ctx, "poller")
+		if err != nil && ctx.Err() == nil {
+			p.Logger.Warn("poller lock", "err", err)
+		}
+		if ok {
+			defer release()
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Second):
+		}
+	}
 	backoff := time.Duration(0)
 	for {
 		if backoff > 0 {

@@ -364,3 +364,31 @@ func TestOutboxUnreachableChat(t *testing.T) {
 		}
 	})
 }
+
+func TestOnlyOneLeader(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	a, err := models.Open(ctx, dsn, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := models.Open(ctx, dsn, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	release, ok, err := a.TryLead(ctx, "poller")
+	if err != nil || !ok {
+		t.Fatalf("first lead: %v %v", ok, err)
+	}
+	if _, ok, err := b.TryLead(ctx, "poller"); err != nil || ok {
+		t.Fatalf("second instance also leads: %v %v", ok, err)
+	}
+	release()
+	releaseB, ok, err := b.TryLead(ctx, "poller")
+	if err != nil || !ok {
+		t.Fatalf("no takeover after release: %v %v", ok, err)
+	}
+	releaseB()
+}
