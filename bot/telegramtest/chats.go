@@ -1,0 +1,264 @@
+package telegramtest
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Msg is a message in a chat as it currently is (edits applied), whether
+// the bot or a user sent it.
+type Msg struct {
+	ID     int
+	ChatID int64
+	// FromBot is true for messages the bot sent; otherwise FromID is the
+	// sending user.
+	FromBot bool
+	FromID  int64
+	Date    time.Time
+	// EditDate is the time of the last edit, zero if never edited.
+	EditDate time.Time
+
+	// Text is the text as the recipient sees it: markup parsed away,
+	// entities decoded, surrounding whitespace trimmed. RawText is the
+	// text parameter as sent, markup included.
+	Text      string
+	RawText   string
+	ParseMode string
+	Entities  []Entity
+	Caption   string
+
+	// Buttons is the inline keyboard, row by row.
+	Buttons [][]Button
+	// Keyboard is a reply keyboard's button texts, row by row.
+	Keyboard       [][]string
+	RemoveKeyboard bool
+	ForceReply     bool
+	// Placeholder is the input field placeholder of a reply keyboard or
+	// force reply.
+	Placeholder string
+
+	// ReplyTo is the id of the message this one replies to, 0 if none.
+	ReplyTo int
+
+	Photo    *File
+	Document *File
+}
+
+// Button returns the first inline button with the given text.
+func (m Msg) Button(text string) (Button, bool) {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if b.Text == text {
+				return b, true
+			}
+		}
+	}
+	return Button{}, false
+}
+
+// File is a photo or document that went through the server. Data must not
+// be modified.
+type File struct {
+	FileID       string
+	FileUniqueID string
+	Name         string
+	MIMEType     string
+	Width        int
+	Height       int
+	Data         []byte
+
+	isPhoto bool
+	sizes   []wPhotoSize
+}
+
+type message struct {
+	id        int
+	chat      *chat
+	from      *User // nil: sent by the bot
+	date      time.Time
+	editDate  time.Time
+	rawText   string
+	text      string
+	entities  []Entity
+	parseMode string
+	caption   string
+	capEnts   []Entity
+	markup    *markup
+	replyTo   *message
+	photo     *File
+	document  *File
+}
+
+type chat struct {
+	id     int64
+	kind   string // "private", "group" or "supergroup"
+	user   *User  // the other party of a private chat
+	group  *Group
+	nextID int
+	msgs   []*message
+	byID   map[int]*message
+}
+
+func newChat(id int64, kind string) *chat {
+	return &chat{id: id, kind: kind, nextID: 1, byID: map[int]*message{}}
+}
+
+func (c *chat) add(m *message) *message {
+	m.id = c.nextID
+	c.nextID++
+	m.chat = c
+	c.msgs = append(c.msgs, m)
+	c.byID[m.id] = m
+	return m
+}
+
+// title is a human name for the chat, for events.
+func (c *chat) title() string {
+	if c.user != nil {
+		return c.user.displayName()
+	}
+	if c.group != nil {
+		return c.group.title
+	}
+	return strconv.FormatInt(c.id, 10)
+}
+
+func (m *message) toMsg() Msg {
+	out := Msg{
+		ID:        m.id,
+		ChatID:    m.chat.id,
+		FromBot:   m.from == nil,
+		Date:      m.date,
+		EditDate:  m.editDate,
+		Text:      m.text,
+		RawText:   m.rawText,
+		ParseMode: m.parseMode,
+		Entities:  slices.Clone(m.entities),
+		Caption:   m.caption,
+		Photo:     m.photo,
+		Document:  m.document,
+	}
+	if m.from != nil {
+		out.FromID = m.from.id
+	}
+	if m.replyTo != nil {
+		out.ReplyTo = m.replyTo.id
+	}
+	if mk := m.markup; mk != nil {
+		for _, row := range mk.inline {
+			out.Buttons = append(out.Buttons, slices.Clone(row))
+		}
+		for _, row := range mk.keyboard {
+			out.Keyboard = append(out.Keyboard, slices.Clone(row))
+		}
+		out.RemoveKeyboard = mk.removeKbd
+		out.ForceReply = mk.forceReply
+		out.Placeholder = mk.placeholder
+	}
+	return out
+}
+
+func (s *Server) wireBot() wUser {
+	return wUser{ID: s.bot.ID, IsBot: true, FirstName: s.bot.FirstName, Username: s.bot.Username}
+}
+
+func (s *Server) wireChat(c *chat) wChat {
+	w := wChat{ID: c.id, Type: c.kind}
+	if c.user != nil {
+		w.FirstName, w.LastName, w.Username = c.user.firstName, c.user.lastName, c.user.username
+	}
+	if c.group != nil {
+		w.Title = c.group.title
+	}
+	return w
+}
+
+// wireMessage renders a message the way the Bot API does. A replied-to
+// message is included without its own reply_to_message, as documented.
+func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
+	w := &wMessage{
+		MessageID:       m.id,
+		Date:            m.date.Unix(),
+		Chat:            s.wireChat(m.chat),
+		Text:            m.text,
+		Entities:        m.entities,
+		Caption:         m.caption,
+		CaptionEntities: m.capEnts,
+		ReplyMarkup:     m.markup.wire(),
+	}
+	if m.from == nil {
+		bot := s.wireBot()
+		w.From = &bot
+	} else {
+		u := m.from.wire()
+		w.From = &u
+	}
+	if !m.editDate.IsZero() {
+		w.EditDate = m.editDate.Unix()
+	}
+	if withReply && m.replyTo != nil {
+		w.ReplyToMessage = s.wireMessage(m.replyTo, false)
+	}
+	if m.photo != nil {
+		w.Photo = m.photo.sizes
+	}
+	if d := m.document; d != nil {
+		w.Document = &wDocument{FileID: d.FileID, FileUniqueID: d.FileUniqueID, FileName: d.Name, MIMEType: d.MIMEType, FileSize: len(d.Data)}
+	}
+	return w
+}
+
+// chatByParam resolves a chat_id parameter. Telegram also takes the
+// @username of public channels and supergroups, but never of users, and
+// this server has no public chats, so only numeric ids resolve.
+func (s *Server) chatByParam(v string) *chat {
+	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return nil
+	}
+	return s.chats[id]
+}
+
+// targetChatLocked finds the chat a send goes to, failing like the real
+// server for unknown chats and users who blocked the bot.
+func (s *Server) targetChatLocked(chatID string, sending bool) (*chat, *apiError) {
+	c := s.chatByParam(chatID)
+	if c == nil {
+		return nil, badRequest("chat not found")
+	}
+	if sending && c.user != nil && c.user.blocked {
+		return nil, forbidden("bot was blocked by the user")
+	}
+	return c, nil
+}
+
+// replyTargetLocked resolves reply_parameters for a send into c.
+func (s *Server) replyTargetLocked(c *chat, raw string) (*message, *apiError) {
+	if raw == "" {
+		return nil, nil
+	}
+	var rp struct {
+		MessageID                int64  `json:"message_id"`
+		ChatID                   any    `json:"chat_id"`
+		AllowSendingWithoutReply bool   `json:"allow_sending_without_reply"`
+		Quote                    string `json:"quote"`
+	}
+	if err := jsonUnmarshal(raw, &rp); err != nil {
+		return nil, badRequest("can't parse reply parameters JSON object")
+	}
+	target := c
+	if rp.ChatID != nil {
+		target = s.chatByParam(fmt.Sprint(rp.ChatID))
+	}
+	var m *message
+	if target == c {
+		m = c.byID[int(rp.MessageID)]
+	}
+	if m == nil && !rp.AllowSendingWithoutReply {
+		return nil, badRequest("message to be replied not found")
+	}
+	return m, nil
+}

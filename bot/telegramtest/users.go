@@ -1,0 +1,315 @@
+package telegramtest
+
+import (
+	"context"
+	"fmt"
+)
+
+// User is a Telegram user talking to the bot. Their private chat with the
+// bot has the same id as the user, as in Telegram.
+type User struct {
+	s  *Server
+	id int64
+
+	// Guarded by s.mu.
+	firstName, lastName, username, lang string
+	blocked                             bool
+	chat                                *chat
+}
+
+// NewUser creates a user who has started the bot, so the bot may write to
+// them. It panics if id is not positive or already taken: both are
+// mistakes in the test's setup, not conditions to handle.
+func (s *Server) NewUser(id int64, firstName, languageCode string) *User {
+	if id <= 0 {
+		panic(fmt.Sprintf("telegramtest: user id must be positive, got %d", id))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chats[id] != nil {
+		panic(fmt.Sprintf("telegramtest: chat %d already exists", id))
+	}
+	u := &User{s: s, id: id, firstName: firstName, lang: languageCode}
+	u.chat = newChat(id, "private")
+	u.chat.user = u
+	s.users[id] = u
+	s.chats[id] = u.chat
+	return u
+}
+
+// WithUsername sets the user's @username (without "@") and returns u.
+func (u *User) WithUsername(username string) *User {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.username = username
+	return u
+}
+
+// WithLastName sets the user's last name and returns u.
+func (u *User) WithLastName(lastName string) *User {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.lastName = lastName
+	return u
+}
+
+// ID is the user's id, which is also the id of their chat with the bot.
+func (u *User) ID() int64 { return u.id }
+
+// FirstName is the user's first name.
+func (u *User) FirstName() string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.firstName
+}
+
+// Username is the user's username without "@", possibly empty.
+func (u *User) Username() string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.username
+}
+
+// LanguageCode is the user's IETF language tag, possibly empty.
+func (u *User) LanguageCode() string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.lang
+}
+
+func (u *User) displayName() string {
+	if u.lastName != "" {
+		return u.firstName + " " + u.lastName
+	}
+	return u.firstName
+}
+
+func (u *User) wire() wUser {
+	return wUser{ID: u.id, FirstName: u.firstName, LastName: u.lastName, Username: u.username, LanguageCode: u.lang}
+}
+
+// SendText sends a text message to the bot. Commands in it ("/start abc")
+// get bot_command entities, as Telegram adds them. If the user had blocked
+// the bot, writing to it unblocks it first, as restarting a bot does.
+// After Close it does nothing and returns a zero Msg.
+func (u *User) SendText(text string) Msg {
+	m, _ := u.s.userPost(u.chat, u, post{text: text})
+	return m
+}
+
+// SendCommand sends "/command args" (the slash is optional in command).
+func (u *User) SendCommand(command, args string) Msg { return u.SendText(commandText(command, args)) }
+
+// ReplyTo sends text as a reply to message messageID of this chat.
+func (u *User) ReplyTo(messageID int, text string) (Msg, error) {
+	return u.s.userPost(u.chat, u, post{text: text, replyTo: messageID})
+}
+
+// SendPhoto sends a generated photo with an optional caption, replying to
+// replyTo unless it is 0.
+func (u *User) SendPhoto(caption string, replyTo int) (Msg, error) {
+	return u.s.userPost(u.chat, u, post{photo: true, caption: caption, replyTo: replyTo})
+}
+
+// SendDocument sends a small generated document named fileName.
+func (u *User) SendDocument(fileName, caption string, replyTo int) (Msg, error) {
+	return u.s.userPost(u.chat, u, post{docName: fileName, caption: caption, replyTo: replyTo})
+}
+
+// EditMessage edits one of the user's own messages, producing an
+// edited_message update.
+func (u *User) EditMessage(messageID int, newText string) (Msg, error) {
+	return u.s.userEdit(u.chat, u, messageID, newText)
+}
+
+// Press presses the inline button with callbackData under the bot's
+// message messageID, producing a callback_query update. It returns the
+// query id the bot must answer with answerCallbackQuery, and an error if
+// the message has no such button.
+func (u *User) Press(messageID int, callbackData string) (string, error) {
+	return u.s.press(u.chat, u, messageID, callbackData)
+}
+
+// Block blocks the bot: sends to the user fail with 403 and the bot gets a
+// my_chat_member update with status "kicked".
+func (u *User) Block() {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.s.setBlockedLocked(u, true)
+}
+
+// Unblock undoes Block; the bot gets a my_chat_member update with status
+// "member".
+func (u *User) Unblock() {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.s.setBlockedLocked(u, false)
+}
+
+// Blocked reports whether the user has blocked the bot.
+func (u *User) Blocked() bool {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.blocked
+}
+
+// Messages returns the messages the bot has sent to the user, in order,
+// edits applied.
+func (u *User) Messages() []Msg { return u.s.Messages(u.id) }
+
+// History returns every message of the chat, the user's included.
+func (u *User) History() []Msg { return u.s.History(u.id) }
+
+// LastMessage returns the bot's latest message to the user.
+func (u *User) LastMessage() (Msg, bool) { return last(u.Messages()) }
+
+// WaitMessages waits until the bot has sent at least n messages to the
+// user and returns them all. On timeout it returns the ctx error together
+// with the messages there are, for the failure report.
+func (u *User) WaitMessages(ctx context.Context, n int) ([]Msg, error) {
+	return u.s.waitMessages(ctx, u.id, n)
+}
+
+func (s *Server) setBlockedLocked(u *User, blocked bool) {
+	if u.blocked == blocked {
+		return
+	}
+	u.blocked = blocked
+	kicked := int64(0)
+	oldM := wChatMember{Status: "member", User: s.wireBot()}
+	newM := wChatMember{Status: "kicked", User: s.wireBot(), UntilDate: &kicked}
+	kind := EventBlocked
+	if !blocked {
+		oldM, newM = newM, oldM
+		kind = EventUnblocked
+	}
+	now := s.now()
+	s.enqueueLocked(UpdateMyChatMember, wChatMemberUpdated{
+		Chat: s.wireChat(u.chat), From: u.wire(), Date: now.Unix(),
+		OldChatMember: oldM, NewChatMember: newM,
+	})
+	s.emitLocked(Event{Time: now, Kind: kind, ChatID: u.id, Chat: u.displayName(), From: u.displayName(), UserID: u.id})
+	s.notifyLocked()
+}
+
+// Group is a group chat the bot is a member of. Its id is negative, as in
+// Telegram; ids at or below -1000000000000 are supergroups.
+type Group struct {
+	s     *Server
+	id    int64
+	title string
+	chat  *chat
+	// Guarded by s.mu.
+	members map[int64]*User
+}
+
+// NewGroup creates a group containing the bot and members. It panics if
+// id is not negative or already taken.
+func (s *Server) NewGroup(id int64, title string, members ...*User) *Group {
+	if id >= 0 {
+		panic(fmt.Sprintf("telegramtest: group id must be negative, got %d", id))
+	}
+	kind := "group"
+	if id <= -1_000_000_000_000 {
+		kind = "supergroup"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chats[id] != nil {
+		panic(fmt.Sprintf("telegramtest: chat %d already exists", id))
+	}
+	g := &Group{s: s, id: id, title: title, members: map[int64]*User{}}
+	g.chat = newChat(id, kind)
+	g.chat.group = g
+	for _, u := range members {
+		g.members[u.id] = u
+	}
+	s.groups[id] = g
+	s.chats[id] = g.chat
+	return g
+}
+
+// ID is the group's (negative) chat id.
+func (g *Group) ID() int64 { return g.id }
+
+// Title is the group's title.
+func (g *Group) Title() string { return g.title }
+
+// AddMember adds u to the group. Posting from a non-member adds them too.
+func (g *Group) AddMember(u *User) {
+	g.s.mu.Lock()
+	defer g.s.mu.Unlock()
+	g.members[u.id] = u
+}
+
+// Members returns the group's members' ids.
+func (g *Group) Members() []int64 {
+	g.s.mu.Lock()
+	defer g.s.mu.Unlock()
+	var ids []int64
+	for id := range g.members {
+		ids = append(ids, id)
+	}
+	sortInt64s(ids)
+	return ids
+}
+
+// SendText posts text to the group as from. With privacy mode on (the
+// default) the bot only gets the update if it is a command or a reply to
+// the bot.
+func (g *Group) SendText(from *User, text string) Msg {
+	m, _ := g.s.userPost(g.chat, from, post{text: text})
+	return m
+}
+
+// SendCommand posts "/command args" to the group as from.
+func (g *Group) SendCommand(from *User, command, args string) Msg {
+	return g.SendText(from, commandText(command, args))
+}
+
+// ReplyTo posts text as from, replying to message messageID.
+func (g *Group) ReplyTo(from *User, messageID int, text string) (Msg, error) {
+	return g.s.userPost(g.chat, from, post{text: text, replyTo: messageID})
+}
+
+// EditMessage edits one of from's messages in the group.
+func (g *Group) EditMessage(from *User, messageID int, newText string) (Msg, error) {
+	return g.s.userEdit(g.chat, from, messageID, newText)
+}
+
+// Press presses an inline button of the bot's message as from.
+func (g *Group) Press(from *User, messageID int, callbackData string) (string, error) {
+	return g.s.press(g.chat, from, messageID, callbackData)
+}
+
+// Messages returns the messages the bot has sent to the group.
+func (g *Group) Messages() []Msg { return g.s.Messages(g.id) }
+
+// History returns every message of the group.
+func (g *Group) History() []Msg { return g.s.History(g.id) }
+
+// LastMessage returns the bot's latest message in the group.
+func (g *Group) LastMessage() (Msg, bool) { return last(g.Messages()) }
+
+// WaitMessages waits until the bot has sent at least n messages to the
+// group and returns them all.
+func (g *Group) WaitMessages(ctx context.Context, n int) ([]Msg, error) {
+	return g.s.waitMessages(ctx, g.id, n)
+}
+
+func commandText(command, args string) string {
+	if len(command) == 0 || command[0] != '/' {
+		command = "/" + command
+	}
+	if args != "" {
+		return command + " " + args
+	}
+	return command
+}
+
+func last(ms []Msg) (Msg, bool) {
+	if len(ms) == 0 {
+		return Msg{}, false
+	}
+	return ms[len(ms)-1], true
+}

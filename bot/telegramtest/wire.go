@@ -1,0 +1,105 @@
+package telegramtest
+
+// Wire shapes of the Bot API objects the server emits. Optional fields
+// are omitted when empty, required ones never are; CheckObject verifies
+// that against the spec in the package's tests.
+
+type wUser struct {
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name,omitempty"`
+	Username     string `json:"username,omitempty"`
+	LanguageCode string `json:"language_code,omitempty"`
+}
+
+// wBotUser is the getMe answer, which always carries the bot's
+// capabilities.
+type wBotUser struct {
+	wUser
+	CanJoinGroups           bool `json:"can_join_groups"`
+	CanReadAllGroupMessages bool `json:"can_read_all_group_messages"`
+	SupportsInlineQueries   bool `json:"supports_inline_queries"`
+	CanConnectToBusiness    bool `json:"can_connect_to_business"`
+	HasMainWebApp           bool `json:"has_main_web_app"`
+}
+
+type wChat struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	Title     string `json:"title,omitempty"`
+	Username  string `json:"username,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+type wPhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wDocument struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileName     string `json:"file_name,omitempty"`
+	MIMEType     string `json:"mime_type,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wMessage struct {
+	MessageID       int          `json:"message_id"`
+	From            *wUser       `json:"from,omitempty"`
+	Date            int64        `json:"date"`
+	Chat            wChat        `json:"chat"`
+	ReplyToMessage  *wMessage    `json:"reply_to_message,omitempty"`
+	EditDate        int64        `json:"edit_date,omitempty"`
+	Text            string       `json:"text,omitempty"`
+	Entities        []Entity     `json:"entities,omitempty"`
+	Photo           []wPhotoSize `json:"photo,omitempty"`
+	Document        *wDocument   `json:"document,omitempty"`
+	Caption         string       `json:"caption,omitempty"`
+	CaptionEntities []Entity     `json:"caption_entities,omitempty"`
+	ReplyMarkup     any          `json:"reply_markup,omitempty"`
+}
+
+type wCallbackQuery struct {
+	ID           string    `json:"id"`
+	From         wUser     `json:"from"`
+	Message      *wMessage `json:"message,omitempty"`
+	ChatInstance string    `json:"chat_instance"`
+	Data         string    `json:"data,omitempty"`
+}
+
+type wChatMember struct {
+	Status string `json:"status"`
+	User   wUser  `json:"user"`
+	// Required for "kicked" (0 means forever); absent otherwise.
+	UntilDate *int64 `json:"until_date,omitempty"`
+}
+
+type wChatMemberUpdated struct {
+	Chat          wChat       `json:"chat"`
+	From          wUser       `json:"from"`
+	Date          int64       `json:"date"`
+	OldChatMember wChatMember `json:"old_chat_member"`
+	NewChatMember wChatMember `json:"new_chat_member"`
+}
+
+type wBotCommand struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+type wWebhookInfo struct {
+	URL                  string   `json:"url"`
+	HasCustomCertificate bool     `json:"has_custom_certificate"`
+	PendingUpdateCount   int      `json:"pending_update_count"`
+	IPAddress            string   `json:"ip_address,omitempty"`
+	LastErrorDate        int64    `json:"last_error_date,omitempty"`
+	LastErrorMessage     string   `json:"last_error_message,omitempty"`
+	MaxConnections       int      `json:"max_connections,omitempty"`
+	AllowedUpdates       []string `json:"allowed_updates,omitempty"`
+}
