@@ -96,8 +96,10 @@ type Report struct {
 	State       MilestoneState `gorm:"size:16;not null"`
 	Percent     *int
 	Note        string `gorm:"size:4000;not null;default:''"`
-	ChatID      int64  `gorm:"not null;default:0"`
-	MessageID   int    `gorm:"not null;default:0"`
+	ChatID      int64  `gorm:"not null;default:0;index:idx_report_message"`
+	MessageID   int    `gorm:"not null;default:0;index:idx_report_message"`
+	// Source is how the report arrived: button, reply, command or edit.
+	Source string `gorm:"size:16;not null;default:''"`
 	// UpdateID is the Telegram update the report came from.
 	UpdateID     int64 `gorm:"not null;default:0"`
 	SupersededBy *uint
@@ -209,7 +211,7 @@ type OutboxMessage struct {
 	ID uint `gorm:"primaryKey"`
 	// IdemKey makes enqueueing idempotent: the same key is enqueued once.
 	IdemKey       string      `gorm:"size:200;not null;uniqueIndex"`
-	ChatID        int64       `gorm:"not null;index:idx_outbox_chat"`
+	ChatID        int64       `gorm:"not null;index:idx_outbox_chat;index:idx_outbox_chat_message"`
 	Kind          OutKind     `gorm:"size:24;not null"`
 	Payload       string      `gorm:"type:text;not null"`
 	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due"`
@@ -218,7 +220,86 @@ type OutboxMessage struct {
 	Attempts      int    `gorm:"not null;default:0"`
 	LastError     string `gorm:"size:2000;not null;default:''"`
 	// TelegramMessageID is the id Telegram gave the sent message.
-	TelegramMessageID int `gorm:"not null;default:0"`
+	TelegramMessageID int `gorm:"not null;default:0;index:idx_outbox_chat_message"`
+	// Purpose, TaskID and ReportID say what the message was about, so that
+	// a reply to it can be read in context.
+	Purpose  string `gorm:"size:24;not null;default:''"`
+	TaskID   *uint
+	ReportID *uint
 	CreatedAt         time.Time
 	SentAt            *time.Time
+}
+
+// ScheduleKind says what a schedule sends.
+type ScheduleKind string
+
+const (
+	ScheduleReminder ScheduleKind = "reminder"
+	ScheduleSummary  ScheduleKind = "summary"
+)
+
+// Schedule is when a person is next due a reminder on a task (or, with
+// TaskID 0, a summary). The database, not memory, decides what is due: the
+// next slot is stored and advanced in the transaction that enqueues it.
+type Schedule struct {
+	ID       uint         `gorm:"primaryKey"`
+	Kind     ScheduleKind `gorm:"size:16;not null;uniqueIndex:idx_schedule"`
+	TaskID   uint         `gorm:"not null;default:0;uniqueIndex:idx_schedule"`
+	PersonID uint         `gorm:"not null;uniqueIndex:idx_schedule"`
+	Spec     string       `gorm:"size:100;not null"`
+	TimeZone string       `gorm:"size:64;not null"`
+	// NextWall is the next slot's local wall-clock time, the key that makes
+	// a slot send once; NextFireAt is the same moment in UTC.
+	NextWall   string    `gorm:"size:32;not null"`
+	NextFireAt time.Time `gorm:"not null;index"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ReminderKind tells a scheduled reminder from the others.
+type ReminderKind string
+
+const (
+	ReminderSlot     ReminderKind = "slot"
+	ReminderFollowUp ReminderKind = "follow_up"
+	ReminderManual   ReminderKind = "manual"
+)
+
+// Reminder records one reminder sent to one attendant about one task.
+type Reminder struct {
+	ID       uint         `gorm:"primaryKey"`
+	TaskID   uint         `gorm:"not null;uniqueIndex:idx_reminder;index"`
+	PersonID uint         `gorm:"not null;uniqueIndex:idx_reminder"`
+	Kind     ReminderKind `gorm:"size:16;not null;uniqueIndex:idx_reminder"`
+	// SlotKey is the slot's wall-clock time (or, for a manual reminder, the
+	// moment it was asked for).
+	SlotKey string    `gorm:"size:40;not null;uniqueIndex:idx_reminder"`
+	SlotAt  time.Time `gorm:"not null"`
+	// FollowUpAt is when to remind again if nobody has reported.
+	FollowUpAt   *time.Time `gorm:"index"`
+	FollowUpDone bool       `gorm:"not null;default:false"`
+	CreatedAt    time.Time
+}
+
+// CalendarDay is a public holiday or an adjusted working day (调休).
+type CalendarDay struct {
+	ID        uint   `gorm:"primaryKey"`
+	Day       string `gorm:"size:10;not null;uniqueIndex"`
+	Kind      string `gorm:"size:16;not null"`
+	Name      string `gorm:"size:100;not null;default:''"`
+	CreatedAt time.Time
+}
+
+// PendingReply is a status reply the bot could not read with certainty and
+// asked about; the answer's button completes it.
+type PendingReply struct {
+	ID         uint   `gorm:"primaryKey"`
+	PersonID   uint   `gorm:"not null;index"`
+	TaskID     uint   `gorm:"not null"`
+	ChatID     int64  `gorm:"not null"`
+	MessageID  int    `gorm:"not null"`
+	UpdateID   int64  `gorm:"not null"`
+	Text       string `gorm:"size:8000;not null"`
+	CreatedAt  time.Time
+	ResolvedAt *time.Time
 }

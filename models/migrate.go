@@ -20,6 +20,7 @@ var migrationFiles embed.FS
 // migrationIDs lists the schema versions in order.
 var migrationIDs = []string{
 	"0001_initial",
+	"0002_reminders",
 }
 
 // LatestSchema is the newest schema version.

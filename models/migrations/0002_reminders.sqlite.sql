@@ -1,0 +1,17 @@
+CREATE TABLE `schedules` (`id` integer PRIMARY KEY AUTOINCREMENT,`kind` text NOT NULL,`task_id` integer NOT NULL DEFAULT 0,`person_id` integer NOT NULL,`spec` text NOT NULL,`time_zone` text NOT NULL,`next_wall` text NOT NULL,`next_fire_at` datetime NOT NULL,`created_at` datetime,`updated_at` datetime);
+CREATE UNIQUE INDEX `idx_schedule` ON `schedules`(`kind`,`task_id`,`person_id`);
+CREATE INDEX `idx_schedules_next_fire_at` ON `schedules`(`next_fire_at`);
+CREATE TABLE `reminders` (`id` integer PRIMARY KEY AUTOINCREMENT,`task_id` integer NOT NULL,`person_id` integer NOT NULL,`kind` text NOT NULL,`slot_key` text NOT NULL,`slot_at` datetime NOT NULL,`follow_up_at` datetime,`follow_up_done` numeric NOT NULL DEFAULT false,`created_at` datetime);
+CREATE UNIQUE INDEX `idx_reminder` ON `reminders`(`task_id`,`person_id`,`kind`,`slot_key`);
+CREATE INDEX `idx_reminders_task_id` ON `reminders`(`task_id`);
+CREATE INDEX `idx_reminders_follow_up_at` ON `reminders`(`follow_up_at`);
+CREATE TABLE `calendar_days` (`id` integer PRIMARY KEY AUTOINCREMENT,`day` text NOT NULL,`kind` text NOT NULL,`name` text NOT NULL DEFAULT '',`created_at` datetime);
+CREATE UNIQUE INDEX `idx_calendar_days_day` ON `calendar_days`(`day`);
+CREATE TABLE `pending_replies` (`id` integer PRIMARY KEY AUTOINCREMENT,`person_id` integer NOT NULL,`task_id` integer NOT NULL,`chat_id` integer NOT NULL,`message_id` integer NOT NULL,`update_id` integer NOT NULL,`text` text NOT NULL,`created_at` datetime,`resolved_at` datetime);
+CREATE INDEX `idx_pending_replies_person_id` ON `pending_replies`(`person_id`);
+ALTER TABLE `outbox_messages` ADD COLUMN `purpose` text NOT NULL DEFAULT '';
+ALTER TABLE `outbox_messages` ADD COLUMN `task_id` integer;
+ALTER TABLE `outbox_messages` ADD COLUMN `report_id` integer;
+CREATE INDEX `idx_outbox_chat_message` ON `outbox_messages`(`chat_id`,`telegram_message_id`);
+ALTER TABLE `reports` ADD COLUMN `source` text NOT NULL DEFAULT '';
+CREATE INDEX `idx_report_message` ON `reports`(`chat_id`,`message_id`);
