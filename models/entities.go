@@ -223,11 +223,11 @@ type OutboxMessage struct {
 	TelegramMessageID int `gorm:"not null;default:0;index:idx_outbox_chat_message"`
 	// Purpose, TaskID and ReportID say what the message was about, so that
 	// a reply to it can be read in context.
-	Purpose  string `gorm:"size:24;not null;default:''"`
-	TaskID   *uint
-	ReportID *uint
-	CreatedAt         time.Time
-	SentAt            *time.Time
+	Purpose   string `gorm:"size:24;not null;default:''"`
+	TaskID    *uint
+	ReportID  *uint
+	CreatedAt time.Time
+	SentAt    *time.Time
 }
 
 // ScheduleKind says what a schedule sends.
