@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -395,3 +396,7 @@ func decode(t *testing.T, row models.InboxUpdate) *tgmodels.Update {
 	}
 	return &u
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func asAPIError(err error, target **bot.APIError) bool { return errors.As(err, target) }

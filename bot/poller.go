@@ -64,7 +64,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			case <-time.After(backoff):
 			}
 		}
-		n, err := p.poll(ctx)
+		n, err := p.PollOnce(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -97,8 +97,9 @@ type apiResponse struct {
 	} `json:"parameters"`
 }
 
-// poll makes one getUpdates call and stores what it returns.
-func (p *Poller) poll(ctx context.Context) (int, error) {
+// PollOnce makes one getUpdates call, stores what it returns, and says how
+// many updates it stored.
+func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	last, err := p.Store.LastUpdateID(ctx)
 	if err != nil {
 		return 0, err

@@ -80,7 +80,7 @@ func (r *Renderer) Task(lang string, d models.TaskDetail, roles []models.Role, n
 	b.WriteString("\n")
 	line := func(key, value string) {
 		if value != "" {
-			fmt.Fprintf(&b, "%s：%s\n", r.Catalog.T(lang, key, nil), value)
+			fmt.Fprintf(&b, "%s%s%s\n", r.Catalog.T(lang, key, nil), r.Catalog.T(lang, "label_sep", nil), value)
 		}
 	}
 	if len(roles) > 0 {
@@ -90,7 +90,7 @@ func (r *Renderer) Task(lang string, d models.TaskDetail, roles []models.Role, n
 	line("task_leaders", r.names(lang, d.Leaders))
 	line("task_owners", r.names(lang, d.Owners))
 	line("task_attendants", r.names(lang, d.Attendants))
-	fmt.Fprintf(&b, "%s：\n", r.Catalog.T(lang, "task_milestones", nil))
+	fmt.Fprintf(&b, "%s%s\n", r.Catalog.T(lang, "task_milestones", nil), strings.TrimSpace(r.Catalog.T(lang, "label_sep", nil)))
 	for _, m := range d.Milestones {
 		b.WriteString(r.Milestone(lang, m, now, loc))
 		b.WriteString("\n")

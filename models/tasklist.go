@@ -46,6 +46,8 @@ type ImportResult struct {
 	// does not; they are left alone, with their reports.
 	MissingTasks      []string
 	MissingMilestones []string
+	// Warnings are the reader's remarks (ignored columns and the like).
+	Warnings []string
 }
 
 // Changed tells whether the import changed anything.

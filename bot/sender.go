@@ -1,0 +1,278 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	tgmodels "github.com/go-telegram/bot/models"
+
+	"taskbot/models"
+	"taskbot/scheduler"
+)
+
+// Sender makes the Bot API call of each outbox message through go-telegram.
+// It implements scheduler.Sender: Telegram's answers become the outcome
+// errors the dispatcher acts on, matched by type, never by text — with one
+// exception, noted in sendError.
+type Sender struct {
+	API *tg.Bot
+}
+
+// NewSender returns a Sender calling api. Give api an HTTP client that
+// keeps connections open (see NewHTTPClient) and whose timeout is at least
+// the dispatcher's SendTimeout, which bounds each call.
+func NewSender(api *tg.Bot) *Sender { return &Sender{API: api} }
+
+// NewHTTPClient is an HTTP client for the Bot API that keeps up to conns
+// connections to the server open for reuse — give it the dispatcher's
+// Workers. Go's default keeps two, so concurrent calls would open (and, for
+// api.telegram.org, TLS-handshake) a new connection nearly every time and
+// leave thousands in TIME_WAIT at high rates. Use it with
+// tg.WithHTTPClient(pollTimeout, NewHTTPClient(workers, timeout)).
+func NewHTTPClient(conns int, timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(conns, t.MaxIdleConns)
+	t.MaxIdleConnsPerHost = max(conns, 2)
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+var _ scheduler.Sender = (*Sender)(nil)
+
+// Send makes the call kind stands for and returns the id of the message
+// sent or edited (0 for answerCallbackQuery).
+func (s *Sender) Send(ctx context.Context, chatID int64, kind models.OutKind, out models.Outgoing) (int, error) {
+	id, err := s.call(ctx, chatID, kind, out)
+	if err != nil {
+		return s.sendError(kind, out, err)
+	}
+	return id, nil
+}
+
+var noPreview = &tgmodels.LinkPreviewOptions{IsDisabled: tg.True()}
+
+func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, out models.Outgoing) (int, error) {
+	switch kind {
+	case models.OutSendMessage:
+		m, err := s.API.SendMessage(ctx, &tg.SendMessageParams{
+			ChatID:             chatID,
+			Text:               out.Text,
+			ParseMode:          tgmodels.ParseModeHTML,
+			LinkPreviewOptions: noPreview,
+			ReplyParameters:    replyTo(out),
+			ReplyMarkup:        replyMarkup(out),
+		})
+		return messageID(m, err)
+
+	case models.OutSendPhoto:
+		if len(out.File) == 0 {
+			return 0, fmt.Errorf("%w: photo without a file", scheduler.ErrRejected)
+		}
+		m, err := s.API.SendPhoto(ctx, &tg.SendPhotoParams{
+			ChatID:          chatID,
+			Photo:           upload(out, "photo.png"),
+			Caption:         out.Text,
+			ParseMode:       tgmodels.ParseModeHTML,
+			ReplyParameters: replyTo(out),
+			ReplyMarkup:     replyMarkup(out),
+		})
+		return messageID(m, err)
+
+	case models.OutSendDocument:
+		if len(out.File) == 0 {
+			return 0, fmt.Errorf("%w: document without a file", scheduler.ErrRejected)
+		}
+		m, err := s.API.SendDocument(ctx, &tg.SendDocumentParams{
+			ChatID:          chatID,
+			Document:        upload(out, "document"),
+			Caption:         out.Text,
+			ParseMode:       tgmodels.ParseModeHTML,
+			ReplyParameters: replyTo(out),
+			ReplyMarkup:     replyMarkup(out),
+		})
+		return messageID(m, err)
+
+	case models.OutEditText:
+		if out.EditMessageID == 0 {
+			return 0, fmt.Errorf("%w: edit without a message id", scheduler.ErrRejected)
+		}
+		params := &tg.EditMessageTextParams{
+			ChatID:             chatID,
+			MessageID:          out.EditMessageID,
+			Text:               out.Text,
+			ParseMode:          tgmodels.ParseModeHTML,
+			LinkPreviewOptions: noPreview,
+		}
+		// Without a markup Telegram removes the message's keyboard; an
+		// edited message cannot carry a forced reply.
+		if kb := inlineMarkup(out.Buttons); kb != nil {
+			params.ReplyMarkup = kb
+		}
+		m, err := s.API.EditMessageText(ctx, params)
+		return editedID(m, err, out)
+
+	case models.OutEditMarkup:
+		if out.EditMessageID == 0 {
+			return 0, fmt.Errorf("%w: edit without a message id", scheduler.ErrRejected)
+		}
+		params := &tg.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: out.EditMessageID}
+		if kb := inlineMarkup(out.Buttons); kb != nil {
+			params.ReplyMarkup = kb
+		}
+		m, err := s.API.EditMessageReplyMarkup(ctx, params)
+		return editedID(m, err, out)
+
+	case models.OutAnswerCallback:
+		if out.CallbackQueryID == "" {
+			return 0, fmt.Errorf("%w: callback answer without a query id", scheduler.ErrRejected)
+		}
+		_, err := s.API.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{
+			CallbackQueryID: out.CallbackQueryID,
+			Text:            out.Text,
+			ShowAlert:       out.Alert,
+		})
+		return 0, err
+	}
+	return 0, fmt.Errorf("%w: unknown outbox kind %q", scheduler.ErrRejected, kind)
+}
+
+func messageID(m *tgmodels.Message, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	return m.ID, nil
+}
+
+func editedID(m *tgmodels.Message, err error, out models.Outgoing) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	if m != nil && m.ID != 0 {
+		return m.ID, nil
+	}
+	return out.EditMessageID, nil
+}
+
+func upload(out models.Outgoing, defaultName string) *tgmodels.InputFileUpload {
+	name := out.FileName
+	if name == "" {
+		name = defaultName
+	}
+	return &tgmodels.InputFileUpload{Filename: name, Data: bytes.NewReader(out.File)}
+}
+
+func replyTo(out models.Outgoing) *tgmodels.ReplyParameters {
+	if out.ReplyTo == 0 {
+		return nil
+	}
+	// The message replied to may be gone by the time the outbox gets here;
+	// the answer is still worth sending.
+	return &tgmodels.ReplyParameters{MessageID: out.ReplyTo, AllowSendingWithoutReply: true}
+}
+
+// replyMarkup is the keyboard of a new message: inline buttons, or a forced
+// reply (a message carries one or the other; buttons win).
+func replyMarkup(out models.Outgoing) tgmodels.ReplyMarkup {
+	if kb := inlineMarkup(out.Buttons); kb != nil {
+		return kb
+	}
+	if out.ForceReply {
+		return &tgmodels.ForceReply{ForceReply: true, InputFieldPlaceholder: out.Placeholder}
+	}
+	return nil
+}
+
+// inlineKeyboard is InlineKeyboardMarkup written with only the fields
+// taskbot uses. go-telegram's button type writes an empty copy_text object
+// on every button (its field is a struct); the server tolerates that today,
+// but a button with two actions is invalid by the Bot API's own rules.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+func inlineMarkup(rows [][]models.Button) *inlineKeyboard {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := &inlineKeyboard{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
+	for _, row := range rows {
+		r := make([]inlineButton, 0, len(row))
+		for _, b := range row {
+			if b.URL != "" {
+				r = append(r, inlineButton{Text: b.Text, URL: b.URL})
+			} else {
+				r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data})
+			}
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	return kb
+}
+
+// sendError turns go-telegram's error into the dispatcher's outcome:
+//
+//   - 429 → *scheduler.RetryAfterError
+//   - 403 (blocked, kicked, deactivated) → scheduler.ErrRecipientBlocked
+//   - 400, 404, 401 and a group migrated to a supergroup →
+//     scheduler.ErrRejected
+//   - anything else (5xx, network error, timeout) → transient
+//
+// The exception: an edit answered 400 "message is not modified" already
+// has the content it asked for and counts as done. go-telegram keeps
+// Telegram's description only in the error text, so this one case is
+// recognised by that text.
+func (s *Sender) sendError(kind models.OutKind, out models.Outgoing, err error) (int, error) {
+	err = scrubToken(err, s.API.Token())
+	var (
+		tooMany *tg.TooManyRequestsError
+		migrate *tg.MigrateError
+	)
+	switch {
+	case errors.Is(err, scheduler.ErrRejected):
+		return 0, err // refused before any call
+	case errors.As(err, &tooMany):
+		return 0, &scheduler.RetryAfterError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
+	case errors.As(err, &migrate):
+		return 0, fmt.Errorf("%w: %w", scheduler.ErrRejected, err)
+	case errors.Is(err, tg.ErrorForbidden):
+		return 0, fmt.Errorf("%w: %w", scheduler.ErrRecipientBlocked, err)
+	case errors.Is(err, tg.ErrorBadRequest) && (kind == models.OutEditText || kind == models.OutEditMarkup) &&
+		strings.Contains(err.Error(), "message is not modified"):
+		return out.EditMessageID, nil
+	case errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound):
+		return 0, fmt.Errorf("%w: %w", scheduler.ErrRejected, err)
+	}
+	// Everything else is retried, 401 included: a revoked or mistyped token
+	// must not fail the whole queue; once the admin fixes it, the backlog
+	// goes out.
+	return 0, err
+}
+
+// scrubToken hides the bot token should it appear in an error's text
+// (go-telegram already strips it from URL errors), keeping the error chain
+// for errors.Is and errors.As.
+func scrubToken(err error, token string) error {
+	if token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), token, "<token>"), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"taskbot/importer"
+	"taskbot/models"
+)
+
+func newImportCommand(a *app) *cobra.Command {
+	var (
+		dryRun bool
+		sheet  string
+	)
+	cmd := &cobra.Command{
+		Use:   "import [--dry-run] [--sheet NAME] FILE",
+		Short: "Load the task list from an .xlsx or .csv file (one row per milestone)",
+		Long: `Load the task list from an .xlsx or .csv file, one row per milestone, with
+Chinese or English column headers. Every row is checked first; if any row has a
+problem, all problems are listed with their row numbers and nothing changes.
+Importing the same file twice changes nothing. Tasks and milestones missing from
+the file are listed and left alone; reports are never deleted.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			store, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			res, err := importFile(cmd.Context(), store, f, args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun)
+			if err != nil {
+				return err
+			}
+			printImportResult(cmd.OutOrStdout(), res, dryRun)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, write nothing")
+	cmd.Flags().StringVar(&sheet, "sheet", "", "the sheet of an .xlsx file to read (default: the first)")
+	return cmd
+}
+
+// importFile reads and applies one task list file.
+func importFile(ctx context.Context, store *models.Store, r io.Reader, name string, opt importer.Options, dryRun bool) (models.ImportResult, error) {
+	list, err := importer.Read(r, name, opt)
+	if err != nil {
+		var verr *importer.ValidationError
+		if errors.As(err, &verr) {
+			return models.ImportResult{}, fmt.Errorf("%s: nothing imported, %d problem(s):\n%w", name, len(verr.Problems), err)
+		}
+		return models.ImportResult{}, fmt.Errorf("%s: %w", name, err)
+	}
+	res, err := store.ImportTasks(ctx, TaskSpecs(list), dryRun)
+	res.Warnings = list.Warnings
+	return res, err
+}
+
+// TaskSpecs turns a parsed list into what the store applies.
+func TaskSpecs(list *importer.TaskList) []models.TaskSpec {
+	people := func(refs []importer.PersonRef) []models.PersonSpec {
+		out := make([]models.PersonSpec, len(refs))
+		for i, r := range refs {
+			out[i] = models.PersonSpec{Name: r.Name, Department: r.Department}
+		}
+		return out
+	}
+	specs := make([]models.TaskSpec, len(list.Tasks))
+	for i, t := range list.Tasks {
+		ms := make([]models.MilestoneSpec, len(t.Milestones))
+		for j, m := range t.Milestones {
+			ms[j] = models.MilestoneSpec{Seq: m.Seq, Title: m.Title, Due: m.Due.Time()}
+		}
+		specs[i] = models.TaskSpec{
+			Code: t.Code, Title: t.Title, Department: t.Department, Category: t.Category, Schedule: t.Schedule,
+			Leaders: people(t.Leaders), Owners: people(t.Owners), Attendants: people(t.Attendants), Milestones: ms,
+		}
+	}
+	return specs
+}
+
+func printImportResult(w io.Writer, r models.ImportResult, dryRun bool) {
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "note: %s\n", warning)
+	}
+	verb := "imported"
+	if dryRun {
+		verb = "dry run, nothing written; would import"
+	}
+	if !r.Changed() {
+		fmt.Fprintln(w, "no changes: the database already matches the file")
+	} else {
+		fmt.Fprintf(w, "%s: tasks %d new, %d updated; milestones %d new, %d updated; people %d new; assignments %d added, %d removed\n",
+			verb, r.TasksCreated, r.TasksUpdated, r.MilestonesCreated, r.MilestonesUpdated, r.PeopleCreated, r.AssignmentsAdded, r.AssignmentsRemoved)
+	}
+	if len(r.MissingTasks) > 0 {
+		fmt.Fprintf(w, "not in the file, left as they are: tasks %s\n", strings.Join(r.MissingTasks, ", "))
+	}
+	if len(r.MissingMilestones) > 0 {
+		fmt.Fprintf(w, "not in the file, left as they are: milestones %s\n", strings.Join(r.MissingMilestones, ", "))
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/spf13/cobra"
+
+	"taskbot/bot"
+	"taskbot/models"
+)
+
+type inviteOptions struct {
+	All         bool
+	Person      string
+	BotUsername string
+	TTL         time.Duration
+	Token       string
+	APIURL      string
+}
+
+func newInviteCommand(a *app) *cobra.Command {
+	var o inviteOptions
+	cmd := &cobra.Command{
+		Use:   "invite (--all | --person NAME)",
+		Short: "Print one-time invitation links that bind people to their Telegram accounts",
+		Long: `Print one line per person: name, roles, and a link https://t.me/<bot>?start=<token>.
+A token is random (128 bits), stored only as a hash, works once, and expires
+after --ttl. A new invite for a person revokes their older ones.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.All == (o.Person != "") {
+				return errors.New("give either --all or --person NAME")
+			}
+			if o.TTL <= 0 {
+				return errors.New("--ttl must be positive")
+			}
+			ctx := cmd.Context()
+			username, err := botUsername(ctx, o.BotUsername, o.Token, o.APIURL)
+			if err != nil {
+				return err
+			}
+			store, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			people, err := models.People(store.DB.WithContext(ctx))
+			if err != nil {
+				return err
+			}
+			var chosen []models.PersonSummary
+			for _, p := range people {
+				if o.All || p.Person.Key == o.Person || p.Person.Name == o.Person {
+					chosen = append(chosen, p)
+				}
+			}
+			switch {
+			case len(chosen) == 0 && o.Person != "":
+				return fmt.Errorf("no person %q: see `taskbot people`", o.Person)
+			case len(chosen) > 1 && !o.All:
+				var keys []string
+				for _, p := range chosen {
+					keys = append(keys, p.Person.Key)
+				}
+				return fmt.Errorf("%q names several people, give one of: %s", o.Person, strings.Join(keys, ", "))
+			}
+			out := cmd.OutOrStdout()
+			for _, p := range chosen {
+				token, err := store.CreateInvite(ctx, p.Person.ID, o.TTL)
+				if err != nil {
+					return err
+				}
+				var roles []string
+				for _, r := range p.RoleNames() {
+					roles = append(roles, fmt.Sprintf("%s:%s", r, strings.Join(p.Roles[r], ",")))
+				}
+				fmt.Fprintf(out, "%s\t%s\t%s\n", p.Person.Key, strings.Join(roles, " "), InviteLink(username, token))
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVar(&o.All, "all", false, "invite everyone in the database")
+	fs.StringVar(&o.Person, "person", "", "invite one person, by name or 姓名(单位)")
+	fs.StringVar(&o.BotUsername, "bot-username", "", "the bot's username for the links; read with getMe when empty")
+	withEnv(fs, "bot-username", "TASKBOT_BOT_USERNAME")
+	fs.DurationVar(&o.TTL, "ttl", 7*24*time.Hour, "how long an invitation stays valid")
+	fs.StringVar(&o.Token, "token", "", "bot token from BotFather (to read the username)")
+	withEnv(fs, "token", "TASKBOT_TOKEN")
+	fs.StringVar(&o.APIURL, "api-url", defaultAPIURL, "Bot API server URL")
+	withEnv(fs, "api-url", "TASKBOT_API_URL")
+	return cmd
+}
+
+// InviteLink is the deep link that starts the bot with the token.
+func InviteLink(botUsername, token string) string {
+	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, token)
+}
+
+// botUsername returns the given username, or asks Telegram with getMe.
+func botUsername(ctx context.Context, given, token, apiURL string) (string, error) {
+	if given != "" {
+		return strings.TrimPrefix(given, "@"), nil
+	}
+	if token == "" {
+		return "", errors.New("give --bot-username, or --token so that the username can be read with getMe")
+	}
+	api, err := newAPI(token, apiURL, 10*time.Second)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	me, err := api.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read bot username with getMe: %w", err)
+	}
+	return me.Username, nil
+}
+
+const defaultAPIURL = "https://api.telegram.org"
+
+// newAPI builds the go-telegram client without its start-up getMe, which
+// would fail the whole program when Telegram is briefly unreachable.
+func newAPI(token, apiURL string, timeout time.Duration) (*tg.Bot, error) {
+	api, err := tg.New(token,
+		tg.WithServerURL(strings.TrimRight(apiURL, "/")),
+		tg.WithSkipGetMe(),
+		tg.WithHTTPClient(timeout, bot.NewHTTPClient(16, timeout)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	return api, nil
+}

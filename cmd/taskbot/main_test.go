@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// The README's configuration table must list every flag with its variable,
+// and nothing that --help does not have.
+func TestReadmeConfigurationMatchesHelp(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // flag → variable
+	for _, m := range regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| (`(TASKBOT_[A-Z_]+)`)? *\\|").FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = m[3]
+	}
+	seen := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		visit := func(f *pflag.Flag) {
+			if f.Name == "help" || seen[f.Name] {
+				return
+			}
+			seen[f.Name] = true
+			env, ok := rows[f.Name]
+			if !ok {
+				t.Errorf("README's configuration table lacks --%s (taskbot %s)", f.Name, c.Name())
+				return
+			}
+			if want := strings.Join(f.Annotations[envAnnotation], ""); env != want {
+				t.Errorf("README gives --%s the variable %q, --help says %q", f.Name, env, want)
+			}
+		}
+		c.LocalFlags().VisitAll(visit)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCommand())
+	for name := range rows {
+		if !seen[name] {
+			t.Errorf("README documents --%s, which no command has", name)
+		}
+	}
+}
+
+func TestFlagBeatsEnvironment(t *testing.T) {
+	t.Setenv("TASKBOT_DB", "from-env.db")
+	t.Setenv("TASKBOT_LOG_LEVEL", "warn")
+	var got common
+	root := newRootCommand()
+	root.SetArgs([]string{"version", "--db", "from-flag.db"})
+	root.SetOut(&bytes.Buffer{})
+	root.PersistentPostRun = func(cmd *cobra.Command, _ []string) {
+		fs := cmd.Flags()
+		got.DB, _ = fs.GetString("db")
+		got.LogLevel, _ = fs.GetString("log-level")
+	}
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.DB != "from-flag.db" || got.LogLevel != "warn" {
+		t.Fatalf("db=%q log-level=%q", got.DB, got.LogLevel)
+	}
+}
+
+func TestBadEnvironmentValueIsRefused(t *testing.T) {
+	t.Setenv("TASKBOT_RATE", "fast")
+	root := newRootCommand()
+	root.SetArgs([]string{"run", "--token", "x"})
+	root.SetOut(&bytes.Buffer{})
+	root.SetErr(&bytes.Buffer{})
+	err := root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "TASKBOT_RATE") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// The demo is the quick start: it must run end to end against the fake
+// server and show each part of the conversation.
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := runDemo(context.Background(), &out, filepath.Join(t.TempDir(), "demo.db"), log); err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"imported: tasks 12 new",
+		"no changes: the database already matches the file",
+		"https://t.me/taskbot_demo_bot?start=",
+		"-> 路人甲 #2: 您好！本机器人仅供重点任务专班使用",
+		"杨帆，您好！账号绑定成功。",
+		"找不到任务 T04",
+		"该邀请链接已被使用过",
+		"Hello 刘洋, your account is now bound.",
+		"Your roles: person in charge",
+		"为保护任务信息，请私聊我使用",
+		"failed: 0, 429s received: 0",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "-> 路人甲 #2: 您好！本机器人仅供重点任务专班使用，需凭邀请链接开通。如需使用，请联系督查办。\n  @taskbot_demo_bot -> 路人甲") {
+		t.Error("stranger got more than one refusal")
+	}
+	if t.Failed() {
+		t.Log(got)
+	}
+}

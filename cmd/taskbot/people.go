@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"taskbot/bot"
+	"taskbot/models"
+)
+
+func newPeopleCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "people",
+		Short: "List people, their roles, and who is bound or unreachable",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			people, err := models.People(store.DB.WithContext(cmd.Context()))
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tTELEGRAM\tSTATUS\tROLES")
+			for _, p := range people {
+				tg, status := "-", "not bound"
+				if p.Person.TelegramID != nil {
+					tg, status = fmt.Sprint(*p.Person.TelegramID), "bound"
+				}
+				if p.Person.Unreachable {
+					status = "unreachable"
+				}
+				var roles []string
+				for _, r := range p.RoleNames() {
+					roles = append(roles, fmt.Sprintf("%s %s", r, strings.Join(p.Roles[r], ",")))
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Person.Key, tg, status, strings.Join(roles, "; "))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func newTasksCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tasks",
+		Short: "List tasks with their milestones and people",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			tasks, err := models.AllTasks(store.DB.WithContext(cmd.Context()))
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			keys := func(ps []models.Person) string {
+				var s []string
+				for _, p := range ps {
+					s = append(s, p.Key)
+				}
+				return strings.Join(s, "、")
+			}
+			for _, d := range tasks {
+				fmt.Fprintf(out, "%s %s [%s] leaders: %s; attendants: %s\n", d.Task.Code, d.Task.Title, d.Task.Department, keys(d.Leaders), keys(d.Attendants))
+				for _, m := range d.Milestones {
+					fmt.Fprintf(out, "    %d. %s  due %s  %s %d%%\n", m.Seq, m.Title, bot.DueDate(m.DueDate), m.State, m.Percent)
+				}
+			}
+			if len(tasks) == 0 {
+				fmt.Fprintln(out, "no tasks: load a task list with `taskbot import FILE`")
+			}
+			return nil
+		},
+	}
+}

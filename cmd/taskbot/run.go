@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"taskbot/bot"
+	"taskbot/models"
+	"taskbot/scheduler"
+)
+
+// botOptions configure the running bot (`taskbot run` and the demo).
+type botOptions struct {
+	Token         string
+	APIURL        string
+	Admins        []string
+	Rate          float64
+	TimeZone      string
+	Listen        string
+	PollTimeout   time.Duration
+	SendTimeout   time.Duration
+	BotUsername   string
+	WebhookURL    string
+	WebhookSecret string
+}
+
+func (o *botOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Token, "token", "", "bot token from BotFather")
+	withEnv(fs, "token", "TASKBOT_TOKEN")
+	fs.StringVar(&o.APIURL, "api-url", defaultAPIURL, "Bot API server URL")
+	withEnv(fs, "api-url", "TASKBOT_API_URL")
+	fs.StringSliceVar(&o.Admins, "admin", nil, "Telegram user ids of the admins (comma-separated or repeated)")
+	withEnv(fs, "admin", "TASKBOT_ADMINS")
+	fs.Float64Var(&o.Rate, "rate", 25, "global limit of messages per second sent to Telegram")
+	withEnv(fs, "rate", "TASKBOT_RATE")
+	fs.StringVar(&o.TimeZone, "tz", "Asia/Shanghai", "time zone of people who have not chosen one")
+	withEnv(fs, "tz", "TASKBOT_TZ")
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address of the /healthz and /metrics endpoints; empty turns them off")
+	withEnv(fs, "listen", "TASKBOT_LISTEN")
+	fs.DurationVar(&o.PollTimeout, "poll-timeout", 50*time.Second, "long-poll wait of getUpdates")
+	withEnv(fs, "poll-timeout", "TASKBOT_POLL_TIMEOUT")
+	fs.DurationVar(&o.SendTimeout, "send-timeout", 30*time.Second, "time allowed for one Bot API call before its outcome counts as unknown")
+	withEnv(fs, "send-timeout", "TASKBOT_SEND_TIMEOUT")
+	fs.StringVar(&o.WebhookURL, "webhook-url", "", "public HTTPS URL Telegram pushes updates to (webhook mode, for several instances); served on --listen at the URL's path; empty uses long polling")
+	withEnv(fs, "webhook-url", "TASKBOT_WEBHOOK_URL")
+	fs.StringVar(&o.WebhookSecret, "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)")
+	withEnv(fs, "webhook-secret", "TASKBOT_WEBHOOK_SECRET")
+}
+
+func (o *botOptions) admins() (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for _, s := range o.Admins {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("--admin %q: not a Telegram user id", s)
+		}
+		out[id] = true
+	}
+	return out, nil
+}
+
+func newRunCommand(a *app) *cobra.Command {
+	var o botOptions
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the bot: take updates, send reminders and answers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Token == "" {
+				return errors.New("--token (or TASKBOT_TOKEN) is required; try `taskbot demo` to see the bot without one")
+			}
+			store, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			return runBot(cmd.Context(), store, o, a.log, nil)
+		},
+	}
+	o.register(cmd.Flags())
+	return cmd
+}
+
+// runBot runs the bot until ctx ends, then shuts down in order: stop taking
+// updates, finish the update in hand, finish the sends in flight, stop the
+// HTTP endpoints. ready, when set, is called once everything runs.
+func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Logger, ready func()) error {
+	admins, err := o.admins()
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		return fmt.Errorf("--tz %q: %w", o.TimeZone, err)
+	}
+	if o.Rate <= 0 {
+		return fmt.Errorf("--rate must be positive, got %v", o.Rate)
+	}
+	api, err := newAPI(o.Token, o.APIURL, o.SendTimeout+5*time.Second)
+	if err != nil {
+		return err
+	}
+	username := o.BotUsername
+	if username == "" {
+		username, err = botUsername(ctx, "", o.Token, o.APIURL)
+		if err != nil {
+			return err
+		}
+	}
+	catalog, err := bot.NewCatalog()
+	if err != nil {
+		return err
+	}
+	if err := bot.RegisterCommands(ctx, api, catalog); err != nil {
+		// The menu is a convenience: a bot without it still works.
+		log.Warn("command menu not registered", "err", err)
+	}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	handler := &bot.Handler{
+		Catalog:     catalog,
+		Render:      &bot.Renderer{Catalog: catalog},
+		Admins:      admins,
+		BotUsername: username,
+		Location:    loc,
+		Logger:      log,
+	}
+	dispatcher, err := scheduler.New(scheduler.Options{
+		Store:         store,
+		Sender:        bot.NewSender(api),
+		GlobalRate:    o.Rate,
+		SendTimeout:   o.SendTimeout,
+		Logger:        log.With("part", "outbox"),
+		Registerer:    registry,
+		OnUnreachable: handler.NotifyUnreachable,
+	})
+	if err != nil {
+		return err
+	}
+	processor := &bot.Processor{
+		Store:        store,
+		Handler:      handler,
+		Catalog:      catalog,
+		Logger:       log.With("part", "inbox"),
+		MaxAttempts:  3,
+		PollInterval: 2 * time.Second,
+		Handled:      dispatcher.Notify,
+	}
+	poller := &bot.Poller{
+		ServerURL:   o.APIURL,
+		Token:       o.Token,
+		Store:       store,
+		Client:      &http.Client{Timeout: o.PollTimeout + 15*time.Second},
+		PollTimeout: o.PollTimeout,
+		Logger:      log.With("part", "updates"),
+		Stored:      processor.Wake,
+	}
+
+	mux := opsHandler(store, registry)
+	if o.WebhookURL != "" {
+		path, err := webhookPath(o.WebhookURL, o.WebhookSecret, o.Listen)
+		if err != nil {
+			return err
+		}
+		mux.Handle(path, &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake})
+		if _, err := api.SetWebhook(ctx, &tg.SetWebhookParams{URL: o.WebhookURL, SecretToken: o.WebhookSecret, AllowedUpdates: bot.AllowedUpdates}); err != nil {
+			return fmt.Errorf("set webhook: %w", err)
+		}
+	}
+	var srv *http.Server
+	if o.Listen != "" {
+		ln, err := net.Listen("tcp", o.Listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", o.Listen, err)
+		}
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("ops endpoint stopped", "err", err)
+			}
+		}()
+		log.Info("ops endpoints", "healthz", "http://"+ln.Addr().String()+"/healthz", "metrics", "http://"+ln.Addr().String()+"/metrics")
+	}
+
+	// Each stage gets its own context so that shutdown can stop them one
+	// after the other.
+	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
+	procCtx, stopProcessing := context.WithCancel(context.WithoutCancel(ctx))
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	var polling, processing, sending sync.WaitGroup
+	start := func(wg *sync.WaitGroup, name string, run func(context.Context) error, c context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(c); err != nil {
+				log.Error(name+" stopped", "err", err)
+			}
+		}()
+	}
+	start(&sending, "outbox dispatcher", dispatcher.Run, sendCtx)
+	start(&processing, "update processor", processor.Run, procCtx)
+	if o.WebhookURL == "" {
+		start(&polling, "update poller", poller.Run, pollCtx)
+	}
+	log.Info("taskbot running", "bot", username, "db", store.Dialect, "admins", len(admins), "rate", o.Rate)
+	if ready != nil {
+		ready()
+	}
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	stopPolling()
+	polling.Wait()
+	stopProcessing()
+	processing.Wait()
+	stopSending()
+	sending.Wait()
+	if srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+var webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// webhookPath checks the webhook settings and returns the path to serve.
+func webhookPath(rawURL, secret, listen string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("--webhook-url %q is not a URL", rawURL)
+	}
+	if !webhookSecretPattern.MatchString(secret) {
+		return "", errors.New("--webhook-secret is required in webhook mode: 1-256 of A-Z a-z 0-9 _ -")
+	}
+	if listen == "" {
+		return "", errors.New("--listen is required in webhook mode")
+	}
+	if u.Path == "" || u.Path == "/" || u.Path == "/healthz" || u.Path == "/metrics" {
+		return "", fmt.Errorf("--webhook-url needs a path of its own, e.g. https://bot.example.gov/telegram")
+	}
+	return u.Path, nil
+}
+
+// opsHandler serves /healthz (the database answers) and /metrics.
+func opsHandler(store *models.Store, registry *prometheus.Registry) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	return mux
+}

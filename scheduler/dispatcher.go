@@ -1,0 +1,551 @@
+// Package scheduler does taskbot's time-driven work: for now the outbox
+// dispatcher, which delivers queued messages to Telegram within its limits;
+// reminders and daily summaries come later.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+)
+
+// Sender makes one Bot API call for an outbox message and returns the id
+// of the message Telegram sent or edited (0 for calls that have none).
+//
+// Its error tells the dispatcher what to do: nil (sent), ErrRecipientBlocked,
+// ErrRejected, a *RetryAfterError, or anything else for a transient failure
+// (5xx, network error, timeout) whose outcome may be unknown.
+type Sender interface {
+	Send(ctx context.Context, chatID int64, kind models.OutKind, out models.Outgoing) (telegramMessageID int, err error)
+}
+
+// Options configure a Dispatcher. Zero values take the defaults given.
+type Options struct {
+	Store  *models.Store
+	Sender Sender
+
+	// GlobalRate is the bot's message limit across all chats, in messages
+	// per sliding second (default 25). The dispatcher never exceeds it as
+	// the server counts, whatever the network delays (see limits); with
+	// several instances, give each its share.
+	GlobalRate float64
+	// PerChatInterval separates two messages to one private chat
+	// (default 1 s), measured from the end of the first call.
+	PerChatInterval time.Duration
+	// PerGroupInterval separates two messages to one group (default 3 s,
+	// 20 per minute), measured likewise.
+	PerGroupInterval time.Duration
+
+	// Workers bounds the messages claimed and not yet settled, hence the
+	// concurrent calls (default 16). Claims are made in batches of at least
+	// a quarter of it while a backlog lasts. A message holds its slot for
+	// its claim, its call and the group commit of its outcome (some 30 ms
+	// in all on a local server): to sustain R messages per second, give it
+	// R/15 or more (BenchmarkOutboxFanout: 64 for 1,000/s).
+	Workers int
+	// Lease is how long a claimed message stays with this dispatcher
+	// (default 2 min). It must exceed SendTimeout: a claimed message whose
+	// call could not start early enough to finish and be recorded within
+	// the lease is put back unsent.
+	Lease time.Duration
+	// SendTimeout bounds one Bot API call (default 30 s). A call that times
+	// out has an unknown outcome and is retried like a transient failure.
+	SendTimeout time.Duration
+
+	// MaxAttempts is how many times a message is claimed before a transient
+	// failure makes the dispatcher give it up (default 12). Every claim
+	// counts, including one ending in a 429 or a deferred edit, but only a
+	// transient failure ends in giving up: a 429 always reschedules.
+	MaxAttempts int
+	// RetryBase and RetryCap shape the backoff after a transient failure:
+	// attempt n waits between half and all of min(RetryBase·2ⁿ⁻¹, RetryCap)
+	// (defaults 1 s and 5 min).
+	RetryBase time.Duration
+	RetryCap  time.Duration
+
+	// PollInterval is how often the queue is checked when nothing wakes the
+	// dispatcher (default 500 ms): messages enqueued by another process, or
+	// retries that came due.
+	PollInterval time.Duration
+
+	// Logger receives the dispatcher's logs (slog.Default when nil).
+	Logger *slog.Logger
+	// Registerer, when set, gets the dispatcher's Prometheus metrics.
+	Registerer prometheus.Registerer
+	// OnUnreachable runs, inside the transaction that marks a person
+	// unreachable after a 403, once per person; the bot uses it to enqueue
+	// a notice to the admins.
+	OnUnreachable func(tx *gorm.DB, p *models.Person) error
+	// OnOutcome, when set, is called after each claimed message's outcome
+	// has been recorded (or recording it failed for good), from the
+	// dispatcher's goroutines, concurrently; it must not block for long.
+	OnOutcome func(Outcome)
+}
+
+// Result is what became of one claimed outbox message.
+type Result string
+
+const (
+	// ResultSent: Telegram accepted the call.
+	ResultSent Result = "sent"
+	// ResultRetry: a transient failure; rescheduled with backoff.
+	ResultRetry Result = "retry"
+	// ResultRateLimited: a 429; all sending paused and the message
+	// rescheduled for when the pause ends.
+	ResultRateLimited Result = "rate_limited"
+	// ResultDeferred: not attempted — an edit whose message is not sent
+	// yet, or a message put back unsent when the dispatcher stopped.
+	ResultDeferred Result = "deferred"
+	// ResultFailed: given up for good (rejected, out of attempts, bad
+	// payload, edit of a message that was never sent).
+	ResultFailed Result = "failed"
+	// ResultUnreachable: a 403; the chat's queue dropped and its person
+	// marked unreachable.
+	ResultUnreachable Result = "unreachable"
+)
+
+// Outcome reports one settled message to Options.OnOutcome.
+type Outcome struct {
+	ID      uint
+	ChatID  int64
+	Kind    models.OutKind
+	Attempt int
+	Result  Result
+	// Err is the send's error (nil when sent).
+	Err error
+	// RetryAt is when a rescheduled message is due again (store clock).
+	RetryAt time.Time
+	// RecordErr is set when the outcome could not be written to the store.
+	RecordErr error
+}
+
+// Dispatcher delivers the outbox: it claims due messages (the oldest unsent
+// one of each chat, so that a chat's messages go out in order), makes their
+// Bot API calls concurrently within Telegram's limits, and records each
+// outcome.
+type Dispatcher struct {
+	opt     Options
+	log     *slog.Logger
+	limits  *limits
+	metrics *dispatchMetrics
+	wake    chan struct{}
+	running atomic.Bool
+	// sendWindow is how long after its claim a message's call may still
+	// start; see Options.Lease.
+	sendWindow time.Duration
+	// marks feeds the sent-message recorder while Run runs (nil otherwise).
+	marks chan sentMark
+}
+
+// New checks opt, fills in defaults and registers the metrics.
+func New(opt Options) (*Dispatcher, error) {
+	if opt.Store == nil || opt.Sender == nil {
+		return nil, errors.New("scheduler: dispatcher needs a Store and a Sender")
+	}
+	if opt.GlobalRate < 0 || opt.PerChatInterval < 0 || opt.PerGroupInterval < 0 || opt.Workers < 0 ||
+		opt.Lease < 0 || opt.SendTimeout < 0 || opt.MaxAttempts < 0 || opt.RetryBase < 0 ||
+		opt.RetryCap < 0 || opt.PollInterval < 0 {
+		return nil, errors.New("scheduler: negative dispatcher option")
+	}
+	setDefault(&opt.GlobalRate, 25)
+	setDefault(&opt.PerChatInterval, time.Second)
+	setDefault(&opt.PerGroupInterval, 3*time.Second)
+	setDefault(&opt.Workers, 16)
+	setDefault(&opt.Lease, 2*time.Minute)
+	setDefault(&opt.SendTimeout, 30*time.Second)
+	setDefault(&opt.MaxAttempts, 12)
+	setDefault(&opt.RetryBase, time.Second)
+	setDefault(&opt.RetryCap, 5*time.Minute)
+	setDefault(&opt.PollInterval, 500*time.Millisecond)
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Lease <= opt.SendTimeout {
+		return nil, fmt.Errorf("scheduler: lease %s must exceed the send timeout %s", opt.Lease, opt.SendTimeout)
+	}
+	metrics, err := newDispatchMetrics(opt.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: register metrics: %w", err)
+	}
+	slack := opt.Lease - opt.SendTimeout
+	return &Dispatcher{
+		opt:        opt,
+		log:        opt.Logger.With("component", "outbox"),
+		limits:     newLimits(opt.GlobalRate, opt.PerChatInterval, opt.PerGroupInterval),
+		metrics:    metrics,
+		wake:       make(chan struct{}, 1),
+		sendWindow: slack - slack/4, // a quarter of the slack is kept to record the outcome
+	}, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Notify makes a running dispatcher look at the queue at once; call it after
+// a transaction that enqueued messages has committed. It never blocks.
+func (d *Dispatcher) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers the outbox until ctx is cancelled. It then stops claiming,
+// lets the calls in flight finish (within SendTimeout) and records their
+// outcomes, puts back the claimed messages whose calls had not started, and
+// returns nil.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if !d.running.CompareAndSwap(false, true) {
+		return errors.New("scheduler: dispatcher already running")
+	}
+	defer d.running.Store(false)
+
+	d.marks = make(chan sentMark)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.recordSent(context.WithoutCancel(ctx), d.marks)
+	}()
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()
+		close(d.marks)
+		<-recorded
+		d.marks = nil
+	}()
+	finished := make(chan struct{}, d.opt.Workers)
+	inFlight := 0
+	// backlog says the last claim was full: more is probably due, and
+	// claiming again for every freed slot would cost one query per message.
+	backlog := false
+	minBatch := max(1, d.opt.Workers/4)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil // the deferred wg.Wait lets the calls in flight finish
+		case <-d.wake:
+		case <-finished:
+			inFlight--
+		case <-timer.C:
+		}
+	drain:
+		for {
+			select {
+			case <-finished:
+				inFlight--
+			default:
+				break drain
+			}
+		}
+		if ctx.Err() != nil {
+			continue
+		}
+		wait := d.opt.PollInterval
+		if pause := d.limits.pauseLeft(); pause > 0 {
+			// Claimed messages would only wait out the pause holding a lease.
+			wait = pause
+		} else if free := d.opt.Workers - inFlight; free > 0 && (!backlog || free >= minBatch || inFlight == 0) {
+			// Not cut short by ctx: a claim is brief, and cancelling it halfway
+			// only produces error logs. What it takes after a cancel is put
+			// back by the workers at once.
+			claimedAt := time.Now() // no later than the store's own lease start
+			msgs, err := d.opt.Store.ClaimOutbox(context.WithoutCancel(ctx), free, d.opt.Lease)
+			if err != nil {
+				d.log.Error("claim outbox failed", "err", err)
+				backlog = false
+			} else {
+				backlog = len(msgs) == free
+			}
+			for _, m := range msgs {
+				inFlight++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.handle(ctx, m, claimedAt)
+					finished <- struct{}{}
+				}()
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// handle takes one claimed message to its outcome.
+func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, claimedAt time.Time) {
+	d.metrics.inFlight.Inc()
+	defer d.metrics.inFlight.Dec()
+	// Once a call has started, stopping the dispatcher must neither cut it
+	// short (its outcome would become unknown) nor skip recording it.
+	bg := context.WithoutCancel(runCtx)
+	s := settlement{d: d, m: m, log: d.log.With("outbox_id", m.ID, "chat_id", m.ChatID, "kind", string(m.Kind), "attempt", m.Attempts),
+		leaseEnd: claimedAt.Add(d.opt.Lease)}
+
+	out, err := m.Outgoing()
+	if err != nil {
+		s.fail(bg, "payload", err)
+		return
+	}
+	if isEdit(m.Kind) && out.EditOutboxID != 0 && out.EditMessageID == 0 {
+		if !s.resolveEdit(bg, &out) {
+			return
+		}
+	}
+	limited := m.Kind.RateLimited()
+	callDone, err := d.limits.acquire(runCtx, m.ChatID, limited)
+	if err != nil {
+		s.putBack(bg, errors.New("dispatcher stopped before sending"))
+		return
+	}
+	if time.Since(claimedAt) > d.sendWindow {
+		// Too late to finish within the lease: another dispatcher could take
+		// the message while this call is in flight and send it twice.
+		callDone(false)
+		s.putBack(bg, errors.New("lease too short left to send"))
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(bg, d.opt.SendTimeout)
+	start := time.Now()
+	id, err := d.opt.Sender.Send(sendCtx, m.ChatID, m.Kind, out)
+	cancel()
+	callDone(true)
+	d.metrics.latency.WithLabelValues(string(m.Kind)).Observe(time.Since(start).Seconds())
+	s.settle(bg, id, err)
+}
+
+func isEdit(k models.OutKind) bool { return k == models.OutEditText || k == models.OutEditMarkup }
+
+// settlement records the outcome of one claimed message.
+type settlement struct {
+	d        *Dispatcher
+	m        models.OutboxMessage
+	log      *slog.Logger
+	leaseEnd time.Time
+}
+
+func (s *settlement) settle(ctx context.Context, telegramID int, err error) {
+	d, m := s.d, s.m
+	kind := string(m.Kind)
+	var retryAfter *RetryAfterError
+	switch {
+	case err == nil:
+		rerr := s.record(ctx, func(ctx context.Context) error { return d.markSent(ctx, m.ID, telegramID) })
+		d.metrics.sent.WithLabelValues(kind).Inc()
+		s.log.Debug("outbox message sent", "telegram_message_id", telegramID)
+		s.report(Outcome{Result: ResultSent, RecordErr: rerr})
+
+	case errors.As(err, &retryAfter):
+		wait := retryAfter.After
+		if wait <= 0 {
+			wait = d.opt.RetryBase
+		}
+		d.limits.pause(wait)
+		d.metrics.rateLimited.WithLabelValues(kind).Inc()
+		s.log.Warn("telegram asked to slow down; all sending paused", "retry_after", wait, "err", err)
+		s.retryLater(ctx, wait, err, ResultRateLimited)
+
+	case errors.Is(err, ErrRecipientBlocked):
+		rerr := s.record(ctx, func(ctx context.Context) error {
+			return d.opt.Store.MarkChatUnreachable(ctx, m, err, d.opt.OnUnreachable)
+		})
+		d.metrics.failed.WithLabelValues(kind, "unreachable").Inc()
+		s.log.Warn("recipient refused the bot; chat marked unreachable", "err", err)
+		s.report(Outcome{Result: ResultUnreachable, Err: err, RecordErr: rerr})
+
+	case errors.Is(err, ErrRejected):
+		s.fail(ctx, "rejected", err)
+
+	case m.Attempts >= d.opt.MaxAttempts:
+		s.fail(ctx, "exhausted", fmt.Errorf("gave up after %d attempts: %w", m.Attempts, err))
+
+	default:
+		d.metrics.retried.WithLabelValues(kind).Inc()
+		wait := d.backoff(m.Attempts)
+		s.log.Warn("send failed; will retry", "retry_in", wait, "err", err)
+		s.retryLater(ctx, wait, err, ResultRetry)
+	}
+}
+
+// resolveEdit turns out.EditOutboxID into the Telegram id of the message
+// that row sent. It reports whether the edit can go ahead; if not, the
+// message has been settled.
+func (s *settlement) resolveEdit(ctx context.Context, out *models.Outgoing) bool {
+	target, err := s.d.opt.Store.OutboxMessageByID(ctx, out.EditOutboxID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		s.fail(ctx, "edit_target", fmt.Errorf("edit of outbox message %d: %w", out.EditOutboxID, err))
+		return false
+	case err != nil:
+		s.log.Warn("look up edited message failed", "err", err)
+		s.retryLater(ctx, s.d.opt.RetryBase, err, ResultDeferred)
+		return false
+	case target.ChatID != s.m.ChatID:
+		s.fail(ctx, "edit_target", fmt.Errorf("edit of outbox message %d, which went to another chat", target.ID))
+		return false
+	case target.State == models.OutboxFailed:
+		s.fail(ctx, "edit_target", fmt.Errorf("edit of outbox message %d, which was never sent", target.ID))
+		return false
+	case target.State == models.OutboxSent && target.TelegramMessageID == 0:
+		s.fail(ctx, "edit_target", fmt.Errorf("edit of outbox message %d, which has no Telegram message", target.ID))
+		return false
+	case target.State == models.OutboxSent:
+		out.EditMessageID = target.TelegramMessageID
+		return true
+	case target.ID > s.m.ID:
+		// Queued after its own edit: the edit heads the chat's queue, so
+		// the message would never go out and the edit would wait forever.
+		s.fail(ctx, "edit_target", fmt.Errorf("edit of outbox message %d, which was queued after the edit", target.ID))
+		return false
+	default:
+		// Pending or sending though queued earlier in the same chat: a
+		// chat's messages are claimed one at a time in order, so this is
+		// a transient state (another dispatcher still settling it); wait.
+		s.log.Debug("edited message not sent yet; edit deferred", "edit_outbox_id", target.ID)
+		s.retryLater(ctx, s.d.opt.RetryBase, fmt.Errorf("waiting for outbox message %d to be sent", target.ID), ResultDeferred)
+		return false
+	}
+}
+
+func (s *settlement) fail(ctx context.Context, reason string, err error) {
+	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.MarkFailed(ctx, s.m.ID, err) })
+	s.d.metrics.failed.WithLabelValues(string(s.m.Kind), reason).Inc()
+	s.log.Error("outbox message given up", "reason", reason, "err", err)
+	s.report(Outcome{Result: ResultFailed, Err: err, RecordErr: rerr})
+}
+
+// putBack returns a message whose call never started to the queue, due now.
+func (s *settlement) putBack(ctx context.Context, cause error) {
+	s.log.Debug("outbox message put back unsent", "cause", cause)
+	s.retryLater(ctx, 0, cause, ResultDeferred)
+}
+
+func (s *settlement) retryLater(ctx context.Context, wait time.Duration, cause error, result Result) {
+	at := s.d.opt.Store.Now().Add(wait)
+	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.RetryLater(ctx, s.m.ID, at, cause) })
+	if wait > 0 && wait <= s.d.opt.RetryCap {
+		// Look again when it is due rather than at the next poll.
+		time.AfterFunc(wait, s.d.Notify)
+	}
+	s.report(Outcome{Result: result, Err: cause, RetryAt: at, RecordErr: rerr})
+}
+
+// record writes an outcome, retrying while the database is unavailable: a
+// sent message left unrecorded would be sent again when its lease ran out.
+// It gives up when the lease has run out, since the message may then be
+// another dispatcher's.
+func (s *settlement) record(ctx context.Context, write func(context.Context) error) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := write(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(wait).After(s.leaseEnd) {
+			s.log.Error("record outbox outcome failed; giving up", "err", err)
+			return err
+		}
+		s.log.Warn("record outbox outcome failed; retrying", "err", err, "retry_in", wait)
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// sentMark asks the recorder to mark one message sent.
+type sentMark struct {
+	id         uint
+	telegramID int
+	done       chan error
+}
+
+// markBatchWindow is how long the recorder gathers marks before writing
+// them. Each durable commit is an fsync, of a millisecond or more on SQLite,
+// made inside a cgo call that also holds up Go's scheduler; at hundreds of
+// messages per second, one commit per message would stall the dispatcher,
+// and the calls in flight would take longer. A few milliseconds of delay in
+// recording costs nothing: the message was already sent.
+const markBatchWindow = 20 * time.Millisecond
+
+// markSent records a sent message. While Run runs, marks from all workers
+// are written together, one transaction per batch (group commit).
+func (d *Dispatcher) markSent(ctx context.Context, id uint, telegramID int) error {
+	if d.marks == nil {
+		return d.opt.Store.MarkSent(ctx, id, telegramID)
+	}
+	m := sentMark{id: id, telegramID: telegramID, done: make(chan error, 1)}
+	d.marks <- m
+	return <-m.done
+}
+
+// recordSent writes the marks it receives in batches: those that arrive
+// within markBatchWindow of the first go in one transaction.
+func (d *Dispatcher) recordSent(ctx context.Context, in <-chan sentMark) {
+	const maxBatch = 512
+	for first := range in {
+		batch := []sentMark{first}
+		window := time.NewTimer(markBatchWindow)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case m, ok := <-in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, m)
+			case <-window.C:
+				break more
+			}
+		}
+		window.Stop()
+		store := d.opt.Store
+		err := store.Tx(ctx, func(tx *gorm.DB) error {
+			inTx := &models.Store{DB: tx, Dialect: store.Dialect, Clock: store.Clock}
+			for _, m := range batch {
+				if err := inTx.MarkSent(ctx, m.id, m.telegramID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, m := range batch {
+			m.done <- err
+		}
+	}
+}
+
+func (s *settlement) report(o Outcome) {
+	if s.d.opt.OnOutcome == nil {
+		return
+	}
+	o.ID, o.ChatID, o.Kind, o.Attempt = s.m.ID, s.m.ChatID, s.m.Kind, s.m.Attempts
+	s.d.opt.OnOutcome(o)
+}
+
+// backoff is the wait after the attempt-th transient failure: exponential,
+// capped, with "equal jitter" (half fixed, half random) so that messages
+// failed together do not come back together.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	w := d.opt.RetryCap
+	if attempt >= 1 && attempt <= 32 {
+		w = min(d.opt.RetryBase<<(attempt-1), d.opt.RetryCap)
+		if w <= 0 { // overflow
+			w = d.opt.RetryCap
+		}
+	}
+	half := w / 2
+	return half + rand.N(w-half+1)
+}

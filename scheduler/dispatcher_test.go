@@ -1,0 +1,747 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// waitLimit bounds every wait in these tests; reaching it is a failure,
+// never a way to let something happen.
+const waitLimit = 15 * time.Second
+
+// testClock is a store clock the tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// call is one Send the fake received.
+type call struct {
+	n      int // 1-based, across all chats
+	chatID int64
+	kind   models.OutKind
+	out    models.Outgoing
+	start  time.Time
+	end    time.Time
+	err    error
+}
+
+// fakeSender answers with reply and reports every call on calls.
+type fakeSender struct {
+	reply func(c call) (int, error)
+
+	mu     sync.Mutex
+	n      int
+	nextID int
+	log    []call
+	calls  chan call
+}
+
+func newFakeSender(reply func(c call) (int, error)) *fakeSender {
+	return &fakeSender{reply: reply, nextID: 1000, calls: make(chan call, 1024)}
+}
+
+func (f *fakeSender) Send(ctx context.Context, chatID int64, kind models.OutKind, out models.Outgoing) (int, error) {
+	f.mu.Lock()
+	f.n++
+	c := call{n: f.n, chatID: chatID, kind: kind, out: out, start: time.Now()}
+	f.mu.Unlock()
+	var (
+		id  int
+		err error
+	)
+	if f.reply != nil {
+		id, err = f.reply(c)
+	}
+	if err == nil && id == 0 {
+		f.mu.Lock()
+		f.nextID++
+		id = f.nextID
+		f.mu.Unlock()
+	}
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("send context ended: %w", ctx.Err())
+	}
+	c.end, c.err = time.Now(), err
+	f.mu.Lock()
+	f.log = append(f.log, c)
+	f.mu.Unlock()
+	f.calls <- c
+	return id, err
+}
+
+func (f *fakeSender) callsTo(chatID int64) []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []call
+	for _, c := range f.log {
+		if c.chatID == chatID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeSender) all() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]call(nil), f.log...)
+}
+
+// harness runs a dispatcher on a store with a fake sender.
+type harness struct {
+	t        *testing.T
+	s        *models.Store
+	send     *fakeSender
+	d        *Dispatcher
+	outcomes chan Outcome
+	pending  []Outcome
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+func newHarness(t *testing.T, s *models.Store, send *fakeSender, opt Options) *harness {
+	t.Helper()
+	h := &harness{t: t, s: s, send: send, outcomes: make(chan Outcome, 1024)}
+	opt.Store, opt.Sender = s, send
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.PollInterval == 0 {
+		// Long enough that nothing here relies on polling: Notify and
+		// due-time wake-ups must do the work.
+		opt.PollInterval = time.Hour
+	}
+	opt.OnOutcome = func(o Outcome) { h.outcomes <- o }
+	d, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.d = d
+	return h
+}
+
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan error, 1)
+	go func() { h.done <- h.d.Run(ctx) }()
+	h.t.Cleanup(func() { h.stop() })
+}
+
+// stop cancels Run and waits for it to return.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(waitLimit):
+		h.t.Fatal("Run did not return after cancel")
+	}
+	h.cancel = nil
+}
+
+func (h *harness) enqueue(key string, chatID int64, kind models.OutKind, out models.Outgoing) uint {
+	h.t.Helper()
+	ctx := context.Background()
+	if err := h.s.Tx(ctx, func(tx *gorm.DB) error { return models.Enqueue(tx, key, chatID, kind, out) }); err != nil {
+		h.t.Fatal(err)
+	}
+	var m models.OutboxMessage
+	if err := h.s.DB.Where("idem_key = ?", key).Take(&m).Error; err != nil {
+		h.t.Fatal(err)
+	}
+	return m.ID
+}
+
+func (h *harness) text(key string, chatID int64) uint {
+	return h.enqueue(key, chatID, models.OutSendMessage, models.Outgoing{Text: key})
+}
+
+func (h *harness) waitCall() call {
+	h.t.Helper()
+	select {
+	case c := <-h.send.calls:
+		return c
+	case <-time.After(waitLimit):
+		h.t.Fatal("no Send call")
+		return call{}
+	}
+}
+
+// waitOutcome returns the next outcome recorded for outbox message id.
+func (h *harness) waitOutcome(id uint) Outcome {
+	h.t.Helper()
+	for i, o := range h.pending {
+		if o.ID == id {
+			h.pending = append(h.pending[:i], h.pending[i+1:]...)
+			return o
+		}
+	}
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case o := <-h.outcomes:
+			if o.RecordErr != nil {
+				h.t.Errorf("outcome of %d not recorded: %v", o.ID, o.RecordErr)
+			}
+			if o.ID == id {
+				return o
+			}
+			h.pending = append(h.pending, o)
+		case <-deadline:
+			h.t.Fatalf("no outcome for outbox message %d", id)
+			return Outcome{}
+		}
+	}
+}
+
+func (h *harness) row(id uint) *models.OutboxMessage {
+	h.t.Helper()
+	m, err := h.s.OutboxMessageByID(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return m
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		panic(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+func transient(c call) (int, error) { return 0, errors.New("502 Bad Gateway") }
+
+func TestDispatcherKeepsEachChatInOrderAndSpaced(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{PerChatInterval: 150 * time.Millisecond, PerGroupInterval: 300 * time.Millisecond})
+		var ids []uint
+		for i := range 3 {
+			ids = append(ids, h.text(fmt.Sprintf("a%d", i), 10))
+			ids = append(ids, h.text(fmt.Sprintf("b%d", i), 20))
+			ids = append(ids, h.text(fmt.Sprintf("g%d", i), -30))
+		}
+		h.start()
+		for _, id := range ids {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("message %d: %+v", id, o)
+			}
+		}
+		for chat, gap := range map[int64]time.Duration{10: 150 * time.Millisecond, 20: 150 * time.Millisecond, -30: 300 * time.Millisecond} {
+			calls := send.callsTo(chat)
+			if len(calls) != 3 {
+				t.Fatalf("chat %d: %d calls", chat, len(calls))
+			}
+			for i, c := range calls {
+				if want := fmt.Sprintf("%c%d", map[int64]rune{10: 'a', 20: 'b', -30: 'g'}[chat], i); c.out.Text != want {
+					t.Errorf("chat %d call %d sent %q, want %q", chat, i, c.out.Text, want)
+				}
+				if i > 0 {
+					if d := c.start.Sub(calls[i-1].end); d < gap {
+						t.Errorf("chat %d: call %d started %s after the previous one ended, want ≥ %s", chat, i, d, gap)
+					}
+				}
+			}
+		}
+		for _, id := range ids {
+			if m := h.row(id); m.State != models.OutboxSent || m.TelegramMessageID < 1000 || m.SentAt == nil {
+				t.Errorf("row %d: %+v", id, m)
+			}
+		}
+	})
+}
+
+func TestDispatcherNotifyWakesAtOnce(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s, newFakeSender(nil), Options{})
+		h.start()
+		// The first claim found nothing; the next poll is an hour away.
+		id := h.text("late", 10)
+		h.d.Notify()
+		if o := h.waitOutcome(id); o.Result != ResultSent {
+			t.Fatalf("%+v", o)
+		}
+	})
+}
+
+func TestDispatcherRetriesTransientFailureWithBackoff(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		clock := newTestClock()
+		s.Clock = clock.Now
+		send := newFakeSender(func(c call) (int, error) {
+			if c.n == 1 {
+				return transient(c)
+			}
+			return 0, nil
+		})
+		reg := prometheus.NewRegistry()
+		h := newHarness(t, s, send, Options{Registerer: reg, PerChatInterval: time.Millisecond})
+		id := h.text("m", 10)
+		h.start()
+
+		o := h.waitOutcome(id)
+		if o.Result != ResultRetry || o.Err == nil || !strings.Contains(o.Err.Error(), "502") {
+			t.Fatalf("first outcome %+v", o)
+		}
+		// Attempt 1 waits between half and all of the 1 s base.
+		if d := o.RetryAt.Sub(clock.Now()); d < 500*time.Millisecond || d > time.Second {
+			t.Fatalf("retry in %s", d)
+		}
+		m := h.row(id)
+		if m.State != models.OutboxPending || m.Attempts != 1 || !strings.Contains(m.LastError, "502") {
+			t.Fatalf("after failure: %+v", m)
+		}
+		clock.Advance(time.Second)
+		h.d.Notify()
+		if o := h.waitOutcome(id); o.Result != ResultSent {
+			t.Fatalf("second outcome %+v", o)
+		}
+		if m := h.row(id); m.State != models.OutboxSent || m.Attempts != 2 || m.LastError != "" {
+			t.Fatalf("after retry: %+v", m)
+		}
+		if n := len(send.all()); n != 2 {
+			t.Fatalf("%d calls", n)
+		}
+		if v := counterValue(h.d.metrics.retried.WithLabelValues(string(models.OutSendMessage))); v != 1 {
+			t.Errorf("retried metric %v", v)
+		}
+		if v := counterValue(h.d.metrics.sent.WithLabelValues(string(models.OutSendMessage))); v != 1 {
+			t.Errorf("sent metric %v", v)
+		}
+	})
+}
+
+func TestDispatcherBackoffGrowsToCap(t *testing.T) {
+	d := &Dispatcher{opt: Options{RetryBase: time.Second, RetryCap: 5 * time.Minute}}
+	for attempt, full := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 5: 16 * time.Second, 9: 256 * time.Second, 10: 5 * time.Minute, 12: 5 * time.Minute, 80: 5 * time.Minute} {
+		for range 50 {
+			if w := d.backoff(attempt); w < full/2 || w > full {
+				t.Fatalf("attempt %d waits %s, want within [%s, %s]", attempt, w, full/2, full)
+			}
+		}
+	}
+}
+
+func TestDispatcherGivesUpAfterMaxAttempts(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		clock := newTestClock()
+		s.Clock = clock.Now
+		send := newFakeSender(transient)
+		h := newHarness(t, s, send, Options{MaxAttempts: 3, PerChatInterval: time.Millisecond})
+		id := h.text("doomed", 10)
+		next := h.text("next", 10)
+		h.start()
+		for attempt := 1; attempt <= 2; attempt++ {
+			if o := h.waitOutcome(id); o.Result != ResultRetry || o.Attempt != attempt {
+				t.Fatalf("attempt %d: %+v", attempt, o)
+			}
+			clock.Advance(5 * time.Minute)
+			h.d.Notify()
+		}
+		o := h.waitOutcome(id)
+		if o.Result != ResultFailed || o.Attempt != 3 {
+			t.Fatalf("last outcome %+v", o)
+		}
+		m := h.row(id)
+		if m.State != models.OutboxFailed || m.Attempts != 3 || !strings.Contains(m.LastError, "gave up after 3 attempts") {
+			t.Fatalf("row %+v", m)
+		}
+		// The chat's next message goes on (and fails its first attempt).
+		if o := h.waitOutcome(next); o.Result != ResultRetry {
+			t.Fatalf("next message: %+v", o)
+		}
+		if n := len(send.all()); n != 4 {
+			t.Fatalf("%d calls, want 3 + 1", n)
+		}
+	})
+}
+
+func TestDispatcherRejectedMessageFailsAndChatGoesOn(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(func(c call) (int, error) {
+			if c.out.Text == "bad" {
+				return 0, fmt.Errorf("%w: can't parse entities", ErrRejected)
+			}
+			return 0, nil
+		})
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond})
+		bad := h.text("bad", 10)
+		good := h.text("good", 10)
+		h.start()
+		if o := h.waitOutcome(bad); o.Result != ResultFailed || !errors.Is(o.Err, ErrRejected) {
+			t.Fatalf("bad: %+v", o)
+		}
+		if o := h.waitOutcome(good); o.Result != ResultSent {
+			t.Fatalf("good: %+v", o)
+		}
+		if m := h.row(bad); m.State != models.OutboxFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "can't parse entities") {
+			t.Fatalf("bad row %+v", m)
+		}
+		if n := len(send.callsTo(10)); n != 2 {
+			t.Fatalf("%d calls: a rejected message must not be retried", n)
+		}
+	})
+}
+
+func TestDispatcherRetryAfterPausesAllSending(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const retryAfter = 400 * time.Millisecond
+		var (
+			mu     sync.Mutex
+			pauseT time.Time
+		)
+		send := newFakeSender(func(c call) (int, error) {
+			if c.n == 1 {
+				mu.Lock()
+				pauseT = time.Now()
+				mu.Unlock()
+				return 0, &RetryAfterError{After: retryAfter}
+			}
+			return 0, nil
+		})
+		reg := prometheus.NewRegistry()
+		h := newHarness(t, s, send, Options{Workers: 1, Registerer: reg})
+		first := h.text("first", 10)
+		others := []uint{h.text("second", 20), h.text("third", 30)}
+		h.start()
+		o := h.waitOutcome(first)
+		var ra *RetryAfterError
+		if o.Result != ResultRateLimited || !errors.As(o.Err, &ra) {
+			t.Fatalf("first outcome %+v", o)
+		}
+		for _, id := range append(others, first) {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("message %d: %+v", id, o)
+			}
+		}
+		calls := send.all()
+		if len(calls) != 4 {
+			t.Fatalf("%d calls", len(calls))
+		}
+		for _, c := range calls[1:] {
+			if d := c.start.Sub(pauseT); d < retryAfter {
+				t.Errorf("call to chat %d started %s after the 429, want ≥ %s", c.chatID, d, retryAfter)
+			}
+		}
+		if m := h.row(first); m.State != models.OutboxSent || m.Attempts != 2 {
+			t.Fatalf("first row %+v", m)
+		}
+		if v := counterValue(h.d.metrics.rateLimited.WithLabelValues(string(models.OutSendMessage))); v != 1 {
+			t.Errorf("429 metric %v", v)
+		}
+	})
+}
+
+func TestDispatcherBlockedChatMarksPersonUnreachable(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const blocked, admin = int64(4242), int64(1)
+		tg := blocked
+		p := &models.Person{Key: "陈静", Name: "陈静", TelegramID: &tg}
+		if err := s.DB.Create(p).Error; err != nil {
+			t.Fatal(err)
+		}
+		send := newFakeSender(func(c call) (int, error) {
+			if c.chatID == blocked {
+				return 0, fmt.Errorf("%w: bot was blocked by the user", ErrRecipientBlocked)
+			}
+			return 0, nil
+		})
+		var notified []string
+		h := newHarness(t, s, send, Options{
+			OnUnreachable: func(tx *gorm.DB, who *models.Person) error {
+				notified = append(notified, who.Name)
+				return models.Enqueue(tx, "unreachable-"+who.Key, admin, models.OutSendMessage, models.Outgoing{Text: who.Name + " blocked the bot"})
+			},
+		})
+		first := h.text("m1", blocked)
+		rest := []uint{h.text("m2", blocked), h.text("m3", blocked)}
+		other := h.text("other", 20)
+		h.start()
+		if o := h.waitOutcome(first); o.Result != ResultUnreachable || !errors.Is(o.Err, ErrRecipientBlocked) {
+			t.Fatalf("first: %+v", o)
+		}
+		if o := h.waitOutcome(other); o.Result != ResultSent {
+			t.Fatalf("other chat: %+v", o)
+		}
+		// The admin notice enqueued in the same transaction goes out too.
+		h.d.Notify()
+		var notice call
+		for notice.chatID != admin {
+			notice = h.waitCall()
+		}
+		if notice.out.Text != "陈静 blocked the bot" {
+			t.Fatalf("notice %q", notice.out.Text)
+		}
+		h.stop()
+		if len(notified) != 1 {
+			t.Fatalf("OnUnreachable called %d times", len(notified))
+		}
+		if n := len(send.callsTo(blocked)); n != 1 {
+			t.Fatalf("%d calls to the blocked chat", n)
+		}
+		for _, id := range append(rest, first) {
+			if m := h.row(id); m.State != models.OutboxFailed {
+				t.Errorf("row %d %+v", id, m)
+			}
+		}
+		var after models.Person
+		if err := s.DB.Take(&after, p.ID).Error; err != nil || !after.Unreachable {
+			t.Fatalf("person %+v %v", after, err)
+		}
+	})
+}
+
+func TestDispatcherResolvesEditOutboxID(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(func(c call) (int, error) {
+			switch {
+			case c.kind == models.OutSendMessage && c.out.Text == "rejected":
+				return 0, ErrRejected
+			case c.kind == models.OutSendMessage:
+				return 500 + int(c.chatID), nil
+			}
+			return c.out.EditMessageID, nil
+		})
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond})
+		orig := h.text("original", 10)
+		edit := h.enqueue("edit", 10, models.OutEditText, models.Outgoing{Text: "edited", EditOutboxID: orig})
+		markup := h.enqueue("markup", 10, models.OutEditMarkup, models.Outgoing{EditOutboxID: orig, Buttons: [][]models.Button{{{Text: "ok", Data: "x"}}}})
+		lost := h.text("rejected", 20)
+		editLost := h.enqueue("edit-lost", 20, models.OutEditText, models.Outgoing{Text: "never", EditOutboxID: lost})
+		elsewhere := h.enqueue("edit-elsewhere", 30, models.OutEditText, models.Outgoing{Text: "wrong chat", EditOutboxID: orig})
+		early := h.enqueue("edit-early", 40, models.OutEditText, models.Outgoing{Text: "too early", EditOutboxID: 99999})
+		h.start()
+		for _, id := range []uint{orig, edit, markup} {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("%d: %+v", id, o)
+			}
+		}
+		for _, id := range []uint{lost, editLost, elsewhere, early} {
+			if o := h.waitOutcome(id); o.Result != ResultFailed {
+				t.Fatalf("%d: %+v", id, o)
+			}
+		}
+		calls := send.callsTo(10)
+		if len(calls) != 3 || calls[1].kind != models.OutEditText || calls[1].out.EditMessageID != 510 ||
+			calls[2].kind != models.OutEditMarkup || calls[2].out.EditMessageID != 510 {
+			t.Fatalf("calls to chat 10: %+v", calls)
+		}
+		if m := h.row(edit); m.TelegramMessageID != 510 {
+			t.Errorf("edit row %+v", m)
+		}
+		if n := len(send.callsTo(20)) + len(send.callsTo(30)) + len(send.callsTo(40)); n != 1 {
+			t.Fatalf("%d calls for impossible edits, want only the rejected send", n)
+		}
+		if m := h.row(editLost); !strings.Contains(m.LastError, "never sent") {
+			t.Errorf("edit-lost row %+v", m)
+		}
+	})
+}
+
+// An edit whose message another dispatcher still holds waits for it.
+func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		clock := newTestClock()
+		s.Clock = clock.Now
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{})
+		orig := h.text("original", 10)
+		edit := h.enqueue("edit", 10, models.OutEditText, models.Outgoing{Text: "edited", EditOutboxID: orig})
+		ctx := context.Background()
+		held, err := s.ClaimOutbox(ctx, 10, time.Minute) // the other dispatcher
+		if err != nil || len(held) != 1 || held[0].ID != orig {
+			t.Fatalf("claim %+v %v", held, err)
+		}
+		var m models.OutboxMessage
+		if err := s.DB.Take(&m, edit).Error; err != nil {
+			t.Fatal(err)
+		}
+		m.Attempts = 1
+		h.d.handle(ctx, m, time.Now())
+		if o := h.waitOutcome(edit); o.Result != ResultDeferred || !o.RetryAt.After(clock.Now()) {
+			t.Fatalf("edit outcome %+v", o)
+		}
+		if len(send.all()) != 0 {
+			t.Fatal("edit sent before its message")
+		}
+		if err := s.MarkSent(ctx, orig, 777); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+		h.start()
+		if o := h.waitOutcome(edit); o.Result != ResultSent {
+			t.Fatalf("edit outcome %+v", o)
+		}
+		if c := send.all(); len(c) != 1 || c[0].out.EditMessageID != 777 {
+			t.Fatalf("calls %+v", c)
+		}
+	})
+}
+
+func TestDispatcherShutdownFinishesCallsInFlight(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		gate := make(chan struct{})
+		started := make(chan int64, 1)
+		send := newFakeSender(func(c call) (int, error) {
+			started <- c.chatID
+			<-gate
+			return 0, nil
+		})
+		// One token per ~1 s: of two messages claimed together, one is sent
+		// and the other waits for its token.
+		h := newHarness(t, s, send, Options{GlobalRate: 1})
+		ids := map[int64]uint{10: h.text("a", 10), 20: h.text("b", 20)}
+		h.start()
+		var inFlight, waiting uint
+		select {
+		case chat := <-started:
+			inFlight, waiting = ids[chat], ids[30-chat]
+		case <-time.After(waitLimit):
+			t.Fatal("no call started")
+		}
+		h.cancel()
+		// The waiting message is put back unsent...
+		if o := h.waitOutcome(waiting); o.Result != ResultDeferred {
+			t.Fatalf("waiting: %+v", o)
+		}
+		// ...while Run keeps waiting for the call in flight.
+		select {
+		case <-h.done:
+			t.Fatal("Run returned with a call in flight")
+		default:
+		}
+		close(gate)
+		select {
+		case err := <-h.done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(waitLimit):
+			t.Fatal("Run did not return")
+		}
+		h.cancel = nil
+		c := send.all()
+		if len(c) != 1 || c[0].err != nil {
+			t.Fatalf("calls %+v: the call in flight must finish with its context intact", c)
+		}
+		if m := h.row(inFlight); m.State != models.OutboxSent {
+			t.Fatalf("in-flight row %+v", m)
+		}
+		if m := h.row(waiting); m.State != models.OutboxPending || m.LeaseUntil != nil {
+			t.Fatalf("waiting row %+v", m)
+		}
+	})
+}
+
+// A dispatcher died mid-send: when its lease runs out the outcome is
+// unknown, and the message is sent again, once.
+func TestDispatcherResendsAfterLeaseExpiry(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		clock := newTestClock()
+		s.Clock = clock.Now
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond})
+		ctx := context.Background()
+		id := h.text("m1", 10)
+		dead, err := s.ClaimOutbox(ctx, 10, time.Minute)
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("claim %v %v", dead, err)
+		}
+		h.start()
+		// Still leased: another chat's message goes, this one does not.
+		other := h.text("other", 20)
+		h.d.Notify()
+		if o := h.waitOutcome(other); o.Result != ResultSent {
+			t.Fatalf("other: %+v", o)
+		}
+		if n := len(send.callsTo(10)); n != 0 {
+			t.Fatalf("leased message sent %d times", n)
+		}
+		clock.Advance(61 * time.Second)
+		next := h.text("m2", 10)
+		h.d.Notify()
+		if o := h.waitOutcome(id); o.Result != ResultSent || o.Attempt != 2 {
+			t.Fatalf("m1: %+v", o)
+		}
+		if o := h.waitOutcome(next); o.Result != ResultSent {
+			t.Fatalf("m2: %+v", o)
+		}
+		calls := send.callsTo(10)
+		if len(calls) != 2 || calls[0].out.Text != "m1" || calls[1].out.Text != "m2" {
+			t.Fatalf("calls %+v", calls)
+		}
+	})
+}
+
+func TestDispatcherAnswersCallbacksWithoutLimits(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Hour})
+		msg := h.text("m", 10)
+		answer := h.enqueue("cb", 10, models.OutAnswerCallback, models.Outgoing{CallbackQueryID: "q1", Text: "ok"})
+		h.start()
+		for _, id := range []uint{msg, answer} {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("%d: %+v", id, o)
+			}
+		}
+	})
+}
+
+func TestNewValidatesOptions(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	if _, err := New(Options{Store: s}); err == nil {
+		t.Error("no sender accepted")
+	}
+	if _, err := New(Options{Store: s, Sender: newFakeSender(nil), Lease: time.Second, SendTimeout: 2 * time.Second}); err == nil {
+		t.Error("lease shorter than the send timeout accepted")
+	}
+	reg := prometheus.NewRegistry()
+	for range 2 { // a second dispatcher shares the series
+		if _, err := New(Options{Store: s, Sender: newFakeSender(nil), Registerer: reg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, _ := New(Options{Store: s, Sender: newFakeSender(nil)})
+	if d.opt.GlobalRate != 25 || d.opt.PerChatInterval != time.Second || d.opt.PerGroupInterval != 3*time.Second ||
+		d.opt.Workers != 16 || d.opt.Lease != 2*time.Minute || d.opt.SendTimeout != 30*time.Second || d.opt.MaxAttempts != 12 {
+		t.Errorf("defaults %+v", d.opt)
+	}
+}

@@ -1,0 +1,36 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outcomes a Sender reports. Any other error is transient: a 5xx, a network
+// error or a timeout, retried with backoff.
+var (
+	// ErrRecipientBlocked means the chat refused the bot (403: blocked,
+	// kicked, deactivated). The chat's queue is dropped and its person is
+	// marked unreachable.
+	ErrRecipientBlocked = errors.New("recipient refused the bot")
+	// ErrRejected means Telegram refused the request itself (400, 404, …):
+	// sending it again would fail the same way, so it never is.
+	ErrRejected = errors.New("request rejected")
+)
+
+// RetryAfterError is a 429: Telegram asks for no more requests until After
+// has passed.
+type RetryAfterError struct {
+	After time.Duration
+	// Err is the underlying client error, if any.
+	Err error
+}
+
+func (e *RetryAfterError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("too many requests, retry after %s: %v", e.After, e.Err)
+	}
+	return fmt.Sprintf("too many requests, retry after %s", e.After)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
