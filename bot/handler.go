@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Handler struct {
 	// Location is the time zone of people who have not chosen one.
 	Location *time.Location
 	Logger   *slog.Logger
+	// RemindTask queues a reminder round for one task inside tx (for
+	// /remind); nil turns the command off.
+	RemindTask func(tx *gorm.DB, taskID uint, byPerson *uint) (int, error)
 }
 
 // turn is the handling of one update.
@@ -47,6 +51,8 @@ func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update)
 	switch {
 	case upd.Message != nil:
 		return t.message(upd.Message)
+	case upd.EditedMessage != nil:
+		return t.editedMessage(upd.EditedMessage)
 	case upd.CallbackQuery != nil:
 		return t.callback(upd.CallbackQuery)
 	case upd.MyChatMember != nil:
@@ -122,8 +128,14 @@ func (t *turn) message(m *tgmodels.Message) error {
 		}
 	}
 	if cmd == "" {
+		if handled, err := t.replyToBot(m, who); handled || err != nil {
+			return err
+		}
 		if m.Text == "" {
 			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "file_not_expected", nil))
+		}
+		if utf8.RuneCountInString(m.Text) > 4096 {
+			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "problem_too_long", nil))
 		}
 		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "text_not_understood", nil))
 	}
@@ -136,6 +148,12 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.task(m, who, args)
 	case "lang":
 		return t.lang(m, who, args)
+	case "report":
+		return t.reportCommand(m, who, args)
+	case "tz":
+		return t.timeZone(m, who, args)
+	case "remind":
+		return t.remind(m, who, args)
 	}
 	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
 }
@@ -317,16 +335,72 @@ func (t *turn) lang(m *tgmodels.Message, who speaker, args string) error {
 	return t.reply(m.Chat.ID, t.h.Catalog.T(choice, "lang_set", nil))
 }
 
+// timeZone sets the zone reminders follow for the person.
+func (t *turn) timeZone(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	name := strings.TrimSpace(args)
+	if name == "" || who.person == nil {
+		current := t.location(who.person).String()
+		return t.reply(m.Chat.ID, c.T(who.lang, "tz_usage", map[string]any{"Zone": E(current)}))
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || strings.EqualFold(name, "local") {
+		return t.reply(m.Chat.ID, c.T(who.lang, "tz_unknown", map[string]any{"Zone": E(truncateRunes(name, 64))}))
+	}
+	if err := t.tx.Model(who.person).Update("time_zone", loc.String()).Error; err != nil {
+		return fmt.Errorf("set time zone of person %d: %w", who.person.ID, err)
+	}
+	if err := models.Audit(t.tx, &who.person.ID, nil, "time_zone", loc.String()); err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "tz_set", map[string]any{"Zone": E(loc.String()), "Now": t.now.In(loc).Format("15:04")}))
+}
+
+// remind lets a task's leader, or an admin, remind its attendants at once.
+func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	code := strings.ToUpper(strings.TrimSpace(args))
+	if code == "" || strings.ContainsAny(code, " \n") || t.h.RemindTask == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "remind_usage", nil))
+	}
+	d, err := models.TaskByCode(t.tx, code)
+	if err != nil && !models.IsNotFound(err) {
+		return err
+	}
+	var roles []models.Role
+	if d != nil && who.person != nil {
+		roles = d.RolesOf(who.person.ID)
+	}
+	if d == nil || (len(roles) == 0 && !who.admin) {
+		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
+	}
+	if !who.admin && !slices.Contains(roles, models.RoleLeader) {
+		return t.reply(m.Chat.ID, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(code)}))
+	}
+	var by *uint
+	if who.person != nil {
+		by = &who.person.ID
+	}
+	n, err := t.h.RemindTask(t.tx, d.Task.ID, by)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "remind_done", map[string]any{"Code": E(code), "Count": n}))
+}
+
 func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	who, err := t.speaker(&q.From)
 	if err != nil {
 		return err
 	}
-	text := t.h.Catalog.T(who.lang, "callback_expired", nil)
-	if !who.known() {
-		text = t.h.Catalog.T(who.lang, "refuse_unbound", nil)
+	if who.person == nil {
+		text := t.h.Catalog.T(who.lang, "callback_expired", nil)
+		if !who.known() {
+			text = t.h.Catalog.T(who.lang, "refuse_unbound", nil)
+		}
+		return t.answer(q, text)
 	}
-	return t.send(q.From.ID, models.OutAnswerCallback, models.Outgoing{CallbackQueryID: q.ID, Text: text})
+	return t.reportCallback(q, who)
 }
 
 // chatMember follows a person blocking or unblocking the bot.

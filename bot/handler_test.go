@@ -267,7 +267,7 @@ func TestCommandsAndLanguage(t *testing.T) {
 		{"/lang en", []string{"Language set to English"}},
 		{"/help", []string{"Commands", "/mytasks"}},
 		{"/mytasks", []string{"Your roles", "special attendant", "due 2026-03-31", "overdue"}},
-		{"some text", []string{"only handle commands"}},
+		{"some text", []string{"/report T07"}},
 		{"/lang zh", []string{"已切换为中文"}},
 	}
 	for _, tc := range tests {

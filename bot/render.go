@@ -152,3 +152,27 @@ func cutLongEntry(e string, limit int) []string {
 	}
 	return out
 }
+
+// Ack renders exactly what a report stored.
+func (r *Renderer) Ack(lang string, task models.Task, m models.Milestone, rep *models.Report) string {
+	c := r.Catalog
+	var b strings.Builder
+	fmt.Fprintf(&b, "✅ %s\n", c.T(lang, "ack_title", nil))
+	fmt.Fprintf(&b, "%s %s\n", E(task.Code), E(task.Title))
+	fmt.Fprintf(&b, "%s\n", c.T(lang, "ack_milestone", map[string]any{"Seq": m.Seq, "Title": E(m.Title)}))
+	fmt.Fprintf(&b, "%s%s%s", c.T(lang, "ack_state", nil), c.T(lang, "label_sep", nil), r.State(lang, rep.State))
+	if rep.Percent != nil {
+		fmt.Fprintf(&b, " · %d%%", *rep.Percent)
+	}
+	b.WriteString("\n")
+	if rep.Note != "" {
+		fmt.Fprintf(&b, "%s%s%s\n", c.T(lang, "ack_note", nil), c.T(lang, "label_sep", nil), E(rep.Note))
+	}
+	if n := len(rep.Attachments); n > 0 {
+		fmt.Fprintf(&b, "%s%s%d\n", c.T(lang, "ack_files", nil), c.T(lang, "label_sep", nil), n)
+	}
+	if rep.SupersededBy == nil && rep.State != "" {
+		b.WriteString(c.T(lang, "ack_hint", nil))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -68,6 +68,27 @@ func (m *OutboxMessage) Outgoing() (Outgoing, error) {
 // Enqueue writes an outgoing message inside tx. A key already used is a
 // no-op, which is what makes a redelivered update or a rerun slot harmless.
 func Enqueue(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing) error {
+	return EnqueueRef(tx, key, chatID, kind, out, MessageRef{})
+}
+
+// Purposes of messages a person may reply to.
+const (
+	PurposeReminder  = "reminder"
+	PurposeAck       = "ack"
+	PurposeAskDetail = "ask_detail"
+	PurposeCorrect   = "correct"
+)
+
+// MessageRef says what a message is about, so that a reply to it can be
+// read in context.
+type MessageRef struct {
+	Purpose  string
+	TaskID   *uint
+	ReportID *uint
+}
+
+// EnqueueRef is Enqueue for a message people may reply to.
+func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
 	payload, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
@@ -79,6 +100,9 @@ func Enqueue(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing) 
 		Payload:       string(payload),
 		State:         OutboxPending,
 		NextAttemptAt: tx.NowFunc(),
+		Purpose:       ref.Purpose,
+		TaskID:        ref.TaskID,
+		ReportID:      ref.ReportID,
 	}
 	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
@@ -221,6 +245,18 @@ func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, caus
 		}
 		return nil
 	})
+}
+
+// SentMessage finds the bot's message a person replied to.
+func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessage, error) {
+	var m OutboxMessage
+	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND state = ? AND kind IN ?", chatID, telegramMessageID, OutboxSent,
+		[]OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}).
+		Order("id DESC").Take(&m).Error
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("message %d in chat %d", telegramMessageID, chatID))
+	}
+	return &m, nil
 }
 
 // OutboxMessageByID loads one outbox row.

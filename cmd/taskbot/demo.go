@@ -139,7 +139,8 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 	opts := botOptions{
 		Token: srv.Token(), APIURL: srv.URL(), Admins: []string{fmt.Sprint(users["admin"].ID())},
 		Rate: 25, TimeZone: "Asia/Shanghai", PollTimeout: time.Second, SendTimeout: 5 * time.Second,
-		BotUsername: srv.BotUser().Username,
+		BotUsername:     srv.BotUser().Username,
+		reminderOptions: defaultReminderOptions(),
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() { botDone <- runBot(botCtx, store, opts, quiet, func() { close(ready) }) }()

@@ -55,6 +55,8 @@ a flag on the command line wins over the variable.`,
 		newInviteCommand(a),
 		newPeopleCommand(a),
 		newTasksCommand(a),
+		newRemindCommand(a),
+		newCalendarCommand(a),
 		newVersionCommand(),
 	)
 	return root

@@ -39,6 +39,61 @@ type botOptions struct {
 	BotUsername   string
 	WebhookURL    string
 	WebhookSecret string
+	reminderOptions
+}
+
+// reminderOptions shape the reminder schedules (`run`, `remind`).
+type reminderOptions struct {
+	RemindCron    string
+	CatchUp       time.Duration
+	FollowUp      time.Duration
+	EscalateAfter int
+	Workdays      bool
+}
+
+func defaultReminderOptions() reminderOptions {
+	return reminderOptions{RemindCron: "0 9 * * 1-5", CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2}
+}
+
+func (o *reminderOptions) register(fs *pflag.FlagSet) {
+	d := defaultReminderOptions()
+	fs.StringVar(&o.RemindCron, "remind-cron", d.RemindCron, "reminder schedule (cron) of tasks without their own, in each person's time zone")
+	withEnv(fs, "remind-cron", "TASKBOT_REMIND_CRON")
+	fs.DurationVar(&o.CatchUp, "catch-up", d.CatchUp, "a slot missed while the bot was down is sent on restart if less late than this")
+	withEnv(fs, "catch-up", "TASKBOT_CATCH_UP")
+	fs.DurationVar(&o.FollowUp, "follow-up", d.FollowUp, "one follow-up reminder when nobody reported this long after a slot")
+	withEnv(fs, "follow-up", "TASKBOT_FOLLOW_UP")
+	fs.IntVar(&o.EscalateAfter, "escalate-after", d.EscalateAfter, "slots in a row without a report before the contracting leader is told (0: never)")
+	withEnv(fs, "escalate-after", "TASKBOT_ESCALATE_AFTER")
+	fs.BoolVar(&o.Workdays, "workdays", false, "reminders follow working days and the calendar loaded with `taskbot calendar import`")
+	withEnv(fs, "workdays", "TASKBOT_WORKDAYS")
+}
+
+func (o *reminderOptions) validate() error {
+	if err := scheduler.ValidSpec(o.RemindCron); err != nil {
+		return fmt.Errorf("--remind-cron %q: %w", o.RemindCron, err)
+	}
+	if o.CatchUp < 0 || o.FollowUp <= 0 || o.EscalateAfter < 0 {
+		return errors.New("--catch-up and --escalate-after must not be negative, --follow-up must be positive")
+	}
+	return nil
+}
+
+// reminders builds the reminder scheduler.
+func (o *reminderOptions) reminders(store *models.Store, catalog *bot.Catalog, loc *time.Location, log *slog.Logger, enqueued func()) *scheduler.Reminders {
+	return &scheduler.Reminders{
+		Store:         store,
+		Writer:        &bot.Reminders{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: loc},
+		DefaultSpec:   o.RemindCron,
+		DefaultZone:   loc,
+		Workdays:      o.Workdays,
+		CatchUp:       o.CatchUp,
+		FollowUp:      o.FollowUp,
+		EscalateAfter: o.EscalateAfter,
+		Interval:      30 * time.Second,
+		Logger:        log,
+		Enqueued:      enqueued,
+	}
 }
 
 func (o *botOptions) register(fs *pflag.FlagSet) {
@@ -62,6 +117,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "webhook-url", "TASKBOT_WEBHOOK_URL")
 	fs.StringVar(&o.WebhookSecret, "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)")
 	withEnv(fs, "webhook-secret", "TASKBOT_WEBHOOK_SECRET")
+	o.reminderOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -117,6 +173,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if o.Rate <= 0 {
 		return fmt.Errorf("--rate must be positive, got %v", o.Rate)
 	}
+	if err := o.reminderOptions.validate(); err != nil {
+		return err
+	}
 	api, err := newAPI(o.Token, o.APIURL, o.SendTimeout+5*time.Second)
 	if err != nil {
 		return err
@@ -160,6 +219,8 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
+	handler.RemindTask = reminders.RemindTask
 	processor := &bot.Processor{
 		Store:        store,
 		Handler:      handler,
@@ -221,6 +282,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		}()
 	}
 	start(&sending, "outbox dispatcher", dispatcher.Run, sendCtx)
+	start(&processing, "reminders", reminders.Run, procCtx)
 	start(&processing, "update processor", processor.Run, procCtx)
 	if o.WebhookURL == "" {
 		start(&polling, "update poller", poller.Run, pollCtx)

@@ -1,0 +1,331 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tgmodels "github.com/go-telegram/bot/models"
+
+	"taskbot/bot/reply"
+	"taskbot/models"
+)
+
+// attachmentsOf keeps a message's photo (its largest size) or document as
+// evidence.
+func attachmentsOf(m *tgmodels.Message) []models.Attachment {
+	switch {
+	case len(m.Photo) > 0:
+		best := m.Photo[len(m.Photo)-1]
+		return []models.Attachment{{Kind: "photo", FileID: best.FileID}}
+	case m.Document != nil:
+		return []models.Attachment{{Kind: "document", FileID: m.Document.FileID, FileName: truncateRunes(m.Document.FileName, 200)}}
+	}
+	return nil
+}
+
+// replyToBot handles a message that replies to one of the bot's messages:
+// a status reply to a reminder, detail for a report, a correction, or
+// evidence. It reports false when the replied-to message has no context.
+func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
+	if m.ReplyToMessage == nil || who.person == nil {
+		return false, nil
+	}
+	sent, err := models.SentMessage(t.tx, m.Chat.ID, m.ReplyToMessage.ID)
+	if models.IsNotFound(err) || (err == nil && sent.TaskID == nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	d, err := t.taskByID(*sent.TaskID)
+	if err != nil {
+		return false, err
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	files := attachmentsOf(m)
+	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d, source: "reply", attachments: files}
+	c := t.h.Catalog
+	switch sent.Purpose {
+	case models.PurposeReminder:
+		if strings.TrimSpace(text) == "" {
+			return true, t.reply(m.Chat.ID, c.T(who.lang, "evidence_needs_report", nil))
+		}
+		return true, t.statusReply(rc, text)
+	case models.PurposeAck:
+		if strings.TrimSpace(text) == "" && len(files) > 0 && sent.ReportID != nil {
+			return true, t.attachEvidence(m, who, d, *sent.ReportID, files)
+		}
+		return true, t.statusReply(rc, text)
+	case models.PurposeAskDetail, models.PurposeCorrect:
+		if sent.ReportID == nil {
+			return false, nil
+		}
+		return true, t.detail(rc, sent.Purpose, *sent.ReportID, text)
+	}
+	return false, nil
+}
+
+// attachEvidence keeps a photo or document on the acknowledged report.
+func (t *turn) attachEvidence(m *tgmodels.Message, who speaker, d *models.TaskDetail, reportID uint, files []models.Attachment) error {
+	var r models.Report
+	if err := t.tx.Take(&r, reportID).Error; err != nil {
+		return fmt.Errorf("report %d: %w", reportID, err)
+	}
+	if r.PersonID != who.person.ID {
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "report_not_yours", nil))
+	}
+	for _, f := range files {
+		if err := models.AddAttachment(t.tx, r.ID, f); err != nil {
+			return err
+		}
+	}
+	if err := t.tx.Preload("Attachments").Take(&r, reportID).Error; err != nil {
+		return fmt.Errorf("reload report %d: %w", reportID, err)
+	}
+	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d}
+	return t.acknowledge(rc, &r)
+}
+
+// detail handles the answer to "percent and note?" after a button report,
+// and the corrected text after "correct": both supersede the report.
+func (t *turn) detail(rc replyContext, purpose string, reportID uint, text string) error {
+	c := t.h.Catalog
+	var old models.Report
+	if err := t.tx.Take(&old, reportID).Error; err != nil {
+		return fmt.Errorf("report %d: %w", reportID, err)
+	}
+	if old.PersonID != rc.who.person.ID {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "report_not_yours", nil))
+	}
+	if old.SupersededBy != nil || old.Withdrawn {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "report_already_changed", nil))
+	}
+	rc.supersedes = &old.ID
+	if purpose == models.PurposeCorrect {
+		if t.now.Sub(old.CreatedAt) > CorrectionWindow {
+			return t.reply(rc.chatID, c.T(rc.who.lang, "correction_closed", nil))
+		}
+		rc.source = "correction"
+		return t.statusReply(rc, text)
+	}
+	percent, note, problem := reply.ParseDetail(text)
+	if problem != nil {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "problem_"+string(problem.Kind), map[string]any{"Number": problem.Number, "Text": E(problem.Text)}))
+	}
+	if percent == nil && note == "" && len(rc.attachments) == 0 {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "detail_skipped", nil))
+	}
+	m := milestoneByID(rc.task, old.MilestoneID)
+	if m == nil {
+		return fmt.Errorf("milestone %d not in task", old.MilestoneID)
+	}
+	state := reply.State(old.State)
+	if percent != nil && !state.Allows(*percent) {
+		if *percent == 100 {
+			state = reply.Done
+		} else if state == reply.Done {
+			state = reply.OnTrack
+		}
+	}
+	rc.source = "detail"
+	_, err := t.record(rc, []reply.Item{{Milestone: m.Seq, State: state, Percent: percent, Note: note}})
+	return err
+}
+
+// editedMessage turns an edited status reply into a correction.
+func (t *turn) editedMessage(m *tgmodels.Message) error {
+	if m.From == nil || m.Chat.Type != tgmodels.ChatTypePrivate {
+		return nil
+	}
+	who, err := t.speaker(m.From)
+	if err != nil || who.person == nil {
+		return err
+	}
+	reports, err := models.ReportByMessage(t.tx, m.Chat.ID, m.ID)
+	if err != nil || len(reports) == 0 {
+		return err
+	}
+	c := t.h.Catalog
+	if len(reports) > 1 {
+		return t.reply(m.Chat.ID, c.T(who.lang, "edit_several_reports", nil))
+	}
+	old := reports[0]
+	d, err := t.taskByID(old.TaskID)
+	if err != nil {
+		return err
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	if strings.HasPrefix(text, "/report") {
+		_, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+		_, text, _ = strings.Cut(strings.TrimSpace(rest), " ")
+	}
+	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d, source: "edit", supersedes: &old.ID}
+	return t.statusReply(rc, text)
+}
+
+// reportCallback routes the buttons of reminders, questions and
+// acknowledgements.
+func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
+	c := t.h.Catalog
+	parts := strings.Split(q.Data, ":")
+	if len(parts) < 2 {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	id, err := strconv.ParseUint(parts[1], 10, 64)
+	if err != nil {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	switch parts[0] {
+	case "m":
+		return t.chooseMilestone(q, who, uint(id))
+	case "s":
+		if len(parts) != 3 {
+			break
+		}
+		return t.chooseState(q, who, uint(id), parts[2])
+	case "pm", "ps":
+		if len(parts) != 3 {
+			break
+		}
+		return t.answerPending(q, who, parts[0], uint(id), parts[2])
+	case "w":
+		return t.withdraw(q, who, uint(id))
+	case "c":
+		return t.askCorrection(q, who, uint(id))
+	}
+	return t.answer(q, c.T(who.lang, "callback_expired", nil))
+}
+
+// milestoneOfPerson loads a milestone and its task for someone who may
+// report on it.
+func (t *turn) milestoneOfPerson(who speaker, milestoneID uint) (*models.TaskDetail, *models.Milestone, error) {
+	var ms models.Milestone
+	if err := t.tx.Take(&ms, milestoneID).Error; err != nil {
+		return nil, nil, nil
+	}
+	ok, err := models.CanReport(t.tx, who.person.ID, ms.TaskID)
+	if err != nil || !ok {
+		return nil, nil, err
+	}
+	d, err := t.taskByID(ms.TaskID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, milestoneByID(d, milestoneID), nil
+}
+
+// chooseMilestone answers a milestone button with the state buttons.
+func (t *turn) chooseMilestone(q *tgmodels.CallbackQuery, who speaker, milestoneID uint) error {
+	c := t.h.Catalog
+	d, m, err := t.milestoneOfPerson(who, milestoneID)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return t.answer(q, c.T(who.lang, "report_not_allowed_short", nil))
+	}
+	if m.State == models.StateDone {
+		return t.answer(q, c.T(who.lang, "problem_milestone_done", map[string]any{"Seq": m.Seq}))
+	}
+	if err := t.answer(q, ""); err != nil {
+		return err
+	}
+	var row []models.Button
+	var rows [][]models.Button
+	for i, s := range reportStates {
+		row = append(row, models.Button{Text: t.h.Render.State(who.lang, s), Data: fmt.Sprintf("s:%d:%s", m.ID, stateCode(s))})
+		if i%2 == 1 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	text := c.T(who.lang, "ask_state", map[string]any{"Code": E(d.Task.Code), "Seq": m.Seq, "Title": E(m.Title)})
+	return t.send(q.From.ID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: rows})
+}
+
+// chooseState records a button report and asks for the optional detail.
+func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID uint, code string) error {
+	c := t.h.Catalog
+	state, ok := stateCodes[code]
+	if !ok {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	d, m, err := t.milestoneOfPerson(who, milestoneID)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return t.answer(q, c.T(who.lang, "report_not_allowed_short", nil))
+	}
+	if err := t.answer(q, ""); err != nil {
+		return err
+	}
+	messageID := 0
+	if q.Message.Message != nil {
+		messageID = q.Message.Message.ID
+	}
+	rc := replyContext{who: who, chatID: q.From.ID, messageID: messageID, task: d, source: "button"}
+	stored, err := t.record(rc, []reply.Item{{Milestone: m.Seq, State: reply.State(state)}})
+	if err != nil || len(stored) == 0 {
+		return err // refused: the refusal was the answer
+	}
+	taskID, reportID := d.Task.ID, stored[0].ID
+	t.replies++
+	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
+		Text:        c.T(who.lang, "ask_detail", map[string]any{"Seq": m.Seq}),
+		ForceReply:  true,
+		Placeholder: c.T(who.lang, "ask_detail_placeholder", nil),
+	}, models.MessageRef{Purpose: models.PurposeAskDetail, TaskID: &taskID, ReportID: &reportID})
+}
+
+func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
+	c := t.h.Catalog
+	r, err := models.WithdrawReport(t.tx, reportID, who.person.ID, t.now, CorrectionWindow)
+	switch {
+	case errors.Is(err, models.ErrReportNotYours), models.IsNotFound(err):
+		return t.answer(q, c.T(who.lang, "report_not_yours", nil))
+	case errors.Is(err, models.ErrCorrectionClosed):
+		return t.answer(q, c.T(who.lang, "correction_closed", nil))
+	case err != nil:
+		return err
+	}
+	if err := t.answer(q, c.T(who.lang, "withdrawn_short", nil)); err != nil {
+		return err
+	}
+	d, err := t.taskByID(r.TaskID)
+	if err != nil {
+		return err
+	}
+	m := milestoneByID(d, r.MilestoneID)
+	return t.reply(q.From.ID, c.T(who.lang, "withdrawn", map[string]any{"Code": E(d.Task.Code), "Seq": m.Seq, "State": t.h.Render.State(who.lang, m.State)}))
+}
+
+func (t *turn) askCorrection(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
+	c := t.h.Catalog
+	var r models.Report
+	if err := t.tx.Take(&r, reportID).Error; err != nil || r.PersonID != who.person.ID {
+		return t.answer(q, c.T(who.lang, "report_not_yours", nil))
+	}
+	if r.SupersededBy != nil || r.Withdrawn || t.now.Sub(r.CreatedAt) > CorrectionWindow {
+		return t.answer(q, c.T(who.lang, "correction_closed", nil))
+	}
+	if err := t.answer(q, ""); err != nil {
+		return err
+	}
+	taskID := r.TaskID
+	t.replies++
+	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
+		Text:        c.T(who.lang, "ask_correction", nil),
+		ForceReply:  true,
+		Placeholder: c.T(who.lang, "ask_correction_placeholder", nil),
+	}, models.MessageRef{Purpose: models.PurposeCorrect, TaskID: &taskID, ReportID: &reportID})
+}

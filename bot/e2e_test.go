@@ -1,0 +1,384 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+
+	"taskbot/bot"
+	"taskbot/bot/telegramtest"
+	"taskbot/models"
+	"taskbot/models/storetest"
+	"taskbot/scheduler"
+)
+
+// lockedClock is a clock the test moves while the bot runs.
+type lockedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *lockedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *lockedClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// e2e runs the whole bot — poller, processor, dispatcher and reminders —
+// against the fake Telegram server, with a clock the test moves.
+type e2e struct {
+	t         *testing.T
+	srv       *telegramtest.Server
+	store     *models.Store
+	clock     *lockedClock
+	reminders *scheduler.Reminders
+	users     map[string]*telegramtest.User
+	outcomes  chan struct{}
+}
+
+// advance moves the clock once everything queued has gone out: a jump of
+// hours while a send is in flight would expire its lease, which only a
+// dispatcher that died can let happen.
+func (e *e2e) advance(d time.Duration) {
+	e.t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		counts, err := e.store.OutboxCounts(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if counts[models.OutboxPending]+counts[models.OutboxSending] == 0 {
+			break
+		}
+		select {
+		case <-e.outcomes:
+		case <-timeout:
+			e.t.Fatalf("outbox did not drain: %v", counts)
+		}
+	}
+	e.clock.Add(d)
+}
+
+func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store) *e2e {
+	t.Helper()
+	// Monday 2026-11-23 08:00 in Shanghai.
+	clock := &lockedClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	store := open(t, models.Options{Clock: clock.Now})
+	srv, err := telegramtest.New(telegramtest.Options{RateLimits: &telegramtest.RateLimits{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := store.ImportTasks(ctx, sampleTasks(), false); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	catalog, err := bot.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	render := &bot.Renderer{Catalog: catalog}
+	handler := &bot.Handler{Catalog: catalog, Render: render, Admins: map[int64]bool{adminID: true},
+		BotUsername: srv.BotUser().Username, Location: shanghai, Logger: log}
+	api, err := tg.New(srv.Token(), tg.WithServerURL(srv.URL()), tg.WithSkipGetMe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := make(chan struct{}, 1)
+	dispatcher, err := scheduler.New(scheduler.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
+		PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond, PollInterval: 20 * time.Millisecond,
+		Logger: log, OnUnreachable: handler.NotifyUnreachable,
+		OnOutcome: func(scheduler.Outcome) {
+			select {
+			case outcomes <- struct{}{}:
+			default:
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc := &bot.Processor{Store: store, Handler: handler, Catalog: catalog, Logger: log, MaxAttempts: 2,
+		PollInterval: 20 * time.Millisecond, Handled: dispatcher.Notify}
+	poller := &bot.Poller{ServerURL: srv.URL(), Token: srv.Token(), Store: store, Client: &http.Client{Timeout: 10 * time.Second},
+		PollTimeout: time.Second, Logger: log, Stored: proc.Wake}
+	reminders := &scheduler.Reminders{Store: store, Writer: &bot.Reminders{Catalog: catalog, Render: render, Location: shanghai},
+		DefaultSpec: "0 9 * * 1-5", DefaultZone: shanghai, CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2,
+		Interval: time.Hour, Logger: log, Enqueued: dispatcher.Notify}
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{dispatcher.Run, proc.Run, poller.Run} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	e := &e2e{t: t, srv: srv, store: store, clock: clock, reminders: reminders, users: map[string]*telegramtest.User{}, outcomes: outcomes}
+	for i, key := range []string{"刘洋", "孙丽", "王建国"} {
+		u := srv.NewUser(int64(201+i), key, "zh-hans")
+		e.users[key] = u
+		p, err := models.PersonByKey(store.DB, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, err := store.CreateInvite(ctx, p.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.SendText("/start " + token)
+		e.wait(u, 1)
+	}
+	return e
+}
+
+// wait returns the bot's messages to u once there are n of them.
+func (e *e2e) wait(u *telegramtest.User, n int) []telegramtest.Msg {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	msgs, err := u.WaitMessages(ctx, n)
+	if err != nil {
+		var texts []string
+		for _, m := range msgs {
+			texts = append(texts, m.Text)
+		}
+		e.t.Fatalf("waiting for %d messages to %s: %v; got %q", n, u.FirstName(), err, texts)
+	}
+	return msgs
+}
+
+// next sends text (or does act) and returns the bot's next k messages.
+func (e *e2e) next(u *telegramtest.User, k int, act func()) []telegramtest.Msg {
+	e.t.Helper()
+	// People answer what they have received; a reply faster than the bot
+	// records its own sending would find no context.
+	e.advance(0)
+	before := len(u.Messages())
+	act()
+	return e.wait(u, before+k)[before : before+k]
+}
+
+func (e *e2e) tick() {
+	e.t.Helper()
+	if err := e.reminders.Tick(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *e2e) milestone(code string, seq int) models.Milestone {
+	e.t.Helper()
+	d, err := models.TaskByCode(e.store.DB, code)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range d.Milestones {
+		if m.Seq == seq {
+			return m
+		}
+	}
+	e.t.Fatalf("no milestone %s#%d", code, seq)
+	return models.Milestone{}
+}
+
+func has(t *testing.T, m telegramtest.Msg, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(m.Text, p) {
+			t.Errorf("message %q lacks %q", m.Text, p)
+		}
+	}
+}
+
+func TestReminderAndEveryFormOfReply(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu := e.users["刘洋"]
+
+	e.tick() // schedules the first slot: 09:00 Shanghai
+	e.advance(time.Hour + time.Minute)
+	reminder := e.next(liu, 1, e.tick)[0]
+	has(t, reminder, "T01", "完成招商对接", "签约落地")
+	if len(reminder.Buttons) != 2 {
+		t.Fatalf("reminder buttons %+v", reminder.Buttons)
+	}
+	e.tick()
+	if n := len(liu.Messages()); n != 2 {
+		t.Fatalf("a second tick sent again: %d messages", n)
+	}
+
+	// 1. Buttons: milestone → state → detail.
+	stateQ := e.next(liu, 1, func() {
+		if _, err := liu.Press(reminder.ID, reminder.Buttons[0][0].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, stateQ, "节点1")
+	var onTrack string
+	for _, row := range stateQ.Buttons {
+		for _, b := range row {
+			if b.Text == "正常推进" {
+				onTrack = b.CallbackData
+			}
+		}
+	}
+	acked := e.next(liu, 2, func() {
+		if _, err := liu.Press(stateQ.ID, onTrack); err != nil {
+			t.Fatal(err)
+		}
+	})
+	has(t, acked[0], "已记录", "节点1", "正常推进")
+	if !acked[1].ForceReply {
+		t.Fatalf("detail question is not a forced reply: %+v", acked[1])
+	}
+	detail := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(acked[1].ID, "60% 已对接三家企业"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, detail, "正常推进 · 60%", "已对接三家企业")
+	if m := e.milestone("T01", 1); m.State != models.StateOnTrack || m.Percent != 60 {
+		t.Fatalf("milestone after buttons: %+v", m)
+	}
+
+	// 2. A text reply to the reminder.
+	ack := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(reminder.ID, "2 受阻 等待用地审批"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, ack, "节点2", "受阻", "等待用地审批")
+
+	// 3. The command, from anywhere.
+	ack = e.next(liu, 1, func() { liu.SendText("/report T01 1 80% 签约在即") })[0]
+	has(t, ack, "节点1", "80%", "签约在即")
+
+	// 4. A photo replying to the acknowledgement is kept on that report.
+	withPhoto := e.next(liu, 1, func() {
+		if _, err := liu.SendPhoto("", ack.ID); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, withPhoto, "附件：1")
+	var files int64
+	e.store.DB.Model(&models.Attachment{}).Count(&files)
+	if files != 1 {
+		t.Fatalf("%d attachments stored", files)
+	}
+
+	// 5. Editing the reply corrects the report; the old one stays.
+	var cmd telegramtest.Msg
+	for _, m := range liu.History() {
+		if !m.FromBot && strings.HasPrefix(m.Text, "/report T01 1 80%") {
+			cmd = m
+		}
+	}
+	fixed := e.next(liu, 1, func() {
+		if _, err := liu.EditMessage(cmd.ID, "/report T01 1 90% 签约在即"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, fixed, "90%")
+	var superseded int64
+	e.store.DB.Model(&models.Report{}).Where("superseded_by IS NOT NULL").Count(&superseded)
+	if superseded != 2 { // the button report (by its detail) and the edited one
+		t.Fatalf("%d superseded reports, want 2", superseded)
+	}
+	if m := e.milestone("T01", 1); m.Percent != 90 {
+		t.Fatalf("milestone after edit: %+v", m)
+	}
+
+	// Ambiguous: asked back with buttons, never guessed.
+	ask := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(reminder.ID, "80"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if len(ask.Buttons) != 2 {
+		t.Fatalf("ambiguous reply not asked back with milestone buttons: %+v", ask)
+	}
+	var before int64
+	e.store.DB.Model(&models.Report{}).Count(&before)
+	ack = e.next(liu, 1, func() {
+		if _, err := liu.Press(ask.ID, ask.Buttons[1][0].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, ack, "节点2", "80%")
+
+	// Someone else's task: refused, nothing stored.
+	var reports int64
+	e.store.DB.Model(&models.Report{}).Count(&reports)
+	refusal := e.next(liu, 1, func() { liu.SendText("/report T02 1 done") })[0]
+	has(t, refusal, "找不到任务 T02")
+	wang := e.users["王建国"]
+	refusal = e.next(wang, 1, func() { wang.SendText("/report T01 1 done") })[0]
+	has(t, refusal, "只有任务 T01 的专班联络员和责任人可以报告进展")
+	var after int64
+	e.store.DB.Model(&models.Report{}).Count(&after)
+	if after != reports {
+		t.Fatalf("a refused report was stored: %d → %d", reports, after)
+	}
+}
+
+func TestFollowUpAndEscalation(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	sun, wang := e.users["孙丽"], e.users["王建国"]
+	e.tick()
+	e.advance(time.Hour + time.Minute) // Monday 09:01
+	first := e.next(sun, 1, e.tick)[0]
+	has(t, first, "T02", "进展提醒")
+
+	e.advance(4 * time.Hour) // 13:01, nobody reported
+	followUp := e.next(sun, 1, e.tick)[0]
+	has(t, followUp, "再次提醒")
+	if n := len(wang.Messages()); n != 1 {
+		t.Fatalf("leader told after one silent slot: %d messages", n)
+	}
+	e.tick()
+	if n := len(sun.Messages()); n != 3 {
+		t.Fatalf("follow-up sent twice: %d messages", n)
+	}
+	e.advance(20 * time.Hour) // Tuesday 09:01
+	e.next(sun, 1, e.tick)
+	e.advance(4 * time.Hour)
+	var leaderMsgs []telegramtest.Msg
+	e.next(sun, 1, func() {
+		leaderMsgs = e.next(wang, 1, e.tick)
+	})
+	has(t, leaderMsgs[0], "催报", "刘洋", "2 次", "T01")
+}
+
+func TestMissedSlotCaughtUpOnceOrSkipped(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	sun := e.users["孙丽"]
+	e.tick()
+	// Down from before 09:00 until 11:00: the slot is 2 h late, sent once.
+	e.advance(3 * time.Hour)
+	e.next(sun, 1, e.tick)
+	e.tick()
+	if n := len(sun.Messages()); n != 2 {
+		t.Fatalf("caught-up slot sent %d times", n-1)
+	}
+	// Down from Tuesday 08:00 to 16:00: 7 h late, skipped.
+	e.advance(29 * time.Hour)
+	e.tick()
+	if n := len(sun.Messages()); n != 2 {
+		t.Fatalf("a slot 7 h late was sent")
+	}
+	var skipped int64
+	e.store.DB.Model(&models.AuditEvent{}).Where("kind = ?", "reminder_skipped").Count(&skipped)
+	if skipped == 0 {
+		t.Fatal("skipped slot not in the audit trail")
+	}
+}

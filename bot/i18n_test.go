@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+
+	"taskbot/bot/reply"
+	"taskbot/models"
+)
+
+// Both languages must have every text, including the ones whose keys are
+// built at run time.
+func TestCatalogsAreComplete(t *testing.T) {
+	keys := map[string][]string{}
+	for _, lang := range []string{LangZH, LangEN} {
+		raw, err := localeFiles.ReadFile("locales/" + lang + ".toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := toml.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		keys[lang] = slices.Sorted(maps.Keys(m))
+	}
+	if !slices.Equal(keys[LangZH], keys[LangEN]) {
+		t.Fatalf("zh and en differ:\nzh %v\nen %v", keys[LangZH], keys[LangEN])
+	}
+	have := map[string]bool{}
+	for _, k := range keys[LangZH] {
+		have[k] = true
+	}
+	var built []string
+	for _, k := range []reply.ProblemKind{reply.Empty, reply.TooLong, reply.NeedMilestone, reply.NoOpenMilestone, reply.AmbiguousNumber,
+		reply.UnknownMilestone, reply.MilestoneDone, reply.BadPercent, reply.ConflictingState, reply.DuplicateMilestone, reply.NeedState} {
+		built = append(built, "problem_"+string(k))
+	}
+	for _, k := range []reply.ProblemKind{reply.NeedMilestone, reply.AmbiguousNumber, reply.NeedState} {
+		built = append(built, "ask_"+string(k))
+	}
+	for _, s := range []models.MilestoneState{models.StatePending, models.StateOnTrack, models.StateAtRisk, models.StateBlocked, models.StateDone} {
+		built = append(built, "state_"+string(s))
+	}
+	for _, r := range []models.Role{models.RoleLeader, models.RoleOwner, models.RoleAttendant} {
+		built = append(built, "role_"+string(r))
+	}
+	for _, c := range MenuCommands {
+		built = append(built, "cmd_"+c)
+	}
+	for _, k := range built {
+		if !have[k] {
+			t.Errorf("no text %q", k)
+		}
+	}
+}

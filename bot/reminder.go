@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"taskbot/models"
+)
+
+// Reminders renders reminders and escalations into the outbox; the
+// scheduler decides when they are due.
+type Reminders struct {
+	Catalog *Catalog
+	Render  *Renderer
+	// Location is the zone of people who have not chosen one.
+	Location *time.Location
+}
+
+func (r *Reminders) personLocation(p *models.Person) *time.Location {
+	if p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return r.Location
+}
+
+// Reminder queues one reminder about a task to one attendant, keyed by key
+// so that the same slot is never queued twice. It queues nothing, and says
+// so, when the person cannot be reached or has nothing left to report.
+func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
+	if p.TelegramID == nil || p.Unreachable || d.Task.Done {
+		return false, nil
+	}
+	var open []models.Milestone
+	for _, m := range d.Milestones {
+		if m.State != models.StateDone {
+			open = append(open, m)
+		}
+	}
+	if len(open) == 0 {
+		return false, nil
+	}
+	lang := LanguageFor(p.Language, "")
+	c := r.Catalog
+	now := tx.NowFunc()
+	loc := r.personLocation(p)
+	var b strings.Builder
+	title := "reminder_title"
+	if kind == models.ReminderFollowUp {
+		title = "follow_up_title"
+	}
+	fmt.Fprintf(&b, "%s\n<b>%s %s</b>\n", c.T(lang, title, nil), E(d.Task.Code), E(d.Task.Title))
+	var buttons [][]models.Button
+	for _, m := range open {
+		b.WriteString(r.Render.Milestone(lang, m, now, loc))
+		b.WriteString("\n")
+		label := c.T(lang, "button_report_milestone", map[string]any{"Seq": m.Seq, "Title": truncateRunes(m.Title, 16)})
+		buttons = append(buttons, []models.Button{{Text: label, Data: fmt.Sprintf("m:%d", m.ID)}})
+	}
+	b.WriteString(c.T(lang, "reminder_how", nil))
+	taskID := d.Task.ID
+	err := models.EnqueueRef(tx, key, *p.TelegramID, models.OutSendMessage,
+		models.Outgoing{Text: b.String(), Buttons: buttons},
+		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID})
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Escalation tells a leader who has not reported on what.
+func (r *Reminders) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error {
+	if leader.TelegramID == nil || leader.Unreachable {
+		return nil
+	}
+	lang := LanguageFor(leader.Language, "")
+	c := r.Catalog
+	now := tx.NowFunc()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n<b>%s %s</b>\n", c.T(lang, "escalation_title", nil), E(d.Task.Code), E(d.Task.Title))
+	names := make([]string, len(silent))
+	for i, p := range silent {
+		names[i] = E(p.Key)
+	}
+	b.WriteString(c.T(lang, "escalation_who", map[string]any{"Names": strings.Join(names, c.T(lang, "list_sep", nil)), "Slots": slots}))
+	b.WriteString("\n")
+	for _, m := range d.Milestones {
+		if m.State != models.StateDone {
+			b.WriteString(r.Render.Milestone(lang, m, now, r.personLocation(leader)))
+			b.WriteString("\n")
+		}
+	}
+	taskID := d.Task.ID
+	return models.EnqueueRef(tx, key, *leader.TelegramID, models.OutSendMessage,
+		models.Outgoing{Text: strings.TrimRight(b.String(), "\n")}, models.MessageRef{Purpose: "escalation", TaskID: &taskID})
+}

@@ -1,0 +1,435 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"taskbot/importer"
+	"taskbot/models"
+)
+
+// ReminderWriter renders reminders into the outbox inside the caller's
+// transaction (the bot implements it).
+type ReminderWriter interface {
+	// Reminder queues one reminder under key and says whether it did: it
+	// does not for someone unreachable or with nothing left to report.
+	Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error)
+	// Escalation tells a leader that attendants have not reported.
+	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
+}
+
+// Reminders sends each task's attendants their reminders on schedule,
+// follows up once when nobody reported, and tells the leader after
+// EscalateAfter silent slots. Every decision is made in the database: a
+// schedule's next slot is advanced in the transaction that queues it.
+type Reminders struct {
+	Store  *models.Store
+	Writer ReminderWriter
+	// DefaultSpec is the schedule of tasks without their own.
+	DefaultSpec string
+	// DefaultZone is the zone of people who have not chosen one.
+	DefaultZone *time.Location
+	// Workdays makes reminders follow the work calendar.
+	Workdays bool
+	// CatchUp is how late a missed slot may still be sent after downtime.
+	CatchUp time.Duration
+	// FollowUp is how long after a slot nobody's report brings a second
+	// reminder.
+	FollowUp time.Duration
+	// EscalateAfter is how many slots in a row without a report make the
+	// leader hear of it.
+	EscalateAfter int
+	// Interval is how often Run looks for due work.
+	Interval time.Duration
+	Logger   *slog.Logger
+	// Enqueued is called after a transaction queued messages.
+	Enqueued func()
+}
+
+// Run ticks until ctx ends.
+func (r *Reminders) Run(ctx context.Context) error {
+	for {
+		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Error("reminder round failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.Interval):
+		}
+	}
+}
+
+// Tick does whatever is due now: schedules in step with the task list,
+// slots due, follow-ups due.
+func (r *Reminders) Tick(ctx context.Context) error {
+	cal, err := LoadCalendar(ctx, r.Store)
+	if err != nil {
+		return err
+	}
+	if err := r.syncSchedules(ctx, cal); err != nil {
+		return err
+	}
+	if err := r.fireDue(ctx, cal); err != nil {
+		return err
+	}
+	return r.followUps(ctx)
+}
+
+// LoadCalendar reads the work calendar from the store.
+func LoadCalendar(ctx context.Context, store *models.Store) (*Calendar, error) {
+	var rows []models.CalendarDay
+	if err := store.DB.WithContext(ctx).Order("day").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load calendar: %w", err)
+	}
+	days := make([]CalendarDay, len(rows))
+	for i, d := range rows {
+		days[i] = CalendarDay{Date: d.Day, Kind: DayKind(d.Kind), Name: d.Name}
+	}
+	return NewCalendar(days)
+}
+
+func (r *Reminders) zone(name string) *time.Location {
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return r.DefaultZone
+}
+
+type scheduleKey struct{ task, person uint }
+
+// syncSchedules gives every bound attendant of every open task a reminder
+// schedule, follows changes of spec and zone, and drops schedules whose
+// assignment is gone.
+func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
+	db := r.Store.DB.WithContext(ctx)
+	var wanted []struct {
+		TaskID   uint
+		PersonID uint
+		Spec     string
+		TimeZone string
+	}
+	err := db.Table("assignments a").Select("a.task_id, a.person_id, t.schedule AS spec, p.time_zone").
+		Joins("JOIN tasks t ON t.id = a.task_id").Joins("JOIN people p ON p.id = a.person_id").
+		Where("a.role = ? AND t.done = ? AND p.telegram_id IS NOT NULL", models.RoleAttendant, false).
+		Scan(&wanted).Error
+	if err != nil {
+		return fmt.Errorf("attendants to remind: %w", err)
+	}
+	var have []models.Schedule
+	if err := db.Where("kind = ?", models.ScheduleReminder).Find(&have).Error; err != nil {
+		return fmt.Errorf("load schedules: %w", err)
+	}
+	existing := make(map[scheduleKey]models.Schedule, len(have))
+	for _, s := range have {
+		existing[scheduleKey{s.TaskID, s.PersonID}] = s
+	}
+	now := r.Store.Now()
+	for _, w := range wanted {
+		spec := w.Spec
+		if spec == "" {
+			spec = r.DefaultSpec
+		}
+		loc := r.zone(w.TimeZone)
+		k := scheduleKey{w.TaskID, w.PersonID}
+		cur, ok := existing[k]
+		delete(existing, k)
+		if ok && cur.Spec == spec && cur.TimeZone == loc.String() {
+			continue
+		}
+		first, err := First(Schedule{Spec: spec, Location: loc}, now, cal, r.Workdays)
+		if err != nil {
+			r.Logger.Error("schedule cannot fire", "task_id", w.TaskID, "spec", spec, "err", err)
+			continue
+		}
+		row := models.Schedule{Kind: models.ScheduleReminder, TaskID: w.TaskID, PersonID: w.PersonID, Spec: spec,
+			TimeZone: loc.String(), NextWall: first.Wall.String(), NextFireAt: first.At}
+		err = db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return fmt.Errorf("schedule task %d for person %d: %w", w.TaskID, w.PersonID, err)
+		}
+	}
+	for _, gone := range existing {
+		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
+			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
+		}
+	}
+	return nil
+}
+
+func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
+	for {
+		var due []models.Schedule
+		err := r.Store.DB.WithContext(ctx).Where("kind = ? AND next_fire_at <= ?", models.ScheduleReminder, r.Store.Now()).
+			Order("next_fire_at, id").Limit(200).Find(&due).Error
+		if err != nil {
+			return fmt.Errorf("due schedules: %w", err)
+		}
+		for _, s := range due {
+			if err := r.fire(ctx, s, cal); err != nil {
+				return err
+			}
+		}
+		if len(due) < 200 {
+			return nil
+		}
+	}
+}
+
+// fire handles one due schedule in one transaction. The schedule row is
+// advanced only if it still holds the slot this process read, so that two
+// processes on one database send a slot once.
+func (r *Reminders) fire(ctx context.Context, s models.Schedule, cal *Calendar) error {
+	wall, err := ParseWall(s.NextWall)
+	if err != nil {
+		return fmt.Errorf("schedule %d: %w", s.ID, err)
+	}
+	loc := r.zone(s.TimeZone)
+	sched := Schedule{Spec: s.Spec, Location: loc}
+	now := r.Store.Now()
+	adv, err := Due(sched, Slot{Wall: wall, At: s.NextFireAt}, now, r.CatchUp, cal, r.Workdays)
+	if err != nil {
+		return fmt.Errorf("schedule %d: %w", s.ID, err)
+	}
+	queued := false
+	err = r.Store.Tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Schedule{}).Where("id = ? AND next_wall = ?", s.ID, s.NextWall).
+			Updates(map[string]any{"next_wall": adv.Next.Wall.String(), "next_fire_at": adv.Next.At})
+		if res.Error != nil {
+			return fmt.Errorf("advance schedule %d: %w", s.ID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // another process took this slot
+		}
+		for _, skipped := range adv.Skipped {
+			r.Logger.Warn("missed reminder slot skipped", "task_id", s.TaskID, "person_id", s.PersonID, "slot", skipped.Wall.String(), "late", now.Sub(skipped.At).Round(time.Minute))
+			if err := models.Audit(tx, &s.PersonID, &s.TaskID, "reminder_skipped", "slot "+skipped.Wall.String()+" "+loc.String()); err != nil {
+				return err
+			}
+		}
+		if adv.Send == nil {
+			return nil
+		}
+		sent, err := r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
+		queued = sent
+		return err
+	})
+	if err == nil && queued && r.Enqueued != nil {
+		r.Enqueued()
+	}
+	return err
+}
+
+// remind queues one reminder and records it; a slot key already recorded
+// queues nothing.
+func (r *Reminders) remind(tx *gorm.DB, taskID, personID uint, kind models.ReminderKind, slotKey string, slotAt time.Time) (bool, error) {
+	d, p, err := taskAndPerson(tx, taskID, personID)
+	if err != nil {
+		return false, err
+	}
+	key := fmt.Sprintf("remind:%s:%d:%d:%s", kind, taskID, personID, slotKey)
+	sent, err := r.Writer.Reminder(tx, d, p, kind, key)
+	if err != nil || !sent {
+		return false, err
+	}
+	rem := models.Reminder{TaskID: taskID, PersonID: personID, Kind: kind, SlotKey: slotKey, SlotAt: slotAt}
+	if kind == models.ReminderSlot {
+		at := slotAt.Add(r.FollowUp)
+		rem.FollowUpAt = &at
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rem).Error; err != nil {
+		return false, fmt.Errorf("record reminder: %w", err)
+	}
+	if err := models.Audit(tx, &personID, &taskID, "reminder_"+string(kind), slotKey); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func taskAndPerson(tx *gorm.DB, taskID, personID uint) (*models.TaskDetail, *models.Person, error) {
+	var task models.Task
+	if err := tx.Take(&task, taskID).Error; err != nil {
+		return nil, nil, fmt.Errorf("task %d: %w", taskID, err)
+	}
+	d, err := models.TaskByCode(tx, task.Code)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p models.Person
+	if err := tx.Take(&p, personID).Error; err != nil {
+		return nil, nil, fmt.Errorf("person %d: %w", personID, err)
+	}
+	return d, &p, nil
+}
+
+// followUps sends the one follow-up of each slot nobody reported on, and
+// tells the leaders when the silence has lasted EscalateAfter slots.
+func (r *Reminders) followUps(ctx context.Context) error {
+	var due []models.Reminder
+	err := r.Store.DB.WithContext(ctx).Where("kind = ? AND follow_up_done = ? AND follow_up_at <= ?", models.ReminderSlot, false, r.Store.Now()).
+		Order("follow_up_at, id").Limit(500).Find(&due).Error
+	if err != nil {
+		return fmt.Errorf("due follow-ups: %w", err)
+	}
+	for _, rem := range due {
+		queued := false
+		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+			res := tx.Model(&models.Reminder{}).Where("id = ? AND follow_up_done = ?", rem.ID, false).Update("follow_up_done", true)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			var reports int64
+			if err := tx.Model(&models.Report{}).Where("task_id = ? AND created_at >= ?", rem.TaskID, rem.SlotAt).Count(&reports).Error; err != nil {
+				return fmt.Errorf("reports since slot: %w", err)
+			}
+			if reports > 0 {
+				return nil
+			}
+			sent, err := r.remind(tx, rem.TaskID, rem.PersonID, models.ReminderFollowUp, rem.SlotKey, rem.SlotAt)
+			if err != nil {
+				return err
+			}
+			escalated, err := r.escalate(tx, rem.TaskID)
+			queued = sent || escalated
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if queued && r.Enqueued != nil {
+			r.Enqueued()
+		}
+	}
+	return nil
+}
+
+// escalate tells the task's leaders once per silence that its attendants
+// missed EscalateAfter slots in a row.
+func (r *Reminders) escalate(tx *gorm.DB, taskID uint) (bool, error) {
+	if r.EscalateAfter <= 0 {
+		return false, nil
+	}
+	var last models.Report
+	since := time.Time{}
+	lastID := uint(0)
+	err := tx.Where("task_id = ?", taskID).Order("id DESC").Take(&last).Error
+	switch {
+	case err == nil:
+		since, lastID = last.CreatedAt, last.ID
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return false, fmt.Errorf("last report of task %d: %w", taskID, err)
+	}
+	var slots int64
+	err = tx.Model(&models.Reminder{}).Where("task_id = ? AND kind = ? AND slot_at > ?", taskID, models.ReminderSlot, since).
+		Distinct("slot_key").Count(&slots).Error
+	if err != nil {
+		return false, fmt.Errorf("silent slots of task %d: %w", taskID, err)
+	}
+	if slots < int64(r.EscalateAfter) {
+		return false, nil
+	}
+	d, err := taskDetail(tx, taskID)
+	if err != nil {
+		return false, err
+	}
+	var silent []models.Person
+	for _, a := range d.Attendants {
+		var n int64
+		if err := tx.Model(&models.Report{}).Where("task_id = ? AND person_id = ? AND created_at > ?", taskID, a.ID, since).Count(&n).Error; err != nil {
+			return false, err
+		}
+		if n == 0 {
+			silent = append(silent, a)
+		}
+	}
+	for _, leader := range d.Leaders {
+		key := fmt.Sprintf("escalate:%d:%d:%d", taskID, lastID, leader.ID)
+		if err := r.Writer.Escalation(tx, d, &leader, silent, int(slots), key); err != nil {
+			return false, err
+		}
+	}
+	if err := models.Audit(tx, nil, &taskID, "escalation", fmt.Sprintf("%d slots without a report", slots)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func taskDetail(tx *gorm.DB, taskID uint) (*models.TaskDetail, error) {
+	var task models.Task
+	if err := tx.Take(&task, taskID).Error; err != nil {
+		return nil, fmt.Errorf("task %d: %w", taskID, err)
+	}
+	return models.TaskByCode(tx, task.Code)
+}
+
+// RemindNow queues a reminder round at once, for one task (by code) or for
+// every open task, outside any schedule. It returns how many reminders it
+// queued.
+func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) (int, error) {
+	q := r.Store.DB.WithContext(ctx).Model(&models.Task{}).Where("done = ?", false)
+	if code != "" {
+		q = q.Where("code = ?", code)
+	}
+	var tasks []models.Task
+	if err := q.Order("code").Find(&tasks).Error; err != nil {
+		return 0, fmt.Errorf("tasks to remind: %w", err)
+	}
+	if code != "" && len(tasks) == 0 {
+		return 0, fmt.Errorf("task %s: %w", code, models.ErrNotFound)
+	}
+	count := 0
+	for _, task := range tasks {
+		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+			n, err := r.RemindTask(tx, task.ID, byPerson)
+			count += n
+			return err
+		})
+		if err != nil {
+			return count, err
+		}
+	}
+	if count > 0 && r.Enqueued != nil {
+		r.Enqueued()
+	}
+	return count, nil
+}
+
+// RemindTask queues a reminder about one task to each of its attendants
+// inside tx (催办), and records who asked for it.
+func (r *Reminders) RemindTask(tx *gorm.DB, taskID uint, byPerson *uint) (int, error) {
+	d, err := taskDetail(tx, taskID)
+	if err != nil {
+		return 0, err
+	}
+	now := tx.NowFunc()
+	slotKey := now.UTC().Format("2006-01-02T15:04:05.000Z")
+	count := 0
+	for _, a := range d.Attendants {
+		sent, err := r.remind(tx, taskID, a.ID, models.ReminderManual, slotKey, now)
+		if err != nil {
+			return count, err
+		}
+		if sent {
+			count++
+		}
+	}
+	return count, models.Audit(tx, byPerson, &taskID, "remind_now", fmt.Sprintf("%d reminders", count))
+}
+
+// ValidSpec checks a default schedule the same way the import checks a
+// task's own.
+func ValidSpec(spec string) error {
+	_, err := importer.ParseSchedule(spec)
+	return err
+}
