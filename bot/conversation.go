@@ -33,6 +33,17 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		return false, nil
 	}
 	sent, err := models.SentMessage(t.tx, m.Chat.ID, m.ReplyToMessage.ID)
+	if models.IsNotFound(err) && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.IsBot && !patienceOver(t.ctx) {
+		// The person may be answering a message whose sending is still
+		// being recorded; its context is moments away.
+		inFlight, ferr := models.SendingTo(t.tx, m.Chat.ID)
+		if ferr != nil {
+			return false, ferr
+		}
+		if inFlight {
+			return false, ErrNotYet
+		}
+	}
 	if models.IsNotFound(err) || (err == nil && sent.TaskID == nil) {
 		return false, nil
 	}

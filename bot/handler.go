@@ -38,6 +38,7 @@ type Handler struct {
 
 // turn is the handling of one update.
 type turn struct {
+	ctx     context.Context
 	h       *Handler
 	tx      *gorm.DB
 	upd     *tgmodels.Update
@@ -47,7 +48,7 @@ type turn struct {
 
 // Handle applies upd inside tx.
 func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update) error {
-	t := &turn{h: h, tx: tx.WithContext(ctx), upd: upd, now: tx.NowFunc()}
+	t := &turn{ctx: ctx, h: h, tx: tx.WithContext(ctx), upd: upd, now: tx.NowFunc()}
 	switch {
 	case upd.Message != nil:
 		return t.message(upd.Message)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	tgmodels "github.com/go-telegram/bot/models"
@@ -34,7 +35,9 @@ type Processor struct {
 	// Handled is called after each committed update, to wake the outbox.
 	Handled func()
 
-	wake chan struct{}
+	once  sync.Once
+	wake  chan struct{}
+	waits map[int64]int // touched only by the goroutine that processes
 }
 
 // UpdateHandler applies one update inside the transaction that marks it done.
@@ -52,9 +55,10 @@ func (p *Processor) Wake() {
 }
 
 func (p *Processor) init() {
-	if p.wake == nil {
+	p.once.Do(func() {
 		p.wake = make(chan struct{}, 1)
-	}
+		p.waits = map[int64]int{}
+	})
 }
 
 // Run handles updates until ctx ends; the update in hand is finished first.
@@ -95,38 +99,69 @@ func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error
 				return total, nil
 			default:
 			}
-			p.Process(ctx, u)
+			if !p.Process(ctx, u) {
+				// Later updates may belong to the same chat: stop here and
+				// come back once the send is recorded.
+				time.AfterFunc(100*time.Millisecond, p.Wake)
+				return total, nil
+			}
 			total++
 		}
 	}
 }
+
+// ErrNotYet is returned by a handler for an update that should wait a
+// moment: it answers a message of the bot whose sending is still being
+// recorded. The processor tries it again shortly, keeping the chat's order.
+var ErrNotYet = errors.New("update must wait for a send to be recorded")
+
+type patienceKey struct{}
+
+// patienceOver tells a handler to stop waiting and handle the update with
+// what it knows.
+func patienceOver(ctx context.Context) bool { return ctx.Value(patienceKey{}) != nil }
+
+// maxWaits bounds how often one update waits (about 5 s), so that a
+// stopped dispatcher cannot hold the inbox.
+const maxWaits = 50
 
 // errAlreadyHandled rolls back a transaction whose update another process
 // finished first.
 var errAlreadyHandled = errors.New("update already handled")
 
 // Process handles one stored update; failures are recorded, never returned,
-// so that one bad update does not stop the others.
-func (p *Processor) Process(ctx context.Context, row models.InboxUpdate) {
+// so that one bad update does not stop the others. It reports false for an
+// update that must wait a moment (see ErrNotYet).
+func (p *Processor) Process(ctx context.Context, row models.InboxUpdate) bool {
+	p.init()
+	if p.waits[row.UpdateID] >= maxWaits {
+		ctx = context.WithValue(ctx, patienceKey{}, true)
+	}
 	err := p.apply(ctx, row)
+	if errors.Is(err, ErrNotYet) {
+		p.waits[row.UpdateID]++
+		return false
+	}
+	delete(p.waits, row.UpdateID)
 	switch {
 	case err == nil:
 		if p.Handled != nil {
 			p.Handled()
 		}
-		return
+		return true
 	case errors.Is(err, errAlreadyHandled):
-		return
+		return true
 	}
 	state, ferr := p.Store.FailUpdate(ctx, row.UpdateID, err, p.MaxAttempts)
 	if ferr != nil {
 		p.Logger.Error("record update failure", "update_id", row.UpdateID, "err", ferr)
-		return
+		return true
 	}
 	p.Logger.Error("update failed", "update_id", row.UpdateID, "chat_id", row.ChatID, "state", state, "err", err)
 	if state == models.InboxFailed {
 		p.apologise(ctx, row)
 	}
+	return true
 }
 
 func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err error) {

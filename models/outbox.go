@@ -259,6 +259,16 @@ func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessa
 	return &m, nil
 }
 
+// SendingTo tells whether a message to the chat is being sent right now:
+// Telegram may have delivered it before its id is recorded here.
+func SendingTo(tx *gorm.DB, chatID int64) (bool, error) {
+	var n int64
+	if err := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ?", chatID, OutboxSending).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("messages in flight to chat %d: %w", chatID, err)
+	}
+	return n > 0, nil
+}
+
 // OutboxMessageByID loads one outbox row.
 func (s *Store) OutboxMessageByID(ctx context.Context, id uint) (*OutboxMessage, error) {
 	var m OutboxMessage

@@ -60,6 +60,15 @@ type demoStep struct {
 	group   bool   // say it in the work group's chat instead of privately
 	answers int    // how many bot messages to wait for
 	note    string // a line printed before the step
+	// press names a button (by the start of its label) on the newest bot
+	// message that has it.
+	press string
+	// replyTo says which bot message the text answers: "last" or the
+	// newest one containing this text.
+	replyTo string
+	photo   bool // send a photo (with say as its caption)
+	// others waits for messages to other people too.
+	others map[string]int
 }
 
 var demoScript = []demoStep{
@@ -77,6 +86,18 @@ var demoScript = []demoStep{
 	{note: "Admins may open any task.", who: "admin", say: "/task T04", answers: 1},
 	{note: "In the work group the bot shows no task data.", who: "杨帆", group: true, say: "/mytasks@taskbot_demo_bot", answers: 1},
 	{who: "杨帆", say: "/frobnicate", answers: 1},
+
+	{note: "The leader asks for an immediate reminder round on T01 (催办).", who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"杨帆": 1}},
+	{note: "The attendant reports with the buttons: milestone, then state, then an optional percent and note.", who: "杨帆", press: "报告节点1", answers: 1},
+	{who: "杨帆", press: "正常推进", answers: 2},
+	{who: "杨帆", replyTo: "last", say: "85% 已储备项目86个", answers: 1},
+	{note: "A text reply to the reminder.", who: "杨帆", replyTo: "进展提醒", say: "2 80% 已签约24个", answers: 1},
+	{note: "A photo replying to the acknowledgement is kept as evidence on that report.", who: "杨帆", replyTo: "last", photo: true, answers: 1},
+	{note: "The command works from anywhere.", who: "杨帆", say: "/report T01 3 受阻 等待用地审批", answers: 1},
+	{note: "A reply the bot is not sure of is asked back, never guessed.", who: "杨帆", replyTo: "进展提醒", say: "60", answers: 1},
+	{who: "杨帆", press: "节点4", answers: 1},
+	{note: "Someone who is not an attendant of the task cannot report on it.", who: "王建国", say: "/report T01 1 done", answers: 1},
+	{note: "The task now shows what was reported.", who: "王建国", say: "/task T01", answers: 1},
 }
 
 // runDemo runs the whole demo and prints its transcript to w.
@@ -163,12 +184,20 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 			chat = group.ID()
 		}
 		want := tr.botMessages(chat) + step.answers
-		if step.group {
-			group.SendText(u, text)
-		} else {
-			u.SendText(text)
+		others := map[int64]int{}
+		for who, n := range step.others {
+			id := users[who].ID()
+			others[id] = tr.botMessages(id) + n
 		}
-		err := tr.waitBotMessages(waitCtx, chat, want)
+		err := act(step, u, group, text)
+		if err == nil {
+			err = tr.waitBotMessages(waitCtx, chat, want)
+		}
+		for id, n := range others {
+			if err == nil {
+				err = tr.waitBotMessages(waitCtx, id, n)
+			}
+		}
 		cancel()
 		if err != nil {
 			stopBot()
@@ -249,6 +278,60 @@ func (t *transcript) waitBotMessages(ctx context.Context, chat int64, n int) err
 			return ctx.Err()
 		}
 	}
+}
+
+// act performs one step of the script as the simulated person.
+func act(step demoStep, u *telegramtest.User, group *telegramtest.Group, text string) error {
+	switch {
+	case step.group:
+		group.SendText(u, text)
+		return nil
+	case step.press != "":
+		msg, data, ok := findButton(u.Messages(), step.press)
+		if !ok {
+			return fmt.Errorf("no button %q", step.press)
+		}
+		_, err := u.Press(msg, data)
+		return err
+	case step.replyTo != "":
+		target, ok := findMessage(u.Messages(), step.replyTo)
+		if !ok {
+			return fmt.Errorf("no message %q to reply to", step.replyTo)
+		}
+		if step.photo {
+			_, err := u.SendPhoto(text, target)
+			return err
+		}
+		_, err := u.ReplyTo(target, text)
+		return err
+	}
+	u.SendText(text)
+	return nil
+}
+
+// findButton finds the newest message with a button whose label starts
+// with label.
+func findButton(msgs []telegramtest.Msg, label string) (int, string, bool) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Text, label) {
+					return msgs[i].ID, b.CallbackData, true
+				}
+			}
+		}
+	}
+	return 0, "", false
+}
+
+// findMessage finds the newest message containing text ("last": the newest).
+func findMessage(msgs []telegramtest.Msg, text string) (int, bool) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if text == "last" || strings.Contains(msgs[i].Text, text) {
+			return msgs[i].ID, true
+		}
+	}
+	return 0, false
 }
 
 func expandTokens(text, who string, tokens map[string]string) string {
