@@ -176,9 +176,27 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 		if err != nil {
 			return fmt.Errorf("due schedules: %w", err)
 		}
-		for _, s := range due {
-			if err := r.fire(ctx, s, cal); err != nil {
+		// Several schedules per transaction: with synchronous commits,
+		// the commit is most of a reminder's cost.
+		for start := 0; start < len(due); start += fireBatch {
+			batch := due[start:min(start+fireBatch, len(due))]
+			queued := false
+			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+				queued = false
+				for _, s := range batch {
+					sent, err := r.fire(tx, s, cal)
+					if err != nil {
+						return err
+					}
+					queued = queued || sent
+				}
+				return nil
+			})
+			if err != nil {
 				return err
+			}
+			if queued && r.Enqueued != nil {
+				r.Enqueued()
 			}
 		}
 		if len(due) < 200 {
@@ -187,48 +205,42 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 	}
 }
 
-// fire handles one due schedule in one transaction. The schedule row is
-// advanced only if it still holds the slot this process read, so that two
-// processes on one database send a slot once.
-func (r *Reminders) fire(ctx context.Context, s models.Schedule, cal *Calendar) error {
+const fireBatch = 50
+
+// fire handles one due schedule inside tx and says whether it queued a
+// reminder. The schedule row is advanced only if it still holds the slot
+// this process read, so that two processes on one database send a slot
+// once.
+func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, error) {
 	wall, err := ParseWall(s.NextWall)
 	if err != nil {
-		return fmt.Errorf("schedule %d: %w", s.ID, err)
+		return false, fmt.Errorf("schedule %d: %w", s.ID, err)
 	}
 	loc := r.zone(s.TimeZone)
 	sched := Schedule{Spec: s.Spec, Location: loc}
 	now := r.Store.Now()
 	adv, err := Due(sched, Slot{Wall: wall, At: s.NextFireAt}, now, r.CatchUp, cal, r.Workdays)
 	if err != nil {
-		return fmt.Errorf("schedule %d: %w", s.ID, err)
+		return false, fmt.Errorf("schedule %d: %w", s.ID, err)
 	}
-	queued := false
-	err = r.Store.Tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&models.Schedule{}).Where("id = ? AND next_wall = ?", s.ID, s.NextWall).
-			Updates(map[string]any{"next_wall": adv.Next.Wall.String(), "next_fire_at": adv.Next.At})
-		if res.Error != nil {
-			return fmt.Errorf("advance schedule %d: %w", s.ID, res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return nil // another process took this slot
-		}
-		for _, skipped := range adv.Skipped {
-			r.Logger.Warn("missed reminder slot skipped", "task_id", s.TaskID, "person_id", s.PersonID, "slot", skipped.Wall.String(), "late", now.Sub(skipped.At).Round(time.Minute))
-			if err := models.Audit(tx, &s.PersonID, &s.TaskID, "reminder_skipped", "slot "+skipped.Wall.String()+" "+loc.String()); err != nil {
-				return err
-			}
-		}
-		if adv.Send == nil {
-			return nil
-		}
-		sent, err := r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
-		queued = sent
-		return err
-	})
-	if err == nil && queued && r.Enqueued != nil {
-		r.Enqueued()
+	res := tx.Model(&models.Schedule{}).Where("id = ? AND next_wall = ?", s.ID, s.NextWall).
+		Updates(map[string]any{"next_wall": adv.Next.Wall.String(), "next_fire_at": adv.Next.At})
+	if res.Error != nil {
+		return false, fmt.Errorf("advance schedule %d: %w", s.ID, res.Error)
 	}
-	return err
+	if res.RowsAffected == 0 {
+		return false, nil // another process took this slot
+	}
+	for _, skipped := range adv.Skipped {
+		r.Logger.Warn("missed reminder slot skipped", "task_id", s.TaskID, "person_id", s.PersonID, "slot", skipped.Wall.String(), "late", now.Sub(skipped.At).Round(time.Minute))
+		if err := models.Audit(tx, &s.PersonID, &s.TaskID, "reminder_skipped", "slot "+skipped.Wall.String()+" "+loc.String()); err != nil {
+			return false, err
+		}
+	}
+	if adv.Send == nil {
+		return false, nil
+	}
+	return r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
 }
 
 // remind queues one reminder and records it; a slot key already recorded

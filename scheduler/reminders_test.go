@@ -1,0 +1,144 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+	"taskbot/scheduler"
+)
+
+// outboxWriter queues a bare reminder; the bot's renders more, but the
+// scheduling is what is under test.
+type outboxWriter struct{}
+
+func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
+	if p.TelegramID == nil {
+		return false, nil
+	}
+	return true, models.Enqueue(tx, key, *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: d.Task.Code})
+}
+
+func (outboxWriter) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error {
+	return models.Enqueue(tx, key, *leader.TelegramID, models.OutSendMessage, models.Outgoing{Text: "escalation " + d.Task.Code})
+}
+
+type safeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *safeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *safeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+
+// seedTasks makes n tasks with attendants bound attendants each.
+func seedTasks(t testing.TB, s *models.Store, n, attendants int) {
+	t.Helper()
+	due := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+	var specs []models.TaskSpec
+	for i := range n {
+		spec := models.TaskSpec{Code: fmt.Sprintf("T%04d", i), Title: "任务", Department: "区发改局",
+			Leaders:    []models.PersonSpec{{Name: fmt.Sprintf("领导%d", i%50)}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "节点", Due: due}, {Seq: 2, Title: "节点", Due: due}}}
+		for a := range attendants {
+			spec.Attendants = append(spec.Attendants, models.PersonSpec{Name: fmt.Sprintf("联络员%d", i*attendants+a)})
+		}
+		specs = append(specs, spec)
+	}
+	if _, err := s.ImportTasks(context.Background(), specs, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Exec("UPDATE people SET telegram_id = id + 100000").Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newReminders(s *models.Store) *scheduler.Reminders {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	return &scheduler.Reminders{Store: s, Writer: outboxWriter{}, DefaultSpec: "0 9 * * 1-5", DefaultZone: shanghai,
+		CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2, Interval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// Two processes on one database, ticking at the same time, send each slot
+// once.
+func TestTwoProcessesSendASlotOnce(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", storetest.SQLitePath}, {"postgres", storetest.PostgresDSN}} {
+		t.Run(db.name, func(t *testing.T) {
+			clock := &safeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)} // Monday 08:00 Shanghai
+			dsn := db.dsn(t)
+			ctx := context.Background()
+			var stores []*models.Store
+			for range 2 {
+				s, err := models.Open(ctx, dsn, models.Options{Clock: clock.Now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				stores = append(stores, s)
+			}
+			seedTasks(t, stores[0], 20, 3)
+			if err := newReminders(stores[0]).Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clock.Set(time.Date(2026, 11, 23, 1, 30, 0, 0, time.UTC)) // 09:30
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for _, s := range []*models.Store{stores[0], stores[1], stores[0], stores[1]} {
+				wg.Add(1)
+				go func() { defer wg.Done(); errs <- newReminders(s).Tick(ctx) }()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			var queued, recorded int64
+			stores[0].DB.Model(&models.OutboxMessage{}).Count(&queued)
+			stores[0].DB.Model(&models.Reminder{}).Count(&recorded)
+			if queued != 60 || recorded != 60 {
+				t.Fatalf("%d reminders queued and %d recorded for 60 attendants", queued, recorded)
+			}
+		})
+	}
+}
+
+// BenchmarkReminderRound measures queueing one reminder round of 1,000
+// tasks × 3 attendants (schedules synced, slots due, 3,000 reminders).
+func BenchmarkReminderRound(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		clock := &safeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+		s := storetest.SQLite(b, models.Options{Clock: clock.Now})
+		seedTasks(b, s, 1000, 3)
+		r := newReminders(s)
+		if err := r.Tick(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		clock.Set(time.Date(2026, 11, 23, 1, 1, 0, 0, time.UTC))
+		b.StartTimer()
+		if err := r.Tick(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		var queued int64
+		s.DB.Model(&models.OutboxMessage{}).Count(&queued)
+		if queued != 3000 {
+			b.Fatalf("queued %d reminders, want 3000", queued)
+		}
+	}
+	b.ReportMetric(float64(3000*b.N)/b.Elapsed().Seconds(), "reminders/s")
+}
