@@ -36,7 +36,7 @@ type safeClock struct {
 	now time.Time
 }
 
-func (c *safeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *safeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *safeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // seedTasks makes n tasks with attendants bound attendants each.
