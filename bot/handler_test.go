@@ -16,6 +16,7 @@ import (
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/scheduler"
 )
 
 const adminID = 900
@@ -45,6 +46,9 @@ func newHarness(t *testing.T, store *models.Store) *harness {
 	if _, err := store.ImportTasks(context.Background(), sampleTasks(), false); err != nil {
 		t.Fatal(err)
 	}
+	reminders := &scheduler.Reminders{Store: store, Writer: &bot.Reminders{Catalog: catalog, Render: h.Render, Location: loc},
+		DefaultSpec: "0 9 * * 1-5", DefaultZone: loc, FollowUp: 4 * time.Hour, Logger: h.Logger}
+	h.RemindTask = reminders.RemindTask
 	return &harness{t: t, store: store, nextID: 1000, seenRows: map[uint]bool{},
 		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, MaxAttempts: 2, PollInterval: time.Second}}
 }
@@ -400,3 +404,59 @@ func decode(t *testing.T, row models.InboxUpdate) *tgmodels.Update {
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func asAPIError(err error, target **bot.APIError) bool { return errors.As(err, target) }
+
+func TestRemindIsForLeadersAndAdmins(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu, wang, li := userRef{id: 101}, userRef{id: 102}, userRef{id: 103}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		h.say(wang, "/start "+h.invite("王建国"))
+		h.say(li, "/start "+h.invite("李明"))
+		tests := []struct {
+			name      string
+			who       userRef
+			text      string
+			want      string
+			reminders int
+		}{
+			{"attendant may not", liu, "/remind T01", "只有任务 T01 的包抓领导和管理员可以催办", 0},
+			{"another task's leader may not", li, "/remind T01", "找不到任务 T01", 0},
+			{"no code", wang, "/remind", "用法：/remind", 0},
+			{"the leader may", wang, "/remind t01", "已向 T01 的 1 位专班联络员发送催办提醒", 1},
+			{"an admin may", userRef{id: adminID}, "/remind T02", "已向 T02 的 0 位专班联络员发送催办提醒", 0},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				mustContain(t, one(t, h.say(tc.who, tc.text)), tc.want)
+				got := h.newTexts(liu.id)
+				if len(got) != tc.reminders {
+					t.Fatalf("%d reminders to the attendant, want %d: %q", len(got), tc.reminders, got)
+				}
+				if tc.reminders > 0 {
+					mustContain(t, got[0], "进展提醒", "T01", "完成招商对接")
+				}
+			})
+		}
+	})
+}
+
+func TestTimeZoneCommand(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	liu := userRef{id: 101}
+	h.say(liu, "/start "+h.invite("刘洋"))
+	tests := []struct{ text, want string }{
+		{"/tz", "当前时区：Asia/Shanghai"},
+		{"/tz Mars/Olympus", "无法识别时区"},
+		{"/tz Local", "无法识别时区"},
+		{"/tz Europe/Berlin", "时区已设为 Europe/Berlin"},
+		{"/tz", "当前时区：Europe/Berlin"},
+	}
+	for _, tc := range tests {
+		mustContain(t, one(t, h.say(liu, tc.text)), tc.want)
+	}
+	p, _ := models.PersonByKey(s.DB, "刘洋")
+	if p.TimeZone != "Europe/Berlin" {
+		t.Fatalf("stored zone %q", p.TimeZone)
+	}
+}

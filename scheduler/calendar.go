@@ -141,6 +141,7 @@ func (c *Calendar) IsWorkingDay(year int, month time.Month, day int) bool {
 const (
 	maxCalendarBytes  = 1 << 20
 	maxRangeDays      = 366
+	maxCalendarDays   = 20_000 // days listed in one file, ranges expanded
 	maxDayNameRunes   = 64
 	maxListedProblems = 50
 	minCalendarYear   = 1970
@@ -470,8 +471,16 @@ func parseCalendarCSV(data []byte) ([]rawDay, []LineError) {
 		for _, d := range dates {
 			days = append(days, rawDay{d, kind, name, line})
 		}
+		if len(days) > maxCalendarDays {
+			problems = append(problems, tooManyDays(line))
+			break
+		}
 	}
 	return days, problems
+}
+
+func tooManyDays(line int) LineError {
+	return LineError{line, fmt.Sprintf("the file lists more than %d days; stopped reading here", maxCalendarDays)}
 }
 
 // csvHeader recognises a header line and maps its columns.
@@ -510,7 +519,9 @@ func parseCalendarYAML(data []byte) (days []rawDay, problems []LineError) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			return nil, []LineError{{n, "YAML syntax error: " + m[2]}}
+			// The YAML library reports the line where the construct it
+			// was reading began, which may be before the offending one.
+			return nil, []LineError{{n, "YAML syntax error at or after this line: " + m[2]}}
 		}
 		return nil, []LineError{{0, "YAML syntax error: " + msg}}
 	}
@@ -552,6 +563,9 @@ func parseCalendarYAML(data []byte) (days []rawDay, problems []LineError) {
 			d, p := yamlEntry(item, kind)
 			days = append(days, d...)
 			problems = append(problems, p...)
+			if len(days) > maxCalendarDays {
+				return days, append(problems, tooManyDays(item.Line))
+			}
 		}
 	}
 	return days, problems

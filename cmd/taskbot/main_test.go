@@ -131,3 +131,56 @@ func TestDemo(t *testing.T) {
 		t.Log(got)
 	}
 }
+
+// run executes taskbot with args and returns what it printed.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCommand()
+	var out bytes.Buffer
+	root.SetArgs(append(args, "--log-level", "warn"))
+	root.SetOut(&out)
+	root.SetErr(&out)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestCalendarImport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("日期,类型,名称\n2026-10-01,休,国庆节\n2026-13-01,休,坏日期\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "calendar", "import", bad, "--db", db); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("bad calendar: %v", err)
+	}
+	out, err := run(t, "calendar", "--db", db)
+	if err != nil || !strings.Contains(out, "no calendar loaded") {
+		t.Fatalf("a refused file changed the calendar: %q %v", out, err)
+	}
+	out, err = run(t, "calendar", "import", "../../scheduler/testdata/calendar/2026.yaml", "--db", db)
+	if err != nil || !strings.Contains(out, "loaded") {
+		t.Fatalf("import: %q %v", out, err)
+	}
+	out, err = run(t, "calendar", "--db", db)
+	if err != nil || !strings.Contains(out, "2026-10-01  holiday  国庆节") || !strings.Contains(out, "2026-01-04  workday") {
+		t.Fatalf("calendar listing: %q %v", out, err)
+	}
+}
+
+func TestRemindNowCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	if _, err := run(t, "import", "../../examples/tasks.csv", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "remind", "--db", db); err == nil {
+		t.Fatal("remind without --now accepted")
+	}
+	if _, err := run(t, "remind", "--now", "--task", "T99", "--db", db); err == nil {
+		t.Fatal("remind of an unknown task accepted")
+	}
+	out, err := run(t, "remind", "--now", "--task", "t01", "--db", db)
+	if err != nil || !strings.Contains(out, "queued 0 reminder(s)") {
+		t.Fatalf("nobody bound, nothing to queue: %q %v", out, err)
+	}
+}
