@@ -231,9 +231,14 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 	if res.RowsAffected == 0 {
 		return false, nil // another process took this slot
 	}
-	for _, skipped := range adv.Skipped {
-		r.Logger.Warn("missed reminder slot skipped", "task_id", s.TaskID, "person_id", s.PersonID, "slot", skipped.Wall.String(), "late", now.Sub(skipped.At).Round(time.Minute))
-		if err := models.Audit(tx, &s.PersonID, &s.TaskID, "reminder_skipped", "slot "+skipped.Wall.String()+" "+loc.String()); err != nil {
+	if n := len(adv.Skipped); n > 0 {
+		// One line however long the downtime: thousands of missed slots
+		// must not flood the log or the audit trail.
+		latest := adv.Skipped[n-1]
+		detail := fmt.Sprintf("%d missed slot(s) skipped, latest %s %s", max(adv.SkippedTotal, n), latest.Wall.String(), loc.String())
+		r.Logger.Warn("missed reminder slots skipped", "task_id", s.TaskID, "person_id", s.PersonID, "count", max(adv.SkippedTotal, n),
+			"latest", latest.Wall.String(), "late", now.Sub(latest.At).Round(time.Minute))
+		if err := models.Audit(tx, &s.PersonID, &s.TaskID, "reminder_skipped", detail); err != nil {
 			return false, err
 		}
 	}

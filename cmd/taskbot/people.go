@@ -16,12 +16,7 @@ func newPeopleCommand(a *app) *cobra.Command {
 		Use:   "people",
 		Short: "List people, their roles, and who is bound or unreachable",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			people, err := models.People(store.DB.WithContext(cmd.Context()))
 			if err != nil {
 				return err
@@ -43,7 +38,7 @@ func newPeopleCommand(a *app) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Person.Key, tg, status, strings.Join(roles, "; "))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
 
@@ -52,12 +47,7 @@ func newTasksCommand(a *app) *cobra.Command {
 		Use:   "tasks",
 		Short: "List tasks with their milestones and people",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			tasks, err := models.AllTasks(store.DB.WithContext(cmd.Context()))
 			if err != nil {
 				return err
@@ -80,6 +70,6 @@ func newTasksCommand(a *app) *cobra.Command {
 				fmt.Fprintln(out, "no tasks: load a task list with `taskbot import FILE`")
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -67,12 +67,7 @@ func newCalendarCommand(a *app) *cobra.Command {
 		Use:   "calendar",
 		Short: "Show the work calendar: public holidays and adjusted working days (调休)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			var days []models.CalendarDay
 			if err := store.DB.WithContext(cmd.Context()).Order("day").Find(&days).Error; err != nil {
 				return err
@@ -86,7 +81,7 @@ func newCalendarCommand(a *app) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\n", d.Day, d.Kind, d.Name)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "import FILE",

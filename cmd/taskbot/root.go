@@ -66,6 +66,18 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	return models.Open(ctx, a.common.DB, models.Options{Logger: a.log})
 }
 
+// withStore gives a command body the database, closed when it returns.
+func (a *app) withStore(body func(cmd *cobra.Command, args []string, store *models.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		store, err := a.openStore(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return body(cmd, args, store)
+	}
+}
+
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
