@@ -382,3 +382,71 @@ func TestMissedSlotCaughtUpOnceOrSkipped(t *testing.T) {
 		t.Fatal("skipped slot not in the audit trail")
 	}
 }
+
+func TestCorrectAndWithdrawFromTheAcknowledgement(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu := e.users["刘洋"]
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 1 受阻 等待审批") })[0]
+	correct, withdraw := ack.Buttons[0][0].CallbackData, ack.Buttons[0][1].CallbackData
+
+	ask := e.next(liu, 1, func() {
+		if _, err := liu.Press(ack.ID, correct); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if !ask.ForceReply {
+		t.Fatalf("correction not asked with a forced reply: %+v", ask)
+	}
+	fixed := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(ask.ID, "1 有风险 审批延后一周"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, fixed, "有风险", "审批延后一周")
+	if m := e.milestone("T01", 1); m.State != models.StateAtRisk {
+		t.Fatalf("after correction: %+v", m)
+	}
+	// The first acknowledgement's buttons now belong to a superseded report.
+	if answer := e.press(liu, ack.ID, withdraw); !strings.Contains(answer, "不能再更正") {
+		t.Fatalf("withdrawing a superseded report answered %q", answer)
+	}
+	if m := e.milestone("T01", 1); m.State != models.StateAtRisk {
+		t.Fatalf("a superseded report was withdrawn: %+v", m)
+	}
+	done := e.next(liu, 1, func() {
+		if _, err := liu.Press(fixed.ID, fixed.Buttons[0][1].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, done, "已撤回", "未开始")
+	if m := e.milestone("T01", 1); m.State != models.StatePending {
+		t.Fatalf("after withdrawal: %+v", m)
+	}
+	// Half an hour later the buttons are closed.
+	again := e.next(liu, 1, func() { liu.SendText("/report T01 2 80%") })[0]
+	e.advance(31 * time.Minute)
+	if answer := e.press(liu, again.ID, again.Buttons[0][1].CallbackData); !strings.Contains(answer, "不能再更正") {
+		t.Fatalf("late press answered %q", answer)
+	}
+	if m := e.milestone("T01", 2); m.Percent != 80 {
+		t.Fatalf("withdrawn after the window: %+v", m)
+	}
+}
+
+// press presses a button and returns the bot's answer to the press.
+func (e *e2e) press(u *telegramtest.User, msgID int, data string) string {
+	e.t.Helper()
+	e.advance(0)
+	before := len(e.srv.CallbackAnswers())
+	if _, err := u.Press(msgID, data); err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := e.srv.WaitFor(ctx, func(st *telegramtest.State) bool { return len(st.CallbackAnswers()) > before })
+	if err != nil {
+		e.t.Fatalf("press not answered: %v", err)
+	}
+	e.advance(0)
+	return e.srv.CallbackAnswers()[before].Text
+}
