@@ -31,6 +31,9 @@ type Handler struct {
 	// Location is the time zone of people who have not chosen one.
 	Location *time.Location
 	Logger   *slog.Logger
+	// LightRules decide the status lights shown (DefaultLightRules when
+	// zero).
+	LightRules models.LightRules
 	// RemindTask queues a reminder round for one task inside tx (for
 	// /remind); nil turns the command off.
 	RemindTask func(tx *gorm.DB, taskID uint, byPerson *uint) (int, error)
@@ -284,6 +287,9 @@ func (t *turn) myTasks(m *tgmodels.Message, who speaker) error {
 		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "no_tasks", nil))
 	}
 	loc := t.location(who.person)
+	if err := t.attachLights(tasks, loc); err != nil {
+		return err
+	}
 	entries := make([]string, len(tasks))
 	for i, d := range tasks {
 		entries[i] = t.h.Render.Task(who.lang, d, d.RolesOf(who.person.ID), t.now, loc)
@@ -314,13 +320,25 @@ func (t *turn) task(m *tgmodels.Message, who speaker, args string) error {
 	if d == nil || (len(roles) == 0 && !who.admin) {
 		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
-	text := t.h.Render.Task(who.lang, *d, roles, t.now, t.location(who.person))
+	one := []models.TaskDetail{*d}
+	if err := t.attachLights(one, t.location(who.person)); err != nil {
+		return err
+	}
+	text := t.h.Render.Task(who.lang, one[0], roles, t.now, t.location(who.person))
 	for _, part := range SplitEntries([]string{text}, "\n", MaxMessageRunes) {
 		if err := t.reply(m.Chat.ID, part); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (t *turn) attachLights(tasks []models.TaskDetail, loc *time.Location) error {
+	rules := t.h.LightRules
+	if rules == (models.LightRules{}) {
+		rules = models.DefaultLightRules
+	}
+	return models.AttachLights(t.tx, tasks, models.Today(t.now, loc), rules)
 }
 
 func (t *turn) lang(m *tgmodels.Message, who speaker, args string) error {

@@ -236,7 +236,7 @@ func TestTaskIsShownOnlyToItsPeopleAndAdmins(t *testing.T) {
 		h.say(liu, "/start "+h.invite("刘洋"))
 
 		own := one(t, h.say(liu, "/task t01"))
-		mustContain(t, own, "招商引资 &lt;重点&gt; &amp; 签约", "完成招商对接", "专班联络员")
+		mustContain(t, own, "🔴 <b>T01 招商引资 &lt;重点&gt; &amp; 签约", "完成招商对接", "专班联络员")
 		mustNotContain(t, own, "<重点>")
 
 		other := one(t, h.say(liu, "/task T02"))

@@ -55,6 +55,22 @@ func Overdue(m models.Milestone, now time.Time, loc *time.Location) bool {
 	return m.DueDate.UTC().Before(today)
 }
 
+// LightEmoji shows a status light, followed by a space; nothing when the
+// light is not known.
+func LightEmoji(l models.Light) string {
+	switch l {
+	case models.LightRed:
+		return "🔴 "
+	case models.LightYellow:
+		return "🟡 "
+	case models.LightGreen:
+		return "🟢 "
+	case models.LightDone:
+		return "✅ "
+	}
+	return ""
+}
+
 // Milestone renders one milestone line.
 func (r *Renderer) Milestone(lang string, m models.Milestone, now time.Time, loc *time.Location) string {
 	var b strings.Builder
@@ -73,6 +89,7 @@ func (r *Renderer) Milestone(lang string, m models.Milestone, now time.Time, loc
 // are the reader's own roles on it.
 func (r *Renderer) Task(lang string, d models.TaskDetail, roles []models.Role, now time.Time, loc *time.Location) string {
 	var b strings.Builder
+	b.WriteString(LightEmoji(d.Light))
 	fmt.Fprintf(&b, "<b>%s %s</b>", E(d.Task.Code), E(d.Task.Title))
 	if d.Task.Done {
 		fmt.Fprintf(&b, " ✅%s", r.Catalog.T(lang, "task_done", nil))

@@ -15,6 +15,8 @@ type TaskDetail struct {
 	Leaders    []Person
 	Owners     []Person
 	Attendants []Person
+	// Light is set by AttachLights.
+	Light Light
 }
 
 // HasPerson tells whether the person holds any role on the task.
