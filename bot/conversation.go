@@ -78,6 +78,9 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		}
 		return true, t.detail(rc, sent.Purpose, *sent.ReportID, text)
 	}
+	if strings.HasPrefix(sent.Purpose, purposeCoordination) {
+		return true, t.answerCoordination(rc, sent.Purpose, text)
+	}
 	return false, nil
 }
 
@@ -209,6 +212,10 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.answerPending(q, who, parts[0], uint(id), parts[2])
 	case "w":
 		return t.withdraw(q, who, uint(id))
+	case "ca", "cr":
+		return t.coordinationCallback(q, who, parts[0], uint(id))
+	case "ir":
+		return t.confirmInstruction(q, who, uint(id))
 	case "c":
 		return t.askCorrection(q, who, uint(id))
 	}

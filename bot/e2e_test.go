@@ -450,3 +450,79 @@ func (e *e2e) press(u *telegramtest.User, msgID int, data string) string {
 	e.advance(0)
 	return e.srv.CallbackAnswers()[before].Text
 }
+
+func TestCoordinationReachesTheLeaderAndBack(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu, wang, sun := e.users["刘洋"], e.users["王建国"], e.users["孙丽"]
+	var toLeader telegramtest.Msg
+	e.next(liu, 1, func() {
+		toLeader = e.next(wang, 1, func() { liu.SendText("/report T01 2 受阻 等待用地审批") })[0]
+	})
+	has(t, toLeader, "协调请求", "T01", "刘洋：等待用地审批")
+	if len(toLeader.Buttons) != 1 || len(toLeader.Buttons[0]) != 2 {
+		t.Fatalf("coordination buttons %+v", toLeader.Buttons)
+	}
+	answerBtn, resolveBtn := toLeader.Buttons[0][0].CallbackData, toLeader.Buttons[0][1].CallbackData
+
+	ask := e.next(wang, 1, func() {
+		if _, err := wang.Press(toLeader.ID, answerBtn); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	var toTeam telegramtest.Msg
+	e.next(wang, 1, func() {
+		toTeam = e.next(liu, 1, func() {
+			if _, err := wang.ReplyTo(ask.ID, "已与自然资源局对接，周五前解决"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+	})
+	has(t, toTeam, "领导答复", "等待用地审批", "王建国：已与自然资源局对接，周五前解决")
+	var open int64
+	e.store.DB.Model(&models.CoordinationRequest{}).Where("resolved_at IS NULL").Count(&open)
+	if open != 1 {
+		t.Fatalf("answered request closed: %d open", open)
+	}
+	resolved := e.next(liu, 1, func() {
+		if answer := e.press(wang, toLeader.ID, resolveBtn); answer != "已标记为已解决" {
+			t.Errorf("resolve answered %q", answer)
+		}
+	})[0]
+	has(t, resolved, "已由 王建国 标记为已解决")
+	if answer := e.press(wang, toLeader.ID, resolveBtn); !strings.Contains(answer, "已经解决") {
+		t.Fatalf("second resolve answered %q", answer)
+	}
+
+	// /coordinate goes to the leader too, and only from the task's people.
+	e.next(liu, 1, func() {
+		msg := e.next(wang, 1, func() { liu.SendText("/coordinate T01 需协调招商资金") })[0]
+		has(t, msg, "刘洋：需协调招商资金")
+	})
+	has(t, e.next(sun, 1, func() { sun.SendText("/coordinate T01 我想插手") })[0], "找不到任务 T01")
+}
+
+func TestInstructionIsConfirmed(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu, wang, sun := e.users["刘洋"], e.users["王建国"], e.users["孙丽"]
+	has(t, e.next(liu, 1, func() { liu.SendText("/instruct T01 本周完成签约") })[0], "只有任务 T01 的包抓领导可以作出批示")
+	has(t, e.next(wang, 1, func() { wang.SendText("/instruct T02 加快清淤") })[0], "找不到任务 T02")
+	var instruction telegramtest.Msg
+	e.next(wang, 1, func() {
+		instruction = e.next(liu, 1, func() { wang.SendText("/instruct T01 本周完成签约") })[0]
+	})
+	has(t, instruction, "领导批示", "王建国：本周完成签约")
+	if n := len(sun.Messages()); n != 1 {
+		t.Fatalf("an instruction on T01 reached T02's attendant")
+	}
+	if answer := e.press(liu, instruction.ID, instruction.Buttons[0][0].CallbackData); answer != "已确认收到" {
+		t.Fatalf("confirm answered %q", answer)
+	}
+	if answer := e.press(liu, instruction.ID, instruction.Buttons[0][0].CallbackData); answer != "您已确认过。" {
+		t.Fatalf("second confirm answered %q", answer)
+	}
+	var confirmed int64
+	e.store.DB.Model(&models.InstructionReceipt{}).Where("confirmed_at IS NOT NULL").Count(&confirmed)
+	if confirmed != 1 {
+		t.Fatalf("%d receipts confirmed", confirmed)
+	}
+}

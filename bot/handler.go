@@ -158,6 +158,10 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.timeZone(m, who, args)
 	case "remind":
 		return t.remind(m, who, args)
+	case "coordinate":
+		return t.coordinate(m, who, args)
+	case "instruct":
+		return t.instruct(m, who, args)
 	}
 	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -458,5 +459,43 @@ func TestTimeZoneCommand(t *testing.T) {
 	p, _ := models.PersonByKey(s.DB, "刘洋")
 	if p.TimeZone != "Europe/Berlin" {
 		t.Fatalf("stored zone %q", p.TimeZone)
+	}
+}
+
+// Telegram only sends callback data from buttons the bot showed that
+// person, but the data is checked anyway: a forged "resolve" from someone
+// who is not the task's leader changes nothing.
+func TestForgedLeaderButtonsAreRefused(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	liu := userRef{id: 101}
+	h.say(liu, "/start "+h.invite("刘洋"))
+	d, _ := models.TaskByCode(s.DB, "T01")
+	req := models.CoordinationRequest{TaskID: d.Task.ID, RaisedByID: d.Attendants[0].ID, Text: "用地"}
+	if err := s.DB.Create(&req).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{fmt.Sprintf("cr:%d", req.ID), fmt.Sprintf("ca:%d", req.ID)} {
+		h.update(func(u *tgmodels.Update) {
+			u.CallbackQuery = &tgmodels.CallbackQuery{ID: "q" + data, From: tgmodels.User{ID: liu.id, FirstName: "L"}, Data: data}
+		})
+		if _, err := h.proc.Drain(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var answers []string
+	var rows []models.OutboxMessage
+	s.DB.Where("kind = ?", models.OutAnswerCallback).Order("id").Find(&rows)
+	for _, r := range rows {
+		o, _ := r.Outgoing()
+		answers = append(answers, o.Text)
+	}
+	if len(answers) != 2 || !strings.Contains(answers[0], "只有该任务的包抓领导") || !strings.Contains(answers[1], "只有该任务的包抓领导") {
+		t.Fatalf("answers %q", answers)
+	}
+	var after models.CoordinationRequest
+	s.DB.Take(&after, req.ID)
+	if after.ResolvedAt != nil {
+		t.Fatal("a forged press resolved the request")
 	}
 }

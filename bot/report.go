@@ -284,6 +284,9 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 			return nil, err
 		}
 	}
+	if err := t.coordinateBlocked(rc, stored); err != nil {
+		return nil, err
+	}
 	return stored, nil
 }
 

@@ -1,0 +1,279 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tgmodels "github.com/go-telegram/bot/models"
+
+	"taskbot/models"
+)
+
+// purposeCoordination marks the leader's copy of a coordination request;
+// a reply to it is the leader's answer.
+const purposeCoordination = "coord:"
+
+// lang of someone the bot writes to unprompted.
+func personLang(p *models.Person) string { return LanguageFor(p.Language, "") }
+
+func reachable(p *models.Person) bool { return p.TelegramID != nil && !p.Unreachable }
+
+// notifyCoordination puts a coordination request before the task's leaders
+// at once, with buttons to answer it or mark it resolved.
+func (t *turn) notifyCoordination(d *models.TaskDetail, c *models.CoordinationRequest, raisedBy *models.Person) error {
+	for _, leader := range d.Leaders {
+		if !reachable(&leader) {
+			continue
+		}
+		lang := personLang(&leader)
+		cat := t.h.Catalog
+		where := ""
+		if c.MilestoneID != nil {
+			if m := milestoneByID(d, *c.MilestoneID); m != nil {
+				where = cat.T(lang, "ack_milestone", map[string]any{"Seq": m.Seq, "Title": E(m.Title)}) + "\n"
+			}
+		}
+		text := cat.T(lang, "coordination_title", nil) + "\n" +
+			fmt.Sprintf("%s<b>%s %s</b>\n", LightEmoji(models.LightRed), E(d.Task.Code), E(d.Task.Title)) + where +
+			cat.T(lang, "coordination_body", map[string]any{"Who": E(raisedBy.Key), "Text": E(c.Text)})
+		buttons := [][]models.Button{{
+			{Text: cat.T(lang, "button_answer", nil), Data: fmt.Sprintf("ca:%d", c.ID)},
+			{Text: cat.T(lang, "button_resolved", nil), Data: fmt.Sprintf("cr:%d", c.ID)},
+		}}
+		taskID := d.Task.ID
+		key := fmt.Sprintf("coord:%d:%d", c.ID, leader.ID)
+		if err := models.EnqueueRef(t.tx, key, *leader.TelegramID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: buttons},
+			models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, c.ID), TaskID: &taskID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// coordinateBlocked opens a coordination request for each blocked report.
+func (t *turn) coordinateBlocked(rc replyContext, stored []*models.Report) error {
+	for _, r := range stored {
+		if r.State != models.StateBlocked {
+			continue
+		}
+		m := milestoneByID(rc.task, r.MilestoneID)
+		text := r.Note
+		if text == "" && m != nil {
+			text = t.h.Catalog.T(rc.who.lang, "coordination_default", map[string]any{"Seq": m.Seq})
+		}
+		mid, rid := r.MilestoneID, r.ID
+		c := &models.CoordinationRequest{TaskID: rc.task.Task.ID, MilestoneID: &mid, RaisedByID: rc.who.person.ID, ReportID: &rid, Text: text}
+		if err := models.OpenCoordination(t.tx, c); err != nil {
+			return err
+		}
+		if err := t.notifyCoordination(rc.task, c, rc.who.person); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// coordinate handles "/coordinate T07 <what is needed>".
+func (t *turn) coordinate(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	code, text, _ := strings.Cut(strings.TrimSpace(args), " ")
+	text = strings.TrimSpace(text)
+	if code == "" || text == "" {
+		return t.reply(m.Chat.ID, c.T(who.lang, "coordinate_usage", nil))
+	}
+	d, err := t.reportableTask(who, strings.ToUpper(code))
+	if err != nil {
+		return err
+	}
+	if d == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(strings.ToUpper(code))}))
+	}
+	if ok, err := models.CanReport(t.tx, who.person.ID, d.Task.ID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return t.reply(m.Chat.ID, c.T(who.lang, "coordinate_not_allowed", map[string]any{"Code": E(d.Task.Code)}))
+	}
+	req := &models.CoordinationRequest{TaskID: d.Task.ID, RaisedByID: who.person.ID, Text: truncateRunes(text, 2000)}
+	if err := models.OpenCoordination(t.tx, req); err != nil {
+		return err
+	}
+	if err := t.notifyCoordination(d, req, who.person); err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "coordinate_sent", map[string]any{"Code": E(d.Task.Code)}))
+}
+
+// leaderOf loads the task of a coordination request for one of its
+// leaders, or says why not.
+func (t *turn) leaderOf(who speaker, taskID uint) (*models.TaskDetail, bool, error) {
+	ok, err := models.IsLeader(t.tx, who.person.ID, taskID)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	d, err := t.taskByID(taskID)
+	return d, err == nil, err
+}
+
+// coordinationCallback handles "ca:<id>" (answer) and "cr:<id>" (resolved).
+func (t *turn) coordinationCallback(q *tgmodels.CallbackQuery, who speaker, kind string, id uint) error {
+	c := t.h.Catalog
+	req, err := models.CoordinationByID(t.tx, id)
+	if models.IsNotFound(err) {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	if err != nil {
+		return err
+	}
+	d, ok, err := t.leaderOf(who, req.TaskID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return t.answer(q, c.T(who.lang, "leaders_only", nil))
+	}
+	if kind == "ca" {
+		if err := t.answer(q, ""); err != nil {
+			return err
+		}
+		taskID := d.Task.ID
+		t.replies++
+		key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+		return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
+			Text: c.T(who.lang, "ask_answer", map[string]any{"Code": E(d.Task.Code)}), ForceReply: true,
+		}, models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, id), TaskID: &taskID})
+	}
+	_, first, err := models.ResolveCoordination(t.tx, id, who.person.ID, t.now)
+	if err != nil {
+		return err
+	}
+	if !first {
+		return t.answer(q, c.T(who.lang, "coordination_already_resolved", nil))
+	}
+	if err := t.answer(q, c.T(who.lang, "coordination_resolved_short", nil)); err != nil {
+		return err
+	}
+	return t.tellTeam(d, fmt.Sprintf("coord-resolved:%d", id), func(lang string) string {
+		return c.T(lang, "coordination_resolved", map[string]any{"Code": E(d.Task.Code), "Leader": E(who.person.Key), "Text": E(req.Text)})
+	}, nil)
+}
+
+// answerCoordination takes a leader's reply to a coordination request to
+// the task's attendants and person in charge.
+func (t *turn) answerCoordination(rc replyContext, purpose, text string) error {
+	c := t.h.Catalog
+	id, err := strconv.ParseUint(strings.TrimPrefix(purpose, purposeCoordination), 10, 64)
+	if err != nil {
+		return fmt.Errorf("coordination purpose %q: %w", purpose, err)
+	}
+	d, ok, err := t.leaderOf(rc.who, rc.task.Task.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "leaders_only", nil))
+	}
+	if strings.TrimSpace(text) == "" {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "answer_needs_text", nil))
+	}
+	req, err := models.AnswerCoordination(t.tx, uint(id), rc.who.person.ID, text)
+	if err != nil {
+		return err
+	}
+	err = t.tellTeam(d, fmt.Sprintf("coord-answer:%d:%d", req.ID, t.upd.ID), func(lang string) string {
+		return c.T(lang, "coordination_answer", map[string]any{"Code": E(d.Task.Code), "Leader": E(rc.who.person.Key), "Text": E(req.Text), "Answer": E(text)})
+	}, nil)
+	if err != nil {
+		return err
+	}
+	return t.reply(rc.chatID, c.T(rc.who.lang, "answer_sent", map[string]any{"Code": E(d.Task.Code)}))
+}
+
+// tellTeam writes to the task's attendants and person in charge, each in
+// their language, with optional buttons.
+func (t *turn) tellTeam(d *models.TaskDetail, key string, text func(lang string) string, buttons func(lang string) [][]models.Button) error {
+	seen := map[uint]bool{}
+	for _, group := range [][]models.Person{d.Attendants, d.Owners} {
+		for _, p := range group {
+			if seen[p.ID] || !reachable(&p) {
+				continue
+			}
+			seen[p.ID] = true
+			lang := personLang(&p)
+			out := models.Outgoing{Text: text(lang)}
+			if buttons != nil {
+				out.Buttons = buttons(lang)
+			}
+			taskID := d.Task.ID
+			if err := models.EnqueueRef(t.tx, fmt.Sprintf("%s:%d", key, p.ID), *p.TelegramID, models.OutSendMessage, out,
+				models.MessageRef{Purpose: "team", TaskID: &taskID}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// instruct handles "/instruct T07 <text>" from a contracting leader.
+func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	code, text, _ := strings.Cut(strings.TrimSpace(args), " ")
+	text = strings.TrimSpace(text)
+	if code == "" || text == "" || who.person == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "instruct_usage", nil))
+	}
+	code = strings.ToUpper(code)
+	d, err := models.TaskByCode(t.tx, code)
+	if err != nil && !models.IsNotFound(err) {
+		return err
+	}
+	if d == nil || !d.HasPerson(who.person.ID) {
+		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
+	}
+	ok, err := models.IsLeader(t.tx, who.person.ID, d.Task.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return t.reply(m.Chat.ID, c.T(who.lang, "instruct_leaders_only", map[string]any{"Code": E(code)}))
+	}
+	var recipients []uint
+	seen := map[uint]bool{}
+	for _, p := range append(append([]models.Person{}, d.Attendants...), d.Owners...) {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			recipients = append(recipients, p.ID)
+		}
+	}
+	in, err := models.GiveInstruction(t.tx, d.Task.ID, who.person.ID, truncateRunes(text, 2000), recipients)
+	if err != nil {
+		return err
+	}
+	err = t.tellTeam(d, fmt.Sprintf("instruction:%d", in.ID), func(lang string) string {
+		return c.T(lang, "instruction", map[string]any{"Code": E(d.Task.Code), "Title": E(d.Task.Title), "Leader": E(who.person.Key), "Text": E(in.Text)})
+	}, func(lang string) [][]models.Button {
+		return [][]models.Button{{{Text: c.T(lang, "button_received", nil), Data: fmt.Sprintf("ir:%d", in.ID)}}}
+	})
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": len(recipients)}))
+}
+
+// confirmInstruction handles the "received" button.
+func (t *turn) confirmInstruction(q *tgmodels.CallbackQuery, who speaker, id uint) error {
+	c := t.h.Catalog
+	first, err := models.ConfirmInstruction(t.tx, id, who.person.ID, t.now)
+	if errors.Is(err, models.ErrNotFound) {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	if err != nil {
+		return err
+	}
+	if !first {
+		return t.answer(q, c.T(who.lang, "instruction_already_confirmed", nil))
+	}
+	return t.answer(q, c.T(who.lang, "instruction_confirmed", nil))
+}
