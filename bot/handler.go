@@ -160,6 +160,10 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.remind(m, who, args)
 	case "coordinate":
 		return t.coordinate(m, who, args)
+	case "summary":
+		return t.summary(m, who)
+	case "overdue":
+		return t.overdue(m, who)
 	case "instruct":
 		return t.instruct(m, who, args)
 	}

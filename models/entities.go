@@ -41,9 +41,12 @@ type Person struct {
 	Language    string `gorm:"size:8;not null;default:''"`
 	TimeZone    string `gorm:"size:64;not null;default:''"`
 	Unreachable bool   `gorm:"not null;default:false"`
-	BoundAt     *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// SummaryAt is the person's daily summary time ("17:30"); empty uses
+	// the default.
+	SummaryAt string `gorm:"size:5;not null;default:''"`
+	BoundAt   *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Task is one key task of the list.
@@ -302,4 +305,14 @@ type PendingReply struct {
 	Text       string `gorm:"size:8000;not null"`
 	CreatedAt  time.Time
 	ResolvedAt *time.Time
+}
+
+// SummaryMark remembers the light a task had in a person's last summary, so
+// that the next one can mark what changed.
+type SummaryMark struct {
+	ID        uint  `gorm:"primaryKey"`
+	PersonID  uint  `gorm:"not null;uniqueIndex:idx_summary_mark"`
+	TaskID    uint  `gorm:"not null;uniqueIndex:idx_summary_mark"`
+	Light     Light `gorm:"size:16;not null"`
+	UpdatedAt time.Time
 }

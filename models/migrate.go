@@ -21,6 +21,7 @@ var migrationFiles embed.FS
 var migrationIDs = []string{
 	"0001_initial",
 	"0002_reminders",
+	"0003_summaries",
 }
 
 // LatestSchema is the newest schema version.

@@ -122,7 +122,7 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 		err := tx.Table("assignments a").
 			Select(`a.id, a.person_id, a.task_id, a.role, a.created_at,
 p.id AS p_id, p.key AS p_key, p.name AS p_name, p.department AS p_department, p.telegram_id AS p_telegram_id,
-p.language AS p_language, p.time_zone AS p_time_zone, p.unreachable AS p_unreachable, p.bound_at AS p_bound_at,
+p.language AS p_language, p.time_zone AS p_time_zone, p.unreachable AS p_unreachable, p.summary_at AS p_summary_at, p.bound_at AS p_bound_at,
 p.created_at AS p_created_at, p.updated_at AS p_updated_at`).
 			Joins("JOIN people p ON p.id = a.person_id").
 			Where("a.task_id IN ?", chunk).Order("a.task_id, a.id").Scan(&rows).Error

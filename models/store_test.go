@@ -28,7 +28,7 @@ var entities = []any{
 	&models.Person{}, &models.Task{}, &models.Milestone{}, &models.Assignment{}, &models.Report{},
 	&models.Attachment{}, &models.Instruction{}, &models.InstructionReceipt{}, &models.CoordinationRequest{},
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
-	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{},
+	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

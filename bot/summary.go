@@ -1,0 +1,185 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+	"taskbot/report"
+)
+
+var lightOrder = []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone}
+
+// Summary renders a summary as messages that each fit Telegram's limit;
+// a task's entry is never split between two.
+func (r *Renderer) Summary(lang string, s *report.Summary, loc *time.Location) []string {
+	c := r.Catalog
+	var head strings.Builder
+	head.WriteString(c.T(lang, "summary_title", map[string]any{"Day": s.Day.Format("2006-01-02")}))
+	head.WriteString("\n")
+	var counts []string
+	for _, l := range lightOrder {
+		counts = append(counts, fmt.Sprintf("%s%d", LightEmoji(l), s.Counts[l]))
+	}
+	head.WriteString(strings.Join(counts, "  "))
+	entries := []string{head.String()}
+	for _, e := range s.Entries {
+		entries = append(entries, r.summaryEntry(lang, e, loc))
+	}
+	if quiet := s.Quiet[models.LightGreen] + s.Quiet[models.LightDone]; quiet > 0 || len(s.Entries) == 0 {
+		entries = append(entries, c.T(lang, "summary_quiet", map[string]any{"Green": s.Quiet[models.LightGreen], "Done": s.Quiet[models.LightDone]}))
+	}
+	if len(s.Departments) > 0 {
+		var b strings.Builder
+		b.WriteString(c.T(lang, "summary_departments", nil))
+		for i, d := range s.Departments {
+			rate := "—"
+			if d.OnTimeRate >= 0 {
+				rate = fmt.Sprintf("%.0f%%", 100*d.OnTimeRate)
+			}
+			fmt.Fprintf(&b, "\n%d. %s · %s", i+1, E(d.Name), c.T(lang, "summary_department_line",
+				map[string]any{"Rate": rate, "Overdue": d.Overdue, "Tasks": d.Tasks}))
+		}
+		entries = append(entries, b.String())
+	}
+	return SplitEntries(entries, "\n\n", MaxMessageRunes)
+}
+
+func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location) string {
+	c := r.Catalog
+	sep := c.T(lang, "label_sep", nil)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s<b>%s %s</b>", LightEmoji(e.Light), E(e.Task.Task.Code), E(e.Task.Task.Title))
+	if e.Changed {
+		if e.Before == "" {
+			fmt.Fprintf(&b, " 🆕")
+		} else {
+			fmt.Fprintf(&b, " %s", c.T(lang, "summary_changed", map[string]any{"Before": strings.TrimSpace(LightEmoji(e.Before))}))
+		}
+	}
+	line := func(key, value string) {
+		fmt.Fprintf(&b, "\n%s%s%s", c.T(lang, key, nil), sep, value)
+	}
+	for _, m := range e.Overdue {
+		line("summary_overdue", fmt.Sprintf("%d. %s（%s）", m.Seq, E(m.Title), DueDate(m.DueDate)))
+	}
+	for _, m := range e.DueSoon {
+		line("summary_due_soon", fmt.Sprintf("%d. %s（%s）", m.Seq, E(m.Title), DueDate(m.DueDate)))
+	}
+	if l := e.Latest; l != nil {
+		what := fmt.Sprintf("%s %s %s %s", E(l.Person), l.At.In(loc).Format("01-02 15:04"),
+			c.T(lang, "summary_milestone", map[string]any{"Seq": l.Milestone}), r.State(lang, l.State))
+		if l.Percent != nil {
+			what += fmt.Sprintf(" · %d%%", *l.Percent)
+		}
+		if l.Note != "" {
+			what += " · " + E(truncateRunes(l.Note, 80))
+		}
+		line("summary_latest", what)
+	} else {
+		line("summary_latest", c.T(lang, "summary_no_report", nil))
+	}
+	if len(e.Silent) > 0 {
+		line("summary_silent", E(strings.Join(e.Silent, c.T(lang, "list_sep", nil))))
+	}
+	for _, req := range e.Coordination {
+		line("summary_coordination", E(truncateRunes(req.Text, 120)))
+	}
+	for _, in := range e.Instructions {
+		line("summary_unconfirmed", fmt.Sprintf("%s — %s", E(truncateRunes(in.Text, 60)), E(strings.Join(in.Unconfirmed, c.T(lang, "list_sep", nil)))))
+	}
+	return b.String()
+}
+
+// summaryTasks are the tasks a summary covers: every task for an admin,
+// else the reader's own.
+func summaryTasks(tx *gorm.DB, p *models.Person, admin bool) ([]models.TaskDetail, error) {
+	if admin || p == nil {
+		return models.AllTasks(tx)
+	}
+	return models.TasksOfPerson(tx, p.ID)
+}
+
+// BuildSummary makes a person's summary and remembers the lights it showed,
+// so that the next one marks what changed.
+func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now time.Time, loc *time.Location, remember bool) (*report.Summary, error) {
+	tasks, err := summaryTasks(tx, p, admin)
+	if err != nil {
+		return nil, err
+	}
+	rules := h.LightRules
+	if rules == (models.LightRules{}) {
+		rules = models.DefaultLightRules
+	}
+	opt := report.Options{Today: models.Today(now, loc), Rules: rules, Departments: admin}
+	if p != nil {
+		opt.Previous, err = models.SummaryMarks(tx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	s, err := report.Build(tx, tasks, opt)
+	if err != nil {
+		return nil, err
+	}
+	if remember && p != nil {
+		if err := models.SaveSummaryMarks(tx, p.ID, tasks); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// summary answers /summary.
+func (t *turn) summary(m *tgmodels.Message, who speaker) error {
+	loc := t.location(who.person)
+	s, err := t.h.BuildSummary(t.tx, who.person, who.admin, t.now, loc, false)
+	if err != nil {
+		return err
+	}
+	for _, text := range t.h.Render.Summary(who.lang, s, loc) {
+		if err := t.reply(m.Chat.ID, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// overdue answers /overdue: the overdue milestones of the reader's tasks.
+func (t *turn) overdue(m *tgmodels.Message, who speaker) error {
+	c := t.h.Catalog
+	tasks, err := summaryTasks(t.tx, who.person, who.admin)
+	if err != nil {
+		return err
+	}
+	loc := t.location(who.person)
+	today := models.Today(t.now, loc)
+	var entries []string
+	for _, d := range tasks {
+		var lines []string
+		for _, ms := range d.Milestones {
+			if ms.State != models.StateDone && !ms.DueDate.IsZero() && ms.DueDate.UTC().Before(today) {
+				days := int(today.Sub(ms.DueDate.UTC()).Hours() / 24)
+				lines = append(lines, fmt.Sprintf("%d. %s — %s · %s", ms.Seq, E(ms.Title),
+					c.T(who.lang, "overdue_days", map[string]any{"Due": DueDate(ms.DueDate), "Days": days}), t.h.Render.State(who.lang, ms.State)))
+			}
+		}
+		if len(lines) > 0 {
+			entries = append(entries, fmt.Sprintf("<b>%s %s</b>\n%s", E(d.Task.Code), E(d.Task.Title), strings.Join(lines, "\n")))
+		}
+	}
+	if len(entries) == 0 {
+		return t.reply(m.Chat.ID, c.T(who.lang, "overdue_none", nil))
+	}
+	entries = append([]string{c.T(who.lang, "overdue_title", nil)}, entries...)
+	for _, text := range SplitEntries(entries, "\n\n", MaxMessageRunes) {
+		if err := t.reply(m.Chat.ID, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package bot_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"taskbot/bot"
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+// summaryStore is a fixed little world: T01 red (overdue, blocked, open
+// coordination, unconfirmed instruction), T02 yellow (due soon), T03 green.
+func summaryStore(t *testing.T) (*models.Store, *bot.Handler, time.Time) {
+	t.Helper()
+	return summaryStoreOn(t, storetest.SQLite)
+}
+
+func summaryStoreOn(t *testing.T, open func(testing.TB, models.Options) *models.Store) (*models.Store, *bot.Handler, time.Time) {
+	t.Helper()
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	s := open(t, models.Options{Clock: func() time.Time { return now }})
+	due := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	specs := []models.TaskSpec{
+		{Code: "T01", Title: "招商引资 <重点> & 签约", Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Owners: []models.PersonSpec{{Name: "赵敏"}},
+			Attendants: []models.PersonSpec{{Name: "刘洋"}, {Name: "杨帆"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "完成招商对接", Due: due(3, 31)}, {Seq: 2, Title: "签约落地", Due: due(12, 31)}}},
+		{Code: "T02", Title: "河道综合治理", Department: "区水利局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "孙丽"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "清淤", Due: due(12, 2)}}},
+		{Code: "T03", Title: "数字政府", Department: "区数据局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "孙丽"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "上线", Due: due(12, 31)}}},
+	}
+	ctx := context.Background()
+	if _, err := s.ImportTasks(ctx, specs, false); err != nil {
+		t.Fatal(err)
+	}
+	t1, _ := models.TaskByCode(s.DB, "T01")
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&models.Reminder{TaskID: t1.Task.ID, PersonID: t1.Attendants[0].ID, Kind: models.ReminderSlot,
+			SlotKey: "2026-11-27T09:00", SlotAt: now.Add(-9 * time.Hour)}).Error; err != nil {
+			return err
+		}
+		r, err := models.RecordReport(tx, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[1].ID,
+			PersonID: t1.Attendants[0].ID, State: models.StateBlocked, Percent: intp(40), Note: "等待<用地>审批 & 指标"})
+		if err != nil {
+			return err
+		}
+		mid := t1.Milestones[1].ID
+		if err := models.OpenCoordination(tx, &models.CoordinationRequest{TaskID: t1.Task.ID, MilestoneID: &mid,
+			RaisedByID: t1.Attendants[0].ID, ReportID: &r.ID, Text: "需协调用地指标"}); err != nil {
+			return err
+		}
+		_, err = models.GiveInstruction(tx, t1.Task.ID, t1.Leaders[0].ID, "本周完成签约", []uint{t1.Attendants[0].ID, t1.Attendants[1].ID})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := bot.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &bot.Handler{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}}, now
+}
+
+func intp(n int) *int { return &n }
+
+func TestSummaryGolden(t *testing.T) {
+	s, h, now := summaryStore(t)
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	wang, err := models.PersonByKey(s.DB, "王建国")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		p     *models.Person
+		admin bool
+	}{{"leader", wang, false}, {"admin", nil, true}} {
+		for _, lang := range []string{bot.LangZH, bot.LangEN} {
+			t.Run(tc.name+"_"+lang, func(t *testing.T) {
+				sum, err := h.BuildSummary(s.DB, tc.p, tc.admin, now, shanghai, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgs := h.Render.Summary(lang, sum, shanghai)
+				golden(t, "summary_"+tc.name+"_"+lang, strings.Join(msgs, "\n=====\n"))
+				all := strings.Join(msgs, "\n")
+				if strings.Contains(all, "<重点>") || strings.Contains(all, "<用地>") {
+					t.Error("user text not escaped")
+				}
+			})
+		}
+	}
+}
+
+// A second summary marks only what changed since the first.
+func TestSummaryMarksChanges(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { summaryMarksChanges(t, storetest.SQLite) })
+	t.Run("postgres", func(t *testing.T) { summaryMarksChanges(t, storetest.Postgres) })
+}
+
+func summaryMarksChanges(t *testing.T, open func(testing.TB, models.Options) *models.Store) {
+	s, h, now := summaryStoreOn(t, open)
+	wang, _ := models.PersonByKey(s.DB, "王建国")
+	first, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range first.Entries {
+		if !e.Changed || e.Before != "" {
+			t.Fatalf("first summary: %s not new", e.Task.Task.Code)
+		}
+	}
+	second, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range second.Entries {
+		if e.Changed {
+			t.Fatalf("second summary marks %s changed", e.Task.Task.Code)
+		}
+	}
+	// T03 turns yellow two days before... its due date moves close.
+	s.DB.Model(&models.Milestone{}).Where("title = ?", "上线").Update("due_date", time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	third, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changed []string
+	for _, e := range third.Entries {
+		if e.Changed {
+			changed = append(changed, fmt.Sprintf("%s %s→%s", e.Task.Task.Code, e.Before, e.Light))
+		}
+	}
+	if strings.Join(changed, ",") != "T03 green→yellow" {
+		t.Fatalf("changes %v", changed)
+	}
+}
+
+// A summary too long for one message is split between entries.
+func TestLongSummarySplitsBetweenTasks(t *testing.T) {
+	s, h, now := summaryStore(t)
+	var specs []models.TaskSpec
+	for i := range 150 {
+		specs = append(specs, models.TaskSpec{Code: fmt.Sprintf("X%03d", i), Title: strings.Repeat("长标题", 10), Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: strings.Repeat("逾期节点", 8), Due: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	}
+	if _, err := s.ImportTasks(context.Background(), specs, false); err != nil {
+		t.Fatal(err)
+	}
+	wang, _ := models.PersonByKey(s.DB, "王建国")
+	sum, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := h.Render.Summary(bot.LangZH, sum, time.UTC)
+	if len(msgs) < 2 {
+		t.Fatalf("%d messages for 153 tasks", len(msgs))
+	}
+	seen := map[string]int{}
+	for _, m := range msgs {
+		if n := utf8.RuneCountInString(m); n > 4096 {
+			t.Fatalf("message of %d characters", n)
+		}
+		for _, entry := range strings.Split(m, "\n\n") {
+			if strings.HasPrefix(entry, "🔴 <b>X") {
+				if !strings.Contains(entry, "逾期节点逾期节点") {
+					t.Fatalf("entry cut: %q", entry)
+				}
+				seen[entry[len("🔴 <b>"):len("🔴 <b>")+4]]++
+			}
+		}
+	}
+	if len(seen) != 150 {
+		t.Fatalf("%d of 150 tasks in the summary", len(seen))
+	}
+}

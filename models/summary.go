@@ -1,0 +1,40 @@
+package models
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// SummaryMarks are the lights of a person's last summary, by task id.
+func SummaryMarks(tx *gorm.DB, personID uint) (map[uint]Light, error) {
+	var marks []SummaryMark
+	if err := tx.Where("person_id = ?", personID).Find(&marks).Error; err != nil {
+		return nil, fmt.Errorf("summary marks of person %d: %w", personID, err)
+	}
+	out := make(map[uint]Light, len(marks))
+	for _, m := range marks {
+		out[m.TaskID] = m.Light
+	}
+	return out, nil
+}
+
+// SaveSummaryMarks remembers the lights a summary showed.
+func SaveSummaryMarks(tx *gorm.DB, personID uint, tasks []TaskDetail) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	marks := make([]SummaryMark, len(tasks))
+	for i, d := range tasks {
+		marks[i] = SummaryMark{PersonID: personID, TaskID: d.Task.ID, Light: d.Light}
+	}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "person_id"}, {Name: "task_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"light", "updated_at"}),
+	}).CreateInBatches(marks, 200).Error
+	if err != nil {
+		return fmt.Errorf("save summary marks of person %d: %w", personID, err)
+	}
+	return nil
+}
