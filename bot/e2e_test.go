@@ -45,6 +45,7 @@ type e2e struct {
 	store     *models.Store
 	clock     *lockedClock
 	reminders *scheduler.Reminders
+	handler   *bot.Handler
 	users     map[string]*telegramtest.User
 	outcomes  chan struct{}
 }
@@ -125,7 +126,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 		go func() { defer wg.Done(); _ = run(ctx) }()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	e := &e2e{t: t, srv: srv, store: store, clock: clock, reminders: reminders, users: map[string]*telegramtest.User{}, outcomes: outcomes}
+	e := &e2e{t: t, srv: srv, store: store, clock: clock, reminders: reminders, handler: handler, users: map[string]*telegramtest.User{}, outcomes: outcomes}
 	for i, key := range []string{"刘洋", "孙丽", "王建国"} {
 		u := srv.NewUser(int64(201+i), key, "zh-hans")
 		e.users[key] = u
@@ -524,5 +525,38 @@ func TestInstructionIsConfirmed(t *testing.T) {
 	e.store.DB.Model(&models.InstructionReceipt{}).Where("confirmed_at IS NOT NULL").Count(&confirmed)
 	if confirmed != 1 {
 		t.Fatalf("%d receipts confirmed", confirmed)
+	}
+}
+
+func TestDailySummaryAtEachLeadersTime(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	e.reminders.Summaries = &bot.Summaries{Handler: e.handler}
+	e.reminders.SummaryAt = "18:00"
+	wang := e.users["王建国"]
+	e.tick() // Monday 08:00 Shanghai
+	e.advance(10 * time.Hour)
+	e.tick() // 18:00: the summary is due
+	summary := e.wait(wang, 2)[1]
+	has(t, summary, "重点任务汇总 2026-11-23", "T01")
+	e.tick()
+	if n := len(wang.Messages()); n != 2 {
+		t.Fatalf("summary sent twice: %d messages", n)
+	}
+	has(t, e.next(wang, 1, func() { wang.SendText("/summaryat 17:30") })[0], "每日汇总时间已设为 17:30")
+	has(t, e.next(wang, 1, func() { wang.SendText("/summaryat 25:00") })[0], "用法：/summaryat")
+	// Down from Tuesday 17:00 to 19:00: the 17:30 summary is caught up once.
+	e.advance(23 * time.Hour)
+	e.tick()
+	e.advance(2 * time.Hour)
+	second := e.next(wang, 1, e.tick)[0]
+	has(t, second, "重点任务汇总 2026-11-24")
+	e.tick()
+	if n := len(wang.Messages()); n != 5 {
+		t.Fatalf("%d messages, want 5", n)
+	}
+	var marks int64
+	e.store.DB.Model(&models.SummaryMark{}).Count(&marks)
+	if marks == 0 {
+		t.Fatal("summary lights not remembered")
 	}
 }

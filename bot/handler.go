@@ -164,6 +164,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.summary(m, who)
 	case "overdue":
 		return t.overdue(m, who)
+	case "summaryat":
+		return t.summaryAt(m, who, args)
 	case "instruct":
 		return t.instruct(m, who, args)
 	}

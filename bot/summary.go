@@ -10,6 +10,7 @@ import (
 
 	"taskbot/models"
 	"taskbot/report"
+	"taskbot/scheduler"
 )
 
 var lightOrder = []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone}
@@ -182,4 +183,59 @@ func (t *turn) overdue(m *tgmodels.Message, who speaker) error {
 		}
 	}
 	return nil
+}
+
+// Summaries sends the daily summaries the scheduler finds due.
+type Summaries struct {
+	Handler *Handler
+	// Admins also get the departments' ranking and every task.
+	Admins map[int64]bool
+}
+
+// Summary queues a person's daily summary under key; nothing for someone
+// unreachable.
+func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, error) {
+	if !reachable(p) {
+		return false, nil
+	}
+	h := s.Handler
+	loc := h.Location
+	if p.TimeZone != "" {
+		if l, err := time.LoadLocation(p.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	admin := s.Admins[*p.TelegramID]
+	sum, err := h.BuildSummary(tx, p, admin, tx.NowFunc(), loc, true)
+	if err != nil {
+		return false, err
+	}
+	for i, text := range h.Render.Summary(personLang(p), sum, loc) {
+		if err := models.Enqueue(tx, fmt.Sprintf("%s.%d", key, i), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// summaryAt handles "/summaryat 17:30".
+func (t *turn) summaryAt(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	at := strings.TrimSpace(args)
+	if who.person == nil || at == "" {
+		return t.reply(m.Chat.ID, c.T(who.lang, "summaryat_usage", nil))
+	}
+	if len(at) == 4 && at[1] == ':' {
+		at = "0" + at
+	}
+	if _, err := scheduler.SummarySpec(at); err != nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "summaryat_usage", nil))
+	}
+	if err := t.tx.Model(who.person).Update("summary_at", at).Error; err != nil {
+		return fmt.Errorf("set summary time of person %d: %w", who.person.ID, err)
+	}
+	if err := models.Audit(t.tx, &who.person.ID, nil, "summary_at", at); err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "summaryat_set", map[string]any{"At": at, "Zone": E(t.location(who.person).String())}))
 }

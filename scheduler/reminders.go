@@ -24,6 +24,12 @@ type ReminderWriter interface {
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }
 
+// SummaryWriter renders a person's daily summary into the outbox inside
+// the caller's transaction (the bot implements it).
+type SummaryWriter interface {
+	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
+}
+
 // Reminders sends each task's attendants their reminders on schedule,
 // follows up once when nobody reported, and tells the leader after
 // EscalateAfter silent slots. Every decision is made in the database: a
@@ -45,6 +51,10 @@ type Reminders struct {
 	// EscalateAfter is how many slots in a row without a report make the
 	// leader hear of it.
 	EscalateAfter int
+	// Summaries, when set, sends each leader and person in charge a daily
+	// summary at SummaryAt ("18:00") or their own time, in their zone.
+	Summaries SummaryWriter
+	SummaryAt string
 	// Interval is how often Run looks for due work.
 	Interval time.Duration
 	Logger   *slog.Logger
@@ -165,13 +175,86 @@ func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
 		}
 	}
+	if r.Summaries == nil {
+		return nil
+	}
+	return r.syncSummarySchedules(ctx, cal)
+}
+
+// SummarySpec is the cron spec of a daily summary at "HH:MM".
+func SummarySpec(hhmm string) (string, error) {
+	if _, err := DailyAt(hhmm, time.UTC); err != nil {
+		return "", err
+	}
+	var h, m int
+	if _, err := fmt.Sscanf(hhmm, "%d:%d", &h, &m); err != nil {
+		return "", fmt.Errorf("summary time %q: %w", hhmm, err)
+	}
+	return fmt.Sprintf("%d %d * * *", m, h), nil
+}
+
+// syncSummarySchedules gives every bound leader and person in charge of an
+// open task a daily summary schedule at their time.
+func (r *Reminders) syncSummarySchedules(ctx context.Context, cal *Calendar) error {
+	db := r.Store.DB.WithContext(ctx)
+	var wanted []models.Person
+	err := db.Where("telegram_id IS NOT NULL AND id IN (?)", db.Table("assignments a").Select("a.person_id").
+		Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false)).
+		Find(&wanted).Error
+	if err != nil {
+		return fmt.Errorf("people to summarise: %w", err)
+	}
+	var have []models.Schedule
+	if err := db.Where("kind = ?", models.ScheduleSummary).Find(&have).Error; err != nil {
+		return fmt.Errorf("load summary schedules: %w", err)
+	}
+	existing := make(map[uint]models.Schedule, len(have))
+	for _, s := range have {
+		existing[s.PersonID] = s
+	}
+	now := r.Store.Now()
+	for _, p := range wanted {
+		at := p.SummaryAt
+		if at == "" {
+			at = r.SummaryAt
+		}
+		spec, err := SummarySpec(at)
+		if err != nil {
+			r.Logger.Error("bad summary time", "person_id", p.ID, "at", at, "err", err)
+			continue
+		}
+		loc := r.zone(p.TimeZone)
+		cur, ok := existing[p.ID]
+		delete(existing, p.ID)
+		if ok && cur.Spec == spec && cur.TimeZone == loc.String() {
+			continue
+		}
+		first, err := First(Schedule{Spec: spec, Location: loc}, now, cal, r.Workdays)
+		if err != nil {
+			return fmt.Errorf("summary schedule of person %d: %w", p.ID, err)
+		}
+		row := models.Schedule{Kind: models.ScheduleSummary, PersonID: p.ID, Spec: spec, TimeZone: loc.String(),
+			NextWall: first.Wall.String(), NextFireAt: first.At}
+		err = db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return fmt.Errorf("summary schedule of person %d: %w", p.ID, err)
+		}
+	}
+	for _, gone := range existing {
+		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
+			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
+		}
+	}
 	return nil
 }
 
 func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 	for {
 		var due []models.Schedule
-		err := r.Store.DB.WithContext(ctx).Where("kind = ? AND next_fire_at <= ?", models.ScheduleReminder, r.Store.Now()).
+		err := r.Store.DB.WithContext(ctx).Where("next_fire_at <= ?", r.Store.Now()).
 			Order("next_fire_at, id").Limit(200).Find(&due).Error
 		if err != nil {
 			return fmt.Errorf("due schedules: %w", err)
@@ -244,6 +327,20 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 	}
 	if adv.Send == nil {
 		return false, nil
+	}
+	if s.Kind == models.ScheduleSummary {
+		if r.Summaries == nil {
+			return false, nil
+		}
+		var p models.Person
+		if err := tx.Take(&p, s.PersonID).Error; err != nil {
+			return false, fmt.Errorf("person %d: %w", s.PersonID, err)
+		}
+		sent, err := r.Summaries.Summary(tx, &p, fmt.Sprintf("summary:%d:%s", p.ID, adv.Send.Wall.String()))
+		if err != nil || !sent {
+			return false, err
+		}
+		return true, models.Audit(tx, &p.ID, nil, "summary", adv.Send.Wall.String())
 	}
 	return r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
 }

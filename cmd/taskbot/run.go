@@ -44,6 +44,8 @@ type botOptions struct {
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
 type reminderOptions struct {
+	SummaryAt     string
+	WarnDays      int
 	RemindCron    string
 	CatchUp       time.Duration
 	FollowUp      time.Duration
@@ -52,7 +54,7 @@ type reminderOptions struct {
 }
 
 func defaultReminderOptions() reminderOptions {
-	return reminderOptions{RemindCron: "0 9 * * 1-5", CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2}
+	return reminderOptions{SummaryAt: "18:00", WarnDays: 7, RemindCron: "0 9 * * 1-5", CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2}
 }
 
 func (o *reminderOptions) register(fs *pflag.FlagSet) {
@@ -67,13 +69,20 @@ func (o *reminderOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "escalate-after", "TASKBOT_ESCALATE_AFTER")
 	fs.BoolVar(&o.Workdays, "workdays", false, "reminders follow working days and the calendar loaded with `taskbot calendar import`")
 	withEnv(fs, "workdays", "TASKBOT_WORKDAYS")
+	fs.StringVar(&o.SummaryAt, "summary-at", d.SummaryAt, "time of the leaders' daily summary (HH:MM in each person's time zone; /summaryat changes one's own)")
+	withEnv(fs, "summary-at", "TASKBOT_SUMMARY_AT")
+	fs.IntVar(&o.WarnDays, "warn-days", d.WarnDays, "a milestone due within this many days turns its task yellow")
+	withEnv(fs, "warn-days", "TASKBOT_WARN_DAYS")
 }
 
 func (o *reminderOptions) validate() error {
 	if err := scheduler.ValidSpec(o.RemindCron); err != nil {
 		return fmt.Errorf("--remind-cron %q: %w", o.RemindCron, err)
 	}
-	if o.CatchUp < 0 || o.FollowUp <= 0 || o.EscalateAfter < 0 {
+	if _, err := scheduler.SummarySpec(o.SummaryAt); err != nil {
+		return fmt.Errorf("--summary-at %q: want HH:MM", o.SummaryAt)
+	}
+	if o.CatchUp < 0 || o.FollowUp <= 0 || o.EscalateAfter < 0 || o.WarnDays < 0 {
 		return errors.New("--catch-up and --escalate-after must not be negative, --follow-up must be positive")
 	}
 	return nil
@@ -219,7 +228,10 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	handler.LightRules = models.LightRules{WarnDays: o.WarnDays, MissedSlots: 2}
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
+	reminders.Summaries = &bot.Summaries{Handler: handler, Admins: admins}
+	reminders.SummaryAt = o.SummaryAt
 	handler.RemindTask = reminders.RemindTask
 	processor := &bot.Processor{
 		Store:        store,
