@@ -560,3 +560,17 @@ func TestDailySummaryAtEachLeadersTime(t *testing.T) {
 		t.Fatal("summary lights not remembered")
 	}
 }
+
+func TestExportInChatIsForAdmins(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu := e.users["刘洋"]
+	has(t, e.next(liu, 1, func() { liu.SendText("/export") })[0], "只有管理员可以导出台账")
+	admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+	doc := e.next(admin, 1, func() { admin.SendText("/export") })[0]
+	if doc.Document == nil || !strings.HasSuffix(doc.Document.Name, ".xlsx") || len(doc.Document.Data) < 1000 {
+		t.Fatalf("export document %+v", doc.Document)
+	}
+	if !strings.Contains(doc.Caption, "3 个节点") {
+		t.Fatalf("caption %q", doc.Caption)
+	}
+}

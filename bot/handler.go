@@ -166,6 +166,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.overdue(m, who)
 	case "summaryat":
 		return t.summaryAt(m, who, args)
+	case "export":
+		return t.export(m, who)
 	case "instruct":
 		return t.instruct(m, who, args)
 	}

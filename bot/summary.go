@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -238,4 +239,29 @@ func (t *turn) summaryAt(m *tgmodels.Message, who speaker, args string) error {
 		return err
 	}
 	return t.reply(m.Chat.ID, c.T(who.lang, "summaryat_set", map[string]any{"At": at, "Zone": E(t.location(who.person).String())}))
+}
+
+// export sends the ledger as an .xlsx document; admins only.
+func (t *turn) export(m *tgmodels.Message, who speaker) error {
+	c := t.h.Catalog
+	if !who.admin {
+		return t.reply(m.Chat.ID, c.T(who.lang, "export_admins_only", nil))
+	}
+	loc := t.location(who.person)
+	rules := t.h.LightRules
+	if rules == (models.LightRules{}) {
+		rules = models.DefaultLightRules
+	}
+	ledger, err := report.BuildLedger(t.tx, models.Today(t.now, loc), rules, loc, who.lang)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := ledger.WriteXLSX(&buf, who.lang); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("taskbot-%s.xlsx", t.now.In(loc).Format("2006-01-02"))
+	return t.send(m.Chat.ID, models.OutSendDocument, models.Outgoing{
+		Text: c.T(who.lang, "export_caption", map[string]any{"Tasks": len(ledger.Rows) - 1}), FileName: name, File: buf.Bytes(),
+	})
 }

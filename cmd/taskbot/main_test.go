@@ -184,3 +184,39 @@ func TestRemindNowCommand(t *testing.T) {
 		t.Fatalf("nobody bound, nothing to queue: %q %v", out, err)
 	}
 }
+
+// The exported ledger loads back with import and changes nothing.
+func TestExportImportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	if _, err := run(t, "import", "../../examples/tasks.csv", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ledger.xlsx", "ledger.csv"} {
+		out := filepath.Join(dir, name)
+		if _, err := run(t, "export", "--out", out, "--db", db); err != nil {
+			t.Fatalf("export %s: %v", name, err)
+		}
+		got, err := run(t, "import", out, "--db", db)
+		if err != nil {
+			t.Fatalf("re-import %s: %v\n%s", name, err, got)
+		}
+		if !strings.Contains(got, "no changes") {
+			t.Fatalf("re-importing %s changed the database:\n%s", name, got)
+		}
+	}
+	for _, lang := range []string{"zh", "en"} {
+		fresh := filepath.Join(dir, lang+".db")
+		out := filepath.Join(dir, "ledger-"+lang+".xlsx")
+		if _, err := run(t, "export", "--out", out, "--lang", lang, "--db", db); err != nil {
+			t.Fatal(err)
+		}
+		got, err := run(t, "import", out, "--db", fresh)
+		if err != nil || !strings.Contains(got, "tasks 12 new") {
+			t.Fatalf("%s export into a new database: %v\n%s", lang, err, got)
+		}
+	}
+	if _, err := run(t, "export", "--out", filepath.Join(dir, "x.pdf"), "--db", db); err == nil {
+		t.Fatal("export to .pdf accepted")
+	}
+}

@@ -56,6 +56,7 @@ a flag on the command line wins over the variable.`,
 		newPeopleCommand(a),
 		newTasksCommand(a),
 		newRemindCommand(a),
+		newExportCommand(a),
 		newCalendarCommand(a),
 		newVersionCommand(),
 	)

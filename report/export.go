@@ -1,0 +1,241 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"taskbot/models"
+)
+
+// Ledger is everything the export writes: the tasks (台账), the report
+// history, and the coordination requests and instructions.
+type Ledger struct {
+	Rows         [][]string
+	History      [][]string
+	Coordination [][]string
+}
+
+// headers of the ledger sheet. The first columns are the import's, so that
+// an exported file loads back with `taskbot import`.
+var ledgerHeaders = map[string][]string{
+	"zh": {"任务编号", "任务名称", "类别", "包抓领导", "牵头单位", "责任人", "专班联络员", "节点序号", "节点内容", "完成时限", "提醒计划",
+		"状态灯", "节点状态", "完成百分比", "最新报告人", "最新报告时间", "最新报告说明"},
+	"en": {"code", "title", "category", "leader", "department", "owner", "attendants", "milestone_no", "milestone", "due", "schedule",
+		"light", "state", "percent", "latest_by", "latest_at", "latest_note"},
+}
+
+var historyHeaders = map[string][]string{
+	"zh": {"报告时间", "任务编号", "节点序号", "报告人", "状态", "完成百分比", "说明", "附件数", "来源", "情况"},
+	"en": {"reported_at", "code", "milestone_no", "by", "state", "percent", "note", "files", "source", "standing"},
+}
+
+var coordinationHeaders = map[string][]string{
+	"zh": {"类型", "任务编号", "提出人", "内容", "答复", "情况", "时间"},
+	"en": {"kind", "code", "by", "text", "answer", "status", "at"},
+}
+
+var sheetNames = map[string][3]string{
+	"zh": {"台账", "报告记录", "协调与批示"},
+	"en": {"ledger", "reports", "coordination"},
+}
+
+var words = map[string]map[string]string{
+	"zh": {"red": "红", "yellow": "黄", "green": "绿", "done": "已完成", "pending": "未开始", "on_track": "正常推进", "at_risk": "有风险",
+		"blocked": "受阻", "superseded": "已更正", "withdrawn": "已撤回", "standing": "有效", "coordination": "协调请求", "instruction": "批示",
+		"resolved": "已解决", "open": "未解决", "confirmed": "已确认", "unconfirmed": "未确认"},
+	"en": {},
+}
+
+func word(lang, w string) string {
+	if v, ok := words[lang][w]; ok {
+		return v
+	}
+	return w
+}
+
+func joinKeys(people []models.Person) string {
+	keys := make([]string, len(people))
+	for i, p := range people {
+		keys[i] = p.Key
+	}
+	return strings.Join(keys, "、")
+}
+
+// BuildLedger reads the export's rows in a fixed number of queries.
+func BuildLedger(tx *gorm.DB, today time.Time, rules models.LightRules, loc *time.Location, lang string) (*Ledger, error) {
+	if _, ok := ledgerHeaders[lang]; !ok {
+		lang = "zh"
+	}
+	tasks, err := models.AllTasks(tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.AttachLights(tx, tasks, today, rules); err != nil {
+		return nil, err
+	}
+	var latest []struct {
+		MilestoneID uint
+		Person      string
+		CreatedAt   time.Time
+		Note        string
+	}
+	err = tx.Raw(`SELECT m.id AS milestone_id, p.key AS person, r.created_at, r.note FROM milestones m
+JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).Scan(&latest).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest reports: %w", err)
+	}
+	byMilestone := map[uint]int{}
+	for i, l := range latest {
+		byMilestone[l.MilestoneID] = i
+	}
+	l := &Ledger{Rows: [][]string{ledgerHeaders[lang]}, History: [][]string{historyHeaders[lang]}, Coordination: [][]string{coordinationHeaders[lang]}}
+	codes := map[uint]string{}
+	for _, d := range tasks {
+		codes[d.Task.ID] = d.Task.Code
+		for _, m := range d.Milestones {
+			row := []string{d.Task.Code, d.Task.Title, d.Task.Category, joinKeys(d.Leaders), d.Task.Department, joinKeys(d.Owners),
+				joinKeys(d.Attendants), fmt.Sprint(m.Seq), m.Title, m.DueDate.UTC().Format("2006-01-02"), d.Task.Schedule,
+				word(lang, string(d.Light)), word(lang, string(m.State)), fmt.Sprint(m.Percent), "", "", ""}
+			if i, ok := byMilestone[m.ID]; ok && m.LastReportID != nil {
+				row[14], row[15], row[16] = latest[i].Person, latest[i].CreatedAt.In(loc).Format("2006-01-02 15:04"), latest[i].Note
+			}
+			l.Rows = append(l.Rows, row)
+		}
+	}
+	var history []struct {
+		CreatedAt    time.Time
+		TaskID       uint
+		Seq          int
+		Person       string
+		State        models.MilestoneState
+		Percent      *int
+		Note         string
+		Files        int
+		Source       string
+		SupersededBy *uint
+		Withdrawn    bool
+	}
+	err = tx.Raw(`SELECT r.created_at, r.task_id, m.seq, p.key AS person, r.state, r.percent, r.note,
+  (SELECT COUNT(*) FROM attachments a WHERE a.report_id = r.id) AS files, r.source, r.superseded_by, r.withdrawn
+FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id = r.person_id ORDER BY r.id`).Scan(&history).Error
+	if err != nil {
+		return nil, fmt.Errorf("report history: %w", err)
+	}
+	for _, h := range history {
+		percent, standing := "", "standing"
+		if h.Percent != nil {
+			percent = fmt.Sprint(*h.Percent)
+		}
+		switch {
+		case h.Withdrawn:
+			standing = "withdrawn"
+		case h.SupersededBy != nil:
+			standing = "superseded"
+		}
+		l.History = append(l.History, []string{h.CreatedAt.In(loc).Format("2006-01-02 15:04"), codes[h.TaskID], fmt.Sprint(h.Seq),
+			h.Person, word(lang, string(h.State)), percent, h.Note, fmt.Sprint(h.Files), h.Source, word(lang, standing)})
+	}
+	var coord []struct {
+		TaskID     uint
+		Person     string
+		Text       string
+		Answer     string
+		ResolvedAt *time.Time
+		CreatedAt  time.Time
+	}
+	err = tx.Raw(`SELECT c.task_id, p.key AS person, c.text, c.answer, c.resolved_at, c.created_at FROM coordination_requests c
+JOIN people p ON p.id = c.raised_by_id ORDER BY c.id`).Scan(&coord).Error
+	if err != nil {
+		return nil, fmt.Errorf("coordination requests: %w", err)
+	}
+	for _, c := range coord {
+		status := "open"
+		if c.ResolvedAt != nil {
+			status = "resolved"
+		}
+		l.Coordination = append(l.Coordination, []string{word(lang, "coordination"), codes[c.TaskID], c.Person, c.Text, c.Answer,
+			word(lang, status), c.CreatedAt.In(loc).Format("2006-01-02 15:04")})
+	}
+	var instr []struct {
+		ID        uint
+		TaskID    uint
+		Leader    string
+		Text      string
+		CreatedAt time.Time
+		Confirmed int
+		Total     int
+	}
+	err = tx.Raw(`SELECT i.id, i.task_id, p.key AS leader, i.text, i.created_at,
+  (SELECT COUNT(*) FROM instruction_receipts r WHERE r.instruction_id = i.id AND r.confirmed_at IS NOT NULL) AS confirmed,
+  (SELECT COUNT(*) FROM instruction_receipts r WHERE r.instruction_id = i.id) AS total
+FROM instructions i JOIN people p ON p.id = i.leader_id ORDER BY i.id`).Scan(&instr).Error
+	if err != nil {
+		return nil, fmt.Errorf("instructions: %w", err)
+	}
+	for _, in := range instr {
+		l.Coordination = append(l.Coordination, []string{word(lang, "instruction"), codes[in.TaskID], in.Leader, in.Text, "",
+			fmt.Sprintf("%s %d/%d", word(lang, "confirmed"), in.Confirmed, in.Total), in.CreatedAt.In(loc).Format("2006-01-02 15:04")})
+	}
+	return l, nil
+}
+
+// WriteXLSX writes the three sheets.
+func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
+	names, ok := sheetNames[lang]
+	if !ok {
+		names = sheetNames["zh"]
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination} {
+		name := names[i]
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return fmt.Errorf("export sheet %s: %w", name, err)
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("export sheet %s: %w", name, err)
+		}
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return fmt.Errorf("export sheet %s: %w", name, err)
+		}
+		for r, row := range sheet {
+			cells := make([]any, len(row))
+			for c, v := range row {
+				cells[c] = v
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r+1)
+			if err := sw.SetRow(cell, cells); err != nil {
+				return fmt.Errorf("export sheet %s row %d: %w", name, r+1, err)
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return fmt.Errorf("export sheet %s: %w", name, err)
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// WriteCSV writes the ledger sheet (a CSV file holds one sheet), with a
+// byte-order mark so that Excel reads it as UTF-8.
+func (l *Ledger) WriteCSV(w io.Writer) error {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	if err := cw.WriteAll(l.Rows); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
