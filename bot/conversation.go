@@ -81,6 +81,9 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 	if strings.HasPrefix(sent.Purpose, purposeCoordination) {
 		return true, t.answerCoordination(rc, sent.Purpose, text)
 	}
+	if strings.HasPrefix(sent.Purpose, purposeCloseBack) {
+		return true, t.closeBackReason(rc, sent.Purpose, text)
+	}
 	return false, nil
 }
 
@@ -216,6 +219,8 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.coordinationCallback(q, who, parts[0], uint(id))
 	case "ir":
 		return t.confirmInstruction(q, who, uint(id))
+	case "cl", "co", "cb":
+		return t.closeCallback(q, who, parts[0], uint(id))
 	case "c":
 		return t.askCorrection(q, who, uint(id))
 	}

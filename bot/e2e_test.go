@@ -574,3 +574,55 @@ func TestExportInChatIsForAdmins(t *testing.T) {
 		t.Fatalf("caption %q", doc.Caption)
 	}
 }
+
+func TestCloseOutNeedsTheLeader(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu, wang := e.users["刘洋"], e.users["王建国"]
+	has(t, e.next(liu, 1, func() { liu.SendText("/close T01") })[0], "还有未完成的节点")
+	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 100% 已签约") })[0]
+	if len(ack.Buttons) != 2 || !strings.Contains(ack.Buttons[1][0].Text, "申请销号") {
+		t.Fatalf("last milestone's acknowledgement offers no close-out: %+v", ack.Buttons)
+	}
+	var request telegramtest.Msg
+	e.next(liu, 1, func() {
+		request = e.next(wang, 1, func() {
+			if _, err := liu.Press(ack.ID, ack.Buttons[1][0].CallbackData); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+	})
+	has(t, request, "销号申请", "T01", "刘洋")
+	ask := e.next(wang, 1, func() {
+		if _, err := wang.Press(request.ID, request.Buttons[0][1].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	var returned telegramtest.Msg
+	e.next(wang, 1, func() {
+		returned = e.next(liu, 1, func() {
+			if _, err := wang.ReplyTo(ask.ID, "请补充验收材料"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+	})
+	has(t, returned, "被 王建国 退回：请补充验收材料")
+	var task models.Task
+	e.store.DB.Where("code = ?", "T01").Take(&task)
+	if task.Done {
+		t.Fatal("a returned close-out closed the task")
+	}
+	second := e.next(wang, 1, func() { e.next(liu, 1, func() { liu.SendText("/close T01") }) })[0]
+	var approved telegramtest.Msg
+	approved = e.next(liu, 1, func() {
+		if answer := e.press(wang, second.ID, second.Buttons[0][0].CallbackData); answer != "已批准销号" {
+			t.Errorf("approve answered %q", answer)
+		}
+	})[0]
+	has(t, approved, "已由 王建国 批准销号")
+	e.store.DB.Where("code = ?", "T01").Take(&task)
+	if !task.Done || task.ClosedAt == nil {
+		t.Fatal("approved task not closed")
+	}
+	has(t, e.next(liu, 1, func() { liu.SendText("/report T01 1 受阻") })[0], "已销号")
+}

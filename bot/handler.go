@@ -168,6 +168,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.summaryAt(m, who, args)
 	case "export":
 		return t.export(m, who)
+	case "close":
+		return t.closeCommand(m, who, args)
 	case "instruct":
 		return t.instruct(m, who, args)
 	}

@@ -121,6 +121,9 @@ func (t *turn) statusReply(rc replyContext, text string) error {
 	} else if !ok {
 		return t.reply(rc.chatID, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
+	if rc.task.Task.Done {
+		return t.reply(rc.chatID, c.T(lang, "report_task_closed", map[string]any{"Code": E(rc.task.Task.Code)}))
+	}
 	res := reply.Parse(text, parseContext(rc.task))
 	if res.Problem == nil {
 		_, err := t.record(rc, res.Items)
@@ -334,6 +337,16 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		{Text: c.T(lang, "button_correct", nil), Data: fmt.Sprintf("c:%d", r.ID)},
 		{Text: c.T(lang, "button_withdraw", nil), Data: fmt.Sprintf("w:%d", r.ID)},
 	}}
+	if r.State == models.StateDone {
+		// The last milestone done: offer to ask the leader to close the task.
+		done, err := t.allDone(rc.task.Task.ID)
+		if err != nil {
+			return err
+		}
+		if done {
+			buttons = append(buttons, []models.Button{{Text: c.T(lang, "button_request_close", nil), Data: fmt.Sprintf("cl:%d", rc.task.Task.ID)}})
+		}
+	}
 	taskID, reportID := rc.task.Task.ID, r.ID
 	t.replies++
 	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)

@@ -316,3 +316,16 @@ type SummaryMark struct {
 	Light     Light `gorm:"size:16;not null"`
 	UpdatedAt time.Time
 }
+
+// CloseRequest asks the contracting leader to close (销号) a task whose
+// milestones are all done; the task is done only once approved.
+type CloseRequest struct {
+	ID          uint   `gorm:"primaryKey"`
+	TaskID      uint   `gorm:"not null;index"`
+	RequestedBy uint   `gorm:"not null"`
+	DecidedBy   *uint  `gorm:""`
+	Decision    string `gorm:"size:16;not null;default:''"`
+	Reason      string `gorm:"size:2000;not null;default:''"`
+	CreatedAt   time.Time
+	DecidedAt   *time.Time
+}

@@ -22,6 +22,7 @@ var migrationIDs = []string{
 	"0001_initial",
 	"0002_reminders",
 	"0003_summaries",
+	"0004_close_requests",
 }
 
 // LatestSchema is the newest schema version.

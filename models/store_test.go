@@ -29,6 +29,7 @@ var entities = []any{
 	&models.Attachment{}, &models.Instruction{}, &models.InstructionReceipt{}, &models.CoordinationRequest{},
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
+	&models.CloseRequest{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an
