@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/report"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -206,5 +208,35 @@ func TestLongSummarySplitsBetweenTasks(t *testing.T) {
 	}
 	if len(seen) != 150 {
 		t.Fatalf("%d of 150 tasks in the summary", len(seen))
+	}
+}
+
+// Building every summary at once gives each reader what building theirs
+// alone gives.
+func TestBuildAllMatchesBuild(t *testing.T) {
+	s, _, now := summaryStore(t)
+	today := models.Today(now, time.UTC)
+	var people []models.Person
+	s.DB.Order("id").Find(&people)
+	var ids []uint
+	for _, p := range people {
+		ids = append(ids, p.ID)
+	}
+	all, err := report.BuildAll(s.DB, ids, nil, report.Options{Today: today, Rules: models.DefaultLightRules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range people {
+		tasks, err := models.TasksOfPerson(s.DB, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := report.Build(s.DB, tasks, report.Options{Today: today, Rules: models.DefaultLightRules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one, all[p.ID]) {
+			t.Errorf("%s: BuildAll differs from Build:\n%+v\n%+v", p.Key, all[p.ID], one)
+		}
 	}
 }

@@ -87,7 +87,7 @@ func Today(now time.Time, loc *time.Location) time.Time {
 // whatever their number.
 func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 	out := make(map[uint]LightFacts, len(taskIDs))
-	for _, chunk := range chunks(taskIDs, 500) {
+	for _, chunk := range chunks(taskIDs, maxIDsPerQuery) {
 		var open []struct {
 			TaskID uint
 			N      int
@@ -106,9 +106,10 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 			TaskID uint
 			State  MilestoneState
 		}
+		// Each milestone knows its latest standing report; the task's is
+		// the newest of those, found without reading the report history.
 		err = tx.Raw(`SELECT r.task_id, r.state FROM reports r JOIN (
-  SELECT task_id, MAX(id) AS id FROM reports
-  WHERE task_id IN ? AND superseded_by IS NULL AND withdrawn = ? GROUP BY task_id) l ON l.id = r.id`, chunk, false).
+  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id`, chunk).
 			Scan(&latest).Error
 		if err != nil {
 			return nil, fmt.Errorf("latest reports: %w", err)
@@ -123,7 +124,8 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 			N      int
 		}
 		err = tx.Raw(`SELECT m.task_id, COUNT(DISTINCT m.slot_key) AS n FROM reminders m
-LEFT JOIN (SELECT task_id, MAX(created_at) AS last FROM reports WHERE task_id IN ? GROUP BY task_id) r ON r.task_id = m.task_id
+LEFT JOIN (SELECT x.task_id, x.created_at AS last FROM reports x JOIN (
+  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = m.task_id
 WHERE m.task_id IN ? AND m.kind = ? AND (r.last IS NULL OR m.slot_at > r.last)
 GROUP BY m.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
 		if err != nil {

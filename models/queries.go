@@ -106,7 +106,7 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 		index[t.ID] = i
 		ids[i] = t.ID
 	}
-	for _, chunk := range chunks(ids, 500) {
+	for _, chunk := range chunks(ids, maxIDsPerQuery) {
 		var ms []Milestone
 		if err := tx.Where("task_id IN ?", chunk).Order("task_id, seq").Find(&ms).Error; err != nil {
 			return nil, fmt.Errorf("load milestones: %w", err)
@@ -231,3 +231,8 @@ func MarkReachable(tx *gorm.DB, personID uint) error {
 
 // IsNotFound tells a missing row from a failure.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// maxIDsPerQuery bounds the ids bound to one IN list: well under SQLite's
+// 32,766 and PostgreSQL's 65,535 parameters, and large enough that reading
+// a province-wide list takes a handful of queries.
+const maxIDsPerQuery = 5000

@@ -80,6 +80,57 @@ type Options struct {
 
 // Build makes the summary of tasks.
 func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error) {
+	facts, err := load(tx, tasks, opt)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(tx, tasks, facts, opt)
+}
+
+// BuildAll makes the summary of each reader from one read of the store,
+// whatever the number of readers and tasks: a reader's tasks are those
+// they hold any role on. previous gives each reader's last lights.
+func BuildAll(tx *gorm.DB, readers []uint, previous map[uint]map[uint]models.Light, opt Options) (map[uint]*Summary, error) {
+	tasks, err := models.AllTasks(tx)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := load(tx, tasks, opt)
+	if err != nil {
+		return nil, err
+	}
+	wanted := make(map[uint]bool, len(readers))
+	for _, r := range readers {
+		wanted[r] = true
+	}
+	byReader := map[uint][]models.TaskDetail{}
+	for _, d := range tasks {
+		seen := map[uint]bool{}
+		for _, group := range [][]models.Person{d.Leaders, d.Owners, d.Attendants} {
+			for _, p := range group {
+				if wanted[p.ID] && !seen[p.ID] {
+					seen[p.ID] = true
+					byReader[p.ID] = append(byReader[p.ID], d)
+				}
+			}
+		}
+	}
+	out := make(map[uint]*Summary, len(readers))
+	for _, r := range readers {
+		o := opt
+		o.Previous = previous[r]
+		o.Departments = false
+		s, err := assemble(tx, byReader[r], facts, o)
+		if err != nil {
+			return nil, err
+		}
+		out[r] = s
+	}
+	return out, nil
+}
+
+// load reads the lights and facts of tasks.
+func load(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (map[uint]*taskFacts, error) {
 	if err := models.AttachLights(tx, tasks, opt.Today, opt.Rules); err != nil {
 		return nil, err
 	}
@@ -87,10 +138,11 @@ func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error
 	for i, d := range tasks {
 		ids[i] = d.Task.ID
 	}
-	facts, err := loadFacts(tx, ids)
-	if err != nil {
-		return nil, err
-	}
+	return loadFacts(tx, ids)
+}
+
+// assemble makes a summary from tasks whose lights and facts are loaded.
+func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts, opt Options) (*Summary, error) {
 	s := &Summary{Day: opt.Today, Counts: map[models.Light]int{}, Quiet: map[models.Light]int{}}
 	warnUntil := opt.Today.AddDate(0, 0, opt.Rules.WarnDays)
 	for _, d := range tasks {
@@ -130,6 +182,7 @@ func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error
 		return lightRank(s.Entries[i].Light) < lightRank(s.Entries[j].Light)
 	})
 	if opt.Departments {
+		var err error
 		s.Departments, err = rankDepartments(tx, tasks, opt.Today)
 		if err != nil {
 			return nil, err
@@ -164,7 +217,7 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	for _, id := range ids {
 		out[id] = &taskFacts{reported: map[uint]time.Time{}}
 	}
-	for _, chunk := range chunks(ids, 500) {
+	for _, chunk := range chunks(ids, maxIDsPerQuery) {
 		var latest []struct {
 			TaskID    uint
 			Person    string
@@ -176,8 +229,8 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 		}
 		err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note
 FROM reports r
-JOIN (SELECT task_id, MAX(id) AS id FROM reports WHERE task_id IN ? AND superseded_by IS NULL AND withdrawn = ? GROUP BY task_id) l ON l.id = r.id
-JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, chunk, false).Scan(&latest).Error
+JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id
+JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, chunk).Scan(&latest).Error
 		if err != nil {
 			return nil, fmt.Errorf("latest reports: %w", err)
 		}
@@ -226,7 +279,10 @@ WHERE i.task_id IN ? AND r.confirmed_at IS NULL ORDER BY i.id, p.key`, chunk).Sc
 			PersonID uint
 			Last     sqlTime
 		}
-		err = tx.Raw(`SELECT task_id, person_id, MAX(created_at) AS last FROM reports WHERE task_id IN ? GROUP BY task_id, person_id`, chunk).Scan(&reported).Error
+		// Only reports since the task's last reminder matter here.
+		err = tx.Raw(`SELECT r.task_id, r.person_id, MAX(r.created_at) AS last FROM reports r
+JOIN (SELECT task_id, MAX(slot_at) AS last FROM reminders WHERE task_id IN ? GROUP BY task_id) s ON s.task_id = r.task_id
+WHERE r.created_at >= s.last GROUP BY r.task_id, r.person_id`, chunk).Scan(&reported).Error
 		if err != nil {
 			return nil, fmt.Errorf("last reports per person: %w", err)
 		}
@@ -262,7 +318,7 @@ func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 	// A slot answered on time is one that needed no follow-up: the
 	// follow-up goes out exactly when nobody reported within --follow-up.
 	slots, followUps := map[string]int{}, map[string]int{}
-	for _, chunk := range chunks(ids, 500) {
+	for _, chunk := range chunks(ids, maxIDsPerQuery) {
 		var rows []struct {
 			TaskID uint
 			Kind   models.ReminderKind
@@ -300,6 +356,9 @@ func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 	})
 	return out, nil
 }
+
+// maxIDsPerQuery bounds the ids bound to one IN list (see models).
+const maxIDsPerQuery = 5000
 
 func chunks[T any](s []T, n int) [][]T {
 	var out [][]T
