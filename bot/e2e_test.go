@@ -1,7 +1,10 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -625,4 +628,28 @@ func TestCloseOutNeedsTheLeader(t *testing.T) {
 		t.Fatal("approved task not closed")
 	}
 	has(t, e.next(liu, 1, func() { liu.SendText("/report T01 1 受阻") })[0], "已销号")
+}
+
+func TestSummaryOnDemandWithItsChart(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	wang := e.users["王建国"]
+	var more []models.TaskSpec
+	for i := range 4 {
+		more = append(more, models.TaskSpec{Code: fmt.Sprintf("T1%d", i), Title: "新增任务", Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "节点", Due: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	}
+	if _, err := e.store.ImportTasks(context.Background(), append(sampleTasks(), more...), false); err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.next(wang, 2, func() { wang.SendText("/summary") })
+	has(t, msgs[0], "重点任务汇总", "🔴 1", "T01")
+	if msgs[1].Photo == nil || !strings.Contains(msgs[1].Caption, "🟢 4") {
+		t.Fatalf("no chart after the summary: %+v", msgs[1])
+	}
+	if _, err := png.Decode(bytes.NewReader(msgs[1].Photo.Data)); err != nil {
+		t.Fatalf("chart is not a PNG: %v", err)
+	}
+	overdue := e.next(wang, 1, func() { wang.SendText("/overdue") })[0]
+	has(t, overdue, "逾期节点", "T01", "完成招商对接", "已逾期")
 }

@@ -97,6 +97,28 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	return b.String()
 }
 
+// chartMinTasks is where a picture starts to say it faster than the line
+// of counts.
+const chartMinTasks = 4
+
+// chart is the summary's picture, when it has enough tasks to need one.
+func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, error) {
+	total := 0
+	for _, n := range s.Counts {
+		total += n
+	}
+	if total < chartMinTasks {
+		return models.Outgoing{}, false, nil
+	}
+	png, err := report.LightsChart(s.Counts)
+	if err != nil {
+		return models.Outgoing{}, false, err
+	}
+	caption := h.Catalog.T(lang, "chart_caption", map[string]any{"Red": s.Counts[models.LightRed], "Yellow": s.Counts[models.LightYellow],
+		"Green": s.Counts[models.LightGreen], "Done": s.Counts[models.LightDone]})
+	return models.Outgoing{Text: caption, File: png, FileName: "summary.png"}, true, nil
+}
+
 // summaryTasks are the tasks a summary covers: every task for an admin,
 // else the reader's own.
 func summaryTasks(tx *gorm.DB, p *models.Person, admin bool) ([]models.TaskDetail, error) {
@@ -148,7 +170,11 @@ func (t *turn) summary(m *tgmodels.Message, who speaker) error {
 			return err
 		}
 	}
-	return nil
+	picture, ok, err := t.h.chart(who.lang, s)
+	if err != nil || !ok {
+		return err
+	}
+	return t.send(m.Chat.ID, models.OutSendPhoto, picture)
 }
 
 // overdue answers /overdue: the overdue milestones of the reader's tasks.
@@ -216,7 +242,11 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 			return false, err
 		}
 	}
-	return true, nil
+	picture, ok, err := h.chart(personLang(p), sum)
+	if err != nil || !ok {
+		return true, err
+	}
+	return true, models.Enqueue(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture)
 }
 
 // summaryAt handles "/summaryat 17:30".
