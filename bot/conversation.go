@@ -44,6 +44,13 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 			return false, ErrNotYet
 		}
 	}
+	if err == nil && sent.Purpose == models.PurposeSummary {
+		text := m.Text
+		if text == "" {
+			text = m.Caption
+		}
+		return true, t.summaryReply(m, who, text)
+	}
 	if models.IsNotFound(err) || (err == nil && sent.TaskID == nil) {
 		return false, nil
 	}

@@ -653,3 +653,31 @@ func TestSummaryOnDemandWithItsChart(t *testing.T) {
 	overdue := e.next(wang, 1, func() { wang.SendText("/overdue") })[0]
 	has(t, overdue, "逾期节点", "T01", "完成招商对接", "已逾期")
 }
+
+// A leader's reply to a summary entry is an instruction on that task.
+func TestReplyToSummaryIsAnInstruction(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	wang, liu := e.users["王建国"], e.users["刘洋"]
+	extra := models.TaskSpec{Code: "T03", Title: "营商环境", Department: "区政务局",
+		Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "孙丽"}},
+		Milestones: []models.MilestoneSpec{{Seq: 1, Title: "评估", Due: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	if _, err := e.store.ImportTasks(context.Background(), append(sampleTasks(), extra), false); err != nil {
+		t.Fatal(err)
+	}
+	summary := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
+	has(t, summary, "T01", "T03")
+	has(t, e.next(wang, 1, func() {
+		if _, err := wang.ReplyTo(summary.ID, "抓紧"); err != nil {
+			t.Fatal(err)
+		}
+	})[0], "请以任务编号开头回复")
+	var instruction telegramtest.Msg
+	e.next(wang, 1, func() {
+		instruction = e.next(liu, 1, func() {
+			if _, err := wang.ReplyTo(summary.ID, "T01 本周内完成签约"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+	})
+	has(t, instruction, "领导批示", "T01", "本周内完成签约")
+}

@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -166,7 +167,10 @@ func (t *turn) summary(m *tgmodels.Message, who speaker) error {
 		return err
 	}
 	for _, text := range t.h.Render.Summary(who.lang, s, loc) {
-		if err := t.reply(m.Chat.ID, text); err != nil {
+		t.replies++
+		key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+		if err := models.EnqueueRef(t.tx, key, m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: text},
+			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
 			return err
 		}
 	}
@@ -238,7 +242,8 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 		return false, err
 	}
 	for i, text := range h.Render.Summary(personLang(p), sum, loc) {
-		if err := models.Enqueue(tx, fmt.Sprintf("%s.%d", key, i), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text}); err != nil {
+		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
+			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
 			return false, err
 		}
 	}
@@ -294,4 +299,41 @@ func (t *turn) export(m *tgmodels.Message, who speaker) error {
 	return t.send(m.Chat.ID, models.OutSendDocument, models.Outgoing{
 		Text: c.T(who.lang, "export_caption", map[string]any{"Tasks": len(ledger.Rows) - 1}), FileName: name, File: buf.Bytes(),
 	})
+}
+
+// taskCodePattern finds task codes in a summary's text.
+var taskCodePattern = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_.-]{0,31}`)
+
+// summaryReply turns a leader's reply to a summary into an instruction on
+// the task it names: the code it starts with, or the summary's only task.
+func (t *turn) summaryReply(m *tgmodels.Message, who speaker, text string) error {
+	c := t.h.Catalog
+	tasks, err := models.TasksOfPerson(t.tx, who.person.ID)
+	if err != nil {
+		return err
+	}
+	led := map[string]bool{}
+	for _, d := range tasks {
+		for _, l := range d.Leaders {
+			if l.ID == who.person.ID {
+				led[d.Task.Code] = true
+			}
+		}
+	}
+	inSummary := map[string]bool{}
+	for _, code := range taskCodePattern.FindAllString(m.ReplyToMessage.Text, -1) {
+		if led[strings.ToUpper(code)] {
+			inSummary[strings.ToUpper(code)] = true
+		}
+	}
+	head, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	if inSummary[strings.ToUpper(head)] && strings.TrimSpace(rest) != "" {
+		return t.instruct(m, who, strings.ToUpper(head)+" "+rest)
+	}
+	if len(inSummary) == 1 && strings.TrimSpace(text) != "" {
+		for code := range inSummary {
+			return t.instruct(m, who, code+" "+text)
+		}
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "summary_reply_which", nil))
 }

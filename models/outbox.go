@@ -77,6 +77,7 @@ const (
 	PurposeAck       = "ack"
 	PurposeAskDetail = "ask_detail"
 	PurposeCorrect   = "correct"
+	PurposeSummary   = "summary"
 )
 
 // MessageRef says what a message is about, so that a reply to it can be
