@@ -93,11 +93,19 @@ var demoScript = []demoStep{
 	{who: "杨帆", replyTo: "last", say: "85% 已储备项目86个", answers: 1},
 	{note: "A text reply to the reminder.", who: "杨帆", replyTo: "进展提醒", say: "2 80% 已签约24个", answers: 1},
 	{note: "A photo replying to the acknowledgement is kept as evidence on that report.", who: "杨帆", replyTo: "last", photo: true, answers: 1},
-	{note: "The command works from anywhere.", who: "杨帆", say: "/report T01 3 受阻 等待用地审批", answers: 1},
+	{note: "The command works from anywhere. A blocked milestone reaches the leader at once.", who: "杨帆", say: "/report T01 3 受阻 等待用地审批", answers: 1, others: map[string]int{"王建国": 1}},
 	{note: "A reply the bot is not sure of is asked back, never guessed.", who: "杨帆", replyTo: "进展提醒", say: "60", answers: 1},
 	{who: "杨帆", press: "节点4", answers: 1},
 	{note: "Someone who is not an attendant of the task cannot report on it.", who: "王建国", say: "/report T01 1 done", answers: 1},
 	{note: "The task now shows what was reported.", who: "王建国", say: "/task T01", answers: 1},
+
+	{note: "The leader answers the coordination request; the answer reaches the attendants.", who: "王建国", press: "✍️", answers: 1},
+	{who: "王建国", replyTo: "last", say: "已协调区自然资源局，下周一前批复", answers: 1, others: map[string]int{"杨帆": 1}},
+	{who: "王建国", press: "✅ 已解决", answers: 0, others: map[string]int{"杨帆": 1}},
+	{note: "The leader gives an instruction (批示); the attendant confirms with one button.", who: "王建国", say: "/instruct T01 本周内完成项目库梳理", answers: 1, others: map[string]int{"杨帆": 1}},
+	{who: "杨帆", press: "收到", answers: 0},
+	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
+	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
 
 // runDemo runs the whole demo and prints its transcript to w.
@@ -205,11 +213,19 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 		}
 	}
 
+	// Let the last button presses be answered before stopping.
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	_ = srv.WaitFor(waitCtx, func(st *telegramtest.State) bool { return st.UnansweredCallbacks() == 0 })
+	cancel()
 	stopBot()
 	if err := <-botDone; err != nil {
 		return err
 	}
 	srv.Close() // flushes the transcript
+	chart, ledger, err := writeDemoFiles(ctx, store, filepath.Dir(dbPath), users["王建国"])
+	if err != nil {
+		return err
+	}
 	inbox, err := store.InboxCounts(ctx)
 	if err != nil {
 		return err
@@ -220,6 +236,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 	}
 	fmt.Fprintf(w, "\n== done ==\nupdates handled: %d, messages sent: %d, failed: %d, 429s received: %d\n",
 		inbox[models.InboxDone], outbox[models.OutboxSent], outbox[models.OutboxFailed], srv.TooManyRequests())
+	fmt.Fprintf(w, "summary chart: %s\nexported ledger: %s\n", chart, ledger)
 	fmt.Fprintf(w, "database kept at %s (try: taskbot people --db %s)\n", dbPath, dbPath)
 	if outbox[models.OutboxSent] == 0 {
 		return errors.New("the demo sent nothing")
@@ -278,6 +295,34 @@ func (t *transcript) waitBotMessages(ctx context.Context, chat int64, n int) err
 			return ctx.Err()
 		}
 	}
+}
+
+// writeDemoFiles keeps the chart the leader received and an exported
+// ledger next to the demo's database.
+func writeDemoFiles(ctx context.Context, store *models.Store, dir string, leader *telegramtest.User) (string, string, error) {
+	var png []byte
+	for _, m := range leader.Messages() {
+		if m.Photo != nil {
+			png = m.Photo.Data
+		}
+	}
+	if png == nil {
+		return "", "", errors.New("the leader received no summary chart")
+	}
+	chart := filepath.Join(dir, "summary-chart.png")
+	if err := os.WriteFile(chart, png, 0o644); err != nil {
+		return "", "", err
+	}
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return "", "", err
+	}
+	data, err := exportLedger(store, ".xlsx", "zh", shanghai, 7)
+	if err != nil {
+		return "", "", err
+	}
+	ledger := filepath.Join(dir, "ledger.xlsx")
+	return chart, ledger, os.WriteFile(ledger, data, 0o644)
 }
 
 // act performs one step of the script as the simulated person.

@@ -93,7 +93,8 @@ func TestBadEnvironmentValueIsRefused(t *testing.T) {
 func TestDemo(t *testing.T) {
 	var out bytes.Buffer
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := runDemo(context.Background(), &out, filepath.Join(t.TempDir(), "demo.db"), log); err != nil {
+	dir := t.TempDir()
+	if err := runDemo(context.Background(), &out, filepath.Join(dir, "demo.db"), log); err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -118,6 +119,16 @@ func TestDemo(t *testing.T) {
 		"节点4「全年到位资金完成目标任务」\n  状态：正常推进 · 60%",
 		"只有任务 T01 的专班联络员和责任人可以报告进展，未记录。",
 		"3. 新签约项目开工率达到60% — 时限 2026-12-15 · 受阻",
+		"🆘 协调请求",
+		"王建国：已协调区自然资源局，下周一前批复",
+		"标记为已解决：等待用地审批",
+		"📝 领导批示 T01",
+		"已确认收到",
+		"📊 重点任务汇总",
+		"<photo>",
+		"<taskbot-",
+		"summary chart: ",
+		"exported ledger: ",
 		"failed: 0, 429s received: 0",
 	} {
 		if !strings.Contains(got, want) {
@@ -126,6 +137,11 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(got, "-> 路人甲 #2: 您好！本机器人仅供重点任务专班使用，需凭邀请链接开通。如需使用，请联系督查办。\n  @taskbot_demo_bot -> 路人甲") {
 		t.Error("stranger got more than one refusal")
+	}
+	for _, name := range []string{"summary-chart.png", "ledger.xlsx"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 1000 {
+			t.Errorf("demo file %s: %v", name, err)
+		}
 	}
 	if t.Failed() {
 		t.Log(got)
