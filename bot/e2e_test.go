@@ -681,3 +681,28 @@ func TestReplyToSummaryIsAnInstruction(t *testing.T) {
 	})
 	has(t, instruction, "领导批示", "T01", "本周内完成签约")
 }
+
+// Each leader's summary comes at their own local time.
+func TestSummariesFollowEachLeadersZone(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	e.reminders.Summaries = &bot.Summaries{Handler: e.handler}
+	e.reminders.SummaryAt = "18:00"
+	wang := e.users["王建国"]
+	li := e.srv.NewUser(204, "李明", "en")
+	p, _ := models.PersonByKey(e.store.DB, "李明")
+	token, err := e.store.CreateInvite(context.Background(), p.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.next(li, 1, func() { li.SendText("/start " + token) })
+	has(t, e.next(li, 1, func() { li.SendText("/tz Europe/Berlin") })[0], "Europe/Berlin")
+	e.tick() // Monday 00:00 UTC: 08:00 in Shanghai, 01:00 in Berlin
+	e.advance(10 * time.Hour)
+	e.next(wang, 1, e.tick) // 18:00 Shanghai
+	if n := len(li.Messages()); n != 2 {
+		t.Fatalf("Berlin leader summarised at 11:00 local: %d messages", n)
+	}
+	e.advance(7 * time.Hour) // 18:00 Berlin (CET, UTC+1)
+	summary := e.next(li, 1, e.tick)[0]
+	has(t, summary, "Key tasks summary 2026-11-23", "🟢 1")
+}

@@ -234,6 +234,13 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 		return t.reply(m.Chat.ID, c.T(lang, refusal, nil))
 	}
 	lang = LanguageFor(p.Language, m.From.LanguageCode)
+	if p.Language == "" {
+		// Reminders and summaries come unprompted, with no client language
+		// to go by: keep the one the person binds with.
+		if err := models.SetLanguage(t.tx, p.ID, lang); err != nil {
+			return err
+		}
+	}
 	tasks, err := models.TasksOfPerson(t.tx, p.ID)
 	if err != nil {
 		return err

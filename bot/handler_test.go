@@ -475,7 +475,19 @@ func TestForgedLeaderButtonsAreRefused(t *testing.T) {
 	if err := s.DB.Create(&req).Error; err != nil {
 		t.Fatal(err)
 	}
-	for _, data := range []string{fmt.Sprintf("cr:%d", req.ID), fmt.Sprintf("ca:%d", req.ID)} {
+	for i := range d.Milestones {
+		s.DB.Model(&d.Milestones[i]).Update("state", models.StateDone)
+	}
+	var closeReq *models.CloseRequest
+	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+		var err error
+		closeReq, err = models.RequestClose(tx, d.Task.ID, d.Attendants[0].ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{fmt.Sprintf("cr:%d", req.ID), fmt.Sprintf("ca:%d", req.ID), fmt.Sprintf("co:%d", closeReq.ID), fmt.Sprintf("cb:%d", closeReq.ID)} {
 		h.update(func(u *tgmodels.Update) {
 			u.CallbackQuery = &tgmodels.CallbackQuery{ID: "q" + data, From: tgmodels.User{ID: liu.id, FirstName: "L"}, Data: data}
 		})
@@ -490,8 +502,18 @@ func TestForgedLeaderButtonsAreRefused(t *testing.T) {
 		o, _ := r.Outgoing()
 		answers = append(answers, o.Text)
 	}
-	if len(answers) != 2 || !strings.Contains(answers[0], "只有该任务的包抓领导") || !strings.Contains(answers[1], "只有该任务的包抓领导") {
+	if len(answers) != 4 {
 		t.Fatalf("answers %q", answers)
+	}
+	for _, a := range answers {
+		if !strings.Contains(a, "只有该任务的包抓领导") {
+			t.Fatalf("a forged leader press answered %q", a)
+		}
+	}
+	var task models.Task
+	s.DB.Take(&task, d.Task.ID)
+	if task.Done {
+		t.Fatal("a forged approval closed the task")
 	}
 	var after models.CoordinationRequest
 	s.DB.Take(&after, req.ID)
