@@ -706,3 +706,20 @@ func TestSummariesFollowEachLeadersZone(t *testing.T) {
 	summary := e.next(li, 1, e.tick)[0]
 	has(t, summary, "Key tasks summary 2026-11-23", "🟢 1")
 }
+
+// Admins get the summary of every task daily, with the departments ranked.
+func TestAdminsDailySummary(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+	e.reminders.Summaries = &bot.Summaries{Handler: e.handler, Admins: map[int64]bool{adminID: true}}
+	e.reminders.SummaryAt = "18:00"
+	e.reminders.Admins = []int64{adminID}
+	e.tick()
+	e.advance(10 * time.Hour)
+	msgs := e.next(admin, 1, e.tick)
+	has(t, msgs[0], "重点任务汇总", "🔴 1", "T01", "牵头单位排名", "区发改局", "区水利局")
+	e.tick()
+	if n := len(admin.Messages()); n != 1 {
+		t.Fatalf("admin summary sent %d times", n)
+	}
+}

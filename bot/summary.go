@@ -219,7 +219,7 @@ func (t *turn) overdue(m *tgmodels.Message, who speaker) error {
 // Summaries sends the daily summaries the scheduler finds due.
 type Summaries struct {
 	Handler *Handler
-	// Admins also get the departments' ranking and every task.
+	// Admins get the summary of every task through AdminSummary instead.
 	Admins map[int64]bool
 }
 
@@ -236,8 +236,10 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 			loc = l
 		}
 	}
-	admin := s.Admins[*p.TelegramID]
-	sum, err := h.BuildSummary(tx, p, admin, tx.NowFunc(), loc, true)
+	if s.Admins[*p.TelegramID] {
+		return false, nil // an admin's daily summary covers every task already
+	}
+	sum, err := h.BuildSummary(tx, p, false, tx.NowFunc(), loc, true)
 	if err != nil {
 		return false, err
 	}
@@ -252,6 +254,37 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 		return true, err
 	}
 	return true, models.Enqueue(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture)
+}
+
+// AdminSummary queues the summary of every task, with the departments'
+// ranking, to an admin's chat.
+func (s *Summaries) AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error) {
+	h := s.Handler
+	lang := LangZH
+	var p *models.Person
+	if bound, err := models.PersonByTelegramID(tx, chatID); err == nil {
+		if bound.Unreachable {
+			return false, nil
+		}
+		p, lang = bound, personLang(bound)
+	} else if !models.IsNotFound(err) {
+		return false, err
+	}
+	sum, err := h.BuildSummary(tx, p, true, tx.NowFunc(), h.Location, p != nil)
+	if err != nil {
+		return false, err
+	}
+	for i, text := range h.Render.Summary(lang, sum, h.Location) {
+		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), chatID, models.OutSendMessage, models.Outgoing{Text: text},
+			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+			return false, err
+		}
+	}
+	picture, ok, err := h.chart(lang, sum)
+	if err != nil || !ok {
+		return true, err
+	}
+	return true, models.Enqueue(tx, key+".chart", chatID, models.OutSendPhoto, picture)
 }
 
 // summaryAt handles "/summaryat 17:30".

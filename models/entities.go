@@ -239,6 +239,9 @@ type ScheduleKind string
 const (
 	ScheduleReminder ScheduleKind = "reminder"
 	ScheduleSummary  ScheduleKind = "summary"
+	// ScheduleAdminSummary sends the summary of every task to an admin's
+	// chat (admins are Telegram ids, not necessarily people of the list).
+	ScheduleAdminSummary ScheduleKind = "admin_summary"
 )
 
 // Schedule is when a person is next due a reminder on a task (or, with
@@ -249,8 +252,10 @@ type Schedule struct {
 	Kind     ScheduleKind `gorm:"size:16;not null;uniqueIndex:idx_schedule"`
 	TaskID   uint         `gorm:"not null;default:0;uniqueIndex:idx_schedule"`
 	PersonID uint         `gorm:"not null;uniqueIndex:idx_schedule"`
-	Spec     string       `gorm:"size:100;not null"`
-	TimeZone string       `gorm:"size:64;not null"`
+	// ChatID is the admin's chat of an admin summary, else 0.
+	ChatID   int64  `gorm:"not null;default:0;uniqueIndex:idx_schedule"`
+	Spec     string `gorm:"size:100;not null"`
+	TimeZone string `gorm:"size:64;not null"`
 	// NextWall is the next slot's local wall-clock time, the key that makes
 	// a slot send once; NextFireAt is the same moment in UTC.
 	NextWall   string    `gorm:"size:32;not null"`

@@ -23,6 +23,7 @@ var migrationIDs = []string{
 	"0002_reminders",
 	"0003_summaries",
 	"0004_close_requests",
+	"0005_admin_summaries",
 }
 
 // LatestSchema is the newest schema version.

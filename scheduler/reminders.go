@@ -28,6 +28,8 @@ type ReminderWriter interface {
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
+	// AdminSummary sends the summary of every task to an admin's chat.
+	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)
 }
 
 // Reminders sends each task's attendants their reminders on schedule,
@@ -55,6 +57,8 @@ type Reminders struct {
 	// summary at SummaryAt ("18:00") or their own time, in their zone.
 	Summaries SummaryWriter
 	SummaryAt string
+	// Admins are the chats that get the summary of every task daily.
+	Admins []int64
 	// Interval is how often Run looks for due work.
 	Interval time.Duration
 	Logger   *slog.Logger
@@ -163,7 +167,7 @@ func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 		row := models.Schedule{Kind: models.ScheduleReminder, TaskID: w.TaskID, PersonID: w.PersonID, Spec: spec,
 			TimeZone: loc.String(), NextWall: first.Wall.String(), NextFireAt: first.At}
 		err = db.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}},
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
@@ -236,11 +240,56 @@ func (r *Reminders) syncSummarySchedules(ctx context.Context, cal *Calendar) err
 		row := models.Schedule{Kind: models.ScheduleSummary, PersonID: p.ID, Spec: spec, TimeZone: loc.String(),
 			NextWall: first.Wall.String(), NextFireAt: first.At}
 		err = db.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}},
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
 			return fmt.Errorf("summary schedule of person %d: %w", p.ID, err)
+		}
+	}
+	for _, gone := range existing {
+		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
+			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
+		}
+	}
+	return r.syncAdminSummaries(ctx, cal)
+}
+
+// syncAdminSummaries gives each admin chat a daily summary of every task
+// at SummaryAt in the default zone.
+func (r *Reminders) syncAdminSummaries(ctx context.Context, cal *Calendar) error {
+	db := r.Store.DB.WithContext(ctx)
+	var have []models.Schedule
+	if err := db.Where("kind = ?", models.ScheduleAdminSummary).Find(&have).Error; err != nil {
+		return fmt.Errorf("load admin summary schedules: %w", err)
+	}
+	existing := make(map[int64]models.Schedule, len(have))
+	for _, s := range have {
+		existing[s.ChatID] = s
+	}
+	spec, err := SummarySpec(r.SummaryAt)
+	if err != nil {
+		return fmt.Errorf("summary time %q: %w", r.SummaryAt, err)
+	}
+	now := r.Store.Now()
+	for _, chat := range r.Admins {
+		cur, ok := existing[chat]
+		delete(existing, chat)
+		if ok && cur.Spec == spec && cur.TimeZone == r.DefaultZone.String() {
+			continue
+		}
+		first, err := First(Schedule{Spec: spec, Location: r.DefaultZone}, now, cal, r.Workdays)
+		if err != nil {
+			return fmt.Errorf("admin summary schedule: %w", err)
+		}
+		row := models.Schedule{Kind: models.ScheduleAdminSummary, ChatID: chat, Spec: spec, TimeZone: r.DefaultZone.String(),
+			NextWall: first.Wall.String(), NextFireAt: first.At}
+		err = db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return fmt.Errorf("admin summary schedule of chat %d: %w", chat, err)
 		}
 	}
 	for _, gone := range existing {
@@ -327,6 +376,12 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 	}
 	if adv.Send == nil {
 		return false, nil
+	}
+	if s.Kind == models.ScheduleAdminSummary {
+		if r.Summaries == nil {
+			return false, nil
+		}
+		return r.Summaries.AdminSummary(tx, s.ChatID, fmt.Sprintf("admin-summary:%d:%s", s.ChatID, adv.Send.Wall.String()))
 	}
 	if s.Kind == models.ScheduleSummary {
 		if r.Summaries == nil {

@@ -232,6 +232,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
 	reminders.Summaries = &bot.Summaries{Handler: handler, Admins: admins}
 	reminders.SummaryAt = o.SummaryAt
+	for id := range admins {
+		reminders.Admins = append(reminders.Admins, id)
+	}
 	handler.RemindTask = reminders.RemindTask
 	processor := &bot.Processor{
 		Store:        store,
