@@ -48,12 +48,16 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person
 	c := r.Catalog
 	now := tx.NowFunc()
 	loc := r.personLocation(p)
+	lit := []models.TaskDetail{*d}
+	if err := models.AttachLights(tx, lit, models.Today(now, loc), models.DefaultLightRules); err != nil {
+		return false, err
+	}
 	var b strings.Builder
 	title := "reminder_title"
 	if kind == models.ReminderFollowUp {
 		title = "follow_up_title"
 	}
-	fmt.Fprintf(&b, "%s\n<b>%s %s</b>\n", c.T(lang, title, nil), E(d.Task.Code), E(d.Task.Title))
+	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(lang, title, nil), LightEmoji(lit[0].Light), E(d.Task.Code), E(d.Task.Title))
 	var buttons [][]models.Button
 	for _, m := range open {
 		b.WriteString(r.Render.Milestone(lang, m, now, loc))
