@@ -328,17 +328,11 @@ func (t *turn) task(m *tgmodels.Message, who speaker, args string) error {
 	if code == "" || strings.ContainsAny(code, " \n") || utf8.RuneCountInString(code) > 32 {
 		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "task_usage", nil))
 	}
-	d, err := models.TaskByCode(t.tx, code)
-	if err != nil && !models.IsNotFound(err) {
+	d, roles, err := t.visibleTask(who, code)
+	if err != nil {
 		return err
 	}
-	var roles []models.Role
-	if d != nil && who.person != nil {
-		roles = d.RolesOf(who.person.ID)
-	}
-	// A task the reader is not on looks exactly like one that does not
-	// exist: the answer must not reveal which tasks there are.
-	if d == nil || (len(roles) == 0 && !who.admin) {
+	if d == nil {
 		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
 	one := []models.TaskDetail{*d}
@@ -352,6 +346,27 @@ func (t *turn) task(m *tgmodels.Message, who speaker, args string) error {
 		}
 	}
 	return nil
+}
+
+// visibleTask loads a task the reader may see, with their roles on it, or
+// nil. A task the reader is not on looks exactly like one that does not
+// exist: answers must not reveal which tasks there are.
+func (t *turn) visibleTask(who speaker, code string) (*models.TaskDetail, []models.Role, error) {
+	d, err := models.TaskByCode(t.tx, code)
+	if models.IsNotFound(err) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var roles []models.Role
+	if who.person != nil {
+		roles = d.RolesOf(who.person.ID)
+	}
+	if len(roles) == 0 && !who.admin {
+		return nil, nil, nil
+	}
+	return d, roles, nil
 }
 
 func (t *turn) attachLights(tasks []models.TaskDetail, loc *time.Location) error {
@@ -403,15 +418,11 @@ func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
 	if code == "" || strings.ContainsAny(code, " \n") || t.h.RemindTask == nil {
 		return t.reply(m.Chat.ID, c.T(who.lang, "remind_usage", nil))
 	}
-	d, err := models.TaskByCode(t.tx, code)
-	if err != nil && !models.IsNotFound(err) {
+	d, roles, err := t.visibleTask(who, code)
+	if err != nil {
 		return err
 	}
-	var roles []models.Role
-	if d != nil && who.person != nil {
-		roles = d.RolesOf(who.person.ID)
-	}
-	if d == nil || (len(roles) == 0 && !who.admin) {
+	if d == nil {
 		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
 	if !who.admin && !slices.Contains(roles, models.RoleLeader) {

@@ -118,14 +118,13 @@ func (r *Reminders) zone(name string) *time.Location {
 	return r.DefaultZone
 }
 
-type scheduleKey struct{ task, person uint }
-
-// syncSchedules gives every bound attendant of every open task a reminder
-// schedule, follows changes of spec and zone, and drops schedules whose
-// assignment is gone.
+// syncSchedules keeps the stored schedules in step with the task list:
+// a reminder schedule for every bound attendant of every open task and,
+// with Summaries, a summary schedule for every bound leader and person in
+// charge and for every admin chat.
 func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 	db := r.Store.DB.WithContext(ctx)
-	var wanted []struct {
+	var attendants []struct {
 		TaskID   uint
 		PersonID uint
 		Spec     string
@@ -134,55 +133,56 @@ func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 	err := db.Table("assignments a").Select("a.task_id, a.person_id, t.schedule AS spec, p.time_zone").
 		Joins("JOIN tasks t ON t.id = a.task_id").Joins("JOIN people p ON p.id = a.person_id").
 		Where("a.role = ? AND t.done = ? AND p.telegram_id IS NOT NULL", models.RoleAttendant, false).
-		Scan(&wanted).Error
+		Scan(&attendants).Error
 	if err != nil {
 		return fmt.Errorf("attendants to remind: %w", err)
 	}
-	var have []models.Schedule
-	if err := db.Where("kind = ?", models.ScheduleReminder).Find(&have).Error; err != nil {
-		return fmt.Errorf("load schedules: %w", err)
-	}
-	existing := make(map[scheduleKey]models.Schedule, len(have))
-	for _, s := range have {
-		existing[scheduleKey{s.TaskID, s.PersonID}] = s
-	}
-	now := r.Store.Now()
-	for _, w := range wanted {
-		spec := w.Spec
+	reminders := make([]models.Schedule, 0, len(attendants))
+	for _, a := range attendants {
+		spec := a.Spec
 		if spec == "" {
 			spec = r.DefaultSpec
 		}
-		loc := r.zone(w.TimeZone)
-		k := scheduleKey{w.TaskID, w.PersonID}
-		cur, ok := existing[k]
-		delete(existing, k)
-		if ok && cur.Spec == spec && cur.TimeZone == loc.String() {
-			continue
-		}
-		first, err := First(Schedule{Spec: spec, Location: loc}, now, cal, r.Workdays)
-		if err != nil {
-			r.Logger.Error("schedule cannot fire", "task_id", w.TaskID, "spec", spec, "err", err)
-			continue
-		}
-		row := models.Schedule{Kind: models.ScheduleReminder, TaskID: w.TaskID, PersonID: w.PersonID, Spec: spec,
-			TimeZone: loc.String(), NextWall: first.Wall.String(), NextFireAt: first.At}
-		err = db.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
-		}).Create(&row).Error
-		if err != nil {
-			return fmt.Errorf("schedule task %d for person %d: %w", w.TaskID, w.PersonID, err)
-		}
+		reminders = append(reminders, models.Schedule{TaskID: a.TaskID, PersonID: a.PersonID, Spec: spec, TimeZone: r.zone(a.TimeZone).String()})
 	}
-	for _, gone := range existing {
-		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
-			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
-		}
+	if err := r.reconcile(ctx, models.ScheduleReminder, reminders, cal); err != nil {
+		return err
 	}
 	if r.Summaries == nil {
 		return nil
 	}
-	return r.syncSummarySchedules(ctx, cal)
+	var readers []models.Person
+	err = db.Where("telegram_id IS NOT NULL AND id IN (?)", db.Table("assignments a").Select("a.person_id").
+		Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false)).
+		Find(&readers).Error
+	if err != nil {
+		return fmt.Errorf("people to summarise: %w", err)
+	}
+	var summaries []models.Schedule
+	for _, p := range readers {
+		at := p.SummaryAt
+		if at == "" {
+			at = r.SummaryAt
+		}
+		spec, err := SummarySpec(at)
+		if err != nil {
+			r.Logger.Error("bad summary time", "person_id", p.ID, "at", at, "err", err)
+			continue
+		}
+		summaries = append(summaries, models.Schedule{PersonID: p.ID, Spec: spec, TimeZone: r.zone(p.TimeZone).String()})
+	}
+	if err := r.reconcile(ctx, models.ScheduleSummary, summaries, cal); err != nil {
+		return err
+	}
+	spec, err := SummarySpec(r.SummaryAt)
+	if err != nil {
+		return fmt.Errorf("summary time %q: %w", r.SummaryAt, err)
+	}
+	admins := make([]models.Schedule, len(r.Admins))
+	for i, chat := range r.Admins {
+		admins[i] = models.Schedule{ChatID: chat, Spec: spec, TimeZone: r.DefaultZone.String()}
+	}
+	return r.reconcile(ctx, models.ScheduleAdminSummary, admins, cal)
 }
 
 // SummarySpec is the cron spec of a daily summary at "HH:MM".
@@ -197,99 +197,46 @@ func SummarySpec(hhmm string) (string, error) {
 	return fmt.Sprintf("%d %d * * *", m, h), nil
 }
 
-// syncSummarySchedules gives every bound leader and person in charge of an
-// open task a daily summary schedule at their time.
-func (r *Reminders) syncSummarySchedules(ctx context.Context, cal *Calendar) error {
-	db := r.Store.DB.WithContext(ctx)
-	var wanted []models.Person
-	err := db.Where("telegram_id IS NOT NULL AND id IN (?)", db.Table("assignments a").Select("a.person_id").
-		Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false)).
-		Find(&wanted).Error
-	if err != nil {
-		return fmt.Errorf("people to summarise: %w", err)
-	}
-	var have []models.Schedule
-	if err := db.Where("kind = ?", models.ScheduleSummary).Find(&have).Error; err != nil {
-		return fmt.Errorf("load summary schedules: %w", err)
-	}
-	existing := make(map[uint]models.Schedule, len(have))
-	for _, s := range have {
-		existing[s.PersonID] = s
-	}
-	now := r.Store.Now()
-	for _, p := range wanted {
-		at := p.SummaryAt
-		if at == "" {
-			at = r.SummaryAt
-		}
-		spec, err := SummarySpec(at)
-		if err != nil {
-			r.Logger.Error("bad summary time", "person_id", p.ID, "at", at, "err", err)
-			continue
-		}
-		loc := r.zone(p.TimeZone)
-		cur, ok := existing[p.ID]
-		delete(existing, p.ID)
-		if ok && cur.Spec == spec && cur.TimeZone == loc.String() {
-			continue
-		}
-		first, err := First(Schedule{Spec: spec, Location: loc}, now, cal, r.Workdays)
-		if err != nil {
-			return fmt.Errorf("summary schedule of person %d: %w", p.ID, err)
-		}
-		row := models.Schedule{Kind: models.ScheduleSummary, PersonID: p.ID, Spec: spec, TimeZone: loc.String(),
-			NextWall: first.Wall.String(), NextFireAt: first.At}
-		err = db.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
-		}).Create(&row).Error
-		if err != nil {
-			return fmt.Errorf("summary schedule of person %d: %w", p.ID, err)
-		}
-	}
-	for _, gone := range existing {
-		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
-			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
-		}
-	}
-	return r.syncAdminSummaries(ctx, cal)
+type scheduleKey struct {
+	task, person uint
+	chat         int64
 }
 
-// syncAdminSummaries gives each admin chat a daily summary of every task
-// at SummaryAt in the default zone.
-func (r *Reminders) syncAdminSummaries(ctx context.Context, cal *Calendar) error {
+func keyOf(s models.Schedule) scheduleKey { return scheduleKey{s.TaskID, s.PersonID, s.ChatID} }
+
+// reconcile makes the stored schedules of kind exactly wanted. A new one,
+// or one whose spec or zone changed, starts at its first slot after now;
+// the others keep their next slot, so nothing due is skipped or repeated.
+func (r *Reminders) reconcile(ctx context.Context, kind models.ScheduleKind, wanted []models.Schedule, cal *Calendar) error {
 	db := r.Store.DB.WithContext(ctx)
 	var have []models.Schedule
-	if err := db.Where("kind = ?", models.ScheduleAdminSummary).Find(&have).Error; err != nil {
-		return fmt.Errorf("load admin summary schedules: %w", err)
+	if err := db.Where("kind = ?", kind).Find(&have).Error; err != nil {
+		return fmt.Errorf("load %s schedules: %w", kind, err)
 	}
-	existing := make(map[int64]models.Schedule, len(have))
+	existing := make(map[scheduleKey]models.Schedule, len(have))
 	for _, s := range have {
-		existing[s.ChatID] = s
-	}
-	spec, err := SummarySpec(r.SummaryAt)
-	if err != nil {
-		return fmt.Errorf("summary time %q: %w", r.SummaryAt, err)
+		existing[keyOf(s)] = s
 	}
 	now := r.Store.Now()
-	for _, chat := range r.Admins {
-		cur, ok := existing[chat]
-		delete(existing, chat)
-		if ok && cur.Spec == spec && cur.TimeZone == r.DefaultZone.String() {
+	for _, w := range wanted {
+		k := keyOf(w)
+		cur, ok := existing[k]
+		delete(existing, k)
+		if ok && cur.Spec == w.Spec && cur.TimeZone == w.TimeZone {
 			continue
 		}
-		first, err := First(Schedule{Spec: spec, Location: r.DefaultZone}, now, cal, r.Workdays)
+		first, err := First(Schedule{Spec: w.Spec, Location: r.zone(w.TimeZone)}, now, cal, r.Workdays)
 		if err != nil {
-			return fmt.Errorf("admin summary schedule: %w", err)
+			r.Logger.Error("schedule cannot fire", "kind", kind, "task_id", w.TaskID, "person_id", w.PersonID, "spec", w.Spec, "err", err)
+			continue
 		}
-		row := models.Schedule{Kind: models.ScheduleAdminSummary, ChatID: chat, Spec: spec, TimeZone: r.DefaultZone.String(),
-			NextWall: first.Wall.String(), NextFireAt: first.At}
+		w.Kind, w.NextWall, w.NextFireAt = kind, first.Wall.String(), first.At
 		err = db.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
-		}).Create(&row).Error
+		}).Create(&w).Error
 		if err != nil {
-			return fmt.Errorf("admin summary schedule of chat %d: %w", chat, err)
+			return fmt.Errorf("store %s schedule %+v: %w", kind, k, err)
 		}
 	}
 	for _, gone := range existing {
