@@ -126,7 +126,8 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 		}
 		rows = append(rows, row)
 	}
-	if err := p.Store.SaveUpdates(ctx, rows); err != nil {
+	// Updates already fetched are stored even if shutdown began meanwhile.
+	if err := p.Store.SaveUpdates(context.WithoutCancel(ctx), rows); err != nil {
 		return 0, err
 	}
 	return len(rows), nil
