@@ -61,10 +61,26 @@ func (p *Processor) init() {
 	})
 }
 
+// inboxKeep is how long handled updates are kept: well past Telegram's 24
+// hours of redelivery, and long enough to look into a recent problem.
+const inboxKeep = 7 * 24 * time.Hour
+
 // Run handles updates until ctx ends; the update in hand is finished first.
+// Once an hour it forgets updates handled more than a week ago.
 func (p *Processor) Run(ctx context.Context) error {
 	p.init()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
 	for {
+		select {
+		case <-prune.C:
+			if n, err := p.Store.PruneInbox(ctx, p.Store.Now().Add(-inboxKeep)); err != nil {
+				p.Logger.Warn("prune inbox", "err", err)
+			} else if n > 0 {
+				p.Logger.Info("inbox pruned", "updates", n)
+			}
+		default:
+		}
 		n, err := p.Drain(context.WithoutCancel(ctx), ctx.Done())
 		if err != nil {
 			p.Logger.Error("read inbox failed", "err", err)

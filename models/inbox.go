@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -101,4 +102,15 @@ func (s *Store) InboxCounts(ctx context.Context) (map[InboxState]int64, error) {
 		out[r.State] = r.N
 	}
 	return out, nil
+}
+
+// PruneInbox deletes updates handled before cutoff. The newest update is
+// always kept: its id is where the next getUpdates starts.
+func (s *Store) PruneInbox(ctx context.Context, cutoff time.Time) (int64, error) {
+	res := s.DB.WithContext(ctx).Exec(`DELETE FROM inbox_updates WHERE state = ? AND processed_at < ?
+AND update_id < (SELECT m FROM (SELECT MAX(update_id) AS m FROM inbox_updates) newest)`, InboxDone, cutoff.UTC())
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune inbox: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

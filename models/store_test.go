@@ -394,3 +394,28 @@ func TestOnlyOneLeader(t *testing.T) {
 	}
 	releaseB()
 }
+
+func TestPruneInboxKeepsTheNewest(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 1, Payload: "{}"}, {UpdateID: 2, Payload: "{}"}, {UpdateID: 3, Payload: "{}"}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{1, 3} {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error { _, err := models.FinishUpdate(tx, id); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(8 * 24 * time.Hour)
+		n, err := s.PruneInbox(ctx, clock.Now().Add(-7*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want only update 1", n, err)
+		}
+		last, _ := s.LastUpdateID(ctx)
+		pending, _ := s.PendingUpdates(ctx, 10)
+		if last != 3 || len(pending) != 1 {
+			t.Fatalf("after pruning: last %d, pending %d", last, len(pending))
+		}
+	})
+}
