@@ -22,31 +22,13 @@ import (
 	"taskbot/scheduler"
 )
 
-// lockedClock is a clock the test moves while the bot runs.
-type lockedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *lockedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *lockedClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // e2e runs the whole bot — poller, processor, dispatcher and reminders —
 // against the fake Telegram server, with a clock the test moves.
 type e2e struct {
 	t         *testing.T
 	srv       *telegramtest.Server
 	store     *models.Store
-	clock     *lockedClock
+	clock     *storetest.Clock
 	reminders *scheduler.Reminders
 	handler   *bot.Handler
 	users     map[string]*telegramtest.User
@@ -73,13 +55,13 @@ func (e *e2e) advance(d time.Duration) {
 			e.t.Fatalf("outbox did not drain: %v", counts)
 		}
 	}
-	e.clock.Add(d)
+	e.clock.Advance(d)
 }
 
 func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store) *e2e {
 	t.Helper()
 	// Monday 2026-11-23 08:00 in Shanghai.
-	clock := &lockedClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
 	store := open(t, models.Options{Clock: clock.Now})
 	srv, err := telegramtest.New(telegramtest.Options{RateLimits: &telegramtest.RateLimits{}})
 	if err != nil {

@@ -14,14 +14,8 @@ import (
 	"taskbot/models/storetest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time          { return c.now }
-func (c *fakeClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
-
-func newClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+func newClock() *storetest.Clock {
+	return storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 }
 
 var entities = []any{

@@ -22,26 +22,8 @@ import (
 // never a way to let something happen.
 const waitLimit = 15 * time.Second
 
-// testClock is a store clock the tests move by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newTestClock() *storetest.Clock {
+	return storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 }
 
 // call is one Send the fake received.

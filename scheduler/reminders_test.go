@@ -31,14 +31,6 @@ func (outboxWriter) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models
 	return models.Enqueue(tx, key, *leader.TelegramID, models.OutSendMessage, models.Outgoing{Text: "escalation " + d.Task.Code})
 }
 
-type safeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *safeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *safeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
 // seedTasks makes n tasks with attendants bound attendants each.
 func seedTasks(t testing.TB, s *models.Store, n, attendants int) {
 	t.Helper()
@@ -76,7 +68,7 @@ func TestTwoProcessesSendASlotOnce(t *testing.T) {
 		dsn  func(testing.TB) string
 	}{{"sqlite", storetest.SQLitePath}, {"postgres", storetest.PostgresDSN}} {
 		t.Run(db.name, func(t *testing.T) {
-			clock := &safeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)} // Monday 08:00 Shanghai
+			clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) // Monday 08:00 Shanghai
 			dsn := db.dsn(t)
 			ctx := context.Background()
 			var stores []*models.Store
@@ -121,7 +113,7 @@ func TestTwoProcessesSendASlotOnce(t *testing.T) {
 func BenchmarkReminderRound(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
-		clock := &safeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+		clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
 		s := storetest.SQLite(b, models.Options{Clock: clock.Now})
 		seedTasks(b, s, 1000, 3)
 		r := newReminders(s)
