@@ -41,15 +41,8 @@ func (s *Server) editMessageText(c *call) (any, *apiError) {
 		return nil, badRequest("message text is empty")
 	}
 	// Like the real server, a missing reply_markup removes the keyboard.
-	mk, e := parseMarkup(p.str("reply_markup"))
+	text, ents, mk, e := textAndMarkup(p)
 	if e != nil {
-		return nil, e
-	}
-	text, ents, e := renderText(p.str("text"), p.str("parse_mode"), p.str("entities"))
-	if e != nil {
-		return nil, e
-	}
-	if e := checkText(text); e != nil {
 		return nil, e
 	}
 	s.mu.Lock()

@@ -42,17 +42,25 @@ func checkCaption(caption string) *apiError {
 	return nil
 }
 
+// textAndMarkup reads and checks what sendMessage and editMessageText
+// share: the markup, and the text with its entities.
+func textAndMarkup(p *params) (text string, ents []Entity, mk *markup, e *apiError) {
+	if mk, e = parseMarkup(p.str("reply_markup")); e != nil {
+		return "", nil, nil, e
+	}
+	if text, ents, e = renderText(p.str("text"), p.str("parse_mode"), p.str("entities")); e != nil {
+		return "", nil, nil, e
+	}
+	if e = checkText(text); e != nil {
+		return "", nil, nil, e
+	}
+	return text, ents, mk, nil
+}
+
 func (s *Server) sendMessage(c *call) (any, *apiError) {
 	p := c.p
-	mk, e := parseMarkup(p.str("reply_markup"))
+	text, ents, mk, e := textAndMarkup(p)
 	if e != nil {
-		return nil, e
-	}
-	text, ents, e := renderText(p.str("text"), p.str("parse_mode"), p.str("entities"))
-	if e != nil {
-		return nil, e
-	}
-	if e := checkText(text); e != nil {
 		return nil, e
 	}
 	m := &message{rawText: p.str("text"), text: text, entities: ents, parseMode: p.str("parse_mode"), markup: mk}
