@@ -144,6 +144,9 @@ p.created_at AS p_created_at, p.updated_at AS p_updated_at`).
 	return out, nil
 }
 
+// IDChunks splits ids into lists small enough to bind to one IN clause.
+func IDChunks(ids []uint) [][]uint { return chunks(ids, maxIDsPerQuery) }
+
 func chunks[T any](s []T, n int) [][]T {
 	var out [][]T
 	for len(s) > n {

@@ -217,7 +217,7 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	for _, id := range ids {
 		out[id] = &taskFacts{reported: map[uint]time.Time{}}
 	}
-	for _, chunk := range chunks(ids, maxIDsPerQuery) {
+	for _, chunk := range models.IDChunks(ids) {
 		var latest []struct {
 			TaskID    uint
 			Person    string
@@ -318,7 +318,7 @@ func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 	// A slot answered on time is one that needed no follow-up: the
 	// follow-up goes out exactly when nobody reported within --follow-up.
 	slots, followUps := map[string]int{}, map[string]int{}
-	for _, chunk := range chunks(ids, maxIDsPerQuery) {
+	for _, chunk := range models.IDChunks(ids) {
 		var rows []struct {
 			TaskID uint
 			Kind   models.ReminderKind
@@ -355,19 +355,4 @@ func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 		return out[i].Name < out[j].Name
 	})
 	return out, nil
-}
-
-// maxIDsPerQuery bounds the ids bound to one IN list (see models).
-const maxIDsPerQuery = 5000
-
-func chunks[T any](s []T, n int) [][]T {
-	var out [][]T
-	for len(s) > n {
-		out = append(out, s[:n])
-		s = s[n:]
-	}
-	if len(s) > 0 {
-		out = append(out, s)
-	}
-	return out
 }
