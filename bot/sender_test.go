@@ -494,8 +494,24 @@ func TestOutboxBlockedUserBecomesUnreachable(t *testing.T) {
 					models.Outgoing{Text: who.Name + " blocked the bot"})
 			},
 		})
-		first := r.enqueue("m1", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "one"})
-		second := r.enqueue("m2", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "two"})
+		// Both are queued in one transaction, so the second is waiting when
+		// the first meets the 403: it fails with it, unsent. (A message
+		// queued after that is tried, since the person may have come back.)
+		err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+			for _, m := range []struct{ key, text string }{{"m1", "one"}, {"m2", "two"}} {
+				if err := models.Enqueue(tx, m.key, alice.ID(), models.OutSendMessage, models.Outgoing{Text: m.text}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.d.Notify()
+		var first, second uint
+		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "m1").Pluck("id", &first)
+		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "m2").Pluck("id", &second)
 		r.results(first, scheduler.ResultUnreachable)
 		got, err := admin.WaitMessages(senderCtx(t), 1)
 		if err != nil || got[0].Text != "Alice blocked the bot" {
