@@ -31,11 +31,13 @@ type Clock func() time.Time
 // SystemClock is the wall clock in UTC.
 func SystemClock() time.Time { return time.Now().UTC() }
 
-// Store is taskbot's database.
+// Store is taskbot's database. Its clock is fixed at Open: the rows GORM
+// stamps (CreatedAt, UpdatedAt) and the times the domain compares them with
+// come from that one clock, so a test that moves it moves both.
 type Store struct {
 	DB      *gorm.DB
 	Dialect Dialect
-	Clock   Clock
+	clock   Clock
 }
 
 // Options tune Open.
@@ -57,9 +59,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	clock := opt.Clock
+	s := &Store{clock: opt.Clock}
 	cfg := &gorm.Config{
-		NowFunc: func() time.Time { return clock().UTC() },
+		NowFunc: s.Now,
 		Logger: logger.NewSlogLogger(opt.Logger, logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  logger.Warn,
@@ -99,7 +101,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	s := &Store{DB: db, Dialect: dialect, Clock: clock}
+	s.DB, s.Dialect = db, dialect
 	if !opt.SkipMigrate {
 		if err := s.Migrate(ctx); err != nil {
 			_ = sqlDB.Close()
@@ -145,7 +147,13 @@ func (s *Store) Close() error {
 }
 
 // Now is the store's clock.
-func (s *Store) Now() time.Time { return s.Clock().UTC() }
+func (s *Store) Now() time.Time { return s.clock().UTC() }
+
+// InTx is the store seen from inside one of its transactions, with the
+// same clock.
+func (s *Store) InTx(tx *gorm.DB) *Store {
+	return &Store{DB: tx, Dialect: s.Dialect, clock: s.clock}
+}
 
 // Tx runs fn in one transaction.
 func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {

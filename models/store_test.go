@@ -413,3 +413,32 @@ func TestPruneInboxKeepsTheNewest(t *testing.T) {
 		}
 	})
 }
+
+// Rows are stamped by the clock the store was opened with, in and out of
+// transactions, and the domain reads the same one: a test that moves the
+// clock moves every timestamp with it.
+func TestOneClockStampsEveryRow(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+		clock.Advance(-400 * 24 * time.Hour)
+		want := clock.Now()
+		p := models.Person{Key: "钟表", Name: "钟表"}
+		if err := s.DB.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		var audit models.AuditEvent
+		err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+			if err := models.Audit(tx, &p.ID, nil, "clock", ""); err != nil {
+				return err
+			}
+			return tx.Order("id DESC").Take(&audit).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.CreatedAt.Equal(want) || !audit.At.Equal(want) || !s.Now().Equal(want) {
+			t.Fatalf("created %v, audited %v, store now %v; want all %v", p.CreatedAt, audit.At, s.Now(), want)
+		}
+	})
+}

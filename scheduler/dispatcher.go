@@ -513,7 +513,7 @@ func (d *Dispatcher) recordSent(ctx context.Context, in <-chan sentMark) {
 		window.Stop()
 		store := d.opt.Store
 		err := store.Tx(ctx, func(tx *gorm.DB) error {
-			inTx := &models.Store{DB: tx, Dialect: store.Dialect, Clock: store.Clock}
+			inTx := store.InTx(tx)
 			for _, m := range batch {
 				if err := inTx.MarkSent(ctx, m.id, m.telegramID); err != nil {
 					return err

@@ -22,9 +22,11 @@ import (
 // never a way to let something happen.
 const waitLimit = 15 * time.Second
 
-func newTestClock() *storetest.Clock {
-	return storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
-}
+// testStart is where test clocks start; each database's subtest sets it
+// again, since both share the clock given to Open.
+var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+func newTestClock() *storetest.Clock { return storetest.NewClock(testStart) }
 
 // call is one Send the fake received.
 type call struct {
@@ -284,9 +286,9 @@ func TestDispatcherNotifyWakesAtOnce(t *testing.T) {
 }
 
 func TestDispatcherRetriesTransientFailureWithBackoff(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
-		clock := newTestClock()
-		s.Clock = clock.Now
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
 		send := newFakeSender(func(c call) (int, error) {
 			if c.n == 1 {
 				return transient(c)
@@ -342,9 +344,9 @@ func TestDispatcherBackoffGrowsToCap(t *testing.T) {
 }
 
 func TestDispatcherGivesUpAfterMaxAttempts(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
-		clock := newTestClock()
-		s.Clock = clock.Now
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
 		send := newFakeSender(transient)
 		h := newHarness(t, s, send, Options{MaxAttempts: 3, PerChatInterval: time.Millisecond})
 		id := h.text("doomed", 10)
@@ -559,9 +561,9 @@ func TestDispatcherResolvesEditOutboxID(t *testing.T) {
 
 // An edit whose message another dispatcher still holds waits for it.
 func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
-		clock := newTestClock()
-		s.Clock = clock.Now
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
 		send := newFakeSender(nil)
 		h := newHarness(t, s, send, Options{})
 		orig := h.text("original", 10)
@@ -655,9 +657,9 @@ func TestDispatcherShutdownFinishesCallsInFlight(t *testing.T) {
 // A dispatcher died mid-send: when its lease runs out the outcome is
 // unknown, and the message is sent again, once.
 func TestDispatcherResendsAfterLeaseExpiry(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
-		clock := newTestClock()
-		s.Clock = clock.Now
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
 		send := newFakeSender(nil)
 		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond})
 		ctx := context.Background()
