@@ -34,18 +34,25 @@ func (t *turn) closeCommand(m *tgmodels.Message, who speaker, args string) error
 
 func (t *turn) requestClose(chatID int64, who speaker, d *models.TaskDetail) error {
 	c := t.h.Catalog
-	if ok, err := models.CanReport(t.tx, who.person.ID, d.Task.ID); err != nil || !ok {
-		if err != nil {
-			return err
-		}
-		return t.reply(chatID, c.T(who.lang, "close_not_allowed", map[string]any{"Code": E(d.Task.Code)}))
-	}
-	req, err := models.RequestClose(t.tx, d.Task.ID, who.person.ID)
+	data := map[string]any{"Code": E(d.Task.Code)}
+	req, err := models.RequestClose(t.tx, who.person.ID, d.Task.ID, t.now)
+	var open *models.CloseOpenError
 	switch {
+	case errors.Is(err, models.ErrNotReporter):
+		return t.reply(chatID, c.T(who.lang, "close_not_allowed", data))
 	case errors.Is(err, models.ErrMilestonesOpen):
-		return t.reply(chatID, c.T(who.lang, "close_milestones_open", map[string]any{"Code": E(d.Task.Code)}))
+		return t.reply(chatID, c.T(who.lang, "close_milestones_open", data))
+	case errors.Is(err, models.ErrCoordinationOpen):
+		return t.reply(chatID, c.T(who.lang, "close_coordination_open", data))
 	case errors.Is(err, models.ErrTaskClosed):
-		return t.reply(chatID, c.T(who.lang, "report_task_closed", map[string]any{"Code": E(d.Task.Code)}))
+		return t.reply(chatID, c.T(who.lang, "report_task_closed", data))
+	case errors.As(err, &open):
+		var by models.Person
+		if err := t.tx.Take(&by, open.Request.RequestedBy).Error; err != nil {
+			return fmt.Errorf("requester of close request %d: %w", open.Request.ID, err)
+		}
+		data["Who"], data["When"] = E(by.Key), open.Request.CreatedAt.In(t.location(who.person)).Format("01-02 15:04")
+		return t.reply(chatID, c.T(who.lang, "close_already_requested", data))
 	case err != nil:
 		return err
 	}
@@ -73,8 +80,10 @@ func (t *turn) closeCallback(q *tgmodels.CallbackQuery, who speaker, kind string
 	c := t.h.Catalog
 	switch kind {
 	case "cl":
+		// Someone else's task reads like an expired button: the answer
+		// names nothing.
 		d, err := t.taskByID(id)
-		if err != nil {
+		if err != nil || !d.HasPerson(who.person.ID) {
 			return t.answer(q, c.T(who.lang, "callback_expired", nil))
 		}
 		if err := t.answer(q, ""); err != nil {
@@ -110,7 +119,7 @@ func (t *turn) closeCallback(q *tgmodels.CallbackQuery, who speaker, kind string
 // decideClose records a leader's decision and tells the team.
 func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason string, q *tgmodels.CallbackQuery) error {
 	c := t.h.Catalog
-	req, err := models.DecideClose(t.tx, id, who.person.ID, decision, reason, t.now)
+	req, err := models.DecideClose(t.tx, who.person.ID, id, decision, reason, t.now)
 	refuse := func(key string) error {
 		if q != nil {
 			return t.answer(q, c.T(who.lang, key, nil))
@@ -122,6 +131,12 @@ func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason 
 		return refuse("leaders_only")
 	case errors.Is(err, models.ErrAlreadyDecided):
 		return refuse("close_already_decided")
+	case errors.Is(err, models.ErrMilestonesOpen):
+		return refuse("close_refused_milestones")
+	case errors.Is(err, models.ErrCoordinationOpen):
+		return refuse("close_refused_coordination")
+	case errors.Is(err, models.ErrCloseBasisChanged):
+		return refuse("close_refused_changed")
 	case models.IsNotFound(err):
 		return refuse("callback_expired")
 	case err != nil:

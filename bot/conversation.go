@@ -96,44 +96,40 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 
 // attachEvidence keeps a photo or document on the acknowledged report.
 func (t *turn) attachEvidence(m *tgmodels.Message, who speaker, d *models.TaskDetail, reportID uint, files []models.Attachment) error {
-	var r models.Report
-	if err := t.tx.Take(&r, reportID).Error; err != nil {
-		return fmt.Errorf("report %d: %w", reportID, err)
-	}
-	if r.PersonID != who.person.ID {
-		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "report_not_yours", nil))
-	}
+	var r *models.Report
 	for _, f := range files {
-		if err := models.AddAttachment(t.tx, r.ID, f); err != nil {
+		var err error
+		r, err = models.AddAttachment(t.tx, who.person.ID, reportID, f)
+		switch {
+		case errors.Is(err, models.ErrReportNotYours), models.IsNotFound(err):
+			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "report_not_yours", nil))
+		case errors.Is(err, models.ErrReportChanged):
+			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "report_already_changed", nil))
+		case err != nil:
 			return err
 		}
 	}
-	if err := t.tx.Preload("Attachments").Take(&r, reportID).Error; err != nil {
-		return fmt.Errorf("reload report %d: %w", reportID, err)
-	}
 	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d}
-	return t.acknowledge(rc, &r)
+	return t.acknowledge(rc, r)
 }
 
 // detail handles the answer to "percent and note?" after a button report,
-// and the corrected text after "correct": both supersede the report.
+// and the corrected text after "correct": both correct the report, which
+// keeps its milestone.
 func (t *turn) detail(rc replyContext, purpose string, reportID uint, text string) error {
 	c := t.h.Catalog
-	var old models.Report
-	if err := t.tx.Take(&old, reportID).Error; err != nil {
-		return fmt.Errorf("report %d: %w", reportID, err)
-	}
-	if old.PersonID != rc.who.person.ID {
-		return t.reply(rc.chatID, c.T(rc.who.lang, "report_not_yours", nil))
-	}
-	if old.SupersededBy != nil || old.Withdrawn {
-		return t.reply(rc.chatID, c.T(rc.who.lang, "report_already_changed", nil))
-	}
-	rc.supersedes = &old.ID
-	if purpose == models.PurposeCorrect {
-		if t.now.Sub(old.CreatedAt) > CorrectionWindow {
-			return t.reply(rc.chatID, c.T(rc.who.lang, "correction_closed", nil))
+	old, err := models.CheckCorrectable(t.tx, rc.who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
+		if refusal == "" || refusal == "report_not_yours" {
+			refusal = "report_not_yours"
 		}
+		return t.reply(rc.chatID, c.T(rc.who.lang, refusal, nil))
+	}
+	if err != nil {
+		return err
+	}
+	rc.correcting = old
+	if purpose == models.PurposeCorrect {
 		rc.source = "correction"
 		return t.statusReply(rc, text)
 	}
@@ -157,11 +153,12 @@ func (t *turn) detail(rc replyContext, purpose string, reportID uint, text strin
 		}
 	}
 	rc.source = "detail"
-	_, err := t.record(rc, []reply.Item{{Milestone: m.Seq, State: state, Percent: percent, Note: note}})
+	_, err = t.record(rc, []reply.Item{{Milestone: m.Seq, State: state, Percent: percent, Note: note}})
 	return err
 }
 
-// editedMessage turns an edited status reply into a correction.
+// editedMessage turns an edited status reply into a correction of the
+// report it made, which keeps that report's task and milestone.
 func (t *turn) editedMessage(m *tgmodels.Message) error {
 	if m.From == nil || m.Chat.Type != tgmodels.ChatTypePrivate {
 		return nil
@@ -189,9 +186,13 @@ func (t *turn) editedMessage(m *tgmodels.Message) error {
 	}
 	if strings.HasPrefix(text, "/report") {
 		_, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
-		_, text, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		var code string
+		code, text, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		if !strings.EqualFold(code, d.Task.Code) {
+			return t.reply(m.Chat.ID, c.T(who.lang, "edit_moves_task", map[string]any{"Code": E(d.Task.Code)}))
+		}
 	}
-	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d, source: "edit", supersedes: &old.ID}
+	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d, source: "edit", correcting: &old}
 	return t.statusReply(rc, text)
 }
 
@@ -215,7 +216,7 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 			break
 		}
 		return t.chooseState(q, who, uint(id), parts[2])
-	case "pm", "ps":
+	case "pm", "ps", "pr":
 		if len(parts) != 3 {
 			break
 		}
@@ -318,13 +319,14 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 
 func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
 	c := t.h.Catalog
-	r, err := models.WithdrawReport(t.tx, reportID, who.person.ID, t.now, CorrectionWindow)
-	switch {
-	case errors.Is(err, models.ErrReportNotYours), models.IsNotFound(err):
-		return t.answer(q, c.T(who.lang, "report_not_yours", nil))
-	case errors.Is(err, models.ErrCorrectionClosed):
-		return t.answer(q, c.T(who.lang, "correction_closed", nil))
-	case err != nil:
+	r, err := models.WithdrawReport(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
+		if refusal == "" {
+			refusal = "report_not_yours"
+		}
+		return t.answer(q, c.T(who.lang, refusal, map[string]any{"Seq": 0, "Code": ""}))
+	}
+	if err != nil {
 		return err
 	}
 	if err := t.answer(q, c.T(who.lang, "withdrawn_short", nil)); err != nil {
@@ -340,12 +342,15 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 
 func (t *turn) askCorrection(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
 	c := t.h.Catalog
-	var r models.Report
-	if err := t.tx.Take(&r, reportID).Error; err != nil || r.PersonID != who.person.ID {
-		return t.answer(q, c.T(who.lang, "report_not_yours", nil))
+	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
+		if refusal == "" {
+			refusal = "report_not_yours"
+		}
+		return t.answer(q, c.T(who.lang, refusal, nil))
 	}
-	if r.SupersededBy != nil || r.Withdrawn || t.now.Sub(r.CreatedAt) > CorrectionWindow {
-		return t.answer(q, c.T(who.lang, "correction_closed", nil))
+	if err != nil {
+		return err
 	}
 	if err := t.answer(q, ""); err != nil {
 		return err

@@ -393,7 +393,7 @@ func TestCorrectAndWithdrawFromTheAcknowledgement(t *testing.T) {
 		t.Fatalf("after correction: %+v", m)
 	}
 	// The first acknowledgement's buttons now belong to a superseded report.
-	if answer := e.press(liu, ack.ID, withdraw); !strings.Contains(answer, "不能再更正") {
+	if answer := e.press(liu, ack.ID, withdraw); !strings.Contains(answer, "已被更正或撤回") {
 		t.Fatalf("withdrawing a superseded report answered %q", answer)
 	}
 	if m := e.milestone("T01", 1); m.State != models.StateAtRisk {

@@ -37,6 +37,16 @@ type Handler struct {
 	// RemindTask queues a reminder round for one task inside tx (for
 	// /remind); nil turns the command off.
 	RemindTask func(tx *gorm.DB, taskID uint, byPerson *uint) (int, error)
+	// CorrectionWindow is how long a report may be corrected or withdrawn
+	// (models.DefaultCorrectionWindow when zero).
+	CorrectionWindow time.Duration
+}
+
+func (h *Handler) correctionWindow() time.Duration {
+	if h.CorrectionWindow > 0 {
+		return h.CorrectionWindow
+	}
+	return models.DefaultCorrectionWindow
 }
 
 // turn is the handling of one update.

@@ -474,20 +474,23 @@ func TestForgedLeaderButtonsAreRefused(t *testing.T) {
 	liu := userRef{id: 101}
 	h.say(liu, "/start "+h.invite("刘洋"))
 	d, _ := models.TaskByCode(s.DB, "T01")
-	req := models.CoordinationRequest{TaskID: d.Task.ID, RaisedByID: d.Attendants[0].ID, Text: "用地"}
-	if err := s.DB.Create(&req).Error; err != nil {
-		t.Fatal(err)
-	}
-	for i := range d.Milestones {
-		s.DB.Model(&d.Milestones[i]).Update("state", models.StateDone)
-	}
 	var closeReq *models.CloseRequest
 	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+		for _, m := range d.Milestones {
+			if _, err := models.RecordReport(tx, d.Attendants[0].ID, models.ReportInput{TaskID: d.Task.ID, MilestoneID: m.ID,
+				State: models.StateDone}, s.Now()); err != nil {
+				return err
+			}
+		}
 		var err error
-		closeReq, err = models.RequestClose(tx, d.Task.ID, d.Attendants[0].ID)
+		closeReq, err = models.RequestClose(tx, d.Attendants[0].ID, d.Task.ID, s.Now())
 		return err
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	req := models.CoordinationRequest{TaskID: d.Task.ID, RaisedByID: d.Attendants[0].ID, Text: "用地"}
+	if err := s.DB.Create(&req).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, data := range []string{fmt.Sprintf("cr:%d", req.ID), fmt.Sprintf("ca:%d", req.ID), fmt.Sprintf("co:%d", closeReq.ID), fmt.Sprintf("cb:%d", closeReq.ID)} {

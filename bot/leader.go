@@ -64,8 +64,8 @@ func (t *turn) coordinateBlocked(rc replyContext, stored []*models.Report) error
 			text = t.h.Catalog.T(rc.who.lang, "coordination_default", map[string]any{"Seq": m.Seq})
 		}
 		mid, rid := r.MilestoneID, r.ID
-		c := &models.CoordinationRequest{TaskID: rc.task.Task.ID, MilestoneID: &mid, RaisedByID: rc.who.person.ID, ReportID: &rid, Text: text}
-		if err := models.OpenCoordination(t.tx, c); err != nil {
+		c := &models.CoordinationRequest{TaskID: rc.task.Task.ID, MilestoneID: &mid, ReportID: &rid, Text: text}
+		if err := models.OpenCoordination(t.tx, rc.who.person.ID, c); err != nil {
 			return err
 		}
 		if err := t.notifyCoordination(rc.task, c, rc.who.person); err != nil {
@@ -90,14 +90,12 @@ func (t *turn) coordinate(m *tgmodels.Message, who speaker, args string) error {
 	if d == nil {
 		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(strings.ToUpper(code))}))
 	}
-	if ok, err := models.CanReport(t.tx, who.person.ID, d.Task.ID); err != nil || !ok {
-		if err != nil {
-			return err
-		}
+	req := &models.CoordinationRequest{TaskID: d.Task.ID, Text: truncateRunes(text, 2000)}
+	err = models.OpenCoordination(t.tx, who.person.ID, req)
+	if errors.Is(err, models.ErrNotReporter) {
 		return t.reply(m.Chat.ID, c.T(who.lang, "coordinate_not_allowed", map[string]any{"Code": E(d.Task.Code)}))
 	}
-	req := &models.CoordinationRequest{TaskID: d.Task.ID, RaisedByID: who.person.ID, Text: truncateRunes(text, 2000)}
-	if err := models.OpenCoordination(t.tx, req); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := t.notifyCoordination(d, req, who.person); err != nil {
@@ -145,7 +143,7 @@ func (t *turn) coordinationCallback(q *tgmodels.CallbackQuery, who speaker, kind
 			Text: c.T(who.lang, "ask_answer", map[string]any{"Code": E(d.Task.Code)}), ForceReply: true,
 		}, models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, id), TaskID: &taskID})
 	}
-	_, first, err := models.ResolveCoordination(t.tx, id, who.person.ID, t.now)
+	_, first, err := models.ResolveCoordination(t.tx, who.person.ID, id, t.now)
 	if err != nil {
 		return err
 	}
@@ -178,7 +176,10 @@ func (t *turn) answerCoordination(rc replyContext, purpose, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return t.reply(rc.chatID, c.T(rc.who.lang, "answer_needs_text", nil))
 	}
-	req, err := models.AnswerCoordination(t.tx, uint(id), rc.who.person.ID, text)
+	req, err := models.AnswerCoordination(t.tx, rc.who.person.ID, uint(id), text)
+	if errors.Is(err, models.ErrNotLeader) {
+		return t.reply(rc.chatID, c.T(rc.who.lang, "leaders_only", nil))
+	}
 	if err != nil {
 		return err
 	}
@@ -232,22 +233,10 @@ func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 	if d == nil || !d.HasPerson(who.person.ID) {
 		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
-	ok, err := models.IsLeader(t.tx, who.person.ID, d.Task.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	in, err := models.GiveInstruction(t.tx, who.person.ID, d.Task.ID, truncateRunes(text, 2000))
+	if errors.Is(err, models.ErrNotLeader) {
 		return t.reply(m.Chat.ID, c.T(who.lang, "instruct_leaders_only", map[string]any{"Code": E(code)}))
 	}
-	var recipients []uint
-	seen := map[uint]bool{}
-	for _, p := range append(append([]models.Person{}, d.Attendants...), d.Owners...) {
-		if !seen[p.ID] {
-			seen[p.ID] = true
-			recipients = append(recipients, p.ID)
-		}
-	}
-	in, err := models.GiveInstruction(t.tx, d.Task.ID, who.person.ID, truncateRunes(text, 2000), recipients)
 	if err != nil {
 		return err
 	}
@@ -259,7 +248,7 @@ func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 	if err != nil {
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": len(recipients)}))
+	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": len(in.Receipts)}))
 }
 
 // confirmInstruction handles the "received" button.

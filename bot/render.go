@@ -17,6 +17,9 @@ const MaxMessageRunes = 4000
 // Renderer turns domain values into the bot's HTML texts.
 type Renderer struct {
 	Catalog *Catalog
+	// CorrectionWindow is said in each acknowledgement
+	// (models.DefaultCorrectionWindow when zero).
+	CorrectionWindow time.Duration
 }
 
 func (r *Renderer) names(lang string, people []models.Person) string {
@@ -188,8 +191,15 @@ func (r *Renderer) Ack(lang string, task models.Task, m models.Milestone, rep *m
 	if n := len(rep.Attachments); n > 0 {
 		fmt.Fprintf(&b, "%s%s%d\n", c.T(lang, "ack_files", nil), c.T(lang, "label_sep", nil), n)
 	}
+	if rep.Reopens {
+		fmt.Fprintf(&b, "%s\n", c.T(lang, "ack_reopened", nil))
+	}
 	if rep.SupersededBy == nil && rep.State != "" {
-		b.WriteString(c.T(lang, "ack_hint", nil))
+		window := r.CorrectionWindow
+		if window <= 0 {
+			window = models.DefaultCorrectionWindow
+		}
+		b.WriteString(c.T(lang, "ack_hint", map[string]any{"Minutes": int(window.Minutes())}))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -6,17 +6,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	tgmodels "github.com/go-telegram/bot/models"
 
 	"taskbot/bot/reply"
 	"taskbot/models"
 )
-
-// CorrectionWindow is how long a report can be corrected or withdrawn from
-// its acknowledgement.
-const CorrectionWindow = 30 * time.Minute
 
 // stateCodes keep callback data short: "s:<milestone id>:<code>".
 var stateCodes = map[string]models.MilestoneState{
@@ -44,15 +39,22 @@ type replyContext struct {
 	task        *models.TaskDetail
 	source      string
 	attachments []models.Attachment
-	supersedes  *uint
+	// correcting is the report a correction replaces; the reply is then
+	// about that report's milestone and no other.
+	correcting *models.Report
+	// reopen is the done milestone the reporter confirmed reopening.
+	reopen int
 }
 
-func parseContext(d *models.TaskDetail) reply.Context {
+func parseContext(d *models.TaskDetail, correcting *models.Report) reply.Context {
 	var ctx reply.Context
 	for _, m := range d.Milestones {
 		ctx.AllMilestones = append(ctx.AllMilestones, m.Seq)
 		if m.State != models.StateDone {
 			ctx.OpenMilestones = append(ctx.OpenMilestones, m.Seq)
+		}
+		if correcting != nil && m.ID == correcting.MilestoneID {
+			ctx.Correcting = m.Seq
 		}
 	}
 	return ctx
@@ -124,7 +126,7 @@ func (t *turn) statusReply(rc replyContext, text string) error {
 	if rc.task.Task.Done {
 		return t.reply(rc.chatID, c.T(lang, "report_task_closed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
-	res := reply.Parse(text, parseContext(rc.task))
+	res := reply.Parse(text, parseContext(rc.task, rc.correcting))
 	if res.Problem == nil {
 		_, err := t.record(rc, res.Items)
 		return err
@@ -140,6 +142,8 @@ type pendingState struct {
 	Number int                 `json:"number,omitempty"`
 	Source string              `json:"source"`
 	Files  []models.Attachment `json:"files,omitempty"`
+	// Corrects is the report the reply was correcting.
+	Corrects *uint `json:"corrects,omitempty"`
 }
 
 // askBack explains what could not be read; where buttons can settle it, it
@@ -149,12 +153,19 @@ func (t *turn) askBack(rc replyContext, text string, res reply.Result) error {
 	lang := rc.who.lang
 	p := res.Problem
 	data := map[string]any{"Code": E(rc.task.Task.Code), "Seq": p.Milestone, "Number": p.Number, "Text": E(p.Text)}
-	answerable := (p.Kind == reply.NeedMilestone || p.Kind == reply.AmbiguousNumber || p.Kind == reply.NeedState) &&
+	// A new report on a done milestone may reopen it, but only when the
+	// reporter says so.
+	reopenable := p.Kind == reply.MilestoneDone && rc.correcting == nil && p.Item != nil &&
+		p.Item.State != reply.Done && p.Item.State != reply.Pending
+	answerable := (p.Kind == reply.NeedMilestone || p.Kind == reply.AmbiguousNumber || p.Kind == reply.NeedState || reopenable) &&
 		p.Item != nil && p.Others == 0
 	if !answerable {
 		return t.reply(rc.chatID, c.T(lang, "problem_"+string(p.Kind), data)+"\n"+c.T(lang, "report_example", nil))
 	}
 	state := pendingState{Items: res.Items, Item: p.Item, Kind: p.Kind, Number: p.Number, Source: rc.source, Files: rc.attachments}
+	if rc.correcting != nil {
+		state.Corrects = &rc.correcting.ID
+	}
 	raw, err := json.Marshal(state)
 	if err != nil {
 		return err
@@ -166,6 +177,8 @@ func (t *turn) askBack(rc replyContext, text string, res reply.Result) error {
 	}
 	var rows [][]models.Button
 	switch p.Kind {
+	case reply.MilestoneDone:
+		rows = append(rows, []models.Button{{Text: c.T(lang, "button_reopen", data), Data: fmt.Sprintf("pr:%d:%d", pending.ID, p.Milestone)}})
 	case reply.NeedState:
 		for _, s := range reportStates {
 			rows = append(rows, []models.Button{{Text: t.h.Render.State(lang, s), Data: fmt.Sprintf("ps:%d:%s", pending.ID, stateCode(s))}})
@@ -205,7 +218,14 @@ func (t *turn) answerPending(q *tgmodels.CallbackQuery, who speaker, kind string
 		return t.answer(q, c.T(who.lang, "callback_expired", nil))
 	}
 	item := *state.Item
+	reopen := 0
 	switch kind {
+	case "pr":
+		seq, err := strconv.Atoi(value)
+		if err != nil || state.Kind != reply.MilestoneDone {
+			return t.answer(q, c.T(who.lang, "callback_expired", nil))
+		}
+		item.Milestone, reopen = seq, seq
 	case "pm":
 		seq, err := strconv.Atoi(value)
 		if err != nil {
@@ -236,7 +256,14 @@ func (t *turn) answerPending(q *tgmodels.CallbackQuery, who speaker, kind string
 	if err := t.answer(q, ""); err != nil {
 		return err
 	}
-	rc := replyContext{who: who, chatID: p.ChatID, messageID: p.MessageID, task: d, source: state.Source, attachments: state.Files}
+	rc := replyContext{who: who, chatID: p.ChatID, messageID: p.MessageID, task: d, source: state.Source, attachments: state.Files, reopen: reopen}
+	if state.Corrects != nil {
+		var old models.Report
+		if err := t.tx.Take(&old, *state.Corrects).Error; err != nil {
+			return fmt.Errorf("corrected report %d: %w", *state.Corrects, err)
+		}
+		rc.correcting = &old
+	}
 	_, err = t.record(rc, append(state.Items, item))
 	return err
 }
@@ -258,22 +285,35 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 	if err := t.tx.SavePoint("report").Error; err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
+	if rc.correcting != nil && len(items) != 1 {
+		return nil, t.refuseReport(rc, "correction_one_milestone", 0)
+	}
 	var stored []*models.Report
 	for i, it := range items {
 		m := milestoneBySeq(rc.task, it.Milestone)
 		if m == nil {
 			return nil, t.refuseReport(rc, "problem_unknown_milestone", it.Milestone)
 		}
-		in := models.ReportInput{
-			TaskID: rc.task.Task.ID, MilestoneID: m.ID, PersonID: rc.who.person.ID,
-			State: models.MilestoneState(it.State), Percent: it.Percent, Note: it.Note,
-			ChatID: rc.chatID, MessageID: rc.messageID, UpdateID: t.upd.ID, Source: rc.source,
-		}
+		var files []models.Attachment
 		if i == 0 {
-			in.Attachments = rc.attachments
-			in.Supersedes = rc.supersedes
+			files = rc.attachments
 		}
-		r, err := models.RecordReport(t.tx, in)
+		var (
+			r   *models.Report
+			err error
+		)
+		if rc.correcting != nil {
+			r, err = models.CorrectReport(t.tx, rc.who.person.ID, rc.correcting.ID, models.Change{
+				MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent, Note: it.Note,
+				ChatID: rc.chatID, MessageID: rc.messageID, UpdateID: t.upd.ID, Source: rc.source, Attachments: files,
+			}, t.now, t.h.correctionWindow())
+		} else {
+			r, err = models.RecordReport(t.tx, rc.who.person.ID, models.ReportInput{
+				TaskID: rc.task.Task.ID, MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent,
+				Note: it.Note, ChatID: rc.chatID, MessageID: rc.messageID, UpdateID: t.upd.ID, Source: rc.source,
+				Attachments: files, Reopen: rc.reopen == m.Seq,
+			}, t.now)
+		}
 		if refusal := reportRefusal(err); refusal != "" {
 			return nil, t.refuseReport(rc, refusal, m.Seq)
 		}
@@ -298,7 +338,13 @@ func (t *turn) refuseReport(rc replyContext, refusal string, seq int) error {
 	if err := t.tx.RollbackTo("report").Error; err != nil {
 		return fmt.Errorf("roll back refused report: %w", err)
 	}
-	text := t.h.Catalog.T(rc.who.lang, refusal, map[string]any{"Seq": seq, "Code": E(rc.task.Task.Code)})
+	data := map[string]any{"Seq": seq, "Code": E(rc.task.Task.Code)}
+	if rc.correcting != nil {
+		if m := milestoneByID(rc.task, rc.correcting.MilestoneID); m != nil {
+			data["Corrected"] = m.Seq
+		}
+	}
+	text := t.h.Catalog.T(rc.who.lang, refusal, data)
 	return t.reply(rc.chatID, text)
 }
 
@@ -319,6 +365,14 @@ func reportRefusal(err error) string {
 		return "report_not_yours"
 	case errors.Is(err, models.ErrBadState):
 		return "problem_need_state"
+	case errors.Is(err, models.ErrCorrectionMoves):
+		return "correction_moves"
+	case errors.Is(err, models.ErrCorrectionClosed):
+		return "correction_closed"
+	case errors.Is(err, models.ErrReportChanged):
+		return "report_already_changed"
+	case errors.Is(err, models.ErrReopenToDone):
+		return "problem_milestone_done"
 	}
 	return ""
 }

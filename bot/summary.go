@@ -76,6 +76,9 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	if l := e.Latest; l != nil {
 		what := fmt.Sprintf("%s %s %s %s", E(l.Person), l.At.In(loc).Format("01-02 15:04"),
 			c.T(lang, "summary_milestone", map[string]any{"Seq": l.Milestone}), r.State(lang, l.State))
+		if l.Reopened {
+			what += c.T(lang, "summary_reopened", nil)
+		}
 		if l.Percent != nil {
 			what += fmt.Sprintf(" · %d%%", *l.Percent)
 		}

@@ -73,17 +73,17 @@ func summaryStoreOn(t *testing.T, open func(testing.TB, models.Options) *models.
 			SlotKey: "2026-11-27T09:00", SlotAt: now.Add(-9 * time.Hour)}).Error; err != nil {
 			return err
 		}
-		r, err := models.RecordReport(tx, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[1].ID,
-			PersonID: t1.Attendants[0].ID, State: models.StateBlocked, Percent: intp(40), Note: "等待<用地>审批 & 指标"})
+		r, err := models.RecordReport(tx, t1.Attendants[0].ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[1].ID,
+			State: models.StateBlocked, Percent: intp(40), Note: "等待<用地>审批 & 指标"}, now)
 		if err != nil {
 			return err
 		}
 		mid := t1.Milestones[1].ID
-		if err := models.OpenCoordination(tx, &models.CoordinationRequest{TaskID: t1.Task.ID, MilestoneID: &mid,
-			RaisedByID: t1.Attendants[0].ID, ReportID: &r.ID, Text: "需协调用地指标"}); err != nil {
+		if err := models.OpenCoordination(tx, t1.Attendants[0].ID, &models.CoordinationRequest{TaskID: t1.Task.ID, MilestoneID: &mid,
+			ReportID: &r.ID, Text: "需协调用地指标"}); err != nil {
 			return err
 		}
-		_, err = models.GiveInstruction(tx, t1.Task.ID, t1.Leaders[0].ID, "本周完成签约", []uint{t1.Attendants[0].ID, t1.Attendants[1].ID})
+		_, err = models.GiveInstruction(tx, t1.Leaders[0].ID, t1.Task.ID, "本周完成签约")
 		return err
 	})
 	if err != nil {

@@ -3,16 +3,35 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Why a close-out was refused.
 var (
-	ErrMilestonesOpen = errors.New("not every milestone is done")
-	ErrAlreadyDecided = errors.New("close request already decided")
+	ErrMilestonesOpen    = errors.New("not every milestone is done")
+	ErrCoordinationOpen  = errors.New("a coordination request of the task is still open")
+	ErrCloseBasisChanged = errors.New("a report the close-out relied on was corrected or withdrawn since it was asked for")
+	ErrAlreadyDecided    = errors.New("close request already decided")
+	ErrBadDecision       = errors.New("unknown close-out decision")
 )
+
+// CloseOpenError refuses a second close-out request while one is open;
+// Request is the open one. errors.Is(err, ErrCloseOpen) holds.
+type CloseOpenError struct{ Request CloseRequest }
+
+// ErrCloseOpen matches a *CloseOpenError.
+var ErrCloseOpen = errors.New("a close-out request of the task is open already")
+
+func (e *CloseOpenError) Error() string {
+	return fmt.Sprintf("close-out request %d of task %d is open already", e.Request.ID, e.Request.TaskID)
+}
+
+func (e *CloseOpenError) Is(target error) bool { return target == ErrCloseOpen }
 
 // Close-out decisions.
 const (
@@ -20,8 +39,57 @@ const (
 	CloseReturned = "returned"
 )
 
-// RequestClose asks to close a task whose milestones are all done.
-func RequestClose(tx *gorm.DB, taskID, personID uint) (*CloseRequest, error) {
+// closeReadiness says why a task cannot be closed now, or returns the
+// reports its milestones stand on: the close-out's basis.
+func closeReadiness(tx *gorm.DB, taskID uint) (string, error) {
+	var ms []Milestone
+	if err := tx.Where("task_id = ?", taskID).Order("seq").Find(&ms).Error; err != nil {
+		return "", fmt.Errorf("milestones of task %d: %w", taskID, err)
+	}
+	basis := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if m.State != StateDone || m.LastReportID == nil {
+			return "", ErrMilestonesOpen
+		}
+		basis = append(basis, strconv.FormatUint(uint64(*m.LastReportID), 10))
+	}
+	if len(ms) == 0 {
+		return "", ErrMilestonesOpen
+	}
+	var open int64
+	if err := tx.Model(&CoordinationRequest{}).Where("task_id = ? AND resolved_at IS NULL", taskID).Count(&open).Error; err != nil {
+		return "", fmt.Errorf("open coordination of task %d: %w", taskID, err)
+	}
+	if open > 0 {
+		return "", ErrCoordinationOpen
+	}
+	return strings.Join(basis, ","), nil
+}
+
+// OpenCloseRequest is the task's undecided close-out request, nil when none.
+func OpenCloseRequest(tx *gorm.DB, taskID uint) (*CloseRequest, error) {
+	var reqs []CloseRequest
+	if err := tx.Where("task_id = ? AND decision = ''", taskID).Limit(1).Find(&reqs).Error; err != nil {
+		return nil, fmt.Errorf("open close request of task %d: %w", taskID, err)
+	}
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	return &reqs[0], nil
+}
+
+// RequestClose asks the contracting leaders to close (销号) a task: by must
+// be a reporter of it, every milestone done and no coordination open. A
+// task has one open request at a time; asking again returns a
+// *CloseOpenError naming it.
+func RequestClose(tx *gorm.DB, by, taskID uint, now time.Time) (*CloseRequest, error) {
+	ok, err := CanReport(tx, by, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotReporter
+	}
 	var task Task
 	if err := tx.Take(&task, taskID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("task %d", taskID))
@@ -29,36 +97,64 @@ func RequestClose(tx *gorm.DB, taskID, personID uint) (*CloseRequest, error) {
 	if task.Done {
 		return nil, ErrTaskClosed
 	}
-	var open int64
-	if err := tx.Model(&Milestone{}).Where("task_id = ? AND state <> ?", taskID, StateDone).Count(&open).Error; err != nil {
-		return nil, fmt.Errorf("open milestones of task %d: %w", taskID, err)
+	if open, err := OpenCloseRequest(tx, taskID); err != nil {
+		return nil, err
+	} else if open != nil {
+		return nil, &CloseOpenError{Request: *open}
 	}
-	if open > 0 {
-		return nil, ErrMilestonesOpen
+	basis, err := closeReadiness(tx, taskID)
+	if err != nil {
+		return nil, err
 	}
-	req := CloseRequest{TaskID: taskID, RequestedBy: personID}
-	if err := tx.Create(&req).Error; err != nil {
-		return nil, fmt.Errorf("request close of task %d: %w", taskID, err)
+	req := CloseRequest{TaskID: taskID, RequestedBy: by, Basis: basis, CreatedAt: now}
+	// The unique index on open requests settles two requests racing.
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&req)
+	if res.Error != nil {
+		return nil, fmt.Errorf("request close of task %d: %w", taskID, res.Error)
 	}
-	return &req, Audit(tx, &personID, &taskID, "close_requested", "")
+	if res.RowsAffected == 0 {
+		open, err := OpenCloseRequest(tx, taskID)
+		if err != nil || open == nil {
+			return nil, fmt.Errorf("request close of task %d: lost to another request: %w", taskID, err)
+		}
+		return nil, &CloseOpenError{Request: *open}
+	}
+	return &req, Audit(tx, &by, &taskID, "close_requested", fmt.Sprintf("request %d on reports %s", req.ID, basis))
 }
 
 // DecideClose approves (the task is done) or returns a close request; only
-// a contracting leader of the task may.
-func DecideClose(tx *gorm.DB, requestID, leaderID uint, decision, reason string, now time.Time) (*CloseRequest, error) {
+// a contracting leader of the task may. Approval is decided on the present
+// state: every milestone still done, no coordination open, and every report
+// the request relied on still standing.
+func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now time.Time) (*CloseRequest, error) {
+	if decision != CloseApproved && decision != CloseReturned {
+		return nil, ErrBadDecision
+	}
 	var req CloseRequest
 	if err := tx.Take(&req, requestID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("close request %d", requestID))
 	}
-	ok, err := IsLeader(tx, leaderID, req.TaskID)
+	ok, err := IsLeader(tx, by, req.TaskID)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, ErrNotLeader
 	}
+	if req.Decision != "" {
+		return nil, ErrAlreadyDecided
+	}
+	if decision == CloseApproved {
+		basis, err := closeReadiness(tx, req.TaskID)
+		if err != nil {
+			return nil, err
+		}
+		if !sameBasis(basis, req.Basis) {
+			return nil, ErrCloseBasisChanged
+		}
+	}
 	res := tx.Model(&CloseRequest{}).Where("id = ? AND decision = ''", requestID).
-		Updates(map[string]any{"decision": decision, "decided_by": leaderID, "reason": truncate(reason, 2000), "decided_at": now})
+		Updates(map[string]any{"decision": decision, "decided_by": by, "reason": truncate(reason, 2000), "decided_at": now})
 	if res.Error != nil {
 		return nil, fmt.Errorf("decide close request %d: %w", requestID, res.Error)
 	}
@@ -70,6 +166,10 @@ func DecideClose(tx *gorm.DB, requestID, leaderID uint, decision, reason string,
 			return nil, fmt.Errorf("close task %d: %w", req.TaskID, err)
 		}
 	}
-	req.Decision, req.Reason = decision, reason
-	return &req, Audit(tx, &leaderID, &req.TaskID, "close_"+decision, reason)
+	req.Decision, req.Reason, req.DecidedBy, req.DecidedAt = decision, reason, &by, &now
+	return &req, Audit(tx, &by, &req.TaskID, "close_"+decision, fmt.Sprintf("request %d: open → %s %s", req.ID, decision, reason))
 }
+
+// sameBasis compares two bases; requests made before bases were kept have
+// none and are judged on the milestones alone.
+func sameBasis(now, asked string) bool { return asked == "" || now == asked }

@@ -21,12 +21,21 @@ func IsLeader(tx *gorm.DB, personID, taskID uint) (bool, error) {
 	return n > 0, nil
 }
 
-// OpenCoordination records a blocker that needs the leader.
-func OpenCoordination(tx *gorm.DB, c *CoordinationRequest) error {
+// OpenCoordination records a blocker that needs the leader, raised by a
+// reporter of the task (by hand, or by a report that says blocked).
+func OpenCoordination(tx *gorm.DB, by uint, c *CoordinationRequest) error {
+	ok, err := CanReport(tx, by, c.TaskID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotReporter
+	}
+	c.RaisedByID = by
 	if err := tx.Create(c).Error; err != nil {
 		return fmt.Errorf("open coordination request: %w", err)
 	}
-	return Audit(tx, &c.RaisedByID, &c.TaskID, "coordination_opened", truncate(c.Text, 500))
+	return Audit(tx, &by, &c.TaskID, "coordination_opened", fmt.Sprintf("request %d: %s", c.ID, truncate(c.Text, 500)))
 }
 
 // CoordinationByID loads a request.
@@ -38,50 +47,85 @@ func CoordinationByID(tx *gorm.DB, id uint) (*CoordinationRequest, error) {
 	return &c, nil
 }
 
-// AnswerCoordination stores a leader's answer; the request stays open.
-func AnswerCoordination(tx *gorm.DB, id, leaderID uint, answer string) (*CoordinationRequest, error) {
+// leadersCoordination loads a request that by, one of its task's
+// contracting leaders, may answer or resolve.
+func leadersCoordination(tx *gorm.DB, by, id uint) (*CoordinationRequest, error) {
 	c, err := CoordinationByID(tx, id)
 	if err != nil {
 		return nil, err
 	}
+	ok, err := IsLeader(tx, by, c.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotLeader
+	}
+	return c, nil
+}
+
+// AnswerCoordination stores a leader's answer; the request stays open.
+func AnswerCoordination(tx *gorm.DB, by, id uint, answer string) (*CoordinationRequest, error) {
+	c, err := leadersCoordination(tx, by, id)
+	if err != nil {
+		return nil, err
+	}
+	before := c.Answer
 	if err := tx.Model(c).Update("answer", truncate(answer, 4000)).Error; err != nil {
 		return nil, fmt.Errorf("answer coordination request %d: %w", id, err)
 	}
 	c.Answer = answer
-	return c, Audit(tx, &leaderID, &c.TaskID, "coordination_answered", truncate(answer, 500))
+	detail := fmt.Sprintf("request %d: %q → %q", id, truncate(before, 200), truncate(answer, 500))
+	return c, Audit(tx, &by, &c.TaskID, "coordination_answered", detail)
 }
 
 // ResolveCoordination closes a request; it reports false when it was
 // closed already.
-func ResolveCoordination(tx *gorm.DB, id, leaderID uint, now time.Time) (*CoordinationRequest, bool, error) {
-	c, err := CoordinationByID(tx, id)
+func ResolveCoordination(tx *gorm.DB, by, id uint, now time.Time) (*CoordinationRequest, bool, error) {
+	c, err := leadersCoordination(tx, by, id)
 	if err != nil {
 		return nil, false, err
 	}
 	res := tx.Model(&CoordinationRequest{}).Where("id = ? AND resolved_at IS NULL", id).
-		Updates(map[string]any{"resolved_at": now, "resolved_by": leaderID})
+		Updates(map[string]any{"resolved_at": now, "resolved_by": by})
 	if res.Error != nil {
 		return nil, false, fmt.Errorf("resolve coordination request %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return c, false, nil
 	}
-	c.ResolvedAt, c.ResolvedBy = &now, &leaderID
-	return c, true, Audit(tx, &leaderID, &c.TaskID, "coordination_resolved", fmt.Sprintf("request %d", id))
+	c.ResolvedAt, c.ResolvedBy = &now, &by
+	return c, true, Audit(tx, &by, &c.TaskID, "coordination_resolved", fmt.Sprintf("request %d: open → resolved", id))
 }
 
-// GiveInstruction records a leader's instruction and who must confirm it.
-func GiveInstruction(tx *gorm.DB, taskID, leaderID uint, text string, recipients []uint) (*Instruction, error) {
-	in := Instruction{TaskID: taskID, LeaderID: leaderID, Text: truncate(text, 4000)}
+// GiveInstruction records a contracting leader's instruction on a task;
+// its attendants and person in charge must each confirm it.
+func GiveInstruction(tx *gorm.DB, by, taskID uint, text string) (*Instruction, error) {
+	ok, err := IsLeader(tx, by, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotLeader
+	}
+	var recipients []uint
+	err = tx.Model(&Assignment{}).Distinct("person_id").
+		Where("task_id = ? AND role IN ?", taskID, []Role{RoleAttendant, RoleOwner}).Order("person_id").Pluck("person_id", &recipients).Error
+	if err != nil {
+		return nil, fmt.Errorf("recipients of instruction on task %d: %w", taskID, err)
+	}
+	in := Instruction{TaskID: taskID, LeaderID: by, Text: truncate(text, 4000)}
 	if err := tx.Omit("Receipts").Create(&in).Error; err != nil {
 		return nil, fmt.Errorf("record instruction: %w", err)
 	}
 	for _, p := range recipients {
-		if err := tx.Create(&InstructionReceipt{InstructionID: in.ID, PersonID: p}).Error; err != nil {
+		r := InstructionReceipt{InstructionID: in.ID, PersonID: p}
+		if err := tx.Create(&r).Error; err != nil {
 			return nil, fmt.Errorf("instruction receipt: %w", err)
 		}
+		in.Receipts = append(in.Receipts, r)
 	}
-	return &in, Audit(tx, &leaderID, &taskID, "instruction", truncate(text, 500))
+	return &in, Audit(tx, &by, &taskID, "instruction", fmt.Sprintf("instruction %d to %d people: %s", in.ID, len(recipients), truncate(text, 500)))
 }
 
 // ConfirmInstruction records that a person read an instruction; it reports
@@ -102,5 +146,9 @@ func ConfirmInstruction(tx *gorm.DB, instructionID, personID uint, now time.Time
 		}
 		return false, nil
 	}
-	return true, nil
+	var in Instruction
+	if err := tx.Take(&in, instructionID).Error; err != nil {
+		return false, notFound(err, fmt.Sprintf("instruction %d", instructionID))
+	}
+	return true, Audit(tx, &personID, &in.TaskID, "instruction_confirmed", fmt.Sprintf("instruction %d: unread → confirmed", instructionID))
 }

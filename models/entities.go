@@ -94,7 +94,7 @@ type Assignment struct {
 type Report struct {
 	ID          uint           `gorm:"primaryKey"`
 	TaskID      uint           `gorm:"not null;index"`
-	MilestoneID uint           `gorm:"not null;index"`
+	MilestoneID uint           `gorm:"not null;index;index:idx_report_milestone_origin,priority:1"`
 	PersonID    uint           `gorm:"not null;index"`
 	State       MilestoneState `gorm:"size:16;not null"`
 	Percent     *int
@@ -106,9 +106,16 @@ type Report struct {
 	// UpdateID is the Telegram update the report came from.
 	UpdateID     int64 `gorm:"not null;default:0"`
 	SupersededBy *uint
-	Withdrawn    bool `gorm:"not null;default:false"`
-	CreatedAt    time.Time
-	Attachments  []Attachment
+	// OriginID is the first report of a chain of corrections (its own id
+	// when it corrects nothing): a correction keeps its original's place in
+	// the milestone's history, so it never overrides a later report.
+	OriginID  uint `gorm:"not null;default:0;index:idx_report_milestone_origin,priority:2"`
+	Withdrawn bool `gorm:"not null;default:false"`
+	// Reopens marks a report that reopened a done milestone, which only
+	// happens when the reporter confirmed it.
+	Reopens     bool `gorm:"not null;default:false"`
+	CreatedAt   time.Time
+	Attachments []Attachment
 }
 
 // Attachment is evidence kept on a report as a Telegram file id.
@@ -325,12 +332,16 @@ type SummaryMark struct {
 // CloseRequest asks the contracting leader to close (销号) a task whose
 // milestones are all done; the task is done only once approved.
 type CloseRequest struct {
-	ID          uint   `gorm:"primaryKey"`
-	TaskID      uint   `gorm:"not null;index"`
+	ID uint `gorm:"primaryKey"`
+	// TaskID has at most one undecided request.
+	TaskID      uint   `gorm:"not null;index;uniqueIndex:idx_close_request_open,where:decision = ''"`
 	RequestedBy uint   `gorm:"not null"`
 	DecidedBy   *uint  `gorm:""`
 	Decision    string `gorm:"size:16;not null;default:''"`
 	Reason      string `gorm:"size:2000;not null;default:''"`
-	CreatedAt   time.Time
-	DecidedAt   *time.Time
+	// Basis lists the report each milestone stood on when the close-out
+	// was asked for; approval refuses if any of them changed since.
+	Basis     string `gorm:"size:2000;not null;default:''"`
+	CreatedAt time.Time
+	DecidedAt *time.Time
 }

@@ -86,8 +86,8 @@ func TestLightFactsFromTheStore(t *testing.T) {
 			}
 		}
 		err = s.Tx(ctx, func(tx *gorm.DB) error {
-			_, err := models.RecordReport(tx, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[1].ID,
-				PersonID: t1.Attendants[0].ID, State: models.StateBlocked})
+			_, err := models.RecordReport(tx, t1.Attendants[0].ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[1].ID,
+				State: models.StateBlocked}, s.Now())
 			return err
 		})
 		if err != nil {

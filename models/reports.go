@@ -3,12 +3,14 @@ package models
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// Why a report was refused; nothing is stored in each case.
+// Why a report, correction or withdrawal was refused; nothing is stored in
+// each case.
 var (
 	ErrNotReporter      = errors.New("only the task's attendants and person in charge may report on it")
 	ErrMilestoneDone    = errors.New("milestone already done")
@@ -18,13 +20,29 @@ var (
 	ErrTaskClosed       = errors.New("task closed")
 	ErrReportNotYours   = errors.New("report made by someone else")
 	ErrCorrectionClosed = errors.New("correction window closed")
+	ErrReportChanged    = errors.New("report already corrected or withdrawn")
+	ErrCorrectionMoves  = errors.New("a correction stays on its own report's task and milestone")
+	ErrReopenToDone     = errors.New("a reopened milestone needs a state other than done")
 )
+
+// MilestoneDoneError refuses a new report on a done milestone that was not
+// asked to reopen it; errors.Is(err, ErrMilestoneDone) holds.
+type MilestoneDoneError struct{ Seq int }
+
+func (e *MilestoneDoneError) Error() string {
+	return fmt.Sprintf("milestone %d already done", e.Seq)
+}
+
+func (e *MilestoneDoneError) Is(target error) bool { return target == ErrMilestoneDone }
+
+// DefaultCorrectionWindow is how long a report may be corrected or
+// withdrawn after it was made.
+const DefaultCorrectionWindow = 30 * time.Minute
 
 // ReportInput is one status reply to record.
 type ReportInput struct {
 	TaskID      uint
 	MilestoneID uint
-	PersonID    uint
 	State       MilestoneState
 	Percent     *int
 	Note        string
@@ -33,8 +51,22 @@ type ReportInput struct {
 	UpdateID    int64
 	Source      string
 	Attachments []Attachment
-	// Supersedes is the report this one corrects.
-	Supersedes *uint
+	// Reopen says the reporter confirmed reopening a done milestone.
+	Reopen bool
+}
+
+// Change is what a correction puts in place of a report. MilestoneID 0
+// keeps the report's milestone; any other milestone is refused.
+type Change struct {
+	MilestoneID uint
+	State       MilestoneState
+	Percent     *int
+	Note        string
+	ChatID      int64
+	MessageID   int
+	UpdateID    int64
+	Source      string
+	Attachments []Attachment
 }
 
 // Valid tells a known state.
@@ -58,22 +90,25 @@ func CanReport(tx *gorm.DB, personID, taskID uint) (bool, error) {
 	return n > 0, nil
 }
 
-// RecordReport stores a report and moves its milestone to the reported
-// state. A percent of 100 means done. A correction supersedes the report
-// it names, which stays in the history.
-func RecordReport(tx *gorm.DB, in ReportInput) (*Report, error) {
-	if !in.State.Valid() {
-		return nil, ErrBadState
+// normalise checks a state and percent pair; a percent of 100 means done.
+func normalise(state MilestoneState, percent *int) (MilestoneState, error) {
+	if !state.Valid() {
+		return "", ErrBadState
 	}
-	if in.Percent != nil {
-		if *in.Percent < 0 || *in.Percent > 100 {
-			return nil, ErrBadPercent
+	if percent != nil {
+		if *percent < 0 || *percent > 100 {
+			return "", ErrBadPercent
 		}
-		if *in.Percent == 100 {
-			in.State = StateDone
+		if *percent == 100 {
+			state = StateDone
 		}
 	}
-	ok, err := CanReport(tx, in.PersonID, in.TaskID)
+	return state, nil
+}
+
+// reportableMilestone loads a milestone of an open task that by may report on.
+func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint) (*Milestone, error) {
+	ok, err := CanReport(tx, by, taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -81,138 +116,312 @@ func RecordReport(tx *gorm.DB, in ReportInput) (*Report, error) {
 		return nil, ErrNotReporter
 	}
 	var task Task
-	if err := tx.Take(&task, in.TaskID).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("task %d", in.TaskID))
+	if err := tx.Take(&task, taskID).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("task %d", taskID))
 	}
 	if task.Done {
 		return nil, ErrTaskClosed
 	}
 	var m Milestone
-	if err := tx.Where("id = ? AND task_id = ?", in.MilestoneID, in.TaskID).Take(&m).Error; err != nil {
+	if err := tx.Where("id = ? AND task_id = ?", milestoneID, taskID).Take(&m).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrMilestoneUnknown
 		}
-		return nil, fmt.Errorf("milestone %d: %w", in.MilestoneID, err)
+		return nil, fmt.Errorf("milestone %d: %w", milestoneID, err)
 	}
-	var old *Report
-	if in.Supersedes != nil {
-		var r Report
-		if err := tx.Take(&r, *in.Supersedes).Error; err != nil {
-			return nil, notFound(err, fmt.Sprintf("report %d", *in.Supersedes))
-		}
-		if r.PersonID != in.PersonID {
-			return nil, ErrReportNotYours
-		}
-		old = &r
-	}
-	// A done milestone takes no new reports, but the report that marked it
-	// done may still be corrected.
-	if m.State == StateDone && (old == nil || old.MilestoneID != m.ID) {
-		return nil, ErrMilestoneDone
-	}
-	r := Report{
-		TaskID: in.TaskID, MilestoneID: in.MilestoneID, PersonID: in.PersonID, State: in.State, Percent: in.Percent,
-		Note: truncate(in.Note, 4000), ChatID: in.ChatID, MessageID: in.MessageID, UpdateID: in.UpdateID, Source: in.Source,
-	}
-	if err := tx.Omit("Attachments").Create(&r).Error; err != nil {
-		return nil, fmt.Errorf("store report: %w", err)
-	}
-	for _, a := range in.Attachments {
-		a.ID, a.ReportID = 0, r.ID
-		if err := tx.Create(&a).Error; err != nil {
-			return nil, fmt.Errorf("store attachment: %w", err)
-		}
-		r.Attachments = append(r.Attachments, a)
-	}
-	if old != nil {
-		if err := tx.Model(&Report{}).Where("id = ?", old.ID).Update("superseded_by", r.ID).Error; err != nil {
-			return nil, fmt.Errorf("supersede report %d: %w", old.ID, err)
-		}
-		if old.MilestoneID != m.ID {
-			if err := refreshMilestone(tx, old.MilestoneID); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := refreshMilestone(tx, m.ID); err != nil {
+	return &m, nil
+}
+
+// RecordReport stores a new report by a reporter of the task and moves its
+// milestone to the state its history now gives. A report on a done
+// milestone is refused with a *MilestoneDoneError unless in.Reopen says the
+// reporter confirmed reopening it.
+func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report, error) {
+	state, err := normalise(in.State, in.Percent)
+	if err != nil {
 		return nil, err
 	}
-	detail := fmt.Sprintf("milestone %d: %s", m.Seq, r.State)
-	if old != nil {
-		detail += fmt.Sprintf(" (corrects report %d)", old.ID)
+	m, err := reportableMilestone(tx, by, in.TaskID, in.MilestoneID)
+	if err != nil {
+		return nil, err
 	}
-	if err := Audit(tx, &in.PersonID, &in.TaskID, "report", detail); err != nil {
+	reopens := m.State == StateDone
+	if reopens && !in.Reopen {
+		return nil, &MilestoneDoneError{Seq: m.Seq}
+	}
+	if reopens && state == StateDone {
+		return nil, ErrReopenToDone
+	}
+	r := Report{
+		TaskID: in.TaskID, MilestoneID: m.ID, PersonID: by, State: state, Percent: in.Percent,
+		Note: truncate(in.Note, 4000), ChatID: in.ChatID, MessageID: in.MessageID, UpdateID: in.UpdateID,
+		Source: in.Source, Reopens: reopens, CreatedAt: now,
+	}
+	if err := storeReport(tx, &r, in.Attachments); err != nil {
+		return nil, err
+	}
+	after, err := refreshMilestone(tx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	kind := "report"
+	if reopens {
+		kind = "milestone_reopened"
+	}
+	detail := fmt.Sprintf("report %d on milestone %d: %s → %s", r.ID, m.Seq, stateText(*m), stateText(*after))
+	if err := Audit(tx, &by, &in.TaskID, kind, detail); err != nil {
 		return nil, err
 	}
 	return &r, nil
 }
 
-// AddAttachment keeps evidence on a report already stored.
-func AddAttachment(tx *gorm.DB, reportID uint, a Attachment) error {
-	a.ID, a.ReportID = 0, reportID
-	if err := tx.Create(&a).Error; err != nil {
-		return fmt.Errorf("attach to report %d: %w", reportID, err)
+// CorrectReport puts a corrected version in place of one of by's own
+// reports, within window of its making. The correction keeps the report's
+// task, milestone and place in the history; it changes nothing else.
+func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, window time.Duration) (*Report, error) {
+	old, err := changeableReport(tx, by, reportID, now, window)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if ch.MilestoneID != 0 && ch.MilestoneID != old.MilestoneID {
+		return nil, ErrCorrectionMoves
+	}
+	state, err := normalise(ch.State, ch.Percent)
+	if err != nil {
+		return nil, err
+	}
+	m, err := reportableMilestone(tx, by, old.TaskID, old.MilestoneID)
+	if err != nil {
+		return nil, err
+	}
+	r := Report{
+		TaskID: old.TaskID, MilestoneID: old.MilestoneID, PersonID: by, State: state, Percent: ch.Percent,
+		Note: truncate(ch.Note, 4000), ChatID: ch.ChatID, MessageID: ch.MessageID, UpdateID: ch.UpdateID,
+		Source: ch.Source, OriginID: old.origin(), Reopens: old.Reopens, CreatedAt: now,
+	}
+	if err := storeReport(tx, &r, ch.Attachments); err != nil {
+		return nil, err
+	}
+	res := tx.Model(&Report{}).Where("id = ? AND superseded_by IS NULL AND withdrawn = ?", old.ID, false).
+		Update("superseded_by", r.ID)
+	if res.Error != nil {
+		return nil, fmt.Errorf("supersede report %d: %w", old.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrReportChanged
+	}
+	after, err := refreshMilestone(tx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("report %d corrects report %d on milestone %d: %s %s → %s %s; milestone %s → %s",
+		r.ID, old.ID, m.Seq, old.State, percentText(old.Percent), r.State, percentText(r.Percent), stateText(*m), stateText(*after))
+	if err := Audit(tx, &by, &old.TaskID, "report_corrected", detail); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
-// WithdrawReport takes a report back within window of its making; the
-// milestone returns to the state of the report before it.
-func WithdrawReport(tx *gorm.DB, reportID, personID uint, now time.Time, window time.Duration) (*Report, error) {
+// WithdrawReport takes back one of by's own reports within window of its
+// making; its milestone returns to what the remaining reports say.
+func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.Duration) (*Report, error) {
+	r, err := changeableReport(tx, by, reportID, now, window)
+	if err != nil {
+		return nil, err
+	}
+	var task Task
+	if err := tx.Take(&task, r.TaskID).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("task %d", r.TaskID))
+	}
+	if task.Done {
+		return nil, ErrTaskClosed
+	}
+	var before Milestone
+	if err := tx.Take(&before, r.MilestoneID).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("milestone %d", r.MilestoneID))
+	}
+	res := tx.Model(&Report{}).Where("id = ? AND superseded_by IS NULL AND withdrawn = ?", r.ID, false).Update("withdrawn", true)
+	if res.Error != nil {
+		return nil, fmt.Errorf("withdraw report %d: %w", reportID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrReportChanged
+	}
+	r.Withdrawn = true
+	after, err := refreshMilestone(tx, r.MilestoneID)
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("report %d on milestone %d withdrawn: %s → %s", r.ID, before.Seq, stateText(before), stateText(*after))
+	if err := Audit(tx, &by, &r.TaskID, "report_withdrawn", detail); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// changeableReport loads a report that by may still correct or withdraw:
+// their own, standing, within window of the original report.
+func changeableReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.Duration) (*Report, error) {
 	var r Report
 	if err := tx.Take(&r, reportID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("report %d", reportID))
 	}
-	if r.PersonID != personID {
+	switch {
+	case r.PersonID != by:
 		return nil, ErrReportNotYours
+	case r.Withdrawn || r.SupersededBy != nil:
+		return nil, ErrReportChanged
 	}
-	if r.Withdrawn || r.SupersededBy != nil || now.Sub(r.CreatedAt) > window {
+	// The window runs from the original report: corrections do not
+	// extend it.
+	made := r.CreatedAt
+	if r.origin() != r.ID {
+		var origin Report
+		if err := tx.Select("created_at").Take(&origin, r.origin()).Error; err != nil {
+			return nil, notFound(err, fmt.Sprintf("original of report %d", r.ID))
+		}
+		made = origin.CreatedAt
+	}
+	if now.Sub(made) > window {
 		return nil, ErrCorrectionClosed
-	}
-	if err := tx.Model(&r).Update("withdrawn", true).Error; err != nil {
-		return nil, fmt.Errorf("withdraw report %d: %w", reportID, err)
-	}
-	r.Withdrawn = true
-	if err := refreshMilestone(tx, r.MilestoneID); err != nil {
-		return nil, err
-	}
-	if err := Audit(tx, &personID, &r.TaskID, "report_withdrawn", fmt.Sprintf("report %d", r.ID)); err != nil {
-		return nil, err
 	}
 	return &r, nil
 }
 
-// refreshMilestone sets a milestone's state from its latest standing
-// report: neither superseded nor withdrawn.
-func refreshMilestone(tx *gorm.DB, milestoneID uint) error {
-	var r Report
-	err := tx.Where("milestone_id = ? AND superseded_by IS NULL AND withdrawn = ?", milestoneID, false).
-		Order("id DESC").Take(&r).Error
-	update := map[string]any{"state": StatePending, "percent": 0, "last_report_id": nil}
-	switch {
-	case err == nil:
-		// A report without a percent keeps the last one given.
-		percent := 0
-		var withPercent Report
-		err := tx.Where("milestone_id = ? AND superseded_by IS NULL AND withdrawn = ? AND percent IS NOT NULL", milestoneID, false).
-			Order("id DESC").Take(&withPercent).Error
-		switch {
-		case err == nil:
-			percent = *withPercent.Percent
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return fmt.Errorf("latest percent of milestone %d: %w", milestoneID, err)
-		}
-		if r.State == StateDone {
-			percent = 100
-		}
-		update = map[string]any{"state": r.State, "percent": percent, "last_report_id": r.ID}
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return fmt.Errorf("latest report of milestone %d: %w", milestoneID, err)
+// CheckCorrectable tells, without changing anything, whether by may still
+// correct or withdraw the report (to refuse before asking for the text).
+func CheckCorrectable(tx *gorm.DB, by, reportID uint, now time.Time, window time.Duration) (*Report, error) {
+	return changeableReport(tx, by, reportID, now, window)
+}
+
+func storeReport(tx *gorm.DB, r *Report, files []Attachment) error {
+	if err := tx.Omit("Attachments").Create(r).Error; err != nil {
+		return fmt.Errorf("store report: %w", err)
 	}
-	if err := tx.Model(&Milestone{}).Where("id = ?", milestoneID).Updates(update).Error; err != nil {
-		return fmt.Errorf("update milestone %d: %w", milestoneID, err)
+	if r.OriginID == 0 {
+		r.OriginID = r.ID
+		if err := tx.Model(r).Update("origin_id", r.ID).Error; err != nil {
+			return fmt.Errorf("store report %d: %w", r.ID, err)
+		}
+	}
+	for _, a := range files {
+		a.ID, a.ReportID = 0, r.ID
+		if err := tx.Create(&a).Error; err != nil {
+			return fmt.Errorf("store attachment: %w", err)
+		}
+		r.Attachments = append(r.Attachments, a)
 	}
 	return nil
+}
+
+// origin is the report's place in its milestone's history.
+func (r *Report) origin() uint {
+	if r.OriginID != 0 {
+		return r.OriginID
+	}
+	return r.ID
+}
+
+// Standing tells a report that still counts: neither corrected nor
+// withdrawn.
+func (r *Report) Standing() bool { return r.SupersededBy == nil && !r.Withdrawn }
+
+// Derived is a milestone's state as its report history gives it.
+type Derived struct {
+	State        MilestoneState
+	Percent      int
+	LastReportID *uint
+}
+
+// DeriveMilestone computes a milestone's state from its whole report
+// history, the one rule behind every stored milestone state: the standing
+// report latest in the history (a correction takes its original's place)
+// gives the state; the percent is the latest one given, 100 when done, and
+// never 100 for a milestone that is not done (a reopened one starts from
+// the last percent below 100). No standing report: pending, 0.
+func DeriveMilestone(history []Report) Derived {
+	standing := make([]Report, 0, len(history))
+	for _, r := range history {
+		if r.Standing() {
+			standing = append(standing, r)
+		}
+	}
+	if len(standing) == 0 {
+		return Derived{State: StatePending}
+	}
+	sort.Slice(standing, func(i, j int) bool {
+		a, b := standing[i], standing[j]
+		if a.origin() != b.origin() {
+			return a.origin() < b.origin()
+		}
+		return a.ID < b.ID
+	})
+	last := standing[len(standing)-1]
+	d := Derived{State: last.State, LastReportID: &last.ID}
+	if d.State == StateDone {
+		d.Percent = 100
+		return d
+	}
+	for i := len(standing) - 1; i >= 0; i-- {
+		if p := standing[i].Percent; p != nil && *p < 100 {
+			d.Percent = *p
+			break
+		}
+	}
+	return d
+}
+
+// refreshMilestone stores the state the milestone's history gives it and
+// returns the milestone as it now is.
+func refreshMilestone(tx *gorm.DB, milestoneID uint) (*Milestone, error) {
+	var history []Report
+	if err := tx.Where("milestone_id = ?", milestoneID).Find(&history).Error; err != nil {
+		return nil, fmt.Errorf("history of milestone %d: %w", milestoneID, err)
+	}
+	d := DeriveMilestone(history)
+	update := map[string]any{"state": d.State, "percent": d.Percent, "last_report_id": d.LastReportID}
+	if err := tx.Model(&Milestone{}).Where("id = ?", milestoneID).Updates(update).Error; err != nil {
+		return nil, fmt.Errorf("update milestone %d: %w", milestoneID, err)
+	}
+	var m Milestone
+	if err := tx.Take(&m, milestoneID).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("milestone %d", milestoneID))
+	}
+	return &m, nil
+}
+
+func stateText(m Milestone) string { return fmt.Sprintf("%s %d%%", m.State, m.Percent) }
+
+func percentText(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%d%%", *p)
+}
+
+// AddAttachment keeps evidence on one of by's own standing reports.
+func AddAttachment(tx *gorm.DB, by, reportID uint, a Attachment) (*Report, error) {
+	var r Report
+	if err := tx.Take(&r, reportID).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("report %d", reportID))
+	}
+	if r.PersonID != by {
+		return nil, ErrReportNotYours
+	}
+	if !r.Standing() {
+		return nil, ErrReportChanged
+	}
+	a.ID, a.ReportID = 0, reportID
+	if err := tx.Create(&a).Error; err != nil {
+		return nil, fmt.Errorf("attach to report %d: %w", reportID, err)
+	}
+	if err := Audit(tx, &by, &r.TaskID, "evidence_added", fmt.Sprintf("report %d: %s %s", r.ID, a.Kind, a.FileID)); err != nil {
+		return nil, err
+	}
+	if err := tx.Preload("Attachments").Take(&r, reportID).Error; err != nil {
+		return nil, fmt.Errorf("reload report %d: %w", reportID, err)
+	}
+	return &r, nil
 }
 
 // ReportByMessage finds the standing report made from a chat message (for

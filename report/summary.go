@@ -21,6 +21,8 @@ type Latest struct {
 	State     models.MilestoneState
 	Percent   *int
 	Note      string
+	// Reopened says the report reopened a done milestone.
+	Reopened bool
 }
 
 // Instruction is an instruction some have not confirmed yet.
@@ -226,8 +228,9 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 			State     models.MilestoneState
 			Percent   *int
 			Note      string
+			Reopens   bool
 		}
-		err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note
+		err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note, r.reopens
 FROM reports r
 JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id
 JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, chunk).Scan(&latest).Error
@@ -235,7 +238,7 @@ JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`,
 			return nil, fmt.Errorf("latest reports: %w", err)
 		}
 		for _, l := range latest {
-			out[l.TaskID].latest = &Latest{Person: l.Person, At: l.CreatedAt, Milestone: l.Seq, State: l.State, Percent: l.Percent, Note: l.Note}
+			out[l.TaskID].latest = &Latest{Person: l.Person, At: l.CreatedAt, Milestone: l.Seq, State: l.State, Percent: l.Percent, Note: l.Note, Reopened: l.Reopens}
 		}
 		var open []models.CoordinationRequest
 		if err := tx.Where("task_id IN ? AND resolved_at IS NULL", chunk).Order("id").Find(&open).Error; err != nil {

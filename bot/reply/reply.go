@@ -52,6 +52,10 @@ const MaxRunes = 4096
 type Context struct {
 	OpenMilestones []int // sequence numbers of the milestones not done
 	AllMilestones  []int
+	// Correcting, when not 0, is the milestone of the report being
+	// corrected: a reply naming no milestone is about it, and one naming
+	// another milestone is read as written, for the caller to refuse.
+	Correcting int
 }
 
 // Item is one milestone report.
@@ -347,6 +351,15 @@ func (r *rawItem) hasBadPct() bool {
 // milestone resolves the item's milestone to an open one, or says why it
 // cannot.
 func milestone(t *text, r *rawItem, ctx Context, open []int, multi, hasPct, done bool) (int, *Problem) {
+	if ctx.Correcting != 0 {
+		open = []int{ctx.Correcting}
+		if r.ref == nil && !multi {
+			return ctx.Correcting, nil
+		}
+		if r.ref != nil && r.ref.val < huge && slices.Contains(ctx.AllMilestones, r.ref.val) {
+			return r.ref.val, nil
+		}
+	}
 	if r.ref == nil {
 		switch {
 		case len(open) == 0:

@@ -13,6 +13,8 @@ var (
 	ctx1 = Context{OpenMilestones: []int{2}, AllMilestones: []int{1, 2}}
 	// Everything is done.
 	ctx0 = Context{AllMilestones: []int{1, 2}}
+	// Correcting the report on milestone 4, which is done.
+	ctxFix4 = Context{OpenMilestones: []int{1, 2, 3}, AllMilestones: []int{1, 2, 3, 4}, Correcting: 4}
 	// A long task, for Chinese numerals past ten.
 	ctx12 = Context{OpenMilestones: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, AllMilestones: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}
 )
@@ -274,6 +276,17 @@ var parseCases = []parseCase{
 	{name: "huge number never matches a milestone", in: "M100000000000 done",
 		ctx:  &Context{OpenMilestones: []int{huge}, AllMilestones: []int{huge}},
 		prob: &Problem{Kind: UnknownMilestone, Text: "M100000000000"}},
+	// Corrections are about the corrected report's milestone, done or not.
+	{name: "correction without a milestone", in: "80% 还差验收", ctx: &ctxFix4,
+		items: []Item{item(4, OnTrack, 80, "还差验收")}},
+	{name: "correction naming its done milestone", in: "4 80% 还差验收", ctx: &ctxFix4,
+		items: []Item{item(4, OnTrack, 80, "还差验收")}},
+	{name: "correction naming another milestone is read as written", in: "2 50%", ctx: &ctxFix4,
+		items: []Item{item(2, OnTrack, 50, "")}},
+	{name: "correction with a bare number asks", in: "60", ctx: &ctxFix4,
+		prob: &Problem{Kind: AmbiguousNumber, Milestone: 0, Candidates: []int{4}, Number: 60, Text: "60"}},
+	{name: "correction naming an unknown milestone", in: "M9 done", ctx: &ctxFix4,
+		prob: &Problem{Kind: UnknownMilestone, Milestone: 9, Text: "M9"}},
 	{name: "two items needing questions", in: "1 收到\n3 收到",
 		prob: &Problem{Kind: NeedState, Milestone: 1, Others: 1, Item: &Item{Milestone: 1, Note: "收到"}}},
 }

@@ -39,6 +39,8 @@ type botOptions struct {
 	BotUsername   string
 	WebhookURL    string
 	WebhookSecret string
+	// CorrectionWindow is how long a report may be corrected or withdrawn.
+	CorrectionWindow time.Duration
 	reminderOptions
 }
 
@@ -126,6 +128,8 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "webhook-url", "TASKBOT_WEBHOOK_URL")
 	fs.StringVar(&o.WebhookSecret, "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)")
 	withEnv(fs, "webhook-secret", "TASKBOT_WEBHOOK_SECRET")
+	fs.DurationVar(&o.CorrectionWindow, "correction-window", models.DefaultCorrectionWindow, "how long after a report it may be corrected (button or edit) or withdrawn")
+	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
 }
 
@@ -209,12 +213,13 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	handler := &bot.Handler{
-		Catalog:     catalog,
-		Render:      &bot.Renderer{Catalog: catalog},
-		Admins:      admins,
-		BotUsername: username,
-		Location:    loc,
-		Logger:      log,
+		Catalog:          catalog,
+		Render:           &bot.Renderer{Catalog: catalog, CorrectionWindow: o.CorrectionWindow},
+		Admins:           admins,
+		BotUsername:      username,
+		Location:         loc,
+		Logger:           log,
+		CorrectionWindow: o.CorrectionWindow,
 	}
 	dispatcher, err := scheduler.New(scheduler.Options{
 		Store:         store,
