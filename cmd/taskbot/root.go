@@ -58,6 +58,8 @@ a flag on the command line wins over the variable.`,
 		newRemindCommand(a),
 		newExportCommand(a),
 		newCalendarCommand(a),
+		newBackupCommand(a),
+		newRestoreCommand(a),
 		newVersionCommand(),
 	)
 	return root

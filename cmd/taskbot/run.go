@@ -159,6 +159,16 @@ func newRunCommand(a *app) *cobra.Command {
 			if o.Token == "" {
 				return errors.New("--token (or TASKBOT_TOKEN) is required; try `taskbot demo` to see the bot without one")
 			}
+			// One SQLite file, one bot: this also keeps `taskbot restore`
+			// from replacing the database under a running bot.
+			release, err := models.HoldDatabase(a.common.DB)
+			if errors.Is(err, models.ErrInUse) {
+				return fmt.Errorf("another taskbot is running on %s: %w", a.common.DB, err)
+			}
+			if err != nil {
+				return err
+			}
+			defer release()
 			store, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
