@@ -171,12 +171,3 @@ func (t *turn) closeBackReason(rc replyContext, purpose, text string) error {
 	}
 	return t.decideClose(rc.chatID, rc.who, uint(id), models.CloseReturned, truncateRunes(text, 1000), nil)
 }
-
-// allDone tells whether every milestone of the task is done now.
-func (t *turn) allDone(taskID uint) (bool, error) {
-	var open int64
-	if err := t.tx.Model(&models.Milestone{}).Where("task_id = ? AND state <> ?", taskID, models.StateDone).Count(&open).Error; err != nil {
-		return false, fmt.Errorf("open milestones of task %d: %w", taskID, err)
-	}
-	return open == 0, nil
-}

@@ -392,12 +392,12 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		{Text: c.T(lang, "button_withdraw", nil), Data: fmt.Sprintf("w:%d", r.ID)},
 	}}
 	if r.State == models.StateDone {
-		// The last milestone done: offer to ask the leader to close the task.
-		done, err := t.allDone(rc.task.Task.ID)
-		if err != nil {
+		// The task can be closed now: offer to ask the leader.
+		err := models.CloseReady(t.tx, rc.task.Task.ID)
+		if err != nil && !errors.Is(err, models.ErrMilestonesOpen) && !errors.Is(err, models.ErrCoordinationOpen) {
 			return err
 		}
-		if done {
+		if err == nil {
 			buttons = append(buttons, []models.Button{{Text: c.T(lang, "button_request_close", nil), Data: fmt.Sprintf("cl:%d", rc.task.Task.ID)}})
 		}
 	}

@@ -66,6 +66,13 @@ func closeReadiness(tx *gorm.DB, taskID uint) (string, error) {
 	return strings.Join(basis, ","), nil
 }
 
+// CloseReady tells whether the task could be closed now: nil, or why not
+// (ErrMilestonesOpen, ErrCoordinationOpen).
+func CloseReady(tx *gorm.DB, taskID uint) error {
+	_, err := closeReadiness(tx, taskID)
+	return err
+}
+
 // OpenCloseRequest is the task's undecided close-out request, nil when none.
 func OpenCloseRequest(tx *gorm.DB, taskID uint) (*CloseRequest, error) {
 	var reqs []CloseRequest
