@@ -380,11 +380,7 @@ func (t *turn) visibleTask(who speaker, code string) (*models.TaskDetail, []mode
 }
 
 func (t *turn) attachLights(tasks []models.TaskDetail, loc *time.Location) error {
-	rules := t.h.LightRules
-	if rules == (models.LightRules{}) {
-		rules = models.DefaultLightRules
-	}
-	return models.AttachLights(t.tx, tasks, models.Today(t.now, loc), rules)
+	return models.AttachLights(t.tx, tasks, models.Today(t.now, loc), t.h.LightRules.OrDefault())
 }
 
 func (t *turn) lang(m *tgmodels.Message, who speaker, args string) error {

@@ -17,6 +17,9 @@ type Reminders struct {
 	Render  *Renderer
 	// Location is the zone of people who have not chosen one.
 	Location *time.Location
+	// LightRules decide the light a reminder shows, as everywhere else
+	// (DefaultLightRules when zero).
+	LightRules models.LightRules
 }
 
 func (r *Reminders) personLocation(p *models.Person) *time.Location {
@@ -49,7 +52,7 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person
 	now := tx.NowFunc()
 	loc := r.personLocation(p)
 	lit := []models.TaskDetail{*d}
-	if err := models.AttachLights(tx, lit, models.Today(now, loc), models.DefaultLightRules); err != nil {
+	if err := models.AttachLights(tx, lit, models.Today(now, loc), r.LightRules.OrDefault()); err != nil {
 		return false, err
 	}
 	var b strings.Builder

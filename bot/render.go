@@ -47,17 +47,6 @@ func (r *Renderer) State(lang string, s models.MilestoneState) string {
 // DueDate formats a due date (a calendar date kept at midnight UTC).
 func DueDate(d time.Time) string { return d.UTC().Format("2006-01-02") }
 
-// Overdue tells whether a milestone is past its due date in loc: a task
-// due on the 31st is overdue from the 1st, the reader's local midnight.
-func Overdue(m models.Milestone, now time.Time, loc *time.Location) bool {
-	if m.State == models.StateDone || m.DueDate.IsZero() {
-		return false
-	}
-	local := now.In(loc)
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	return m.DueDate.UTC().Before(today)
-}
-
 // LightEmoji shows a status light, followed by a space; nothing when the
 // light is not known.
 func LightEmoji(l models.Light) string {
@@ -78,7 +67,7 @@ func LightEmoji(l models.Light) string {
 func (r *Renderer) Milestone(lang string, m models.Milestone, now time.Time, loc *time.Location) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d. %s — %s", m.Seq, E(m.Title), r.Catalog.T(lang, "milestone_due", map[string]any{"Due": DueDate(m.DueDate)}))
-	if Overdue(m, now, loc) {
+	if models.MilestoneOverdue(m, models.Today(now, loc)) {
 		fmt.Fprintf(&b, " ⚠️%s", r.Catalog.T(lang, "milestone_overdue", nil))
 	}
 	fmt.Fprintf(&b, " · %s", r.State(lang, m.State))

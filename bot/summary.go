@@ -73,6 +73,9 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	for _, m := range e.DueSoon {
 		line("summary_due_soon", fmt.Sprintf("%d. %s（%s）", m.Seq, E(m.Title), DueDate(m.DueDate)))
 	}
+	for _, m := range e.Blocked {
+		line("summary_blocked", fmt.Sprintf("%d. %s", m.Seq, E(m.Title)))
+	}
 	if l := e.Latest; l != nil {
 		what := fmt.Sprintf("%s %s %s %s", E(l.Person), l.At.In(loc).Format("01-02 15:04"),
 			c.T(lang, "summary_milestone", map[string]any{"Seq": l.Milestone}), r.State(lang, l.State))
@@ -139,11 +142,7 @@ func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now ti
 	if err != nil {
 		return nil, err
 	}
-	rules := h.LightRules
-	if rules == (models.LightRules{}) {
-		rules = models.DefaultLightRules
-	}
-	opt := report.Options{Today: models.Today(now, loc), Rules: rules, Departments: admin}
+	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin}
 	if p != nil {
 		opt.Previous, err = models.SummaryMarks(tx, p.ID)
 		if err != nil {
@@ -184,33 +183,52 @@ func (t *turn) summary(m *tgmodels.Message, who speaker) error {
 	return t.send(m.Chat.ID, models.OutSendPhoto, picture)
 }
 
-// overdue answers /overdue: the overdue milestones of the reader's tasks.
+// overdue answers /overdue: the milestones of the reader's tasks that are
+// overdue, then those due within the warning window, as the light counts
+// them.
 func (t *turn) overdue(m *tgmodels.Message, who speaker) error {
 	c := t.h.Catalog
 	tasks, err := summaryTasks(t.tx, who.person, who.admin)
 	if err != nil {
 		return err
 	}
-	loc := t.location(who.person)
-	today := models.Today(t.now, loc)
-	var entries []string
+	rules := t.h.LightRules.OrDefault()
+	today := models.Today(t.now, t.location(who.person))
+	days := func(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }
+	var late, soon []string
 	for _, d := range tasks {
-		var lines []string
+		var lateLines, soonLines []string
 		for _, ms := range d.Milestones {
-			if ms.State != models.StateDone && !ms.DueDate.IsZero() && ms.DueDate.UTC().Before(today) {
-				days := int(today.Sub(ms.DueDate.UTC()).Hours() / 24)
-				lines = append(lines, fmt.Sprintf("%d. %s — %s · %s", ms.Seq, E(ms.Title),
-					c.T(who.lang, "overdue_days", map[string]any{"Due": DueDate(ms.DueDate), "Days": days}), t.h.Render.State(who.lang, ms.State)))
+			switch {
+			case models.MilestoneOverdue(ms, today):
+				lateLines = append(lateLines, fmt.Sprintf("%d. %s — %s · %s", ms.Seq, E(ms.Title),
+					c.T(who.lang, "overdue_days", map[string]any{"Due": DueDate(ms.DueDate), "Days": days(ms.DueDate.UTC(), today)}),
+					t.h.Render.State(who.lang, ms.State)))
+			case models.MilestoneDueSoon(ms, today, rules):
+				soonLines = append(soonLines, fmt.Sprintf("%d. %s — %s · %s", ms.Seq, E(ms.Title),
+					c.T(who.lang, "due_in_days", map[string]any{"Due": DueDate(ms.DueDate), "Days": days(today, ms.DueDate.UTC())}),
+					t.h.Render.State(who.lang, ms.State)))
 			}
 		}
-		if len(lines) > 0 {
-			entries = append(entries, fmt.Sprintf("<b>%s %s</b>\n%s", E(d.Task.Code), E(d.Task.Title), strings.Join(lines, "\n")))
+		head := fmt.Sprintf("<b>%s %s</b>\n", E(d.Task.Code), E(d.Task.Title))
+		if len(lateLines) > 0 {
+			late = append(late, head+strings.Join(lateLines, "\n"))
+		}
+		if len(soonLines) > 0 {
+			soon = append(soon, head+strings.Join(soonLines, "\n"))
 		}
 	}
-	if len(entries) == 0 {
-		return t.reply(m.Chat.ID, c.T(who.lang, "overdue_none", nil))
+	window := map[string]any{"Days": rules.WarnDays}
+	if len(late)+len(soon) == 0 {
+		return t.reply(m.Chat.ID, c.T(who.lang, "overdue_none", window))
 	}
-	entries = append([]string{c.T(who.lang, "overdue_title", nil)}, entries...)
+	var entries []string
+	if len(late) > 0 {
+		entries = append(append(entries, c.T(who.lang, "overdue_title", nil)), late...)
+	}
+	if len(soon) > 0 {
+		entries = append(append(entries, c.T(who.lang, "overdue_soon_title", window)), soon...)
+	}
 	for _, text := range SplitEntries(entries, "\n\n", MaxMessageRunes) {
 		if err := t.reply(m.Chat.ID, text); err != nil {
 			return err
@@ -319,11 +337,7 @@ func (t *turn) export(m *tgmodels.Message, who speaker) error {
 		return t.reply(m.Chat.ID, c.T(who.lang, "export_admins_only", nil))
 	}
 	loc := t.location(who.person)
-	rules := t.h.LightRules
-	if rules == (models.LightRules{}) {
-		rules = models.DefaultLightRules
-	}
-	ledger, err := report.BuildLedger(t.tx, models.Today(t.now, loc), rules, loc, who.lang)
+	ledger, err := report.BuildLedger(t.tx, models.Today(t.now, loc), t.h.LightRules.OrDefault(), loc, who.lang)
 	if err != nil {
 		return err
 	}

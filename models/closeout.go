@@ -172,6 +172,9 @@ func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now t
 		if err := tx.Model(&Task{}).Where("id = ?", req.TaskID).Updates(map[string]any{"done": true, "closed_at": now}).Error; err != nil {
 			return nil, fmt.Errorf("close task %d: %w", req.TaskID, err)
 		}
+		if err := settleTaskFollowUps(tx, req.TaskID, now); err != nil {
+			return nil, err
+		}
 	}
 	req.Decision, req.Reason, req.DecidedBy, req.DecidedAt = decision, reason, &by, &now
 	return &req, Audit(tx, &by, &req.TaskID, "close_"+decision, fmt.Sprintf("request %d: open → %s %s", req.ID, decision, reason))

@@ -290,8 +290,10 @@ type Reminder struct {
 	// moment it was asked for).
 	SlotKey string    `gorm:"size:40;not null;uniqueIndex:idx_reminder"`
 	SlotAt  time.Time `gorm:"not null"`
-	// FollowUpAt is when to remind again if nobody has reported.
-	FollowUpAt   *time.Time `gorm:"index"`
+	// FollowUpAt is when to remind again if nobody has reported; NULL once
+	// the follow-up is sent or no longer needed (see SettleFollowUps), so
+	// that its index holds only the open ones.
+	FollowUpAt   *time.Time `gorm:"index:idx_reminders_follow_up_open,where:follow_up_at IS NOT NULL"`
 	FollowUpDone bool       `gorm:"not null;default:false"`
 	CreatedAt    time.Time
 }

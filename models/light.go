@@ -30,47 +30,77 @@ type LightRules struct {
 // slots.
 var DefaultLightRules = LightRules{WarnDays: 7, MissedSlots: 2}
 
+// OrDefault is r, or DefaultLightRules when r was never configured.
+func (r LightRules) OrDefault() LightRules {
+	if r == (LightRules{}) {
+		return DefaultLightRules
+	}
+	return r
+}
+
 // LightFacts are what the light needs beyond the task and its milestones.
 type LightFacts struct {
-	OpenCoordination    int
-	LatestReportBlocked bool
+	OpenCoordination int
 	// SilentSlots counts reminder slots since the task's last report.
 	SilentSlots int
 }
 
-// StatusLight decides a task's light on the calendar day today (midnight
-// UTC of the reader's local date; due dates are kept the same way):
-// done when closed or every milestone is done; red when a milestone is past
-// due and not done, a coordination request is open, or the latest report
-// says blocked; yellow when a milestone not done is due within the warning
-// window, or the attendants missed the last slots; else green.
-func StatusLight(task Task, milestones []Milestone, facts LightFacts, today time.Time, rules LightRules) Light {
+// The predicates below are the status light's, exported so that every list
+// of overdue, soon-due or blocked milestones says what the light says.
+// today is the reader's calendar day as midnight UTC (see Today), the form
+// due dates are kept in.
+
+// MilestoneOverdue tells whether m is past due and not done: a milestone
+// due on the 31st is overdue from the reader's 1st.
+func MilestoneOverdue(m Milestone, today time.Time) bool {
+	due := m.DueDate.UTC()
+	return m.State != StateDone && !due.IsZero() && due.Before(today)
+}
+
+// MilestoneDueSoon tells whether m, not done and not yet overdue, is due
+// within the warning window: today up to WarnDays days ahead, both ends
+// included.
+func MilestoneDueSoon(m Milestone, today time.Time, rules LightRules) bool {
+	due := m.DueDate.UTC()
+	return m.State != StateDone && !due.IsZero() && !due.Before(today) && !due.After(today.AddDate(0, 0, rules.WarnDays))
+}
+
+// MilestoneBlocked tells whether the latest standing report on m (neither
+// superseded nor withdrawn) says blocked. A milestone's stored state is
+// always that report's state (refreshMilestone keeps it so), so the report
+// history need not be read.
+func MilestoneBlocked(m Milestone) bool { return m.State == StateBlocked }
+
+// TaskDone tells whether a task is done: closed, or every milestone done.
+func TaskDone(task Task, milestones []Milestone) bool {
 	if task.Done {
+		return true
+	}
+	for _, m := range milestones {
+		if m.State != StateDone {
+			return false
+		}
+	}
+	return len(milestones) > 0
+}
+
+// StatusLight decides a task's light on the reader's calendar day today:
+// done when the task is done; red when a milestone is overdue or blocked,
+// or a coordination request is open; yellow when a milestone is due soon,
+// or the attendants missed the last MissedSlots slots; else green.
+func StatusLight(task Task, milestones []Milestone, facts LightFacts, today time.Time, rules LightRules) Light {
+	if TaskDone(task, milestones) {
 		return LightDone
 	}
-	allDone := len(milestones) > 0
-	overdue, soon := false, false
-	warnUntil := today.AddDate(0, 0, rules.WarnDays)
+	red, yellow := facts.OpenCoordination > 0, rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots
 	for _, m := range milestones {
-		if m.State == StateDone {
-			continue
-		}
-		allDone = false
-		due := m.DueDate.UTC()
-		switch {
-		case due.IsZero():
-		case due.Before(today):
-			overdue = true
-		case !due.After(warnUntil):
-			soon = true
-		}
+		red = red || MilestoneOverdue(m, today) || MilestoneBlocked(m)
+		yellow = yellow || MilestoneDueSoon(m, today, rules)
 	}
 	switch {
-	case allDone:
-		return LightDone
-	case overdue || facts.OpenCoordination > 0 || facts.LatestReportBlocked:
+	case red:
 		return LightRed
-	case soon || (rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots):
+	case yellow:
 		return LightYellow
 	}
 	return LightGreen
@@ -83,7 +113,7 @@ func Today(now time.Time, loc *time.Location) time.Time {
 	return time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// LoadLightFacts gathers the light's facts for many tasks in three queries
+// LoadLightFacts gathers the light's facts for many tasks in two queries
 // whatever their number.
 func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 	out := make(map[uint]LightFacts, len(taskIDs))
@@ -101,23 +131,6 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 			f := out[o.TaskID]
 			f.OpenCoordination = o.N
 			out[o.TaskID] = f
-		}
-		var latest []struct {
-			TaskID uint
-			State  MilestoneState
-		}
-		// Each milestone knows its latest standing report; the task's is
-		// the newest of those, found without reading the report history.
-		err = tx.Raw(`SELECT r.task_id, r.state FROM reports r JOIN (
-  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id`, chunk).
-			Scan(&latest).Error
-		if err != nil {
-			return nil, fmt.Errorf("latest reports: %w", err)
-		}
-		for _, l := range latest {
-			f := out[l.TaskID]
-			f.LatestReportBlocked = l.State == StateBlocked
-			out[l.TaskID] = f
 		}
 		var silent []struct {
 			TaskID uint

@@ -164,6 +164,9 @@ func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report,
 	if err != nil {
 		return nil, err
 	}
+	if err := settleTaskFollowUps(tx, in.TaskID, now); err != nil {
+		return nil, err
+	}
 	kind := "report"
 	if reopens {
 		kind = "milestone_reopened"

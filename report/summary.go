@@ -33,10 +33,13 @@ type Instruction struct {
 
 // Entry is one task in a summary.
 type Entry struct {
-	Task    models.TaskDetail
-	Light   models.Light
+	Task  models.TaskDetail
+	Light models.Light
+	// Overdue, DueSoon and Blocked list the milestones that make the light
+	// what it is, decided by the light's own predicates.
 	Overdue []models.Milestone
 	DueSoon []models.Milestone
+	Blocked []models.Milestone
 	Latest  *Latest
 	// Silent are attendants who have not reported since the task's last
 	// reminder.
@@ -146,7 +149,6 @@ func load(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (map[uint]*taskFa
 // assemble makes a summary from tasks whose lights and facts are loaded.
 func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts, opt Options) (*Summary, error) {
 	s := &Summary{Day: opt.Today, Counts: map[models.Light]int{}, Quiet: map[models.Light]int{}}
-	warnUntil := opt.Today.AddDate(0, 0, opt.Rules.WarnDays)
 	for _, d := range tasks {
 		s.Counts[d.Light]++
 		before, seen := opt.Previous[d.Task.ID]
@@ -156,14 +158,14 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 		}
 		e := Entry{Task: d, Light: d.Light, Before: before, Changed: !seen || before != d.Light}
 		for _, m := range d.Milestones {
-			if m.State == models.StateDone || m.DueDate.IsZero() {
-				continue
-			}
-			switch due := m.DueDate.UTC(); {
-			case due.Before(opt.Today):
+			if models.MilestoneOverdue(m, opt.Today) {
 				e.Overdue = append(e.Overdue, m)
-			case !due.After(warnUntil):
+			}
+			if models.MilestoneDueSoon(m, opt.Today, opt.Rules) {
 				e.DueSoon = append(e.DueSoon, m)
+			}
+			if models.MilestoneBlocked(m) {
+				e.Blocked = append(e.Blocked, m)
 			}
 		}
 		f := facts[d.Task.ID]
@@ -313,7 +315,7 @@ func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 		deptOf[d.Task.ID] = name
 		ids = append(ids, d.Task.ID)
 		for _, m := range d.Milestones {
-			if m.State != models.StateDone && !m.DueDate.IsZero() && m.DueDate.UTC().Before(today) {
+			if models.MilestoneOverdue(m, today) {
 				dep.Overdue++
 			}
 		}

@@ -389,28 +389,27 @@ func taskAndPerson(tx *gorm.DB, taskID, personID uint) (*models.TaskDetail, *mod
 	return d, &p, nil
 }
 
-// followUps sends the one follow-up of each slot nobody reported on, and
-// tells the leaders when the silence has lasted EscalateAfter slots.
+// followUps first closes the follow-ups no longer needed, then sends the
+// one follow-up of each slot nobody reported on, and tells the leaders when
+// the silence has lasted EscalateAfter slots.
 func (r *Reminders) followUps(ctx context.Context) error {
-	var due []models.Reminder
-	err := r.Store.DB.WithContext(ctx).Where("kind = ? AND follow_up_done = ? AND follow_up_at <= ?", models.ReminderSlot, false, r.Store.Now()).
-		Order("follow_up_at, id").Limit(500).Find(&due).Error
+	db := r.Store.DB.WithContext(ctx)
+	if _, err := models.SettleFollowUps(db); err != nil {
+		return err
+	}
+	due, err := models.DueFollowUps(db, r.Store.Now(), 500)
 	if err != nil {
-		return fmt.Errorf("due follow-ups: %w", err)
+		return err
 	}
 	for _, rem := range due {
 		queued := false
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-			res := tx.Model(&models.Reminder{}).Where("id = ? AND follow_up_done = ?", rem.ID, false).Update("follow_up_done", true)
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
+			// A report may have come in since the sweep above.
+			if settled, err := models.SettleFollowUps(tx, rem.ID); err != nil || settled > 0 {
+				return err
 			}
-			var reports int64
-			if err := tx.Model(&models.Report{}).Where("task_id = ? AND created_at >= ?", rem.TaskID, rem.SlotAt).Count(&reports).Error; err != nil {
-				return fmt.Errorf("reports since slot: %w", err)
-			}
-			if reports > 0 {
-				return nil
+			if took, err := models.TakeFollowUp(tx, rem.ID); err != nil || !took {
+				return err
 			}
 			sent, err := r.remind(tx, rem.TaskID, rem.PersonID, models.ReminderFollowUp, rem.SlotKey, rem.SlotAt)
 			if err != nil {

@@ -57,7 +57,7 @@ first columns are the import's, so the file loads back with taskbot import.`,
 	fs.StringVar(&lang, "lang", "zh", "column headers: zh or en")
 	fs.StringVar(&tz, "tz", "Asia/Shanghai", "time zone of the dates written")
 	withEnv(fs, "tz", "TASKBOT_TZ")
-	fs.IntVar(&warn, "warn-days", 7, "a milestone due within this many days turns its task yellow")
+	fs.IntVar(&warn, "warn-days", models.DefaultLightRules.WarnDays, "a milestone due within this many days turns its task yellow")
 	withEnv(fs, "warn-days", "TASKBOT_WARN_DAYS")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd

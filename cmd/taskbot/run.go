@@ -56,7 +56,7 @@ type reminderOptions struct {
 }
 
 func defaultReminderOptions() reminderOptions {
-	return reminderOptions{SummaryAt: "18:00", WarnDays: 7, RemindCron: "0 9 * * 1-5", CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2}
+	return reminderOptions{SummaryAt: "18:00", WarnDays: models.DefaultLightRules.WarnDays, RemindCron: "0 9 * * 1-5", CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2}
 }
 
 func (o *reminderOptions) register(fs *pflag.FlagSet) {
@@ -90,11 +90,16 @@ func (o *reminderOptions) validate() error {
 	return nil
 }
 
+// lightRules are the status light's thresholds every part of the bot uses.
+func (o *reminderOptions) lightRules() models.LightRules {
+	return models.LightRules{WarnDays: o.WarnDays, MissedSlots: models.DefaultLightRules.MissedSlots}
+}
+
 // reminders builds the reminder scheduler.
 func (o *reminderOptions) reminders(store *models.Store, catalog *bot.Catalog, loc *time.Location, log *slog.Logger, enqueued func()) *scheduler.Reminders {
 	return &scheduler.Reminders{
 		Store:         store,
-		Writer:        &bot.Reminders{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: loc},
+		Writer:        &bot.Reminders{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: loc, LightRules: o.lightRules()},
 		DefaultSpec:   o.RemindCron,
 		DefaultZone:   loc,
 		Workdays:      o.Workdays,
@@ -243,7 +248,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	handler.LightRules = models.LightRules{WarnDays: o.WarnDays, MissedSlots: 2}
+	handler.LightRules = o.lightRules()
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
 	reminders.Summaries = &bot.Summaries{Handler: handler, Admins: admins}
 	reminders.SummaryAt = o.SummaryAt

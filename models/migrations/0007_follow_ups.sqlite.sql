@@ -1,0 +1,3 @@
+UPDATE `reminders` SET `follow_up_at` = NULL WHERE `follow_up_done` = true;
+DROP INDEX `idx_reminders_follow_up_at`;
+CREATE INDEX `idx_reminders_follow_up_open` ON `reminders`(`follow_up_at`) WHERE follow_up_at IS NOT NULL;
