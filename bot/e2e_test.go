@@ -98,7 +98,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc := &bot.Processor{Store: store, Handler: handler, Catalog: catalog, Logger: log, MaxAttempts: 2,
+	proc := &bot.Processor{Store: store, Handler: handler, Catalog: catalog, Logger: log,
 		PollInterval: 20 * time.Millisecond, Handled: dispatcher.Notify}
 	poller := &bot.Poller{ServerURL: srv.URL(), Token: srv.Token(), Store: store, Client: &http.Client{Timeout: 10 * time.Second},
 		PollTimeout: time.Second, Logger: log, Stored: proc.Wake}

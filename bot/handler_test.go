@@ -51,7 +51,7 @@ func newHarness(t *testing.T, store *models.Store) *harness {
 		DefaultSpec: "0 9 * * 1-5", DefaultZone: loc, FollowUp: 4 * time.Hour, Logger: h.Logger}
 	h.RemindTask = reminders.RemindTask
 	return &harness{t: t, store: store, nextID: 1000, seenRows: map[uint]bool{},
-		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, MaxAttempts: 2, PollInterval: time.Second}}
+		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, PollInterval: time.Second}}
 }
 
 func sampleTasks() []models.TaskSpec {
@@ -344,7 +344,7 @@ func TestCrashMidUpdateRollsBackAndRetries(t *testing.T) {
 		func() {
 			defer func() { _ = recover() }()
 			_ = s.Tx(context.Background(), func(tx *gorm.DB) error {
-				if _, err := models.FinishUpdate(tx, pending[0].UpdateID); err != nil {
+				if _, err := models.FinishUpdate(tx, pending[0].ID); err != nil {
 					return err
 				}
 				if err := h.proc.Handler.Handle(context.Background(), tx, decode(t, pending[0])); err != nil {
@@ -386,12 +386,19 @@ func TestPanicIsContainedToItsUpdate(t *testing.T) {
 	h.update(message(userRef{id: 666}, private(666), "/help"))
 	h.update(message(userRef{id: adminID}, private(adminID), "/help"))
 	mustContain(t, one(t, h.drain(adminID)), "/mytasks")
-	if bad.calls != 2 {
-		t.Fatalf("poisoned update tried %d times, want MaxAttempts=2", bad.calls)
+	if bad.calls != 1 {
+		t.Fatalf("poisoned update tried %d times at once, want 1 before its retry", bad.calls)
 	}
-	mustContain(t, one(t, h.newTexts(666)), "出错")
+	mustContain(t, one(t, h.newTexts(666)), "自动重试")
+	var poisoned models.InboxUpdate
+	if err := s.DB.Where("chat_id = ?", 666).Take(&poisoned).Error; err != nil {
+		t.Fatal(err)
+	}
+	if poisoned.State != models.InboxPending || poisoned.NextAttemptAt == nil || !contains(poisoned.LastError, "panic") {
+		t.Fatalf("poisoned update %+v", poisoned)
+	}
 	counts, _ := s.InboxCounts(context.Background())
-	if counts[models.InboxFailed] != 1 || counts[models.InboxDone] != 1 {
+	if counts[models.InboxPending] != 1 || counts[models.InboxDone] != 1 {
 		t.Fatalf("inbox %v", counts)
 	}
 }

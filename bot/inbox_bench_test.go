@@ -33,7 +33,7 @@ func BenchmarkInboxIngest(b *testing.B) {
 		}
 		h := &bot.Handler{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Admins: admins,
 			BotUsername: "taskbot_demo_bot", Location: time.UTC, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		proc := &bot.Processor{Store: s, Handler: h, Catalog: catalog, Logger: h.Logger, MaxAttempts: 3, PollInterval: time.Second}
+		proc := &bot.Processor{Store: s, Handler: h, Catalog: catalog, Logger: h.Logger, PollInterval: time.Second}
 		rows := make([]models.InboxUpdate, b.N)
 		for i := range rows {
 			from := int64(i%1000 + 1)

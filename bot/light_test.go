@@ -91,7 +91,7 @@ func newLightWorld(t *testing.T, open func(testing.TB, models.Options) *models.S
 	w := &lightWorld{t: t, store: store, bot: h, now: clock.Now(),
 		want: map[string]models.Light{"T01": models.LightRed, "T02": models.LightYellow, "T03": models.LightGreen, "T04": models.LightRed}}
 	w.h = &harness{t: t, store: store, nextID: 1000, seenRows: map[uint]bool{},
-		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, MaxAttempts: 2, PollInterval: time.Second}}
+		proc: &bot.Processor{Store: store, Handler: h, Catalog: catalog, Logger: h.Logger, PollInterval: time.Second}}
 	return w
 }
 

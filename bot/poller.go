@@ -22,8 +22,9 @@ var AllowedUpdates = []string{"message", "edited_message", "callback_query", "my
 
 // Poller fetches updates with its own getUpdates loop so that an update is
 // confirmed to Telegram only after it is stored: the next call's offset is
-// the highest stored update id plus one. go-telegram's own poller confirms
-// before handling and would lose updates on a crash.
+// the id of the newest update stored plus one (see Store.LastUpdateID).
+// go-telegram's own poller confirms before handling and would lose updates
+// on a crash.
 type Poller struct {
 	ServerURL string
 	Token     string

@@ -2,9 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +91,60 @@ func TestPollerErrorsNeverShowTheToken(t *testing.T) {
 	if !asAPIError(err, &apiErr) || apiErr.Code != 401 || contains(err.Error(), "WRONG") {
 		t.Fatalf("wrong token: %v", err)
 	}
+}
+
+// After a week without updates Telegram restarts update ids at a random
+// value, possibly below the ones already stored. The next offset confirms
+// the newest update received, so the restarted updates are neither lost
+// nor fetched again and again.
+func TestPollerOffsetFollowsRestartedUpdateIDs(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		var (
+			mu      sync.Mutex
+			offsets []int64
+			answers = [][]int64{{900, 901}, {}, {20}, {}}
+		)
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req struct {
+				Offset int64 `json:"offset"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			var result []json.RawMessage
+			if n := len(offsets); n < len(answers) {
+				for _, id := range answers[n] {
+					result = append(result, json.RawMessage(fmt.Sprintf(
+						`{"update_id":%d,"message":{"message_id":1,"date":1,"chat":{"id":7,"type":"private"},"text":"hi"}}`, id)))
+				}
+			}
+			offsets = append(offsets, req.Offset)
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": result})
+		}))
+		defer api.Close()
+		p := &bot.Poller{ServerURL: api.URL, Token: "1:T", Store: s, Client: api.Client(),
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		ctx := context.Background()
+		for i := range answers {
+			if i == 2 {
+				clock.Advance(8 * 24 * time.Hour) // a quiet week: ids restart
+			}
+			if _, err := p.PollOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if want := []int64{0, 902, 902, 21}; !reflect.DeepEqual(offsets, want) {
+			t.Fatalf("offsets %v, want %v", offsets, want)
+		}
+		pending, err := s.PendingUpdates(ctx, 10)
+		if err != nil || len(pending) != 3 || pending[2].UpdateID != 20 {
+			t.Fatalf("inbox %+v %v", pending, err)
+		}
+	})
 }

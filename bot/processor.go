@@ -16,28 +16,38 @@ import (
 	"taskbot/models"
 )
 
-// Processor handles stored updates one by one in update_id order, which
-// keeps each chat's updates in order. Each update's effects, its answers in
-// the outbox and its "done" mark commit in one transaction: a crash before
-// the commit leaves the update pending and it is handled again from
-// scratch; a crash after it leaves nothing to do.
+// Processor handles stored updates in the order they were received. Each
+// update's effects, its answers in the outbox and its "done" mark commit in
+// one transaction: a crash before the commit leaves the update pending and
+// it is handled again from scratch; a crash after it leaves nothing to do.
+//
+// An update whose handling fails is tried again after growing delays
+// (Retry), then set aside as failed for `taskbot inbox`. Its sender hears
+// once that the message is delayed, and again when it is recorded.
+//
+// Order within a chat matters more than speed: a report, then its
+// correction, or a button flow's steps, mean something else when swapped.
+// So while an update waits for a retry, the later updates of its chat wait
+// behind it — for no longer than its retries, after which it is set aside
+// and they go on. Other chats never wait for it.
 type Processor struct {
 	Store   *models.Store
 	Handler UpdateHandler
-	// Catalog words the apology for an update that could not be handled.
+	// Catalog words what the sender of a delayed update is told.
 	Catalog *Catalog
 	Logger  *slog.Logger
-	// MaxAttempts sets aside an update that keeps failing.
-	MaxAttempts int
+	// Retry is how a failing update is tried again
+	// (models.DefaultInboxRetry when zero).
+	Retry models.InboxRetry
 	// PollInterval bounds how long a stored update waits when no wake-up
-	// arrives (another instance stored it).
+	// arrives (another instance stored it, or its retry came due).
 	PollInterval time.Duration
 	// Handled is called after each committed update, to wake the outbox.
 	Handled func()
 
 	once  sync.Once
 	wake  chan struct{}
-	waits map[int64]int // touched only by the goroutine that processes
+	waits map[uint]int // touched only by the goroutine that processes
 }
 
 // UpdateHandler applies one update inside the transaction that marks it done.
@@ -57,7 +67,7 @@ func (p *Processor) Wake() {
 func (p *Processor) init() {
 	p.once.Do(func() {
 		p.wake = make(chan struct{}, 1)
-		p.waits = map[int64]int{}
+		p.waits = map[uint]int{}
 	})
 }
 
@@ -97,8 +107,8 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 }
 
-// Drain handles every pending update, stopping early when stop closes.
-// It returns how many it handled.
+// Drain handles every update that is due, stopping early when stop closes.
+// It returns how many it finished (handled or set aside).
 func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error) {
 	total := 0
 	for {
@@ -109,19 +119,39 @@ func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error
 		if len(batch) == 0 {
 			return total, nil
 		}
+		// A chat whose update failed in this batch waits for the retry;
+		// the store holds it back from the next batch on.
+		held := map[int64]bool{}
+		progress := false
 		for _, u := range batch {
 			select {
 			case <-stop:
 				return total, nil
 			default:
 			}
-			if !p.Process(ctx, u) {
+			if u.ChatID != 0 && held[u.ChatID] {
+				continue
+			}
+			switch p.process(ctx, u) {
+			case finished:
+				total++
+				progress = true
+			case retryLater:
+				held[u.ChatID] = true
+				progress = true
+			case unrecorded:
+				held[u.ChatID] = true
+			case waitMoment:
 				// Later updates may belong to the same chat: stop here and
 				// come back once the send is recorded.
 				time.AfterFunc(100*time.Millisecond, p.Wake)
 				return total, nil
 			}
-			total++
+		}
+		if !progress {
+			// Not even the failures could be recorded: leave the rest
+			// to the next round rather than spin on them.
+			return total, nil
 		}
 	}
 }
@@ -145,45 +175,63 @@ const maxWaits = 50
 // finished first.
 var errAlreadyHandled = errors.New("update already handled")
 
+// outcome is what became of one attempt at an update.
+type outcome int
+
+const (
+	// finished: handled, found handled by another process, or set aside.
+	finished outcome = iota
+	// retryLater: it failed and waits for its retry.
+	retryLater
+	// unrecorded: it failed and even the failure could not be recorded.
+	unrecorded
+	// waitMoment: see ErrNotYet.
+	waitMoment
+)
+
 // Process handles one stored update; failures are recorded, never returned,
-// so that one bad update does not stop the others. It reports false for an
-// update that must wait a moment (see ErrNotYet).
+// so that one bad update does not stop the others. It reports whether the
+// update is finished: false for one that waits for a retry or a moment
+// (see ErrNotYet).
 func (p *Processor) Process(ctx context.Context, row models.InboxUpdate) bool {
+	return p.process(ctx, row) == finished
+}
+
+func (p *Processor) process(ctx context.Context, row models.InboxUpdate) outcome {
 	p.init()
-	if p.waits[row.UpdateID] >= maxWaits {
+	if p.waits[row.ID] >= maxWaits {
 		ctx = context.WithValue(ctx, patienceKey{}, true)
 	}
 	err := p.apply(ctx, row)
 	if errors.Is(err, ErrNotYet) {
-		p.waits[row.UpdateID]++
-		return false
+		p.waits[row.ID]++
+		return waitMoment
 	}
-	delete(p.waits, row.UpdateID)
+	delete(p.waits, row.ID)
 	switch {
 	case err == nil:
 		if p.Handled != nil {
 			p.Handled()
 		}
-		return true
+		return finished
 	case errors.Is(err, errAlreadyHandled):
-		return true
+		return finished
 	}
-	state, ferr := p.Store.FailUpdate(ctx, row.UpdateID, err, p.MaxAttempts)
-	if ferr != nil {
-		p.Logger.Error("record update failure", "update_id", row.UpdateID, "err", ferr)
-		return true
+	return p.fail(ctx, row, err)
+}
+
+func decodeUpdate(row models.InboxUpdate) (*tgmodels.Update, error) {
+	var upd tgmodels.Update
+	if err := json.Unmarshal([]byte(row.Payload), &upd); err != nil {
+		return nil, fmt.Errorf("decode update %d: %w", row.UpdateID, err)
 	}
-	p.Logger.Error("update failed", "update_id", row.UpdateID, "chat_id", row.ChatID, "state", state, "err", err)
-	if state == models.InboxFailed {
-		p.apologise(ctx, row)
-	}
-	return true
+	return &upd, nil
 }
 
 func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err error) {
-	var upd tgmodels.Update
-	if jerr := json.Unmarshal([]byte(row.Payload), &upd); jerr != nil {
-		return fmt.Errorf("decode update %d: %w", row.UpdateID, jerr)
+	upd, err := decodeUpdate(row)
+	if err != nil {
+		return err
 	}
 	return p.Store.Tx(ctx, func(tx *gorm.DB) (err error) {
 		defer func() {
@@ -193,30 +241,97 @@ func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err erro
 		}()
 		// Marking it done first takes the row's lock, so a second process
 		// on the same update waits here and then finds nothing to do.
-		first, err := models.FinishUpdate(tx, row.UpdateID)
+		first, err := models.FinishUpdate(tx, row.ID)
 		if err != nil {
 			return err
 		}
 		if !first {
 			return errAlreadyHandled
 		}
-		return p.Handler.Handle(ctx, tx, &upd)
+		if row.LastError != "" {
+			// It failed before, so its sender was told it is delayed; the
+			// news that it is recorded commits with the record itself.
+			if err := p.notify(tx, row, upd, "inbox_recorded", "recorded"); err != nil {
+				return err
+			}
+		}
+		return p.Handler.Handle(ctx, tx, upd)
 	})
 }
 
-// apologise tells the sender that their message could not be handled.
-func (p *Processor) apologise(ctx context.Context, row models.InboxUpdate) {
-	var upd tgmodels.Update
-	if json.Unmarshal([]byte(row.Payload), &upd) != nil || upd.Message == nil || upd.Message.From == nil ||
-		upd.Message.Chat.Type != tgmodels.ChatTypePrivate {
-		return
-	}
-	lang := LanguageFor("", upd.Message.From.LanguageCode)
-	text := p.Catalog.T(lang, "error_apology", nil)
+// fail records a failed attempt: the update is retried later or, after
+// its last attempt, set aside. The first failure tells the sender, in the
+// same transaction, so they hear it once.
+func (p *Processor) fail(ctx context.Context, row models.InboxUpdate, cause error) outcome {
+	var u models.InboxUpdate
 	err := p.Store.Tx(ctx, func(tx *gorm.DB) error {
-		return models.Enqueue(tx, fmt.Sprintf("u%d.failed", row.UpdateID), row.ChatID, models.OutSendMessage, models.Outgoing{Text: text})
+		var err error
+		if u, err = models.FailUpdate(tx, row.ID, cause, p.Retry); err != nil {
+			return err
+		}
+		if u.Attempts != 1 || u.State != models.InboxPending {
+			return nil
+		}
+		upd, err := decodeUpdate(row)
+		if err != nil {
+			return nil // nobody to tell
+		}
+		return p.notify(tx, row, upd, "inbox_delayed", "delayed")
 	})
-	if err != nil {
-		p.Logger.Error("enqueue apology", "update_id", row.UpdateID, "err", err)
+	switch {
+	case errors.Is(err, models.ErrUpdateNotPending):
+		return finished
+	case err != nil:
+		p.Logger.Error("record update failure", "update_id", row.UpdateID, "inbox_id", row.ID, "chat_id", row.ChatID,
+			"err", err, "cause", cause)
+		return unrecorded
+	case u.State == models.InboxFailed:
+		p.Logger.Error("update set aside after its last attempt; see taskbot inbox", "update_id", row.UpdateID,
+			"inbox_id", row.ID, "chat_id", row.ChatID, "attempts", u.Attempts, "err", cause)
+		return finished
 	}
+	p.Logger.Warn("update failed, will retry", "update_id", row.UpdateID, "inbox_id", row.ID, "chat_id", row.ChatID,
+		"attempts", u.Attempts, "retry_at", u.NextAttemptAt, "err", cause)
+	if u.Attempts == 1 && p.Handled != nil {
+		p.Handled() // the notice waits in the outbox
+	}
+	return retryLater
+}
+
+// notify tells the person who sent upd, in their private chat and their
+// language, text (a catalog key). Its outbox key names the inbox row, not
+// the update id, which Telegram may reuse.
+func (p *Processor) notify(tx *gorm.DB, row models.InboxUpdate, upd *tgmodels.Update, text, suffix string) error {
+	from := privateSender(upd)
+	if from == nil {
+		return nil
+	}
+	lang := LanguageFor("", from.LanguageCode)
+	person, err := models.PersonByTelegramID(tx, from.ID)
+	switch {
+	case err == nil:
+		lang = LanguageFor(person.Language, from.LanguageCode)
+	case !models.IsNotFound(err):
+		return err
+	}
+	return models.Enqueue(tx, fmt.Sprintf("in%d.%s", row.ID, suffix), from.ID, models.OutSendMessage,
+		models.Outgoing{Text: p.Catalog.T(lang, text, nil)})
+}
+
+// privateSender is who sent an update in a private chat with the bot, or
+// nil: in a group the bot does not speak about one person's message.
+func privateSender(u *tgmodels.Update) *tgmodels.User {
+	switch {
+	case u.Message != nil && u.Message.Chat.Type == tgmodels.ChatTypePrivate:
+		return u.Message.From
+	case u.EditedMessage != nil && u.EditedMessage.Chat.Type == tgmodels.ChatTypePrivate:
+		return u.EditedMessage.From
+	case u.CallbackQuery != nil:
+		m := u.CallbackQuery.Message
+		if m.Message != nil && m.Message.Chat.Type == tgmodels.ChatTypePrivate ||
+			m.InaccessibleMessage != nil && m.InaccessibleMessage.Chat.Type == tgmodels.ChatTypePrivate {
+			return &u.CallbackQuery.From
+		}
+	}
+	return nil
 }

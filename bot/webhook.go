@@ -40,6 +40,16 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
+	// Telegram always sends a positive update_id. A body without one is not
+	// an update: stored, it would become update 0 and shadow the next such
+	// body as a "redelivery".
+	var id struct {
+		UpdateID *int64 `json:"update_id"`
+	}
+	if json.Unmarshal(body, &id) != nil || id.UpdateID == nil || *id.UpdateID <= 0 {
+		http.Error(w, "update without update_id", http.StatusBadRequest)
+		return
+	}
 	row, err := InboxRow(body)
 	if err != nil {
 		h.Logger.Error("unreadable update", "err", err)

@@ -37,6 +37,9 @@ func TestWebhookStoresBeforeAnswering(t *testing.T) {
 		{"no secret", "", update, http.StatusForbidden},
 		{"wrong secret", "guess", update, http.StatusForbidden},
 		{"not json", "s3cret_token-1", "{", http.StatusBadRequest},
+		{"no update_id", "s3cret_token-1", `{"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"/help"}}`, http.StatusBadRequest},
+		{"update_id not a number", "s3cret_token-1", `{"update_id":"77"}`, http.StatusBadRequest},
+		{"update_id zero", "s3cret_token-1", `{"update_id":0,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"/help"}}`, http.StatusBadRequest},
 		{"stored", "s3cret_token-1", update, http.StatusOK},
 		{"redelivered", "s3cret_token-1", update, http.StatusOK},
 	}

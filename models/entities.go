@@ -193,15 +193,27 @@ const (
 )
 
 // InboxUpdate is a Telegram update stored before Telegram is told it arrived.
+// ID is the order of receipt: Telegram restarts update ids at a random value
+// after a week without updates, so update_id alone neither names an update
+// for good nor orders it.
 type InboxUpdate struct {
-	UpdateID    int64      `gorm:"primaryKey;autoIncrement:false"`
-	ChatID      int64      `gorm:"not null;default:0"`
-	Payload     string     `gorm:"type:text;not null"`
-	State       InboxState `gorm:"size:16;not null;index"`
-	Attempts    int        `gorm:"not null;default:0"`
-	LastError   string     `gorm:"size:2000;not null;default:''"`
-	ReceivedAt  time.Time  `gorm:"not null"`
-	ProcessedAt *time.Time
+	ID       uint  `gorm:"primaryKey"`
+	UpdateID int64 `gorm:"not null"`
+	// LiveUpdateID is UpdateID while a copy of the update may still arrive
+	// (Telegram redelivers for 24 hours); its unique index is what makes a
+	// redelivery a no-op. It is cleared when Telegram reuses the id for a
+	// new update.
+	LiveUpdateID *int64     `gorm:"uniqueIndex"`
+	ChatID       int64      `gorm:"not null;default:0"`
+	Payload      string     `gorm:"type:text;not null"`
+	State        InboxState `gorm:"size:16;not null;index"`
+	Attempts     int        `gorm:"not null;default:0"`
+	LastError    string     `gorm:"size:2000;not null;default:''"`
+	ReceivedAt   time.Time  `gorm:"not null"`
+	// NextAttemptAt is when a pending update that failed is tried again;
+	// nil for one never tried.
+	NextAttemptAt *time.Time
+	ProcessedAt   *time.Time
 }
 
 // OutboxState is where an outgoing message stands.

@@ -24,6 +24,7 @@ var migrationIDs = []string{
 	"0003_summaries",
 	"0004_close_requests",
 	"0005_admin_summaries",
+	"0006_inbox_retries",
 	"0007_follow_ups",
 	"0008_ledger",
 }

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -207,7 +208,8 @@ func TestInvites(t *testing.T) {
 }
 
 func TestInboxStoresOnceAndFinishesOnce(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		batch := []models.InboxUpdate{{UpdateID: 10, ChatID: 1, Payload: `{"update_id":10}`}, {UpdateID: 13, ChatID: 2, Payload: `{"update_id":13}`}}
 		if err := s.SaveUpdates(ctx, batch); err != nil {
@@ -232,24 +234,137 @@ func TestInboxStoresOnceAndFinishesOnce(t *testing.T) {
 			var ok bool
 			err := s.Tx(ctx, func(tx *gorm.DB) error {
 				var err error
-				ok, err = models.FinishUpdate(tx, 10)
+				ok, err = models.FinishUpdate(tx, pending[0].ID)
 				return err
 			})
 			if err != nil || ok != want {
 				t.Fatalf("finish #%d = %v, %v; want %v", i, ok, err, want)
 			}
 		}
+		retry := models.InboxRetry{Attempts: 2, First: time.Minute, Max: time.Minute}
 		for i, want := range []models.InboxState{models.InboxPending, models.InboxFailed} {
-			state, err := s.FailUpdate(ctx, 13, errors.New("boom"), 2)
-			if err != nil || state != want {
-				t.Fatalf("fail #%d = %v, %v; want %v", i, state, err, want)
+			var u models.InboxUpdate
+			err := s.Tx(ctx, func(tx *gorm.DB) error {
+				var err error
+				u, err = models.FailUpdate(tx, pending[1].ID, errors.New("boom"), retry)
+				return err
+			})
+			if err != nil || u.State != want || u.Attempts != i+1 || u.LastError != "boom" {
+				t.Fatalf("fail #%d = %+v, %v; want %v", i, u, err, want)
 			}
+			if again, _ := s.PendingUpdates(ctx, 10); len(again) != 1 || again[0].UpdateID != 15 {
+				t.Fatalf("after failure #%d pending = %+v", i, again)
+			}
+			clock.Advance(time.Minute)
 		}
-		pending, _ = s.PendingUpdates(ctx, 10)
-		if len(pending) != 1 || pending[0].UpdateID != 15 {
-			t.Fatalf("pending after = %+v", pending)
+		if _, err := s.PendingUpdates(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			_, err := models.FailUpdate(tx, pending[1].ID, errors.New("late"), retry)
+			return err
+		})
+		if !errors.Is(err, models.ErrUpdateNotPending) {
+			t.Fatalf("failing a parked update: %v", err)
 		}
 	})
+}
+
+// A chat's updates are handled in order: while one waits for its retry
+// the later ones of its chat wait too, and no other chat does.
+func TestInboxRetryHoldsOnlyItsChat(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 1, ChatID: 7, Payload: "{}"}, {UpdateID: 2, ChatID: 8, Payload: "{}"},
+			{UpdateID: 3, ChatID: 7, Payload: "{}"}, {UpdateID: 4, Payload: "{}"}, {UpdateID: 5, Payload: "{}"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := func() []int64 {
+			t.Helper()
+			pending, err := s.PendingUpdates(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, p := range pending {
+				out = append(out, p.UpdateID)
+			}
+			return out
+		}
+		all := ids()
+		pending, _ := s.PendingUpdates(ctx, 10)
+		retry := models.InboxRetry{Attempts: 3, First: time.Minute, Max: time.Hour}
+		for _, i := range []int{0, 3} { // update 1 (chat 7) and 4 (no chat)
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				_, err := models.FailUpdate(tx, pending[i].ID, errors.New("boom"), retry)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := ids(), []int64{2, 5}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("while update 1 waits: pending %v, want %v (all %v)", got, want, all)
+		}
+		clock.Advance(time.Minute)
+		if got, want := ids(), []int64{1, 2, 3, 4, 5}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("once due: pending %v, want %v", got, want)
+		}
+	})
+}
+
+// Failed updates are listed with their error and can be requeued, one by
+// one or all, with their attempts counted afresh.
+func TestRequeueFailedUpdates(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 1, ChatID: 7, Payload: "{}"}, {UpdateID: 2, ChatID: 8, Payload: "{}"},
+			{UpdateID: 3, ChatID: 9, Payload: "{}"}}); err != nil {
+			t.Fatal(err)
+		}
+		pending, _ := s.PendingUpdates(ctx, 10)
+		for _, p := range pending[:2] {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				_, err := models.FailUpdate(tx, p.ID, fmt.Errorf("boom %d", p.UpdateID), models.InboxRetry{Attempts: 1, First: time.Second, Max: time.Second})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		failed, err := s.FailedUpdates(ctx)
+		if err != nil || len(failed) != 2 || failed[1].LastError != "boom 2" || failed[1].ChatID != 8 || failed[1].Attempts != 1 {
+			t.Fatalf("failed = %+v, %v", failed, err)
+		}
+		if _, err := s.RequeueUpdates(ctx, failed[0].ID, pending[2].ID); !errors.Is(err, models.ErrNotFailed) {
+			t.Fatalf("requeue of a pending update: %v", err)
+		}
+		if n, err := s.RequeueUpdates(ctx, failed[0].ID); err != nil || n != 1 {
+			t.Fatalf("requeue one: %d, %v", n, err)
+		}
+		if n, err := s.RequeueUpdates(ctx); err != nil || n != 1 {
+			t.Fatalf("requeue all: %d, %v", n, err)
+		}
+		pending, _ = s.PendingUpdates(ctx, 10)
+		if len(pending) != 3 || pending[0].Attempts != 0 || pending[0].LastError != "boom 1" {
+			t.Fatalf("pending after requeue = %+v", pending)
+		}
+	})
+}
+
+func TestDefaultInboxRetrySpansAnHour(t *testing.T) {
+	r := models.DefaultInboxRetry
+	if span := r.RetrySpan(); span < time.Hour || span > 4*time.Hour {
+		t.Fatalf("retries span %v at least, want an hour or a little more", span)
+	}
+	if d := r.Delay(1, 0); d > 10*time.Second {
+		t.Fatalf("first retry after %v, want seconds", d)
+	}
+	for n := 2; n < r.Attempts; n++ {
+		if r.Delay(n, 0) < r.Delay(n-1, 0) || r.Delay(n, 0.99) < r.Delay(n, 0)/2 || r.Delay(n, 0) > 15*time.Minute {
+			t.Fatalf("delay %d: %v after %v", n, r.Delay(n, 0), r.Delay(n-1, 0))
+		}
+	}
 }
 
 func TestOutboxClaimsOnePerChatInOrder(t *testing.T) {
@@ -396,8 +511,9 @@ func TestPruneInboxKeepsTheNewest(t *testing.T) {
 		if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 1, Payload: "{}"}, {UpdateID: 2, Payload: "{}"}, {UpdateID: 3, Payload: "{}"}}); err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range []int64{1, 3} {
-			if err := s.Tx(ctx, func(tx *gorm.DB) error { _, err := models.FinishUpdate(tx, id); return err }); err != nil {
+		pending, _ := s.PendingUpdates(ctx, 10)
+		for _, i := range []int{0, 2} {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error { _, err := models.FinishUpdate(tx, pending[i].ID); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -407,7 +523,7 @@ func TestPruneInboxKeepsTheNewest(t *testing.T) {
 			t.Fatalf("pruned %d, %v; want only update 1", n, err)
 		}
 		last, _ := s.LastUpdateID(ctx)
-		pending, _ := s.PendingUpdates(ctx, 10)
+		pending, _ = s.PendingUpdates(ctx, 10)
 		if last != 3 || len(pending) != 1 {
 			t.Fatalf("after pruning: last %d, pending %d", last, len(pending))
 		}
@@ -441,4 +557,129 @@ func TestOneClockStampsEveryRow(t *testing.T) {
 			t.Fatalf("created %v, audited %v, store now %v; want all %v", p.CreatedAt, audit.At, s.Now(), want)
 		}
 	})
+}
+
+// Telegram picks a new random update id after a week without updates, so
+// an id can come back. One stored more than 24 hours ago is a new update
+// (Telegram redelivers for 24 hours only), and the next getUpdates starts
+// after the newest update received, not after the highest id ever seen.
+func TestRestartedUpdateIDIsANewUpdate(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		save := func(id int64, payload string) {
+			t.Helper()
+			if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: id, ChatID: 1, Payload: payload}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		save(500, `{"update_id":500,"old":true}`)
+		save(900, `{"update_id":900,"old":true}`)
+		clock.Advance(8 * 24 * time.Hour)
+		save(500, `{"update_id":500,"new":true}`)
+		last, err := s.LastUpdateID(ctx)
+		if err != nil || last != 500 {
+			t.Fatalf("offset after a restarted id: last = %d, %v; want 500", last, err)
+		}
+		clock.Advance(time.Hour)
+		save(500, `{"update_id":500,"redelivered":true}`) // within 24 h: the same update
+		pending, err := s.PendingUpdates(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var payloads []string
+		for _, p := range pending {
+			payloads = append(payloads, p.Payload)
+		}
+		want := []string{`{"update_id":500,"old":true}`, `{"update_id":900,"old":true}`, `{"update_id":500,"new":true}`}
+		if !reflect.DeepEqual(payloads, want) {
+			t.Fatalf("inbox in receipt order = %q, want %q", payloads, want)
+		}
+	})
+}
+
+// The row kept for the offset is the newest received, which after a
+// restart of update ids is not the one with the highest id.
+func TestPruneInboxKeepsTheNewestReceived(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		finishAll := func() {
+			t.Helper()
+			pending, err := s.PendingUpdates(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pending {
+				if err := s.Tx(ctx, func(tx *gorm.DB) error { _, err := models.FinishUpdate(tx, p.ID); return err }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 900, Payload: "{}"}}); err != nil {
+			t.Fatal(err)
+		}
+		finishAll()
+		clock.Advance(8 * 24 * time.Hour)
+		if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 20, Payload: "{}"}}); err != nil {
+			t.Fatal(err)
+		}
+		finishAll()
+		clock.Advance(8 * 24 * time.Hour)
+		if _, err := s.PruneInbox(ctx, clock.Now().Add(-7*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if last, err := s.LastUpdateID(ctx); err != nil || last != 20 {
+			t.Fatalf("after pruning: last = %d, %v; want 20", last, err)
+		}
+	})
+}
+
+// Upgrading to inbox retries keeps the stored updates, their order and the
+// polling offset, and a redelivery of a stored update is still a no-op.
+func TestInboxRetriesUpgradeKeepsTheInbox(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", storetest.SQLitePath}, {"postgres", storetest.PostgresDSN}} {
+		t.Run(db.name, func(t *testing.T) {
+			dsn := db.dsn(t)
+			ctx := context.Background()
+			old, err := models.Open(ctx, dsn, models.Options{SkipMigrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := old.MigrateTo(ctx, "0005_admin_summaries"); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []int{30, 10, 20} {
+				if err := old.DB.Exec("INSERT INTO inbox_updates (update_id, chat_id, payload, state, received_at) VALUES (?, 1, '{}', 'pending', CURRENT_TIMESTAMP)", id).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = old.Close()
+			s, err := models.Open(ctx, dsn, models.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.SaveUpdates(ctx, []models.InboxUpdate{{UpdateID: 20, Payload: "{}"}, {UpdateID: 40, Payload: "{}"}}); err != nil {
+				t.Fatal(err)
+			}
+			pending, err := s.PendingUpdates(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, p := range pending {
+				ids = append(ids, p.UpdateID)
+			}
+			if want := []int64{10, 20, 30, 40}; !reflect.DeepEqual(ids, want) {
+				t.Fatalf("inbox after upgrade %v, want %v", ids, want)
+			}
+			if last, err := s.LastUpdateID(ctx); err != nil || last != 40 {
+				t.Fatalf("last = %d, %v", last, err)
+			}
+		})
+	}
 }

@@ -261,7 +261,6 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Handler:      handler,
 		Catalog:      catalog,
 		Logger:       log.With("part", "inbox"),
-		MaxAttempts:  3,
 		PollInterval: 2 * time.Second,
 		Handled:      dispatcher.Notify,
 	}

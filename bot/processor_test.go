@@ -1,0 +1,140 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
+
+	"taskbot/bot"
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// flaky fails one update while failing is set, noting the store's time of
+// each attempt.
+type flaky struct {
+	inner    bot.UpdateHandler
+	update   int64
+	failing  bool
+	store    *models.Store
+	attempts []time.Time
+}
+
+func (f *flaky) Handle(ctx context.Context, tx *gorm.DB, u *tgmodels.Update) error {
+	if u.ID == f.update && f.failing {
+		f.attempts = append(f.attempts, f.store.Now())
+		return errors.New("boom: database hiccup")
+	}
+	return f.inner.Handle(ctx, tx, u)
+}
+
+// An update that keeps failing is retried with growing delays for more
+// than an hour, then set aside with its error; its sender hears once that
+// it is delayed; later updates of its chat wait behind it until then, and
+// other chats never wait.
+func TestFailingUpdateRetriesWithBackoffThenParks(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		liu := userRef{id: 101}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		bad := &flaky{inner: h.proc.Handler, failing: true, store: s}
+		h.proc.Handler = bad
+
+		bad.update = h.update(message(liu, private(liu.id), "/mytasks"))
+		h.update(message(liu, private(liu.id), "/help"))
+		h.update(message(userRef{id: adminID}, private(adminID), "/help"))
+		mustContain(t, one(t, h.drain(adminID)), "/mytasks")
+		mustContain(t, one(t, h.newTexts(liu.id)), "自动重试")
+		if len(bad.attempts) != 1 {
+			t.Fatalf("tried %d times at once, want 1", len(bad.attempts))
+		}
+		if got := h.drain(liu.id); len(got) != 0 || len(bad.attempts) != 1 {
+			t.Fatalf("retried before its time: %d attempts, answers %q", len(bad.attempts), got)
+		}
+
+		start := clock.Now()
+		for {
+			clock.Advance(time.Minute)
+			got := h.drain(liu.id)
+			counts, err := s.InboxCounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[models.InboxFailed] == 1 {
+				// Set aside: the /help behind it goes on.
+				mustContain(t, one(t, got), "/mytasks")
+				break
+			}
+			if len(got) != 0 {
+				t.Fatalf("answered while its chat is retrying: %q", got)
+			}
+			if clock.Now().Sub(start) > 12*time.Hour {
+				t.Fatalf("still retrying after 12 h: %d attempts", len(bad.attempts))
+			}
+		}
+		if span := bad.attempts[len(bad.attempts)-1].Sub(bad.attempts[0]); span < time.Hour {
+			t.Fatalf("%d attempts within %v; retries must span an hour", len(bad.attempts), span)
+		}
+		if first := bad.attempts[1].Sub(bad.attempts[0]); first > time.Minute {
+			t.Fatalf("first retry after %v, want seconds", first)
+		}
+		n := len(bad.attempts)
+		if bad.attempts[n-1].Sub(bad.attempts[n-2]) <= bad.attempts[1].Sub(bad.attempts[0]) {
+			t.Fatalf("delays do not grow: %v", bad.attempts)
+		}
+		var parked models.InboxUpdate
+		if err := s.DB.Where("state = ?", models.InboxFailed).Take(&parked).Error; err != nil {
+			t.Fatal(err)
+		}
+		if parked.Attempts != n || !contains(parked.LastError, "boom: database hiccup") {
+			t.Fatalf("parked %+v after %d attempts", parked, n)
+		}
+	})
+}
+
+// A set-aside update requeued by the admin is recorded once it succeeds,
+// and its sender, told once that it was delayed, hears in their language
+// that it is recorded now.
+func TestRequeuedUpdateIsRecordedAndSenderTold(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s)
+		h.proc.Retry = models.InboxRetry{Attempts: 2, First: time.Minute, Max: time.Minute}
+		wang := userRef{id: 102, lang: "en"}
+		h.say(wang, "/start "+h.invite("王建国"))
+		bad := &flaky{inner: h.proc.Handler, failing: true, store: s}
+		h.proc.Handler = bad
+		bad.update = h.update(message(wang, private(wang.id), "/mytasks"))
+		mustContain(t, one(t, h.drain(wang.id)), "could not be handled just now")
+		clock.Advance(time.Minute)
+		if got := h.drain(wang.id); len(got) != 0 {
+			t.Fatalf("set aside with a second notice: %q", got)
+		}
+		failed, err := s.FailedUpdates(ctx)
+		if err != nil || len(failed) != 1 || failed[0].UpdateID != bad.update {
+			t.Fatalf("failed %+v, %v", failed, err)
+		}
+
+		bad.failing = false
+		if n, err := s.RequeueUpdates(ctx, failed[0].ID); err != nil || n != 1 {
+			t.Fatalf("requeue: %d, %v", n, err)
+		}
+		got := h.drain(wang.id)
+		if len(got) != 2 {
+			t.Fatalf("after requeue: %q, want the notice and the answer", got)
+		}
+		mustContain(t, got[0], "has now been recorded")
+		mustContain(t, got[1], "T01")
+		counts, _ := s.InboxCounts(ctx)
+		if counts[models.InboxFailed] != 0 || counts[models.InboxPending] != 0 {
+			t.Fatalf("inbox %v", counts)
+		}
+	})
+}
