@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -10,9 +11,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"taskbot/models"
 )
 
 // The README's configuration table must list every flag with its variable,
@@ -234,5 +238,49 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	if _, err := run(t, "export", "--out", filepath.Join(dir, "x.pdf"), "--db", db); err == nil {
 		t.Fatal("export to .pdf accepted")
+	}
+}
+
+// Titles a spreadsheet would run as formulas leave as text and load back
+// unchanged.
+func TestExportImportRoundTripOfHostileText(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	store, err := models.Open(context.Background(), db, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	var specs []models.TaskSpec
+	for i, title := range []string{`=HYPERLINK("http://x","y")`, "+1", "-2+3", "@SUM(A1)", "'=1+1", "'plain", "-7"} {
+		specs = append(specs, models.TaskSpec{
+			Code: fmt.Sprintf("T%02d", i+1), Title: title, Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: title, Due: due}},
+		})
+	}
+	_, err = store.ImportTasks(context.Background(), specs, false)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ledger.csv", "ledger.xlsx"} {
+		out := filepath.Join(dir, name)
+		if _, err := run(t, "export", "--out", out, "--db", db); err != nil {
+			t.Fatalf("export %s: %v", name, err)
+		}
+		if name == "ledger.csv" {
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), `"'=HYPERLINK(""http://x"",""y"")"`) || !strings.Contains(string(data), ",'@SUM(A1),") {
+				t.Errorf("formula-like titles written as they are:\n%s", data)
+			}
+		}
+		got, err := run(t, "import", out, "--db", db)
+		if err != nil || !strings.Contains(got, "no changes") {
+			t.Fatalf("re-importing %s: %v\n%s", name, err, got)
+		}
 	}
 }
