@@ -227,6 +227,11 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 	var refusal string
 	switch {
 	case err == nil:
+	case errors.Is(err, models.ErrInviteThrottled):
+		// Too many wrong tokens: answered like any stranger, once an hour,
+		// so that the answer tells nothing about the token.
+		t.h.Logger.Warn("invite tokens throttled", "telegram_user", m.From.ID)
+		return t.refuse(m)
 	case errors.Is(err, models.ErrInviteUnknown):
 		refusal = "invite_unknown"
 	case errors.Is(err, models.ErrInviteExpired):
@@ -237,6 +242,8 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 		refusal = "invite_revoked"
 	case errors.Is(err, models.ErrInviteAccountInUse):
 		refusal = "invite_account_in_use"
+	case errors.Is(err, models.ErrInvitePersonBound):
+		refusal = "invite_person_bound"
 	default:
 		return err
 	}

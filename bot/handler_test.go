@@ -534,3 +534,34 @@ func TestForgedLeaderButtonsAreRefused(t *testing.T) {
 		t.Fatal("a forged press resolved the request")
 	}
 }
+
+// Guessing invite tokens gets nowhere: past a few wrong ones an account is
+// answered like any stranger, at most once an hour, and even a valid token
+// is not looked at until the hour has passed.
+func TestWrongStartTokensAreThrottled(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		guesser := userRef{id: 7777, lang: "zh-hans"}
+		valid := h.invite("刘洋")
+		for i := 0; i < models.MaxInviteFailures; i++ {
+			mustContain(t, one(t, h.say(guesser, fmt.Sprintf("/start AAAAAAAAAAAAAAAAAAAA%02d", i))), "邀请链接无效")
+			clock.Advance(time.Minute)
+		}
+		refusal := one(t, h.say(guesser, "/start AAAAAAAAAAAAAAAAAAAAzz"))
+		mustContain(t, refusal, "需凭邀请链接开通")
+		if got := h.say(guesser, "/start "+valid); len(got) != 0 {
+			t.Fatalf("a valid token past the limit answered %q", got)
+		}
+		if got := h.say(guesser, "/start AAAAAAAAAAAAAAAAAAAAyy"); len(got) != 0 {
+			t.Fatalf("a wrong token past the limit answered %q", got)
+		}
+		var bound int64
+		s.DB.Model(&models.Person{}).Where("telegram_id = ?", guesser.id).Count(&bound)
+		if bound != 0 {
+			t.Fatal("a token was accepted past the limit")
+		}
+		clock.Advance(time.Hour)
+		mustContain(t, one(t, h.say(guesser, "/start "+h.invite("刘洋"))), "刘洋，您好")
+	})
+}

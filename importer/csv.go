@@ -97,7 +97,9 @@ func csvTable(text string) (*table, error) {
 		}
 		cells := make([]cell, len(rec))
 		for i, s := range rec {
-			cells[i] = cell{text: s}
+			// Before cleaning: the quote protects a leading tab or CR that
+			// cleaning would turn into space.
+			cells[i] = cell{text: unquoteCSVCell(s)}
 		}
 		tbl.rows = append(tbl.rows, sheetRow{num: row, cells: cells})
 	}
@@ -111,4 +113,31 @@ func isBlankRecord(rec []string) bool {
 		}
 	}
 	return true
+}
+
+// QuoteCSVCell writes a quote before text a spreadsheet would run as a
+// formula when it opens the CSV file (OWASP's CSV injection rule: a cell
+// starting with = + - @, tab or carriage return). Text that already starts
+// with quotes before such a character gets one more, so that ReadCSV's
+// unquoting gives back exactly the text written, quotes included.
+func QuoteCSVCell(s string) string {
+	if formulaLike(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// unquoteCSVCell undoes QuoteCSVCell; a quote before anything else is text.
+func unquoteCSVCell(s string) string {
+	if strings.HasPrefix(s, "'") && formulaLike(s) {
+		return s[1:]
+	}
+	return s
+}
+
+// formulaLike tells whether s, past any leading quotes, starts with a
+// character that makes a spreadsheet read the cell as a formula.
+func formulaLike(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
 }

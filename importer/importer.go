@@ -32,6 +32,10 @@
 //
 // # Cells
 //
+// In a .csv file, a cell written as '=… (a quote before = + - @, tab or
+// CR, as taskbot's export protects such text from spreadsheets) loses that
+// one quote first; a quote before anything else is kept.
+//
 // Every cell is cleaned: control and invisible formatting characters are
 // removed, a NUL character is an error, runs of white space become one
 // space and spaces between two Chinese characters are dropped (王  刚 is

@@ -481,3 +481,39 @@ func TestValidationErrorFormat(t *testing.T) {
 		t.Error("errors.As failed")
 	}
 }
+
+// The export writes a quote before cells a spreadsheet would run as a
+// formula; reading takes exactly that quote off again and nothing else.
+func TestCSVQuotedFormulaCellsReadBack(t *testing.T) {
+	tests := []struct{ cell, want string }{
+		{`'=HYPERLINK("http://x","y")`, `=HYPERLINK("http://x","y")`},
+		{"'+1", "+1"},
+		{"'-2+3", "-2+3"},
+		{"'@SUM(A1)", "@SUM(A1)"},
+		{"''=1", "'=1"},
+		{"'plain", "'plain"},
+		{"'", "'"},
+		{"-", "-"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.cell, func(t *testing.T) {
+			list := mustCSV(t, withHeader(row("T01", tc.cell, "王建国", "区发改局", "", "刘洋", "1", tc.cell, "2026-12-31", "", "")))
+			task := list.Tasks[0]
+			if task.Title != tc.want || task.Milestones[0].Title != tc.want {
+				t.Fatalf("title %q, milestone %q, want %q", task.Title, task.Milestones[0].Title, tc.want)
+			}
+		})
+	}
+}
+
+func TestQuoteCSVCellRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "a", "'", "''", "'a", "=1", "'=1", "''=1", "+", "-1", "@", "\tx", "\rx", "'\tx", " =1"} {
+		q := QuoteCSVCell(s)
+		if got := unquoteCSVCell(q); got != s {
+			t.Errorf("%q → %q → %q", s, q, got)
+		}
+		if q != s && q != "'"+s {
+			t.Errorf("%q quoted as %q", s, q)
+		}
+	}
+}

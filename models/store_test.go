@@ -140,6 +140,14 @@ func TestInvites(t *testing.T) {
 		ctx := context.Background()
 		ann := seedPerson(t, s, "王建国")
 		bob := seedPerson(t, s, "李明")
+		// On a task: an account bound to someone on no task may move.
+		task := models.Task{Code: "T01", Title: "招商"}
+		if err := s.DB.Create(&task).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Create(&models.Assignment{PersonID: ann.ID, TaskID: task.ID, Role: models.RoleLeader}).Error; err != nil {
+			t.Fatal(err)
+		}
 		redeem := func(token string, tg int64) (*models.Person, error) {
 			var p *models.Person
 			err := s.Tx(ctx, func(tx *gorm.DB) error {

@@ -46,6 +46,12 @@ type ImportResult struct {
 	// does not; they are left alone, with their reports.
 	MissingTasks      []string
 	MissingMilestones []string
+	// PeopleRenamed, as "old → new", are people the file names with a
+	// department added or dropped; they keep their binding and history.
+	PeopleRenamed []string
+	// BoundWithoutTasks are people bound to Telegram whom this import left
+	// on no task (a name written differently, or someone replaced).
+	BoundWithoutTasks []string
 	// Warnings are the reader's remarks (ignored columns and the like).
 	Warnings []string
 }
@@ -53,14 +59,15 @@ type ImportResult struct {
 // Changed tells whether the import changed anything.
 func (r ImportResult) Changed() bool {
 	return r.TasksCreated+r.TasksUpdated+r.MilestonesCreated+r.MilestonesUpdated+
-		r.PeopleCreated+r.AssignmentsAdded+r.AssignmentsRemoved > 0
+		r.PeopleCreated+len(r.PeopleRenamed)+r.AssignmentsAdded+r.AssignmentsRemoved > 0
 }
 
 var errDryRun = errors.New("dry run")
 
 // ImportTasks applies a validated task list in one transaction: tasks and
-// milestones are matched by code and number, people by key; titles, dates
-// and people are updated; nothing is ever deleted but the assignments the
+// milestones are matched by code and number, people by key (or by name
+// when only the department was added or dropped, see renamedPeople); titles,
+// dates and people are updated; nothing is ever deleted but the assignments the
 // file no longer lists. With dryRun the result is computed and rolled back.
 func (s *Store) ImportTasks(ctx context.Context, specs []TaskSpec, dryRun bool) (ImportResult, error) {
 	var res ImportResult
@@ -84,6 +91,10 @@ func (s *Store) ImportTasks(ctx context.Context, specs []TaskSpec, dryRun bool) 
 }
 
 func importTasks(tx *gorm.DB, specs []TaskSpec, res *ImportResult) error {
+	busyBefore, err := boundPeopleOnTasks(tx)
+	if err != nil {
+		return err
+	}
 	people, err := upsertPeople(tx, specs, res)
 	if err != nil {
 		return err
@@ -117,7 +128,33 @@ func importTasks(tx *gorm.DB, specs []TaskSpec, res *ImportResult) error {
 	}
 	sort.Strings(res.MissingTasks)
 	sort.Strings(res.MissingMilestones)
+	busyAfter, err := boundPeopleOnTasks(tx)
+	if err != nil {
+		return err
+	}
+	for id, key := range busyBefore {
+		if _, ok := busyAfter[id]; !ok {
+			res.BoundWithoutTasks = append(res.BoundWithoutTasks, key)
+		}
+	}
+	sort.Strings(res.BoundWithoutTasks)
 	return nil
+}
+
+// boundPeopleOnTasks maps the bound people who hold an assignment to their
+// keys.
+func boundPeopleOnTasks(tx *gorm.DB) (map[uint]string, error) {
+	var rows []Person
+	err := tx.Where("telegram_id IS NOT NULL AND id IN (?)", tx.Model(&Assignment{}).Select("person_id")).
+		Select("id", "key").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("bound people on tasks: %w", err)
+	}
+	out := make(map[uint]string, len(rows))
+	for _, p := range rows {
+		out[p.ID] = p.Key
+	}
+	return out, nil
 }
 
 func upsertPeople(tx *gorm.DB, specs []TaskSpec, res *ImportResult) (map[string]uint, error) {
@@ -129,10 +166,29 @@ func upsertPeople(tx *gorm.DB, specs []TaskSpec, res *ImportResult) (map[string]
 	for _, p := range existing {
 		ids[p.Key] = p.ID
 	}
+	named := map[string]PersonSpec{} // every key the file uses
+	for _, spec := range specs {
+		for _, group := range [][]PersonSpec{spec.Leaders, spec.Owners, spec.Attendants} {
+			for _, ps := range group {
+				named[ps.Key()] = ps
+			}
+		}
+	}
+	renames := renamedPeople(existing, named, ids)
 	for _, spec := range specs {
 		for _, group := range [][]PersonSpec{spec.Leaders, spec.Owners, spec.Attendants} {
 			for _, ps := range group {
 				if _, ok := ids[ps.Key()]; ok {
+					continue
+				}
+				if old, ok := renames[ps.Key()]; ok {
+					err := tx.Model(&Person{}).Where("id = ?", old.ID).
+						Updates(map[string]any{"key": ps.Key(), "department": ps.Department}).Error
+					if err != nil {
+						return nil, fmt.Errorf("rename person %s to %s: %w", old.Key, ps.Key(), err)
+					}
+					ids[ps.Key()] = old.ID
+					res.PeopleRenamed = append(res.PeopleRenamed, old.Key+" → "+ps.Key())
 					continue
 				}
 				p := Person{Key: ps.Key(), Name: ps.Name, Department: ps.Department}
@@ -144,7 +200,40 @@ func upsertPeople(tx *gorm.DB, specs []TaskSpec, res *ImportResult) (map[string]
 			}
 		}
 	}
+	sort.Strings(res.PeopleRenamed)
 	return ids, nil
+}
+
+// renamedPeople finds the new keys that are an existing person with a
+// department added (张伟 → 张伟(区住建局)) or dropped: the file no longer
+// names that person by their old key, and the name is unambiguous on both
+// sides. Such a person keeps their id, so their binding, reports and
+// settings. Any other change of name cannot be told from a replacement and
+// makes a new person.
+func renamedPeople(existing []Person, named map[string]PersonSpec, ids map[string]uint) map[string]Person {
+	oldByName := map[string][]Person{}
+	for _, p := range existing {
+		oldByName[p.Name] = append(oldByName[p.Name], p)
+	}
+	newByName := map[string][]PersonSpec{}
+	for key, ps := range named {
+		if _, ok := ids[key]; !ok {
+			newByName[ps.Name] = append(newByName[ps.Name], ps)
+		}
+	}
+	out := map[string]Person{}
+	for name, fresh := range newByName {
+		olds := oldByName[name]
+		if len(fresh) != 1 || len(olds) != 1 {
+			continue
+		}
+		old, ps := olds[0], fresh[0]
+		if _, still := named[old.Key]; still || (old.Department == "") == (ps.Department == "") {
+			continue
+		}
+		out[ps.Key()] = old
+	}
+	return out
 }
 
 func upsertTask(tx *gorm.DB, spec TaskSpec, byCode map[string]Task, res *ImportResult) (Task, error) {

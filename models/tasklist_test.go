@@ -104,3 +104,74 @@ func TestImportTasksIsIdempotentAndKeepsReports(t *testing.T) {
 		}
 	})
 }
+
+// A newer list that writes a person's name differently must not cut them
+// off: a department added to (or dropped from) an unambiguous name is the
+// same person, binding and all; any other change leaves the bound person
+// on no task, which the import reports, and their account may then open the
+// new name's invite.
+func TestRenamedPersonKeepsBinding(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		if _, err := s.ImportTasks(ctx, sampleList(), false); err != nil {
+			t.Fatal(err)
+		}
+		bind := func(key string, tg int64) {
+			t.Helper()
+			p, err := models.PersonByKey(s.DB, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token, err := s.CreateInvite(ctx, p.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := redeemIn(s, token, tg); err != nil {
+				t.Fatalf("bind %s: %v", key, err)
+			}
+		}
+		bind("刘洋", 101)
+		bind("王建国", 102)
+		liu, _ := models.PersonByKey(s.DB, "刘洋")
+
+		// 刘洋 gets a department: the same person.
+		list := sampleList()
+		list[0].Attendants[1] = models.PersonSpec{Name: "刘洋", Department: "区发改局"}
+		res, err := s.ImportTasks(ctx, list, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.PeopleRenamed, []string{"刘洋 → 刘洋(区发改局)"}) || res.PeopleCreated != 0 || res.AssignmentsAdded != 0 || !res.Changed() {
+			t.Fatalf("department added: %+v", res)
+		}
+		after, err := models.PersonByTelegramID(s.DB, 101)
+		if err != nil || after.ID != liu.ID || after.Key != "刘洋(区发改局)" || after.Department != "区发改局" {
+			t.Fatalf("renamed person %+v, %v", after, err)
+		}
+		if tasks, err := models.TasksOfPerson(s.DB, liu.ID); err != nil || len(tasks) != 1 {
+			t.Fatalf("renamed person's tasks: %d, %v", len(tasks), err)
+		}
+
+		// 王建国 becomes 王建军: maybe a typo fixed, maybe someone else.
+		// The import cannot tell, so it says so and changes no binding.
+		list[0].Leaders = []models.PersonSpec{{Name: "王建军"}}
+		list[1].Leaders = []models.PersonSpec{{Name: "王建军"}}
+		res, err = s.ImportTasks(ctx, list, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.BoundWithoutTasks, []string{"王建国"}) || len(res.PeopleRenamed) != 0 || res.PeopleCreated != 1 {
+			t.Fatalf("name changed: %+v", res)
+		}
+		// The admin invites the new name; the old name's account opens it.
+		clock.Advance(time.Minute)
+		bind("王建军", 102)
+		if _, err := models.PersonByKey(s.DB, "王建国"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(auditOf(t, s, "person_unbound")); n != 1 {
+			t.Fatalf("%d unbind events", n)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
+	"taskbot/importer"
 	"taskbot/models"
 )
 
@@ -208,6 +209,8 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 			return fmt.Errorf("export sheet %s: %w", name, err)
 		}
 		for r, row := range sheet {
+			// Plain strings become inline text cells: a title such as
+			// =HYPERLINK(...) stays text and is never stored as a formula.
 			cells := make([]any, len(row))
 			for c, v := range row {
 				cells[c] = v
@@ -228,12 +231,21 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 }
 
 // WriteCSV writes the ledger sheet (a CSV file holds one sheet), with a
-// byte-order mark so that Excel reads it as UTF-8.
+// byte-order mark so that Excel reads it as UTF-8. Every cell is user text
+// as far as a spreadsheet knows, so formula-like cells get a leading quote;
+// `taskbot import` takes it off again.
 func (l *Ledger) WriteCSV(w io.Writer) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
-	if err := cw.WriteAll(l.Rows); err != nil {
+	rows := make([][]string, len(l.Rows))
+	for i, row := range l.Rows {
+		rows[i] = make([]string, len(row))
+		for j, v := range row {
+			rows[i][j] = importer.QuoteCSVCell(v)
+		}
+	}
+	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	_, err := w.Write(buf.Bytes())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,28 +28,66 @@ func newDemoCommand(a *app) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the bot against a built-in fake Telegram and print the conversation",
 		Long: `Run the real bot against a fake Telegram Bot API server on 127.0.0.1, on a
-SQLite file: import the example task list, invite a few simulated people, let
-them use the bot, print the conversation, and exit. No token or network needed.`,
+new SQLite file: import the example task list, invite a few simulated people,
+let them use the bot, print the conversation, and exit. No token or network
+needed. The demo ignores TASKBOT_DB, TASKBOT_TOKEN and the other settings of
+the real bot; --db, if given, must name a file that does not exist yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				d, err := os.MkdirTemp("", "taskbot-demo-")
-				if err != nil {
-					return err
-				}
-				dir = d
-			}
-			// The demo's own file, unless --db names one: the user's real
-			// database must not fill with demo people.
-			dbPath := filepath.Join(dir, "taskbot-demo.db")
-			if cmd.Flags().Changed("db") || os.Getenv("TASKBOT_DB") != "" {
-				dbPath = a.common.DB
+			dbPath, err := demoDatabase(dir, a.common.DB, cmd.Flags().Changed("db"), cmd.Flags().Changed("dir"))
+			if err != nil {
+				return err
 			}
 			return runDemo(cmd.Context(), cmd.OutOrStdout(), dbPath, a.log)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "directory for the demo's SQLite file (default: a new temporary directory)")
+	cmd.Flags().StringVar(&dir, "dir", "", "new directory for the demo's SQLite file (default: a new temporary directory)")
 	return cmd
+}
+
+// demoFiles are what the demo writes next to its database.
+var demoFiles = []string{"summary-chart.png", "ledger.xlsx"}
+
+// demoDatabase picks the demo's database file. It is always one the demo
+// creates: the environment (TASKBOT_DB) is ignored, since a demo filling a
+// real database with simulated people could not be undone, and a --db or
+// --dir that already holds any file the demo writes is refused before
+// anything is touched.
+func demoDatabase(dir, db string, dbGiven, dirGiven bool) (string, error) {
+	var path string
+	switch {
+	case dbGiven && dirGiven:
+		return "", errors.New("demo: give --dir or --db, not both")
+	case dbGiven && models.IsPostgresDSN(db):
+		return "", errors.New("demo: --db must name a new SQLite file; the demo never runs on a PostgreSQL database")
+	case dbGiven:
+		path = db
+	case dirGiven:
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("demo: %w", err)
+		}
+		path = filepath.Join(dir, "taskbot-demo.db")
+	default:
+		d, err := os.MkdirTemp("", "taskbot-demo-")
+		if err != nil {
+			return "", fmt.Errorf("demo: %w", err)
+		}
+		return filepath.Join(d, "taskbot-demo.db"), nil
+	}
+	taken := []string{path, path + "-wal", path + "-shm"}
+	for _, name := range demoFiles {
+		taken = append(taken, filepath.Join(filepath.Dir(path), name))
+	}
+	for _, f := range taken {
+		_, err := os.Lstat(f)
+		if err == nil {
+			return "", fmt.Errorf("demo: %s already exists; the demo only writes new files, give a new --db file or --dir directory", f)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("demo: %w", err)
+		}
+	}
+	return path, nil
 }
 
 // demoScript is what the simulated people do, step by step. Each step waits
@@ -309,8 +348,8 @@ func writeDemoFiles(ctx context.Context, store *models.Store, dir string, leader
 	if png == nil {
 		return "", "", errors.New("the leader received no summary chart")
 	}
-	chart := filepath.Join(dir, "summary-chart.png")
-	if err := os.WriteFile(chart, png, 0o644); err != nil {
+	chart := filepath.Join(dir, demoFiles[0])
+	if err := writeNewFile(chart, png); err != nil {
 		return "", "", err
 	}
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
@@ -321,8 +360,25 @@ func writeDemoFiles(ctx context.Context, store *models.Store, dir string, leader
 	if err != nil {
 		return "", "", err
 	}
-	ledger := filepath.Join(dir, "ledger.xlsx")
-	return chart, ledger, os.WriteFile(ledger, data, 0o644)
+	ledger := filepath.Join(dir, demoFiles[1])
+	return chart, ledger, writeNewFile(ledger, data)
+}
+
+// writeNewFile writes a file that must not exist yet: the demo never
+// overwrites anything.
+func writeNewFile(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("demo file: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("demo file %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("demo file %s: %w", name, err)
+	}
+	return nil
 }
 
 // act performs one step of the script as the simulated person.

@@ -105,6 +105,13 @@ func printImportResult(w io.Writer, r models.ImportResult, dryRun bool) {
 		fmt.Fprintf(w, "%s: tasks %d new, %d updated; milestones %d new, %d updated; people %d new; assignments %d added, %d removed\n",
 			verb, r.TasksCreated, r.TasksUpdated, r.MilestonesCreated, r.MilestonesUpdated, r.PeopleCreated, r.AssignmentsAdded, r.AssignmentsRemoved)
 	}
+	if len(r.PeopleRenamed) > 0 {
+		fmt.Fprintf(w, "renamed, binding kept: %s\n", strings.Join(r.PeopleRenamed, ", "))
+	}
+	if len(r.BoundWithoutTasks) > 0 {
+		fmt.Fprintf(w, "bound but now on no task (renamed? invite the new name and they open it from the same account): %s\n",
+			strings.Join(r.BoundWithoutTasks, ", "))
+	}
 	if len(r.MissingTasks) > 0 {
 		fmt.Fprintf(w, "not in the file, left as they are: tasks %s\n", strings.Join(r.MissingTasks, ", "))
 	}

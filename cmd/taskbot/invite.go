@@ -17,6 +17,7 @@ import (
 type inviteOptions struct {
 	All         bool
 	Person      string
+	Rebind      bool
 	BotUsername string
 	TTL         time.Duration
 	Token       string
@@ -26,11 +27,15 @@ type inviteOptions struct {
 func newInviteCommand(a *app) *cobra.Command {
 	var o inviteOptions
 	cmd := &cobra.Command{
-		Use:   "invite (--all | --person NAME)",
+		Use:   "invite (--all | --person NAME) [--rebind]",
 		Short: "Print one-time invitation links that bind people to their Telegram accounts",
 		Long: `Print one line per person: name, roles, and a link https://t.me/<bot>?start=<token>.
 A token is random (128 bits), stored only as a hash, works once, and expires
-after --ttl. A new invite for a person revokes their older ones.`,
+after --ttl. A new invite for a person revokes their older ones.
+
+People already bound to a Telegram account are skipped: a new link would let
+whoever opens it take the person over. --rebind issues links for them too;
+the account that opens such a link replaces their binding.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.All == (o.Person != "") {
@@ -70,8 +75,20 @@ after --ttl. A new invite for a person revokes their older ones.`,
 				return fmt.Errorf("%q names several people, give one of: %s", o.Person, strings.Join(keys, ", "))
 			}
 			out := cmd.OutOrStdout()
+			var skipped []string
 			for _, p := range chosen {
-				token, err := store.CreateInvite(ctx, p.Person.ID, o.TTL)
+				create := store.CreateInvite
+				switch {
+				case p.Person.TelegramID == nil:
+				case o.Rebind:
+					create = store.CreateRebindInvite
+				case o.All:
+					skipped = append(skipped, p.Person.Key)
+					continue
+				default:
+					return fmt.Errorf("%s is already bound to a Telegram account; give --rebind to issue a link that moves the binding to whoever opens it", p.Person.Key)
+				}
+				token, err := create(ctx, p.Person.ID, o.TTL)
 				if err != nil {
 					return err
 				}
@@ -81,12 +98,17 @@ after --ttl. A new invite for a person revokes their older ones.`,
 				}
 				fmt.Fprintf(out, "%s\t%s\t%s\n", p.Person.Key, strings.Join(roles, " "), InviteLink(username, token))
 			}
+			if len(skipped) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "skipped %d already bound (give --rebind to reissue their links): %s\n",
+					len(skipped), strings.Join(skipped, ", "))
+			}
 			return nil
 		},
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&o.All, "all", false, "invite everyone in the database")
 	fs.StringVar(&o.Person, "person", "", "invite one person, by name or 姓名(单位)")
+	fs.BoolVar(&o.Rebind, "rebind", false, "also issue links for people already bound; opening one moves the binding")
 	fs.StringVar(&o.BotUsername, "bot-username", "", "the bot's username for the links; read with getMe when empty")
 	withEnv(fs, "bot-username", "TASKBOT_BOT_USERNAME")
 	fs.DurationVar(&o.TTL, "ttl", 7*24*time.Hour, "how long an invitation stays valid")

@@ -3,16 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
+	"crypto/sha256"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"taskbot/models"
 )
 
 // The README's configuration table must list every flag with its variable,
@@ -89,15 +93,27 @@ func TestBadEnvironmentValueIsRefused(t *testing.T) {
 }
 
 // The demo is the quick start: it must run end to end against the fake
-// server and show each part of the conversation.
+// server and show each part of the conversation, whatever the environment
+// says: a real database, token or server named there stays untouched.
 func TestDemo(t *testing.T) {
-	var out bytes.Buffer
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	if err := runDemo(context.Background(), &out, filepath.Join(dir, "demo.db"), log); err != nil {
-		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	real := realDatabase(t)
+	before := snapshotDir(t, filepath.Dir(real))
+	t.Setenv("TASKBOT_DB", real)
+	t.Setenv("TASKBOT_TOKEN", "123456:real-token")
+	t.Setenv("TASKBOT_API_URL", "http://127.0.0.1:1")
+	t.Setenv("TASKBOT_BOT_USERNAME", "real_bot")
+	t.Setenv("TASKBOT_ADMINS", "1")
+	dir := filepath.Join(t.TempDir(), "demo")
+	got, err := run(t, "demo", "--dir", dir)
+	if err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, got)
 	}
-	got := out.String()
+	if after := snapshotDir(t, filepath.Dir(real)); !maps.Equal(before, after) {
+		t.Errorf("the demo changed the database named by TASKBOT_DB: %v → %v", before, after)
+	}
+	if !strings.Contains(got, "database: "+filepath.Join(dir, "taskbot-demo.db")) {
+		t.Errorf("the demo did not use its own database:\n%.300s", got)
+	}
 	for _, want := range []string{
 		"imported: tasks 12 new",
 		"no changes: the database already matches the file",
@@ -145,6 +161,64 @@ func TestDemo(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(got)
+	}
+}
+
+// realDatabase makes a database with a task list in a directory of its own.
+func realDatabase(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "real.db")
+	if _, err := run(t, "import", "../../examples/tasks.csv", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// snapshotDir maps each file of dir to a digest of its content.
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = fmt.Sprintf("%x", sha256.Sum256(data))
+	}
+	return out
+}
+
+// The demo writes only a database it creates: --db must name a new file.
+func TestDemoRefusesAnExistingDatabase(t *testing.T) {
+	real := realDatabase(t)
+	before := snapshotDir(t, filepath.Dir(real))
+	for _, args := range [][]string{
+		{"demo", "--db", real},
+		{"demo", "--db", "postgres://postgres@127.0.0.1:5432/test"},
+		{"demo", "--dir", filepath.Dir(real), "--db", filepath.Join(filepath.Dir(real), "new.db")},
+	} {
+		out, err := run(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "demo") {
+			t.Errorf("%q: %v\n%s", args, err, out)
+		}
+		if strings.Contains(out, "== conversation ==") {
+			t.Errorf("%q ran the demo", args)
+		}
+	}
+	// A directory with a demo's files in it is not new either.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ledger.xlsx"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "demo", "--dir", dir); err == nil || !strings.Contains(err.Error(), "ledger.xlsx") {
+		t.Errorf("a directory holding ledger.xlsx: %v\n%s", err, out)
+	}
+	if after := snapshotDir(t, filepath.Dir(real)); !maps.Equal(before, after) {
+		t.Errorf("a refused demo changed files: %v → %v", before, after)
 	}
 }
 
@@ -234,5 +308,49 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	if _, err := run(t, "export", "--out", filepath.Join(dir, "x.pdf"), "--db", db); err == nil {
 		t.Fatal("export to .pdf accepted")
+	}
+}
+
+// Titles a spreadsheet would run as formulas leave as text and load back
+// unchanged.
+func TestExportImportRoundTripOfHostileText(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	store, err := models.Open(context.Background(), db, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	var specs []models.TaskSpec
+	for i, title := range []string{`=HYPERLINK("http://x","y")`, "+1", "-2+3", "@SUM(A1)", "'=1+1", "'plain", "-7"} {
+		specs = append(specs, models.TaskSpec{
+			Code: fmt.Sprintf("T%02d", i+1), Title: title, Department: "区发改局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: title, Due: due}},
+		})
+	}
+	_, err = store.ImportTasks(context.Background(), specs, false)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ledger.csv", "ledger.xlsx"} {
+		out := filepath.Join(dir, name)
+		if _, err := run(t, "export", "--out", out, "--db", db); err != nil {
+			t.Fatalf("export %s: %v", name, err)
+		}
+		if name == "ledger.csv" {
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), `"'=HYPERLINK(""http://x"",""y"")"`) || !strings.Contains(string(data), ",'@SUM(A1),") {
+				t.Errorf("formula-like titles written as they are:\n%s", data)
+			}
+		}
+		got, err := run(t, "import", out, "--db", db)
+		if err != nil || !strings.Contains(got, "no changes") {
+			t.Fatalf("re-importing %s: %v\n%s", name, err, got)
+		}
 	}
 }
