@@ -108,8 +108,7 @@ func (t *turn) closeCallback(q *tgmodels.CallbackQuery, who speaker, kind string
 			return err
 		}
 		taskID := req.TaskID
-		t.replies++
-		return models.EnqueueRef(t.tx, fmt.Sprintf("u%d.%d", t.upd.ID, t.replies), q.From.ID, models.OutSendMessage,
+		return models.EnqueueRef(t.tx, t.nextKey(), q.From.ID, models.OutSendMessage,
 			models.Outgoing{Text: c.T(who.lang, "ask_close_reason", nil), ForceReply: true},
 			models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCloseBack, id), TaskID: &taskID})
 	}

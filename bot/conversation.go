@@ -308,8 +308,7 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 		return err // refused: the refusal was the answer
 	}
 	taskID, reportID := d.Task.ID, stored[0].ID
-	t.replies++
-	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	key := t.nextKey()
 	return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
 		Text:        c.T(who.lang, "ask_detail", map[string]any{"Seq": m.Seq}),
 		ForceReply:  true,
@@ -356,8 +355,7 @@ func (t *turn) askCorrection(q *tgmodels.CallbackQuery, who speaker, reportID ui
 		return err
 	}
 	taskID := r.TaskID
-	t.replies++
-	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	key := t.nextKey()
 	return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
 		Text:        c.T(who.lang, "ask_correction", nil),
 		ForceReply:  true,

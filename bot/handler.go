@@ -54,14 +54,15 @@ type turn struct {
 	ctx     context.Context
 	h       *Handler
 	tx      *gorm.DB
+	inboxID uint
 	upd     *tgmodels.Update
 	now     time.Time
 	replies int
 }
 
 // Handle applies upd inside tx.
-func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update) error {
-	t := &turn{ctx: ctx, h: h, tx: tx.WithContext(ctx), upd: upd, now: tx.NowFunc()}
+func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, upd *tgmodels.Update) error {
+	t := &turn{ctx: ctx, h: h, tx: tx.WithContext(ctx), inboxID: inboxID, upd: upd, now: tx.NowFunc()}
 	switch {
 	case upd.Message != nil:
 		return t.message(upd.Message)
@@ -75,12 +76,17 @@ func (h *Handler) Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update)
 	return nil
 }
 
-// send enqueues an answer; its key is the update id and the answer's
-// place in the turn, so handling the same update again enqueues nothing new.
+// send enqueues an answer.
 func (t *turn) send(chatID int64, kind models.OutKind, out models.Outgoing) error {
+	return models.Enqueue(t.tx, t.nextKey(), chatID, kind, out)
+}
+
+// nextKey is the idempotency key of the turn's next answer: the update's
+// inbox row and the answer's place in the turn, so handling the same
+// update again enqueues nothing new.
+func (t *turn) nextKey() string {
 	t.replies++
-	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
-	return models.Enqueue(t.tx, key, chatID, kind, out)
+	return fmt.Sprintf("in%d.%d", t.inboxID, t.replies)
 }
 
 func (t *turn) reply(chatID int64, text string) error {

@@ -347,7 +347,7 @@ func TestCrashMidUpdateRollsBackAndRetries(t *testing.T) {
 				if _, err := models.FinishUpdate(tx, pending[0].ID); err != nil {
 					return err
 				}
-				if err := h.proc.Handler.Handle(context.Background(), tx, decode(t, pending[0])); err != nil {
+				if err := h.proc.Handler.Handle(context.Background(), tx, pending[0].ID, decode(t, pending[0])); err != nil {
 					return err
 				}
 				panic("process killed before commit")
@@ -369,13 +369,13 @@ type panicky struct {
 	calls int
 }
 
-func (p *panicky) Handle(ctx context.Context, tx *gorm.DB, u *tgmodels.Update) error {
+func (p *panicky) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, u *tgmodels.Update) error {
 	if u.Message != nil && u.Message.Chat.ID == p.chat {
 		p.calls++
 		var nilMap map[string]int
 		nilMap["boom"]++
 	}
-	return p.inner.Handle(ctx, tx, u)
+	return p.inner.Handle(ctx, tx, inboxID, u)
 }
 
 func TestPanicIsContainedToItsUpdate(t *testing.T) {
@@ -564,4 +564,35 @@ func TestWrongStartTokensAreThrottled(t *testing.T) {
 		clock.Advance(time.Hour)
 		mustContain(t, one(t, h.say(guesser, "/start "+h.invite("刘洋"))), "刘洋，您好")
 	})
+}
+
+// Telegram restarts update ids after a week without updates: an update
+// that reuses an old id is answered like any other, not taken for the old
+// one whose answers are still in the outbox.
+func TestRestartedUpdateIDIsAnswered(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
+	s := storetest.SQLite(t, models.Options{Clock: clock.Now})
+	h := newHarness(t, s)
+	liu := userRef{id: 101}
+	h.say(liu, "/start "+h.invite("刘洋"))
+	send := func(text string) []string {
+		t.Helper()
+		u := &tgmodels.Update{ID: 777}
+		message(liu, private(liu.id), text)(u)
+		raw, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, err := bot.InboxRow(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveUpdates(context.Background(), []models.InboxUpdate{row}); err != nil {
+			t.Fatal(err)
+		}
+		return h.drain(liu.id)
+	}
+	mustContain(t, one(t, send("/mytasks")), "T01")
+	clock.Advance(8 * 24 * time.Hour)
+	mustContain(t, one(t, send("/help")), "/report")
 }

@@ -137,8 +137,7 @@ func (t *turn) coordinationCallback(q *tgmodels.CallbackQuery, who speaker, kind
 			return err
 		}
 		taskID := d.Task.ID
-		t.replies++
-		key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+		key := t.nextKey()
 		return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
 			Text: c.T(who.lang, "ask_answer", map[string]any{"Code": E(d.Task.Code)}), ForceReply: true,
 		}, models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, id), TaskID: &taskID})
@@ -183,7 +182,7 @@ func (t *turn) answerCoordination(rc replyContext, purpose, text string) error {
 	if err != nil {
 		return err
 	}
-	err = t.tellTeam(d, fmt.Sprintf("coord-answer:%d:%d", req.ID, t.upd.ID), func(lang string) string {
+	err = t.tellTeam(d, fmt.Sprintf("coord-answer:%d:%d", req.ID, t.inboxID), func(lang string) string {
 		return c.T(lang, "coordination_answer", map[string]any{"Code": E(d.Task.Code), "Leader": E(rc.who.person.Key), "Text": E(req.Text), "Answer": E(text)})
 	}, nil)
 	if err != nil {

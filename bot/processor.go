@@ -52,7 +52,10 @@ type Processor struct {
 
 // UpdateHandler applies one update inside the transaction that marks it done.
 type UpdateHandler interface {
-	Handle(ctx context.Context, tx *gorm.DB, upd *tgmodels.Update) error
+	// inboxID is the update's row in the inbox: unlike Telegram's update
+	// id, which restarts after a week without updates, it never repeats,
+	// so answers keyed by it are never taken for an old update's.
+	Handle(ctx context.Context, tx *gorm.DB, inboxID uint, upd *tgmodels.Update) error
 }
 
 // Wake makes Run look for updates now.
@@ -255,7 +258,7 @@ func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err erro
 				return err
 			}
 		}
-		return p.Handler.Handle(ctx, tx, upd)
+		return p.Handler.Handle(ctx, tx, row.ID, upd)
 	})
 }
 

@@ -24,12 +24,12 @@ type flaky struct {
 	attempts []time.Time
 }
 
-func (f *flaky) Handle(ctx context.Context, tx *gorm.DB, u *tgmodels.Update) error {
+func (f *flaky) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, u *tgmodels.Update) error {
 	if u.ID == f.update && f.failing {
 		f.attempts = append(f.attempts, f.store.Now())
 		return errors.New("boom: database hiccup")
 	}
-	return f.inner.Handle(ctx, tx, u)
+	return f.inner.Handle(ctx, tx, inboxID, u)
 }
 
 // An update that keeps failing is retried with growing delays for more

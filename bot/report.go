@@ -402,8 +402,7 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		}
 	}
 	taskID, reportID := rc.task.Task.ID, r.ID
-	t.replies++
-	key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+	key := t.nextKey()
 	return models.EnqueueRef(t.tx, key, rc.chatID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: buttons, ReplyTo: rc.messageID},
 		models.MessageRef{Purpose: models.PurposeAck, TaskID: &taskID, ReportID: &reportID})
 }

@@ -169,8 +169,7 @@ func (t *turn) summary(m *tgmodels.Message, who speaker) error {
 		return err
 	}
 	for _, text := range t.h.Render.Summary(who.lang, s, loc) {
-		t.replies++
-		key := fmt.Sprintf("u%d.%d", t.upd.ID, t.replies)
+		key := t.nextKey()
 		if err := models.EnqueueRef(t.tx, key, m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: text},
 			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
 			return err
