@@ -13,6 +13,17 @@ import (
 	"taskbot/models/storetest"
 )
 
+type opener = func(testing.TB, models.Options) *models.Store
+
+// eachDB runs an end-to-end test on SQLite and on PostgreSQL.
+func eachDB(t *testing.T, test func(t *testing.T, open opener)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, storetest.SQLite) })
+	t.Run("postgres", func(t *testing.T) {
+		storetest.PostgresDSN(t) // skips, saying why, without a server
+		test(t, storetest.Postgres)
+	})
+}
+
 // pressFor presses a button of msg and returns the bot's next message.
 func (e *e2e) pressFor(u *telegramtest.User, msg telegramtest.Msg, data string) telegramtest.Msg {
 	e.t.Helper()
@@ -43,8 +54,10 @@ func (e *e2e) wantMilestone(code string, seq int, state models.MilestoneState, p
 
 // A correction applies to the corrected report's own milestone, whether
 // the text names it or not, and never moves to another one.
-func TestCorrectionStaysOnItsMilestone(t *testing.T) {
-	e := startE2E(t, storetest.SQLite)
+func TestCorrectionStaysOnItsMilestone(t *testing.T) { eachDB(t, testCorrectionStaysOnItsMilestone) }
+
+func testCorrectionStaysOnItsMilestone(t *testing.T, open opener) {
+	e := startE2E(t, open)
 	liu := e.users["刘洋"]
 	ack := e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })[0]
 	e.wantMilestone("T01", 1, models.StateDone, 100, "reported done")
@@ -67,7 +80,11 @@ func TestCorrectionStaysOnItsMilestone(t *testing.T) {
 // A new report on a done milestone is asked back; only a confirmed
 // reopening changes it.
 func TestReportOnDoneMilestoneAsksToReopen(t *testing.T) {
-	e := startE2E(t, storetest.SQLite)
+	eachDB(t, testReportOnDoneMilestoneAsksToReopen)
+}
+
+func testReportOnDoneMilestoneAsksToReopen(t *testing.T, open opener) {
+	e := startE2E(t, open)
 	liu := e.users["刘洋"]
 	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
 	ask := e.next(liu, 1, func() { liu.SendText("/report T01 1 80% 还差验收") })[0]
@@ -96,8 +113,10 @@ func TestReportOnDoneMilestoneAsksToReopen(t *testing.T) {
 
 // An edited message corrects its own report only: same task, same
 // milestone, within the correction window.
-func TestEditNeverMovesAReport(t *testing.T) {
-	e := startE2E(t, storetest.SQLite)
+func TestEditNeverMovesAReport(t *testing.T) { eachDB(t, testEditNeverMovesAReport) }
+
+func testEditNeverMovesAReport(t *testing.T, open opener) {
+	e := startE2E(t, open)
 	liu := e.users["刘洋"]
 	var sent telegramtest.Msg
 	e.next(liu, 1, func() { sent = liu.SendText("/report T01 2 50%") })
@@ -129,8 +148,10 @@ func TestEditNeverMovesAReport(t *testing.T) {
 }
 
 // A second /close shows the open request instead of making another.
-func TestCloseOutOncePerTask(t *testing.T) {
-	e := startE2E(t, storetest.SQLite)
+func TestCloseOutOncePerTask(t *testing.T) { eachDB(t, testCloseOutOncePerTask) }
+
+func testCloseOutOncePerTask(t *testing.T, open opener) {
+	e := startE2E(t, open)
 	liu, wang := e.users["刘洋"], e.users["王建国"]
 	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
 	e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })
