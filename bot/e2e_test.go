@@ -16,9 +16,10 @@ import (
 	tg "github.com/go-telegram/bot"
 
 	"taskbot/bot"
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/outbox"
 	"taskbot/scheduler"
 )
 
@@ -86,10 +87,10 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 		t.Fatal(err)
 	}
 	outcomes := make(chan struct{}, 1)
-	dispatcher, err := scheduler.New(scheduler.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
+	dispatcher, err := outbox.New(outbox.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
 		PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond, PollInterval: 20 * time.Millisecond,
 		Logger: log, OnUnreachable: handler.NotifyUnreachable,
-		OnOutcome: func(scheduler.Outcome) {
+		OnOutcome: func(outbox.Outcome) {
 			select {
 			case outcomes <- struct{}{}:
 			default:

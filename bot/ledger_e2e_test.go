@@ -8,7 +8,7 @@ import (
 
 	tgmodels "github.com/go-telegram/bot/models"
 
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
 )

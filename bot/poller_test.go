@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"taskbot/bot"
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
 )

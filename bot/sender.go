@@ -13,11 +13,11 @@ import (
 	tgmodels "github.com/go-telegram/bot/models"
 
 	"taskbot/models"
-	"taskbot/scheduler"
+	"taskbot/outbox"
 )
 
 // Sender makes the Bot API call of each outbox message through go-telegram.
-// It implements scheduler.Sender: Telegram's answers become the outcome
+// It implements outbox.Sender: Telegram's answers become the outcome
 // errors the dispatcher acts on, matched by type, never by text — with one
 // exception, noted in sendError.
 type Sender struct {
@@ -42,7 +42,7 @@ func NewHTTPClient(conns int, timeout time.Duration) *http.Client {
 	return &http.Client{Transport: t, Timeout: timeout}
 }
 
-var _ scheduler.Sender = (*Sender)(nil)
+var _ outbox.Sender = (*Sender)(nil)
 
 // Send makes the call kind stands for and returns the id of the message
 // sent or edited (0 for answerCallbackQuery).
@@ -71,7 +71,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 
 	case models.OutSendPhoto:
 		if len(out.File) == 0 {
-			return 0, fmt.Errorf("%w: photo without a file", scheduler.ErrRejected)
+			return 0, fmt.Errorf("%w: photo without a file", outbox.ErrRejected)
 		}
 		m, err := s.API.SendPhoto(ctx, &tg.SendPhotoParams{
 			ChatID:          chatID,
@@ -85,7 +85,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 
 	case models.OutSendDocument:
 		if len(out.File) == 0 {
-			return 0, fmt.Errorf("%w: document without a file", scheduler.ErrRejected)
+			return 0, fmt.Errorf("%w: document without a file", outbox.ErrRejected)
 		}
 		m, err := s.API.SendDocument(ctx, &tg.SendDocumentParams{
 			ChatID:          chatID,
@@ -99,7 +99,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 
 	case models.OutEditText:
 		if out.EditMessageID == 0 {
-			return 0, fmt.Errorf("%w: edit without a message id", scheduler.ErrRejected)
+			return 0, fmt.Errorf("%w: edit without a message id", outbox.ErrRejected)
 		}
 		params := &tg.EditMessageTextParams{
 			ChatID:             chatID,
@@ -118,7 +118,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 
 	case models.OutEditMarkup:
 		if out.EditMessageID == 0 {
-			return 0, fmt.Errorf("%w: edit without a message id", scheduler.ErrRejected)
+			return 0, fmt.Errorf("%w: edit without a message id", outbox.ErrRejected)
 		}
 		params := &tg.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: out.EditMessageID}
 		if kb := inlineMarkup(out.Buttons); kb != nil {
@@ -129,7 +129,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 
 	case models.OutAnswerCallback:
 		if out.CallbackQueryID == "" {
-			return 0, fmt.Errorf("%w: callback answer without a query id", scheduler.ErrRejected)
+			return 0, fmt.Errorf("%w: callback answer without a query id", outbox.ErrRejected)
 		}
 		_, err := s.API.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackQueryID,
@@ -138,7 +138,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 		})
 		return 0, err
 	}
-	return 0, fmt.Errorf("%w: unknown outbox kind %q", scheduler.ErrRejected, kind)
+	return 0, fmt.Errorf("%w: unknown outbox kind %q", outbox.ErrRejected, kind)
 }
 
 func messageID(m *tgmodels.Message, err error) (int, error) {
@@ -222,10 +222,10 @@ func inlineMarkup(rows [][]models.Button) *inlineKeyboard {
 
 // sendError turns go-telegram's error into the dispatcher's outcome:
 //
-//   - 429 → *scheduler.RetryAfterError
-//   - 403 (blocked, kicked, deactivated) → scheduler.ErrRecipientBlocked
+//   - 429 → *outbox.RetryAfterError
+//   - 403 (blocked, kicked, deactivated) → outbox.ErrRecipientBlocked
 //   - 400, 404, 401 and a group migrated to a supergroup →
-//     scheduler.ErrRejected
+//     outbox.ErrRejected
 //   - anything else (5xx, network error, timeout) → transient
 //
 // The exception: an edit answered 400 "message is not modified" already
@@ -239,19 +239,19 @@ func (s *Sender) sendError(kind models.OutKind, out models.Outgoing, err error) 
 		migrate *tg.MigrateError
 	)
 	switch {
-	case errors.Is(err, scheduler.ErrRejected):
+	case errors.Is(err, outbox.ErrRejected):
 		return 0, err // refused before any call
 	case errors.As(err, &tooMany):
-		return 0, &scheduler.RetryAfterError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
+		return 0, &outbox.RetryAfterError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
 	case errors.As(err, &migrate):
-		return 0, fmt.Errorf("%w: %w", scheduler.ErrRejected, err)
+		return 0, fmt.Errorf("%w: %w", outbox.ErrRejected, err)
 	case errors.Is(err, tg.ErrorForbidden):
-		return 0, fmt.Errorf("%w: %w", scheduler.ErrRecipientBlocked, err)
+		return 0, fmt.Errorf("%w: %w", outbox.ErrRecipientBlocked, err)
 	case errors.Is(err, tg.ErrorBadRequest) && (kind == models.OutEditText || kind == models.OutEditMarkup) &&
 		strings.Contains(err.Error(), "message is not modified"):
 		return out.EditMessageID, nil
 	case errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound):
-		return 0, fmt.Errorf("%w: %w", scheduler.ErrRejected, err)
+		return 0, fmt.Errorf("%w: %w", outbox.ErrRejected, err)
 	}
 	// Everything else is retried, 401 included: a revoked or mistyped token
 	// must not fail the whole queue; once the admin fixes it, the backlog

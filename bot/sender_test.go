@@ -17,10 +17,10 @@ import (
 	tg "github.com/go-telegram/bot"
 	"gorm.io/gorm"
 
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
-	"taskbot/scheduler"
+	"taskbot/outbox"
 )
 
 // senderWait bounds every wait in these tests; reaching it is a failure.
@@ -179,14 +179,14 @@ func TestSenderMapsTelegramErrors(t *testing.T) {
 			t.Errorf("%s: error shows the token: %v", name, err)
 		}
 	}
-	rejected := func(err error) bool { return errors.Is(err, scheduler.ErrRejected) }
+	rejected := func(err error) bool { return errors.Is(err, outbox.ErrRejected) }
 	transient := func(err error) bool {
-		var ra *scheduler.RetryAfterError
-		return !errors.Is(err, scheduler.ErrRejected) && !errors.Is(err, scheduler.ErrRecipientBlocked) && !errors.As(err, &ra)
+		var ra *outbox.RetryAfterError
+		return !errors.Is(err, outbox.ErrRejected) && !errors.Is(err, outbox.ErrRecipientBlocked) && !errors.As(err, &ra)
 	}
 
 	_, err := s.Send(ctx, blocked.ID(), models.OutSendMessage, hello)
-	check("blocked", err, func(err error) bool { return errors.Is(err, scheduler.ErrRecipientBlocked) })
+	check("blocked", err, func(err error) bool { return errors.Is(err, outbox.ErrRecipientBlocked) })
 	_, err = s.Send(ctx, 424242, models.OutSendMessage, hello)
 	check("unknown chat", err, rejected)
 	_, err = s.Send(ctx, alice.ID(), models.OutSendMessage, models.Outgoing{Text: "<b>unclosed"})
@@ -200,7 +200,7 @@ func TestSenderMapsTelegramErrors(t *testing.T) {
 
 	srv.InjectFault(telegramtest.AnySend, telegramtest.TooManyRequests(7))
 	_, err = s.Send(ctx, alice.ID(), models.OutSendMessage, hello)
-	var ra *scheduler.RetryAfterError
+	var ra *outbox.RetryAfterError
 	check("429", err, func(err error) bool { return errors.As(err, &ra) && ra.After == 7*time.Second })
 
 	srv.InjectFault(telegramtest.AnySend, telegramtest.ServerError(502))
@@ -249,18 +249,18 @@ func TestSenderErrorMapping(t *testing.T) {
 	if id, err := s.sendError(models.OutEditMarkup, models.Outgoing{EditMessageID: 6}, notModified); err != nil || id != 6 {
 		t.Errorf("not modified markup: %d %v", id, err)
 	}
-	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, notModified); !errors.Is(err, scheduler.ErrRejected) {
+	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, notModified); !errors.Is(err, outbox.ErrRejected) {
 		t.Errorf("not modified on a send: %v", err)
 	}
 	_, err := s.sendError(models.OutSendMessage, models.Outgoing{}, migrated)
 	var me *tg.MigrateError
-	if !errors.Is(err, scheduler.ErrRejected) || !errors.As(err, &me) || me.MigrateToChatID != -1001234 {
+	if !errors.Is(err, outbox.ErrRejected) || !errors.As(err, &me) || me.MigrateToChatID != -1001234 {
 		t.Errorf("migrated: %v", err)
 	}
-	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, fmt.Errorf("%w, Not Found", tg.ErrorNotFound)); !errors.Is(err, scheduler.ErrRejected) {
+	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, fmt.Errorf("%w, Not Found", tg.ErrorNotFound)); !errors.Is(err, outbox.ErrRejected) {
 		t.Errorf("404: %v", err)
 	}
-	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, fmt.Errorf("%w, Conflict", tg.ErrorConflict)); errors.Is(err, scheduler.ErrRejected) || err == nil {
+	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, fmt.Errorf("%w, Conflict", tg.ErrorConflict)); errors.Is(err, outbox.ErrRejected) || err == nil {
 		t.Errorf("409 taken as permanent: %v", err)
 	}
 	_, err = s.sendError(models.OutSendMessage, models.Outgoing{}, leaky)
@@ -269,7 +269,7 @@ func TestSenderErrorMapping(t *testing.T) {
 		t.Errorf("leaky error: %v", err)
 	}
 	_, err = s.sendError(models.OutSendMessage, models.Outgoing{}, &tg.TooManyRequestsError{Message: "too many requests", RetryAfter: 3})
-	var ra *scheduler.RetryAfterError
+	var ra *outbox.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 3*time.Second {
 		t.Errorf("429: %v", err)
 	}
@@ -281,24 +281,24 @@ type outboxRig struct {
 	t        *testing.T
 	srv      *telegramtest.Server
 	store    *models.Store
-	d        *scheduler.Dispatcher
-	outcomes chan scheduler.Outcome
-	early    []scheduler.Outcome
+	d        *outbox.Dispatcher
+	outcomes chan outbox.Outcome
+	early    []outbox.Outcome
 	cancel   context.CancelFunc
 	done     chan error
 }
 
-func newOutboxRig(t *testing.T, s *models.Store, srv *telegramtest.Server, opt scheduler.Options) *outboxRig {
+func newOutboxRig(t *testing.T, s *models.Store, srv *telegramtest.Server, opt outbox.Options) *outboxRig {
 	t.Helper()
-	r := &outboxRig{t: t, srv: srv, store: s, outcomes: make(chan scheduler.Outcome, 256)}
+	r := &outboxRig{t: t, srv: srv, store: s, outcomes: make(chan outbox.Outcome, 256)}
 	opt.Store = s
 	opt.Sender = NewSender(senderAPI(t, srv.URL(), srv.Token()))
 	opt.Logger = slog.New(slog.DiscardHandler)
 	if opt.RetryBase == 0 {
 		opt.RetryBase = 20 * time.Millisecond
 	}
-	opt.OnOutcome = func(o scheduler.Outcome) { r.outcomes <- o }
-	d, err := scheduler.New(opt)
+	opt.OnOutcome = func(o outbox.Outcome) { r.outcomes <- o }
+	d, err := outbox.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func (r *outboxRig) enqueue(key string, chatID int64, kind models.OutKind, out m
 }
 
 // next returns the next outcome recorded for outbox message id.
-func (r *outboxRig) next(id uint) scheduler.Outcome {
+func (r *outboxRig) next(id uint) outbox.Outcome {
 	r.t.Helper()
 	for i, o := range r.early {
 		if o.ID == id {
@@ -359,14 +359,14 @@ func (r *outboxRig) next(id uint) scheduler.Outcome {
 			r.early = append(r.early, o)
 		case <-deadline:
 			r.t.Fatalf("no outcome for outbox message %d", id)
-			return scheduler.Outcome{}
+			return outbox.Outcome{}
 		}
 	}
 }
 
-func (r *outboxRig) results(id uint, want ...scheduler.Result) []scheduler.Outcome {
+func (r *outboxRig) results(id uint, want ...outbox.Result) []outbox.Outcome {
 	r.t.Helper()
-	var seen []scheduler.Outcome
+	var seen []outbox.Outcome
 	for i, w := range want {
 		o := r.next(id)
 		if o.Result != w || o.RecordErr != nil {
@@ -394,14 +394,14 @@ func TestOutboxHonoursInjected429(t *testing.T) {
 		// retry_after 2: longer than the per-chat spacing, which alone would
 		// hold the retry back a second.
 		srv.InjectFault(telegramtest.AnySend, telegramtest.TooManyRequests(2))
-		r := newOutboxRig(t, s, srv, scheduler.Options{})
+		r := newOutboxRig(t, s, srv, outbox.Options{})
 		before := time.Now() // the 429 comes after this
 		first := r.enqueue("m1", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "hello"})
-		r.results(first, scheduler.ResultRateLimited)
+		r.results(first, outbox.ResultRateLimited)
 		// Another chat's message, due at once, waits for the pause too.
 		other := r.enqueue("m2", bob.ID(), models.OutSendMessage, models.Outgoing{Text: "hi"})
-		r.results(first, scheduler.ResultSent)
-		r.results(other, scheduler.ResultSent)
+		r.results(first, outbox.ResultSent)
+		r.results(other, outbox.ResultSent)
 		sent := srv.Sent()
 		if len(sent) != 2 || srv.TooManyRequests() != 1 {
 			t.Fatalf("sent %+v, 429s %d", sent, srv.TooManyRequests())
@@ -424,9 +424,9 @@ func TestOutboxRetriesServerErrors(t *testing.T) {
 		srv.InjectFault(telegramtest.AnySend, telegramtest.ServerError(502))
 		srv.InjectFault(telegramtest.AnySend, telegramtest.Fault{Kind: telegramtest.FaultServerError, Status: 503, PlainBody: true})
 		srv.InjectFault(telegramtest.AnySend, telegramtest.DropConnection(false))
-		r := newOutboxRig(t, s, srv, scheduler.Options{})
+		r := newOutboxRig(t, s, srv, outbox.Options{})
 		id := r.enqueue("m1", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "hello"})
-		r.results(id, scheduler.ResultRetry, scheduler.ResultRetry, scheduler.ResultRetry, scheduler.ResultSent)
+		r.results(id, outbox.ResultRetry, outbox.ResultRetry, outbox.ResultRetry, outbox.ResultSent)
 		if n, calls := len(alice.Messages()), srv.Calls("sendMessage"); n != 1 || calls != 4 {
 			t.Fatalf("%d messages from %d calls", n, calls)
 		}
@@ -454,9 +454,9 @@ func TestOutboxResendsWhenOutcomeUnknown(t *testing.T) {
 				srv := senderFake(t, nil)
 				alice := srv.NewUser(1001, "Alice", "en")
 				srv.InjectFault(telegramtest.AnySend, c.fault)
-				r := newOutboxRig(t, s, srv, scheduler.Options{SendTimeout: 300 * time.Millisecond})
+				r := newOutboxRig(t, s, srv, outbox.Options{SendTimeout: 300 * time.Millisecond})
 				id := r.enqueue("m1", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "reminder"})
-				r.results(id, scheduler.ResultRetry, scheduler.ResultSent)
+				r.results(id, outbox.ResultRetry, outbox.ResultSent)
 				r.stop()
 				msgs := alice.Messages()
 				if len(msgs) != c.delivered || srv.Calls("sendMessage") != 2 {
@@ -485,7 +485,7 @@ func TestOutboxBlockedUserBecomesUnreachable(t *testing.T) {
 			mu       sync.Mutex
 			notified []uint
 		)
-		r := newOutboxRig(t, s, srv, scheduler.Options{
+		r := newOutboxRig(t, s, srv, outbox.Options{
 			OnUnreachable: func(tx *gorm.DB, who *models.Person) error {
 				mu.Lock()
 				notified = append(notified, who.ID)
@@ -512,7 +512,7 @@ func TestOutboxBlockedUserBecomesUnreachable(t *testing.T) {
 		var first, second uint
 		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "m1").Pluck("id", &first)
 		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "m2").Pluck("id", &second)
-		r.results(first, scheduler.ResultUnreachable)
+		r.results(first, outbox.ResultUnreachable)
 		got, err := admin.WaitMessages(senderCtx(t), 1)
 		if err != nil || got[0].Text != "Alice blocked the bot" {
 			t.Fatalf("admin notice %+v %v", got, err)
@@ -542,12 +542,12 @@ func TestOutboxRespectsPerChatLimit(t *testing.T) {
 	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
 		srv := senderFake(t, nil) // Telegram's documented limits
 		alice := srv.NewUser(1001, "Alice", "en")
-		r := newOutboxRig(t, s, srv, scheduler.Options{})
+		r := newOutboxRig(t, s, srv, outbox.Options{})
 		first := r.enqueue("m1", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "one", Buttons: [][]models.Button{{{Text: "ok", Data: "ok"}}}})
 		r.enqueue("m2", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "two"})
 		r.enqueue("m3", alice.ID(), models.OutSendMessage, models.Outgoing{Text: "three"})
 		edit := r.enqueue("e1", alice.ID(), models.OutEditText, models.Outgoing{Text: "one, edited", EditOutboxID: first})
-		r.results(edit, scheduler.ResultSent)
+		r.results(edit, outbox.ResultSent)
 		sent := srv.Sent()
 		if len(sent) != 4 || srv.TooManyRequests() != 0 {
 			t.Fatalf("sent %+v, 429s %d", sent, srv.TooManyRequests())

@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/examples"
 	"taskbot/importer"
 	"taskbot/models"

@@ -23,6 +23,7 @@ import (
 
 	"taskbot/bot"
 	"taskbot/models"
+	"taskbot/outbox"
 	"taskbot/scheduler"
 )
 
@@ -236,7 +237,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Logger:           log,
 		CorrectionWindow: o.CorrectionWindow,
 	}
-	dispatcher, err := scheduler.New(scheduler.Options{
+	dispatcher, err := outbox.New(outbox.Options{
 		Store:         store,
 		Sender:        bot.NewSender(api),
 		GlobalRate:    o.Rate,

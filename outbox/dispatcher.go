@@ -1,7 +1,7 @@
-// Package scheduler does taskbot's time-driven work: for now the outbox
-// dispatcher, which delivers queued messages to Telegram within its limits;
-// reminders and daily summaries come later.
-package scheduler
+// Package outbox delivers the messages queued in the outbox to Telegram:
+// it claims them, keeps Telegram's limits, retries what may be retried and
+// records each outcome.
+package outbox
 
 import (
 	"context"

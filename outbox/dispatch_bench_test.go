@@ -1,4 +1,4 @@
-package scheduler_test
+package outbox_test
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 	"gorm.io/gorm"
 
 	"taskbot/bot"
-	"taskbot/bot/telegramtest"
+	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
-	"taskbot/scheduler"
+	"taskbot/outbox"
 )
 
 // BenchmarkOutboxFanout sends 10,000 messages to 10,000 chats through the
@@ -99,15 +99,15 @@ func fanout(b *testing.B, chats, limit, workers int) fanoutRun {
 	var settled, other atomic.Int64
 	allSent := make(chan struct{})
 	reg := prometheus.NewRegistry()
-	d, err := scheduler.New(scheduler.Options{
+	d, err := outbox.New(outbox.Options{
 		Store:      store,
 		Sender:     bot.NewSender(api),
 		GlobalRate: float64(limit),
 		Workers:    workers,
 		Logger:     slog.New(slog.DiscardHandler),
 		Registerer: reg,
-		OnOutcome: func(o scheduler.Outcome) {
-			if o.Result != scheduler.ResultSent {
+		OnOutcome: func(o outbox.Outcome) {
+			if o.Result != outbox.ResultSent {
 				other.Add(1)
 				return
 			}
