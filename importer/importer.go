@@ -76,10 +76,12 @@ import (
 // Limits on the input. They protect the process from hostile or broken
 // files; a real task list is far below each of them.
 const (
-	// MaxFileSize is the largest file accepted, in bytes.
-	MaxFileSize = 20 << 20
-	// MaxRows is the largest spreadsheet row number that may hold data.
-	MaxRows = 100_000
+	// MaxFileSize is the largest file accepted, in bytes: a CSV of the
+	// ledger of 100,000 milestones is about 27 MiB.
+	MaxFileSize = 64 << 20
+	// MaxRows is the largest spreadsheet row number that may hold data:
+	// twice the 100,000 milestones of a province-wide list.
+	MaxRows = 200_000
 	// MaxCellRunes is the longest cell accepted (Excel's own limit).
 	MaxCellRunes = 32_767
 	// MaxProblems caps the problems listed in one ValidationError.

@@ -16,8 +16,13 @@ import (
 
 // Limits beyond MaxFileSize and MaxRows.
 const (
-	// maxUnzipped caps the total size of the unpacked workbook parts.
-	maxUnzipped = 64 << 20
+	// maxUnzipped caps the total size of the unpacked workbook parts: the
+	// ledger sheet of 100,000 milestones unpacks to about 104 MiB.
+	maxUnzipped = 256 << 20
+	// inMemoryXML is the largest sheet kept in memory while reading; a
+	// larger one is unpacked to a temporary file, so that memory stays
+	// bounded whatever the workbook's size.
+	inMemoryXML = 16 << 20
 	// maxCells caps the cells of the sheet read, counting the gaps up to the
 	// last filled cell of each row (a hostile file could otherwise put one
 	// cell far to the right on every row); for CSV, the fields of non-blank
@@ -86,7 +91,7 @@ func readSheetValues(data []byte, sheet string, scan *sheetScan) (tbl *table, er
 	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    maxUnzipped,
-		UnzipXMLSizeLimit: maxUnzipped, // keep everything in memory, no temporary files
+		UnzipXMLSizeLimit: inMemoryXML,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: cannot open the workbook (%v)", ErrMalformed, err)

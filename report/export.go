@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -235,19 +235,27 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 // as far as a spreadsheet knows, so formula-like cells get a leading quote;
 // `taskbot import` takes it off again.
 func (l *Ledger) WriteCSV(w io.Writer) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	rows := make([][]string, len(l.Rows))
-	for i, row := range l.Rows {
-		rows[i] = make([]string, len(row))
-		for j, v := range row {
-			rows[i][j] = importer.QuoteCSVCell(v)
-		}
-	}
-	if err := cw.WriteAll(rows); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString("\ufeff"); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	cw := csv.NewWriter(bw)
+	cells := make([]string, 0, len(ledgerHeaders["zh"]))
+	for i, row := range l.Rows {
+		cells = cells[:0]
+		for _, v := range row {
+			cells = append(cells, importer.QuoteCSVCell(v))
+		}
+		if err := cw.Write(cells); err != nil {
+			return fmt.Errorf("write csv row %d: %w", i+1, err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
 }

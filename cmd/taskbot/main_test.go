@@ -223,7 +223,7 @@ func TestDemoRefusesAnExistingDatabase(t *testing.T) {
 }
 
 // run executes taskbot with args and returns what it printed.
-func run(t *testing.T, args ...string) (string, error) {
+func run(t testing.TB, args ...string) (string, error) {
 	t.Helper()
 	root := newRootCommand()
 	var out bytes.Buffer
