@@ -58,6 +58,8 @@ type turn struct {
 	upd     *tgmodels.Update
 	now     time.Time
 	replies int
+	// savepoint says a reply of several items is being recorded.
+	savepoint bool
 }
 
 // Handle applies upd inside tx.

@@ -118,9 +118,7 @@ func (t *turn) reportableTask(who speaker, code string) (*models.TaskDetail, err
 func (t *turn) statusReply(rc replyContext, text string) error {
 	c := t.h.Catalog
 	lang := rc.who.lang
-	if ok, err := models.CanReport(t.tx, rc.who.person.ID, rc.task.Task.ID); err != nil {
-		return err
-	} else if !ok {
+	if !rc.task.CanReport(rc.who.person.ID) {
 		return t.reply(rc.chatID, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
 	if rc.task.Task.Done {
@@ -269,11 +267,7 @@ func (t *turn) answerPending(q *tgmodels.CallbackQuery, who speaker, kind string
 }
 
 func (t *turn) taskByID(id uint) (*models.TaskDetail, error) {
-	var task models.Task
-	if err := t.tx.Take(&task, id).Error; err != nil {
-		return nil, fmt.Errorf("task %d: %w", id, err)
-	}
-	return models.TaskByCode(t.tx, task.Code)
+	return models.TaskByID(t.tx, id)
 }
 
 // record stores each item as a report and acknowledges exactly what was
@@ -281,9 +275,13 @@ func (t *turn) taskByID(id uint) (*models.TaskDetail, error) {
 // reports stored are returned.
 func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, error) {
 	// A refusal of any item undoes the ones stored before it: the reply
-	// is taken whole or not at all.
-	if err := t.tx.SavePoint("report").Error; err != nil {
-		return nil, fmt.Errorf("savepoint: %w", err)
+	// is taken whole or not at all. One item needs no savepoint: a refused
+	// operation writes nothing.
+	t.savepoint = len(items) > 1
+	if t.savepoint {
+		if err := t.tx.SavePoint("report").Error; err != nil {
+			return nil, fmt.Errorf("savepoint: %w", err)
+		}
 	}
 	if rc.correcting != nil && len(items) != 1 {
 		return nil, t.refuseReport(rc, "correction_one_milestone", 0)
@@ -335,8 +333,10 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 
 // refuseReport undoes what the reply stored so far and says why.
 func (t *turn) refuseReport(rc replyContext, refusal string, seq int) error {
-	if err := t.tx.RollbackTo("report").Error; err != nil {
-		return fmt.Errorf("roll back refused report: %w", err)
+	if t.savepoint {
+		if err := t.tx.RollbackTo("report").Error; err != nil {
+			return fmt.Errorf("roll back refused report: %w", err)
+		}
 	}
 	data := map[string]any{"Seq": seq, "Code": E(rc.task.Task.Code)}
 	if rc.correcting != nil {

@@ -94,7 +94,7 @@ type Assignment struct {
 type Report struct {
 	ID          uint           `gorm:"primaryKey"`
 	TaskID      uint           `gorm:"not null;index"`
-	MilestoneID uint           `gorm:"not null;index;index:idx_report_milestone_origin,priority:1"`
+	MilestoneID uint           `gorm:"not null;index"`
 	PersonID    uint           `gorm:"not null;index"`
 	State       MilestoneState `gorm:"size:16;not null"`
 	Percent     *int
@@ -106,10 +106,11 @@ type Report struct {
 	// UpdateID is the Telegram update the report came from.
 	UpdateID     int64 `gorm:"not null;default:0"`
 	SupersededBy *uint
-	// OriginID is the first report of a chain of corrections (its own id
-	// when it corrects nothing): a correction keeps its original's place in
-	// the milestone's history, so it never overrides a later report.
-	OriginID  uint `gorm:"not null;default:0;index:idx_report_milestone_origin,priority:2"`
+	// OriginID is the first report of a chain of corrections (0 when it
+	// corrects nothing: it is its own origin). A correction keeps its
+	// original's place in the milestone's history, so it never overrides
+	// a later report.
+	OriginID  uint `gorm:"not null;default:0"`
 	Withdrawn bool `gorm:"not null;default:false"`
 	// Reopens marks a report that reopened a done milestone, which only
 	// happens when the reporter confirmed it.

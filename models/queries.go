@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"gorm.io/gorm"
@@ -22,6 +23,16 @@ type TaskDetail struct {
 // HasPerson tells whether the person holds any role on the task.
 func (d *TaskDetail) HasPerson(personID uint) bool {
 	return len(d.RolesOf(personID)) > 0
+}
+
+// CanReport is models.CanReport on a task already loaded.
+func (d *TaskDetail) CanReport(personID uint) bool {
+	for _, r := range d.RolesOf(personID) {
+		if slices.Contains(reporterRoles, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // RolesOf lists the person's roles on the task.
@@ -64,6 +75,19 @@ func TaskByCode(tx *gorm.DB, code string) (*TaskDetail, error) {
 	var t Task
 	if err := tx.Where("code = ?", code).Take(&t).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("task %s", code))
+	}
+	details, err := loadDetails(tx, []Task{t})
+	if err != nil {
+		return nil, err
+	}
+	return &details[0], nil
+}
+
+// TaskByID loads one task with its milestones and people.
+func TaskByID(tx *gorm.DB, id uint) (*TaskDetail, error) {
+	var t Task
+	if err := tx.Take(&t, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("task %d", id))
 	}
 	details, err := loadDetails(tx, []Task{t})
 	if err != nil {

@@ -78,12 +78,15 @@ func (s MilestoneState) Valid() bool {
 	return false
 }
 
-// CanReport tells whether the person may report on the task: its
-// attendants and its person in charge may.
+// reporterRoles may report on a task: its attendants and its person in
+// charge.
+var reporterRoles = []Role{RoleAttendant, RoleOwner}
+
+// CanReport tells whether the person may report on the task.
 func CanReport(tx *gorm.DB, personID, taskID uint) (bool, error) {
 	var n int64
 	err := tx.Model(&Assignment{}).Where("person_id = ? AND task_id = ? AND role IN ?", personID, taskID,
-		[]Role{RoleAttendant, RoleOwner}).Count(&n).Error
+		reporterRoles).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("check reporter %d on task %d: %w", personID, taskID, err)
 	}
@@ -160,7 +163,7 @@ func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report,
 	if err := storeReport(tx, &r, in.Attachments); err != nil {
 		return nil, err
 	}
-	after, err := refreshMilestone(tx, m.ID)
+	after, err := refreshMilestone(tx, *m)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +216,7 @@ func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, win
 	if res.RowsAffected == 0 {
 		return nil, ErrReportChanged
 	}
-	after, err := refreshMilestone(tx, m.ID)
+	after, err := refreshMilestone(tx, *m)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +254,7 @@ func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.D
 		return nil, ErrReportChanged
 	}
 	r.Withdrawn = true
-	after, err := refreshMilestone(tx, r.MilestoneID)
+	after, err := refreshMilestone(tx, before)
 	if err != nil {
 		return nil, err
 	}
@@ -300,12 +303,6 @@ func CheckCorrectable(tx *gorm.DB, by, reportID uint, now time.Time, window time
 func storeReport(tx *gorm.DB, r *Report, files []Attachment) error {
 	if err := tx.Omit("Attachments").Create(r).Error; err != nil {
 		return fmt.Errorf("store report: %w", err)
-	}
-	if r.OriginID == 0 {
-		r.OriginID = r.ID
-		if err := tx.Model(r).Update("origin_id", r.ID).Error; err != nil {
-			return fmt.Errorf("store report %d: %w", r.ID, err)
-		}
 	}
 	for _, a := range files {
 		a.ID, a.ReportID = 0, r.ID
@@ -376,20 +373,19 @@ func DeriveMilestone(history []Report) Derived {
 
 // refreshMilestone stores the state the milestone's history gives it and
 // returns the milestone as it now is.
-func refreshMilestone(tx *gorm.DB, milestoneID uint) (*Milestone, error) {
+func refreshMilestone(tx *gorm.DB, m Milestone) (*Milestone, error) {
 	var history []Report
-	if err := tx.Where("milestone_id = ?", milestoneID).Find(&history).Error; err != nil {
-		return nil, fmt.Errorf("history of milestone %d: %w", milestoneID, err)
+	err := tx.Select("id", "origin_id", "state", "percent", "superseded_by", "withdrawn").
+		Where("milestone_id = ?", m.ID).Find(&history).Error
+	if err != nil {
+		return nil, fmt.Errorf("history of milestone %d: %w", m.ID, err)
 	}
 	d := DeriveMilestone(history)
 	update := map[string]any{"state": d.State, "percent": d.Percent, "last_report_id": d.LastReportID}
-	if err := tx.Model(&Milestone{}).Where("id = ?", milestoneID).Updates(update).Error; err != nil {
-		return nil, fmt.Errorf("update milestone %d: %w", milestoneID, err)
+	if err := tx.Model(&Milestone{}).Where("id = ?", m.ID).Updates(update).Error; err != nil {
+		return nil, fmt.Errorf("update milestone %d: %w", m.ID, err)
 	}
-	var m Milestone
-	if err := tx.Take(&m, milestoneID).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("milestone %d", milestoneID))
-	}
+	m.State, m.Percent, m.LastReportID = d.State, d.Percent, d.LastReportID
 	return &m, nil
 }
 

@@ -1,7 +1,6 @@
 ALTER TABLE reports ADD COLUMN origin_id bigint DEFAULT 0 NOT NULL;
 ALTER TABLE reports ADD COLUMN reopens boolean DEFAULT false NOT NULL;
 WITH RECURSIVE chain(id, origin) AS (SELECT id, id FROM reports WHERE id NOT IN (SELECT superseded_by FROM reports WHERE superseded_by IS NOT NULL) UNION ALL SELECT r.superseded_by, c.origin FROM reports r JOIN chain c ON r.id = c.id WHERE r.superseded_by IS NOT NULL) UPDATE reports SET origin_id = chain.origin FROM chain WHERE chain.id = reports.id;
-CREATE INDEX idx_report_milestone_origin ON reports USING btree (milestone_id, origin_id);
 ALTER TABLE close_requests ADD COLUMN basis character varying(2000) DEFAULT ''::character varying NOT NULL;
 UPDATE close_requests SET decision = 'superseded' WHERE decision = '' AND id NOT IN (SELECT MAX(id) FROM close_requests WHERE decision = '' GROUP BY task_id);
 CREATE UNIQUE INDEX idx_close_request_open ON close_requests USING btree (task_id) WHERE ((decision)::text = ''::text);
