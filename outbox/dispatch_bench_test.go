@@ -13,10 +13,10 @@ import (
 	"gorm.io/gorm"
 
 	"taskbot/bot"
-	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/outbox"
+	"taskbot/telegramtest"
 )
 
 // BenchmarkOutboxFanout sends 10,000 messages to 10,000 chats through the
