@@ -55,7 +55,13 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			res = tx.Model(&Lease{}).Where("name = ? AND (expires_at < ? OR holder = ?)", name, now, holder).Updates(map[string]any{
+			takeable := tx.Where("name = ? AND (expires_at < ? OR holder = ?)", name, now, holder)
+			if s.Dialect == SQLite {
+				// One file is held by one process (HoldDatabase): any other
+				// holder is a process that died, and need not be waited for.
+				takeable = tx.Where("name = ?", name)
+			}
+			res = tx.Model(&Lease{}).Where(takeable).Updates(map[string]any{
 				"holder":     holder,
 				"token":      gorm.Expr("token + 1"),
 				"expires_at": now.Add(ttl),
