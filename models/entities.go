@@ -222,8 +222,10 @@ type OutboxState string
 
 const (
 	OutboxPending OutboxState = "pending"
-	// OutboxSending means a dispatcher took the message; if it stays so past
-	// its lease, the outcome is unknown and the message may be sent again.
+	// OutboxSending means a dispatcher claimed the message. Until its
+	// AttemptedAt is set the call has not started, and giving the message
+	// back costs nothing; after, the outcome is unknown until recorded, and
+	// a message taken back then may be delivered twice.
 	OutboxSending OutboxState = "sending"
 	OutboxSent    OutboxState = "sent"
 	OutboxFailed  OutboxState = "failed"
@@ -237,11 +239,27 @@ type OutboxMessage struct {
 	ChatID        int64       `gorm:"not null;index:idx_outbox_chat;index:idx_outbox_chat_message"`
 	Kind          OutKind     `gorm:"size:24;not null"`
 	Payload       string      `gorm:"type:text;not null"`
-	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due"`
+	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due;index:idx_outbox_sent"`
 	NextAttemptAt time.Time   `gorm:"not null;index:idx_outbox_due"`
-	LeaseUntil    *time.Time
-	Attempts      int    `gorm:"not null;default:0"`
-	LastError     string `gorm:"size:2000;not null;default:''"`
+	// LeaseUntil is a backstop for a claimant that is alive but stuck; a
+	// dead one's claims are released as soon as its heartbeat lapses.
+	LeaseUntil *time.Time
+	// Claim is the token of the current claim: every outcome is written
+	// only if it still matches, so a claimant that lost the message (its
+	// instance was taken for dead) cannot overwrite what another did.
+	Claim string `gorm:"size:64;not null;default:''"`
+	// ClaimedBy is the instance holding the claim.
+	ClaimedBy string `gorm:"size:64;not null;default:''"`
+	// AttemptedAt is set, under the claim, just before the Bot API call.
+	AttemptedAt *time.Time
+	// Attempts counts the calls made (claims given back unattempted do not
+	// count).
+	Attempts int `gorm:"not null;default:0"`
+	// BlobID names the file a photo or document sends; the payload holds
+	// no file bytes.
+	BlobID *uint
+
+	LastError string `gorm:"size:2000;not null;default:''"`
 	// TelegramMessageID is the id Telegram gave the sent message.
 	TelegramMessageID int `gorm:"not null;default:0;index:idx_outbox_chat_message"`
 	// Purpose, TaskID and ReportID say what the message was about, so that
@@ -250,7 +268,35 @@ type OutboxMessage struct {
 	TaskID    *uint
 	ReportID  *uint
 	CreatedAt time.Time
-	SentAt    *time.Time
+	SentAt    *time.Time `gorm:"index:idx_outbox_sent"`
+}
+
+// Lease makes one instance of several on a database the leader of a job.
+// Token grows with every new holder: it fences out a holder that lost the
+// lease without noticing.
+type Lease struct {
+	Name      string    `gorm:"primaryKey;size:64"`
+	Holder    string    `gorm:"size:64;not null"`
+	Token     int64     `gorm:"not null"`
+	ExpiresAt time.Time `gorm:"not null"`
+}
+
+// Instance is one running taskbot process; its heartbeat says it is alive.
+type Instance struct {
+	ID          string    `gorm:"primaryKey;size:64"`
+	Host        string    `gorm:"size:200;not null;default:''"`
+	StartedAt   time.Time `gorm:"not null"`
+	HeartbeatAt time.Time `gorm:"not null"`
+}
+
+// Blob is a file sent as a photo or document, stored once and referenced
+// by the outbox rows that send it.
+type Blob struct {
+	ID        uint   `gorm:"primaryKey"`
+	SHA256    string `gorm:"column:sha256;size:64;not null;uniqueIndex:idx_blobs_sha256"`
+	Size      int64  `gorm:"not null"`
+	Data      []byte `gorm:"not null"`
+	CreatedAt time.Time
 }
 
 // ScheduleKind says what a schedule sends.

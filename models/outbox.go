@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,14 +113,26 @@ func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoin
 	return nil
 }
 
+// ErrLostClaim refuses an outcome write whose claim no longer holds: the
+// message was given back (its claimant was taken for dead, or its lease ran
+// out) and may belong to another claimant now. Such a write is never
+// applied.
+var ErrLostClaim = errors.New("outbox claim lost")
+
 // ClaimOutbox takes up to limit messages that are due, at most one per chat
-// — the oldest unsent one, so that a chat's messages go out in order — and
-// leases them to the caller. A message whose lease ran out was taken by a
-// dispatcher that died mid-send: its outcome is unknown, so it is due again.
-func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+// — the oldest unsent one, so that a chat's messages go out in order — for
+// the instance by, under a fresh claim token. A message whose lease ran out
+// is due again: its claimant is alive but stuck, and if it had started the
+// call, the outcome is unknown. Claiming is not attempting: Attempts and
+// AttemptedAt change only in MarkAttempting.
+func (s *Store) ClaimOutbox(ctx context.Context, by string, limit int, lease time.Duration) ([]OutboxMessage, error) {
 	now := s.Now()
+	token, err := newClaimToken()
+	if err != nil {
+		return nil, err
+	}
 	var claimed []OutboxMessage
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Raw(`SELECT o.* FROM outbox_messages o
 JOIN (SELECT chat_id, MIN(id) AS id FROM outbox_messages
       WHERE state IN (?, ?) GROUP BY chat_id) h ON h.id = o.id
@@ -137,19 +151,33 @@ ORDER BY o.id LIMIT ?`+s.skipLocked("o"),
 		}
 		until := now.Add(lease)
 		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).Updates(map[string]any{
-			"state":       OutboxSending,
-			"lease_until": until,
-			"attempts":    gorm.Expr("attempts + 1"),
+			"state":        OutboxSending,
+			"lease_until":  until,
+			"claim":        token,
+			"claimed_by":   by,
+			"attempted_at": nil,
 		}).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
+	until := now.Add(lease)
 	for i := range claimed {
 		claimed[i].State = OutboxSending
-		claimed[i].Attempts++
+		claimed[i].Claim, claimed[i].ClaimedBy = token, by
+		claimed[i].LeaseUntil, claimed[i].AttemptedAt = &until, nil
 	}
 	return claimed, nil
+}
+
+// newClaimToken is unique to one claim: a claim taken again later, even by
+// the same instance, gets another token.
+func newClaimToken() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("claim token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // skipLocked lets several PostgreSQL dispatchers claim side by side; SQLite
@@ -161,51 +189,102 @@ func (s *Store) skipLocked(alias string) string {
 	return ""
 }
 
-// MarkSent records a delivered message and the id Telegram gave it.
-func (s *Store) MarkSent(ctx context.Context, id uint, telegramMessageID int) error {
-	now := s.Now()
-	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"state":               OutboxSent,
-		"telegram_message_id": telegramMessageID,
-		"sent_at":             now,
-		"lease_until":         nil,
-		"last_error":          "",
-	}).Error
-	if err != nil {
-		return fmt.Errorf("mark outbox message %d sent: %w", id, err)
+// claimed restricts an outcome write to the message while the claim holds.
+func claimed(tx *gorm.DB, id uint, claim string) *gorm.DB {
+	return tx.Model(&OutboxMessage{}).Where("id = ? AND claim = ? AND claim <> '' AND state = ?", id, claim, OutboxSending)
+}
+
+// fenced turns a write that matched no row into ErrLostClaim.
+func fenced(res *gorm.DB, id uint, what string) error {
+	if res.Error != nil {
+		return fmt.Errorf("%s outbox message %d: %w", what, id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%s outbox message %d: %w", what, id, ErrLostClaim)
 	}
 	return nil
+}
+
+// released are the columns of a message no one holds.
+func released(m map[string]any) map[string]any {
+	m["lease_until"], m["claim"], m["claimed_by"] = nil, "", ""
+	return m
+}
+
+// MarkAttempting records, under the claim, that the message's call is about
+// to start. From here on its outcome is unknown until recorded, and the
+// attempt counts.
+func (s *Store) MarkAttempting(ctx context.Context, id uint, claim string) error {
+	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(map[string]any{
+		"attempted_at": s.Now(),
+		"attempts":     gorm.Expr("attempts + 1"),
+	})
+	return fenced(res, id, "mark attempting")
+}
+
+// MarkSent records a delivered message and the id Telegram gave it.
+func (s *Store) MarkSent(ctx context.Context, id uint, claim string, telegramMessageID int) error {
+	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(released(map[string]any{
+		"state":               OutboxSent,
+		"telegram_message_id": telegramMessageID,
+		"sent_at":             s.Now(),
+		"last_error":          "",
+	}))
+	return fenced(res, id, "mark sent")
 }
 
 // RetryLater puts a message back in the queue until at.
-func (s *Store) RetryLater(ctx context.Context, id uint, at time.Time, cause error) error {
-	err := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
+func (s *Store) RetryLater(ctx context.Context, id uint, claim string, at time.Time, cause error) error {
+	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(released(map[string]any{
 		"state":           OutboxPending,
 		"next_attempt_at": at.UTC(),
-		"lease_until":     nil,
 		"last_error":      truncate(cause.Error(), 2000),
-	}).Error
-	if err != nil {
-		return fmt.Errorf("reschedule outbox message %d: %w", id, err)
-	}
-	return nil
+	}))
+	return fenced(res, id, "reschedule")
 }
 
 // MarkFailed gives a message up for good.
-func (s *Store) MarkFailed(ctx context.Context, id uint, cause error) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error { return markFailed(tx, id, cause) })
+func (s *Store) MarkFailed(ctx context.Context, id uint, claim string, cause error) error {
+	return s.Tx(ctx, func(tx *gorm.DB) error { return markFailed(tx, id, claim, cause) })
 }
 
-func markFailed(tx *gorm.DB, id uint, cause error) error {
-	err := tx.Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"state":       OutboxFailed,
-		"lease_until": nil,
-		"last_error":  truncate(cause.Error(), 2000),
-	}).Error
+func markFailed(tx *gorm.DB, id uint, claim string, cause error) error {
+	res := claimed(tx, id, claim).Updates(released(map[string]any{
+		"state":      OutboxFailed,
+		"last_error": truncate(cause.Error(), 2000),
+	}))
+	return fenced(res, id, "mark failed")
+}
+
+// ReleaseDeadClaims gives back the messages claimed by instances other than
+// me whose heartbeat is older than ttl: their claimant is gone, and waiting
+// for the lease would hold the chat's queue for nothing. A message claimed
+// but never attempted goes back as it was; one attempted has an unknown
+// outcome and is sent again (the one case the contract allows a duplicate).
+func (s *Store) ReleaseDeadClaims(ctx context.Context, me string, ttl time.Duration) (unattempted, inDoubt int64, err error) {
+	now := s.Now()
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		live := tx.Model(&Instance{}).Select("id").Where("heartbeat_at >= ?", now.Add(-ttl))
+		dead := func() *gorm.DB {
+			return tx.Model(&OutboxMessage{}).Where("state = ? AND claimed_by <> ? AND claimed_by NOT IN (?)", OutboxSending, me, live)
+		}
+		res := dead().Where("attempted_at IS NULL").Updates(released(map[string]any{"state": OutboxPending}))
+		if res.Error != nil {
+			return res.Error
+		}
+		unattempted = res.RowsAffected
+		res = dead().Where("attempted_at IS NOT NULL").Updates(released(map[string]any{
+			"state":           OutboxPending,
+			"next_attempt_at": now,
+			"last_error":      "claimant died during the call; outcome unknown",
+		}))
+		inDoubt = res.RowsAffected
+		return res.Error
+	})
 	if err != nil {
-		return fmt.Errorf("mark outbox message %d failed: %w", id, err)
+		return 0, 0, fmt.Errorf("release claims of dead instances: %w", err)
 	}
-	return nil
+	return unattempted, inDoubt, nil
 }
 
 // MarkChatUnreachable handles a chat that refused the bot (blocked it):
@@ -214,12 +293,12 @@ func markFailed(tx *gorm.DB, id uint, cause error) error {
 // admins hear of it exactly once.
 func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, cause error, notify func(tx *gorm.DB, p *Person) error) error {
 	return s.Tx(ctx, func(tx *gorm.DB) error {
-		if err := markFailed(tx, msg.ID, cause); err != nil {
+		if err := markFailed(tx, msg.ID, msg.Claim, cause); err != nil {
 			return err
 		}
 		err := tx.Model(&OutboxMessage{}).
-			Where("chat_id = ? AND state IN ? AND id <> ?", msg.ChatID, []OutboxState{OutboxPending, OutboxSending}, msg.ID).
-			Updates(map[string]any{"state": OutboxFailed, "lease_until": nil, "last_error": "recipient unreachable"}).Error
+			Where("chat_id = ? AND state = ?", msg.ChatID, OutboxPending).
+			Updates(map[string]any{"state": OutboxFailed, "last_error": "recipient unreachable"}).Error
 		if err != nil {
 			return fmt.Errorf("drop messages to unreachable chat %d: %w", msg.ChatID, err)
 		}
@@ -261,10 +340,11 @@ func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessa
 }
 
 // SendingTo tells whether a message to the chat is being sent right now:
-// Telegram may have delivered it before its id is recorded here.
+// Telegram may have delivered it before its id is recorded here. A message
+// claimed but not attempted is not on its way yet.
 func SendingTo(tx *gorm.DB, chatID int64) (bool, error) {
 	var n int64
-	if err := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ?", chatID, OutboxSending).Count(&n).Error; err != nil {
+	if err := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ? AND attempted_at IS NOT NULL", chatID, OutboxSending).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("messages in flight to chat %d: %w", chatID, err)
 	}
 	return n > 0, nil

@@ -24,7 +24,7 @@ var entities = []any{
 	&models.Attachment{}, &models.Instruction{}, &models.InstructionReceipt{}, &models.CoordinationRequest{},
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
-	&models.CloseRequest{},
+	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an
@@ -403,37 +403,45 @@ func TestOutboxClaimsOnePerChatInOrder(t *testing.T) {
 			}
 			return out
 		}
-		first, err := s.ClaimOutbox(ctx, 10, time.Minute)
+		first, err := s.ClaimOutbox(ctx, "i1", 10, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := keys(first); !reflect.DeepEqual(got, []string{"a1", "b1"}) {
 			t.Fatalf("first claim %v", got)
 		}
-		if again, _ := s.ClaimOutbox(ctx, 10, time.Minute); len(again) != 0 {
+		if again, _ := s.ClaimOutbox(ctx, "i1", 10, time.Minute); len(again) != 0 {
 			t.Fatalf("claimed while leased: %v", keys(again))
 		}
-		if err := s.MarkSent(ctx, first[0].ID, 77); err != nil {
+		for _, m := range first {
+			if err := s.MarkAttempting(ctx, m.ID, m.Claim); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.MarkSent(ctx, first[0].ID, first[0].Claim, 77); err != nil {
 			t.Fatal(err)
 		}
-		second, _ := s.ClaimOutbox(ctx, 10, time.Minute)
+		second, _ := s.ClaimOutbox(ctx, "i1", 10, time.Minute)
 		if got := keys(second); !reflect.DeepEqual(got, []string{"a2"}) {
 			t.Fatalf("second claim %v", got)
 		}
-		// b1's dispatcher died: after the lease its outcome is unknown and
-		// it is due again.
+		// b1's dispatcher is stuck in its call: after the lease its outcome
+		// is unknown and it is due again.
 		clock.Advance(2 * time.Minute)
-		third, _ := s.ClaimOutbox(ctx, 10, time.Minute)
-		if got := keys(third); !reflect.DeepEqual(got, []string{"a2", "b1"}) || third[1].Attempts != 2 {
-			t.Fatalf("after lease: %v", third)
+		third, _ := s.ClaimOutbox(ctx, "i2", 10, time.Minute)
+		if got := keys(third); !reflect.DeepEqual(got, []string{"a2", "b1"}) || third[1].Attempts != 1 || third[1].Claim == first[1].Claim {
+			t.Fatalf("after lease: %+v", third)
 		}
-		if err := s.RetryLater(ctx, third[0].ID, clock.Now().Add(time.Hour), errors.New("502")); err != nil {
+		if err := s.MarkSent(ctx, first[1].ID, first[1].Claim, 4); !errors.Is(err, models.ErrLostClaim) {
+			t.Fatalf("the stuck dispatcher's late outcome: %v, want ErrLostClaim", err)
+		}
+		if err := s.RetryLater(ctx, third[0].ID, third[0].Claim, clock.Now().Add(time.Hour), errors.New("502")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkSent(ctx, third[1].ID, 5); err != nil {
+		if err := s.MarkSent(ctx, third[1].ID, third[1].Claim, 5); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.ClaimOutbox(ctx, 10, time.Minute); len(got) != 0 {
+		if got, _ := s.ClaimOutbox(ctx, "i1", 10, time.Minute); len(got) != 0 {
 			t.Fatalf("claimed before retry time: %v", keys(got))
 		}
 		sent, err := s.OutboxMessageByID(ctx, first[0].ID)
@@ -458,16 +466,35 @@ func TestOutboxUnreachableChat(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		claimed, _ := s.ClaimOutbox(ctx, 10, time.Minute)
+		claimed, _ := s.ClaimOutbox(ctx, "i1", 10, time.Minute)
 		notified := 0
-		for range 2 { // a second 403 for the same person notifies nobody again
-			err := s.MarkChatUnreachable(ctx, claimed[0], errors.New("forbidden"), func(tx *gorm.DB, who *models.Person) error {
-				notified++
-				return models.Enqueue(tx, "admin-notice", 1, models.OutSendMessage, models.Outgoing{Text: who.Name})
-			})
-			if err != nil {
-				t.Fatal(err)
+		notify := func(tx *gorm.DB, who *models.Person) error {
+			notified++
+			return models.Enqueue(tx, "admin-notice", 1, models.OutSendMessage, models.Outgoing{Text: who.Name})
+		}
+		if err := s.MarkChatUnreachable(ctx, claimed[0], errors.New("forbidden"), notify); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkChatUnreachable(ctx, claimed[0], errors.New("forbidden"), notify); !errors.Is(err, models.ErrLostClaim) {
+			t.Fatalf("second 403 under a settled claim: %v, want ErrLostClaim", err)
+		}
+		// A later message's 403 for the same person notifies nobody again.
+		if err := s.Tx(ctx, func(tx *gorm.DB) error {
+			return models.Enqueue(tx, "m3", tg, models.OutSendMessage, models.Outgoing{Text: "m3"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var again []models.OutboxMessage
+		for _, m := range must(s.ClaimOutbox(ctx, "i1", 10, time.Minute)) {
+			if m.ChatID == tg {
+				again = append(again, m)
 			}
+		}
+		if len(again) != 1 {
+			t.Fatalf("claimed %d messages of the chat", len(again))
+		}
+		if err := s.MarkChatUnreachable(ctx, again[0], errors.New("forbidden"), notify); err != nil {
+			t.Fatal(err)
 		}
 		if notified != 1 {
 			t.Fatalf("notified %d times", notified)
@@ -478,7 +505,7 @@ func TestOutboxUnreachableChat(t *testing.T) {
 			t.Fatal("person not marked unreachable")
 		}
 		counts, _ := s.OutboxCounts(ctx)
-		if counts[models.OutboxFailed] != 2 || counts[models.OutboxPending] != 1 {
+		if counts[models.OutboxFailed] != 3 || counts[models.OutboxSending] != 1 {
 			t.Fatalf("counts %v", counts)
 		}
 	})

@@ -14,6 +14,8 @@ type dispatchMetrics struct {
 	rateLimited *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	inFlight    prometheus.Gauge
+	lostClaims  prometheus.Counter
+	released    *prometheus.CounterVec
 }
 
 func newDispatchMetrics(reg prometheus.Registerer) (*dispatchMetrics, error) {
@@ -43,6 +45,14 @@ func newDispatchMetrics(reg prometheus.Registerer) (*dispatchMetrics, error) {
 			Name: "taskbot_outbox_in_flight",
 			Help: "Outbox messages claimed and not yet settled.",
 		}),
+		lostClaims: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "taskbot_outbox_lost_claims_total",
+			Help: "Outcome or attempt writes refused because the claim had been taken back (never applied).",
+		}),
+		released: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskbot_outbox_released_total",
+			Help: "Claims of dead instances given back, by whether their call had started (unattempted, in_doubt).",
+		}, []string{"state"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -64,6 +74,12 @@ func newDispatchMetrics(reg prometheus.Registerer) (*dispatchMetrics, error) {
 		return nil, err
 	}
 	if m.inFlight, err = register(reg, m.inFlight); err != nil {
+		return nil, err
+	}
+	if m.lostClaims, err = register(reg, m.lostClaims); err != nil {
+		return nil, err
+	}
+	if m.released, err = register(reg, m.released); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -53,19 +53,29 @@ type Options struct {
 	// in all on a local server): to sustain R messages per second, give it
 	// R/15 or more (BenchmarkOutboxFanout: 64 for 1,000/s).
 	Workers int
-	// Lease is how long a claimed message stays with this dispatcher
-	// (default 2 min). It must exceed SendTimeout: a claimed message whose
-	// call could not start early enough to finish and be recorded within
-	// the lease is put back unsent.
+	// Lease is how long a claimed message stays with this dispatcher if it
+	// stays alive but stuck (default 2 min). It must exceed SendTimeout: a
+	// claimed message whose call could not start early enough to finish and
+	// be recorded within the lease is put back unsent. The claims of a
+	// dispatcher that died go back sooner, when its heartbeat lapses (see
+	// Liveness).
 	Lease time.Duration
+	// Instance names this dispatcher's claims (default: a random id). With
+	// Liveness, it must be the id the instance's heartbeat is written under.
+	Instance string
+	// Liveness, when set, makes the dispatcher give back at once the claims
+	// of other instances whose heartbeat is older than this (see
+	// models.Store.ReleaseDeadClaims). Zero leaves them to their lease.
+	Liveness time.Duration
 	// SendTimeout bounds one Bot API call (default 30 s). A call that times
 	// out has an unknown outcome and is retried like a transient failure.
 	SendTimeout time.Duration
 
-	// MaxAttempts is how many times a message is claimed before a transient
-	// failure makes the dispatcher give it up (default 12). Every claim
-	// counts, including one ending in a 429 or a deferred edit, but only a
-	// transient failure ends in giving up: a 429 always reschedules.
+	// MaxAttempts is how many calls are made for a message before a
+	// transient failure makes the dispatcher give it up (default 12). Every
+	// call counts, including one ending in a 429, but only a transient
+	// failure ends in giving up: a 429 always reschedules. A claim given
+	// back before its call (a deferred edit, a stop) does not count.
 	MaxAttempts int
 	// RetryBase and RetryCap shape the backoff after a transient failure:
 	// attempt n waits between half and all of min(RetryBase·2ⁿ⁻¹, RetryCap)
@@ -112,6 +122,9 @@ const (
 	// ResultUnreachable: a 403; the chat's queue dropped and its person
 	// marked unreachable.
 	ResultUnreachable Result = "unreachable"
+	// ResultLostClaim: the claim was taken back before the call (nothing
+	// sent) — this dispatcher was taken for dead.
+	ResultLostClaim Result = "lost_claim"
 )
 
 // Outcome reports one settled message to Options.OnOutcome.
@@ -125,7 +138,8 @@ type Outcome struct {
 	Err error
 	// RetryAt is when a rescheduled message is due again (store clock).
 	RetryAt time.Time
-	// RecordErr is set when the outcome could not be written to the store.
+	// RecordErr is set when the outcome could not be written to the store;
+	// it wraps models.ErrLostClaim when the claim had been taken back.
 	RecordErr error
 }
 
@@ -143,8 +157,8 @@ type Dispatcher struct {
 	// sendWindow is how long after its claim a message's call may still
 	// start; see Options.Lease.
 	sendWindow time.Duration
-	// marks feeds the sent-message recorder while Run runs (nil otherwise).
-	marks chan sentMark
+	// marks feeds the recorder while Run runs (nil otherwise).
+	marks chan mark
 }
 
 // New checks opt, fills in defaults and registers the metrics.
@@ -167,6 +181,9 @@ func New(opt Options) (*Dispatcher, error) {
 	setDefault(&opt.RetryBase, time.Second)
 	setDefault(&opt.RetryCap, 5*time.Minute)
 	setDefault(&opt.PollInterval, 500*time.Millisecond)
+	if opt.Instance == "" {
+		opt.Instance = fmt.Sprintf("dispatcher-%08x", rand.Uint32())
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -214,7 +231,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	defer d.running.Store(false)
 
-	d.marks = make(chan sentMark)
+	d.marks = make(chan mark)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
@@ -233,6 +250,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// claiming again for every freed slot would cost one query per message.
 	backlog := false
 	minBatch := max(1, d.opt.Workers/4)
+	var swept time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -256,16 +274,28 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			continue
 		}
+		if d.opt.Liveness > 0 && time.Since(swept) >= d.opt.Liveness/4 {
+			swept = time.Now()
+			d.releaseDead(ctx)
+		}
 		wait := d.opt.PollInterval
+		free := d.opt.Workers - inFlight
+		// A message is claimed only when it is about to go: no more than the
+		// global limit lets start within claimHorizon. Claimed earlier, it
+		// would wait here while its chat's later messages wait behind it.
+		room, roomIn := d.limits.room(claimHorizon)
 		if pause := d.limits.pauseLeft(); pause > 0 {
 			// Claimed messages would only wait out the pause holding a lease.
 			wait = pause
-		} else if free := d.opt.Workers - inFlight; free > 0 && (!backlog || free >= minBatch || inFlight == 0) {
+		} else if room == 0 {
+			wait = min(wait, roomIn)
+		} else if free > 0 && (!backlog || free >= minBatch || inFlight == 0) {
+			free = min(free, room)
 			// Not cut short by ctx: a claim is brief, and cancelling it halfway
 			// only produces error logs. What it takes after a cancel is put
 			// back by the workers at once.
 			claimedAt := time.Now() // no later than the store's own lease start
-			msgs, err := d.opt.Store.ClaimOutbox(context.WithoutCancel(ctx), free, d.opt.Lease)
+			msgs, err := d.opt.Store.ClaimOutbox(context.WithoutCancel(ctx), d.opt.Instance, free, d.opt.Lease)
 			if err != nil {
 				d.log.Error("claim outbox failed", "err", err)
 				backlog = false
@@ -283,6 +313,22 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 		timer.Reset(wait)
+	}
+}
+
+// claimHorizon is how soon a claimed message is expected to start its call.
+const claimHorizon = 100 * time.Millisecond
+
+// releaseDead gives back the claims of instances that died.
+func (d *Dispatcher) releaseDead(ctx context.Context) {
+	unattempted, inDoubt, err := d.opt.Store.ReleaseDeadClaims(context.WithoutCancel(ctx), d.opt.Instance, d.opt.Liveness)
+	switch {
+	case err != nil:
+		d.log.Warn("release claims of dead instances failed", "err", err)
+	case unattempted+inDoubt > 0:
+		d.metrics.released.WithLabelValues("unattempted").Add(float64(unattempted))
+		d.metrics.released.WithLabelValues("in_doubt").Add(float64(inDoubt))
+		d.log.Warn("claims of a dead instance released", "unattempted", unattempted, "in_doubt", inDoubt)
 	}
 }
 
@@ -319,6 +365,16 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		s.putBack(bg, errors.New("lease too short left to send"))
 		return
 	}
+	// The claim is checked and the attempt recorded before the call: a
+	// dispatcher taken for dead finds out here and sends nothing, and from
+	// here on a crash leaves the message in doubt, not merely claimed.
+	if err := s.record(bg, func(ctx context.Context) error { return d.write(ctx, opAttempt, m, 0) }); err != nil {
+		callDone(false)
+		s.report(Outcome{Result: ResultLostClaim, RecordErr: err})
+		return
+	}
+	s.m.Attempts++
+	m = s.m
 	sendCtx, cancel := context.WithTimeout(bg, d.opt.SendTimeout)
 	start := time.Now()
 	id, err := d.opt.Sender.Send(sendCtx, m.ChatID, m.Kind, out)
@@ -344,7 +400,7 @@ func (s *settlement) settle(ctx context.Context, telegramID int, err error) {
 	var retryAfter *RetryAfterError
 	switch {
 	case err == nil:
-		rerr := s.record(ctx, func(ctx context.Context) error { return d.markSent(ctx, m.ID, telegramID) })
+		rerr := s.record(ctx, func(ctx context.Context) error { return d.write(ctx, opSent, m, telegramID) })
 		d.metrics.sent.WithLabelValues(kind).Inc()
 		s.log.Debug("outbox message sent", "telegram_message_id", telegramID)
 		s.report(Outcome{Result: ResultSent, RecordErr: rerr})
@@ -422,7 +478,7 @@ func (s *settlement) resolveEdit(ctx context.Context, out *models.Outgoing) bool
 }
 
 func (s *settlement) fail(ctx context.Context, reason string, err error) {
-	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.MarkFailed(ctx, s.m.ID, err) })
+	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.MarkFailed(ctx, s.m.ID, s.m.Claim, err) })
 	s.d.metrics.failed.WithLabelValues(string(s.m.Kind), reason).Inc()
 	s.log.Error("outbox message given up", "reason", reason, "err", err)
 	s.report(Outcome{Result: ResultFailed, Err: err, RecordErr: rerr})
@@ -436,7 +492,7 @@ func (s *settlement) putBack(ctx context.Context, cause error) {
 
 func (s *settlement) retryLater(ctx context.Context, wait time.Duration, cause error, result Result) {
 	at := s.d.opt.Store.Now().Add(wait)
-	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.RetryLater(ctx, s.m.ID, at, cause) })
+	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.RetryLater(ctx, s.m.ID, s.m.Claim, at, cause) })
 	if wait > 0 && wait <= s.d.opt.RetryCap {
 		// Look again when it is due rather than at the next poll.
 		time.AfterFunc(wait, s.d.Notify)
@@ -447,13 +503,19 @@ func (s *settlement) retryLater(ctx context.Context, wait time.Duration, cause e
 // record writes an outcome, retrying while the database is unavailable: a
 // sent message left unrecorded would be sent again when its lease ran out.
 // It gives up when the lease has run out, since the message may then be
-// another dispatcher's.
+// another dispatcher's, and at once when the claim is found lost: the write
+// is refused, and the message is another's to settle.
 func (s *settlement) record(ctx context.Context, write func(context.Context) error) error {
 	wait := 50 * time.Millisecond
 	for {
 		err := write(ctx)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, models.ErrLostClaim) {
+			s.d.metrics.lostClaims.Inc()
+			s.log.Warn("outbox claim lost; outcome not recorded", "err", err)
+			return err
 		}
 		if time.Now().Add(wait).After(s.leaseEnd) {
 			s.log.Error("record outbox outcome failed; giving up", "err", err)
@@ -465,9 +527,19 @@ func (s *settlement) record(ctx context.Context, write func(context.Context) err
 	}
 }
 
-// sentMark asks the recorder to mark one message sent.
-type sentMark struct {
+// op is a fenced write the recorder makes for one claimed message.
+type op int
+
+const (
+	opAttempt op = iota // models.Store.MarkAttempting
+	opSent              // models.Store.MarkSent
+)
+
+// mark asks the recorder for one write.
+type mark struct {
+	op         op
 	id         uint
+	claim      string
 	telegramID int
 	done       chan error
 }
@@ -477,26 +549,35 @@ type sentMark struct {
 // made inside a cgo call that also holds up Go's scheduler; at hundreds of
 // messages per second, one commit per message would stall the dispatcher,
 // and the calls in flight would take longer. A few milliseconds of delay in
-// recording costs nothing: the message was already sent.
-const markBatchWindow = 20 * time.Millisecond
+// recording costs little: a sent mark's message was already sent, and an
+// attempt's call waits no longer than the window.
+const markBatchWindow = 5 * time.Millisecond
 
-// markSent records a sent message. While Run runs, marks from all workers
-// are written together, one transaction per batch (group commit).
-func (d *Dispatcher) markSent(ctx context.Context, id uint, telegramID int) error {
+// write makes one fenced write for m. While Run runs, the writes of all
+// workers are made together, one transaction per batch (group commit).
+func (d *Dispatcher) write(ctx context.Context, o op, m models.OutboxMessage, telegramID int) error {
 	if d.marks == nil {
-		return d.opt.Store.MarkSent(ctx, id, telegramID)
+		return apply(ctx, d.opt.Store, mark{op: o, id: m.ID, claim: m.Claim, telegramID: telegramID})
 	}
-	m := sentMark{id: id, telegramID: telegramID, done: make(chan error, 1)}
-	d.marks <- m
-	return <-m.done
+	mk := mark{op: o, id: m.ID, claim: m.Claim, telegramID: telegramID, done: make(chan error, 1)}
+	d.marks <- mk
+	return <-mk.done
+}
+
+func apply(ctx context.Context, s *models.Store, m mark) error {
+	if m.op == opAttempt {
+		return s.MarkAttempting(ctx, m.id, m.claim)
+	}
+	return s.MarkSent(ctx, m.id, m.claim, m.telegramID)
 }
 
 // recordSent writes the marks it receives in batches: those that arrive
-// within markBatchWindow of the first go in one transaction.
-func (d *Dispatcher) recordSent(ctx context.Context, in <-chan sentMark) {
+// within markBatchWindow of the first go in one transaction. A lost claim
+// fails its own mark only.
+func (d *Dispatcher) recordSent(ctx context.Context, in <-chan mark) {
 	const maxBatch = 512
 	for first := range in {
-		batch := []sentMark{first}
+		batch := []mark{first}
 		window := time.NewTimer(markBatchWindow)
 	more:
 		for len(batch) < maxBatch {
@@ -512,17 +593,27 @@ func (d *Dispatcher) recordSent(ctx context.Context, in <-chan sentMark) {
 		}
 		window.Stop()
 		store := d.opt.Store
+		lost := make([]error, len(batch))
 		err := store.Tx(ctx, func(tx *gorm.DB) error {
 			inTx := store.InTx(tx)
-			for _, m := range batch {
-				if err := inTx.MarkSent(ctx, m.id, m.telegramID); err != nil {
+			for i, m := range batch {
+				err := apply(ctx, inTx, m)
+				if errors.Is(err, models.ErrLostClaim) {
+					lost[i] = err
+					continue
+				}
+				if err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		for _, m := range batch {
-			m.done <- err
+		for i, m := range batch {
+			if err != nil {
+				m.done <- err
+			} else {
+				m.done <- lost[i]
+			}
 		}
 	}
 }

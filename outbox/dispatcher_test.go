@@ -199,7 +199,7 @@ func (h *harness) waitOutcome(id uint) Outcome {
 	for {
 		select {
 		case o := <-h.outcomes:
-			if o.RecordErr != nil {
+			if o.RecordErr != nil && !errors.Is(o.RecordErr, models.ErrLostClaim) {
 				h.t.Errorf("outcome of %d not recorded: %v", o.ID, o.RecordErr)
 			}
 			if o.ID == id {
@@ -210,6 +210,18 @@ func (h *harness) waitOutcome(id uint) Outcome {
 			h.t.Fatalf("no outcome for outbox message %d", id)
 			return Outcome{}
 		}
+	}
+}
+
+// waitRow waits until the row satisfies ok.
+func (h *harness) waitRow(id uint, ok func(*models.OutboxMessage) bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !ok(h.row(id)) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("row %d: %+v", id, h.row(id))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -569,7 +581,7 @@ func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
 		orig := h.text("original", 10)
 		edit := h.enqueue("edit", 10, models.OutEditText, models.Outgoing{Text: "edited", EditOutboxID: orig})
 		ctx := context.Background()
-		held, err := s.ClaimOutbox(ctx, 10, time.Minute) // the other dispatcher
+		held, err := s.ClaimOutbox(ctx, "other", 10, time.Minute) // the other dispatcher
 		if err != nil || len(held) != 1 || held[0].ID != orig {
 			t.Fatalf("claim %+v %v", held, err)
 		}
@@ -577,7 +589,11 @@ func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
 		if err := s.DB.Take(&m, edit).Error; err != nil {
 			t.Fatal(err)
 		}
-		m.Attempts = 1
+		// As if this dispatcher had claimed it.
+		m.State, m.Claim = models.OutboxSending, "this-claim"
+		if err := s.DB.Model(&m).Updates(map[string]any{"state": m.State, "claim": m.Claim}).Error; err != nil {
+			t.Fatal(err)
+		}
 		h.d.handle(ctx, m, time.Now())
 		if o := h.waitOutcome(edit); o.Result != ResultDeferred || !o.RetryAt.After(clock.Now()) {
 			t.Fatalf("edit outcome %+v", o)
@@ -585,7 +601,7 @@ func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
 		if len(send.all()) != 0 {
 			t.Fatal("edit sent before its message")
 		}
-		if err := s.MarkSent(ctx, orig, 777); err != nil {
+		if err := s.MarkSent(ctx, orig, held[0].Claim, 777); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Second)
@@ -602,26 +618,32 @@ func TestDispatcherDefersEditOfMessageStillSending(t *testing.T) {
 func TestDispatcherShutdownFinishesCallsInFlight(t *testing.T) {
 	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
 		gate := make(chan struct{})
-		started := make(chan int64, 1)
+		started := make(chan struct{}, 1)
 		send := newFakeSender(func(c call) (int, error) {
-			started <- c.chatID
-			<-gate
+			if c.chatID == 20 {
+				started <- struct{}{}
+				<-gate
+			}
 			return 0, nil
 		})
-		// One token per ~1 s: of two messages claimed together, one is sent
-		// and the other waits for its token.
-		h := newHarness(t, s, send, Options{GlobalRate: 1})
-		ids := map[int64]uint{10: h.text("a", 10), 20: h.text("b", 20)}
+		// Chat 10's second message is claimed once its first is sent, and
+		// waits an hour for its chat's spacing.
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Hour})
+		first := h.text("a1", 10)
+		inFlight := h.text("b", 20)
+		waiting := h.text("a2", 10)
 		h.start()
-		var inFlight, waiting uint
 		select {
-		case chat := <-started:
-			inFlight, waiting = ids[chat], ids[30-chat]
+		case <-started:
 		case <-time.After(waitLimit):
 			t.Fatal("no call started")
 		}
+		if o := h.waitOutcome(first); o.Result != ResultSent {
+			t.Fatalf("first: %+v", o)
+		}
+		h.waitRow(waiting, func(m *models.OutboxMessage) bool { return m.State == models.OutboxSending })
 		h.cancel()
-		// The waiting message is put back unsent...
+		// The waiting message is put back unsent, its claim never attempted...
 		if o := h.waitOutcome(waiting); o.Result != ResultDeferred {
 			t.Fatalf("waiting: %+v", o)
 		}
@@ -641,15 +663,117 @@ func TestDispatcherShutdownFinishesCallsInFlight(t *testing.T) {
 			t.Fatal("Run did not return")
 		}
 		h.cancel = nil
-		c := send.all()
+		c := send.callsTo(20)
 		if len(c) != 1 || c[0].err != nil {
 			t.Fatalf("calls %+v: the call in flight must finish with its context intact", c)
 		}
 		if m := h.row(inFlight); m.State != models.OutboxSent {
 			t.Fatalf("in-flight row %+v", m)
 		}
-		if m := h.row(waiting); m.State != models.OutboxPending || m.LeaseUntil != nil {
+		if m := h.row(waiting); m.State != models.OutboxPending || m.LeaseUntil != nil || m.Claim != "" || m.Attempts != 0 || m.AttemptedAt != nil {
 			t.Fatalf("waiting row %+v", m)
+		}
+	})
+}
+
+// A dispatcher that lost its claim while its call was in flight (it was
+// taken for dead, and the message given to another) cannot record the
+// outcome: the write is refused and counted, and the other's stands.
+func TestDispatcherStaleOutcomeRejected(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		gate := make(chan struct{})
+		started := make(chan struct{}, 1)
+		send := newFakeSender(func(c call) (int, error) {
+			started <- struct{}{}
+			<-gate
+			return 0, nil
+		})
+		h := newHarness(t, s, send, Options{Instance: "stale"})
+		id := h.text("m", 10)
+		h.start()
+		select {
+		case <-started:
+		case <-time.After(waitLimit):
+			t.Fatal("no call started")
+		}
+		ctx := context.Background()
+		// "stale" has no heartbeat: another instance takes the message over.
+		if u, d, err := s.ReleaseDeadClaims(ctx, "other", time.Second); err != nil || u+d != 1 {
+			t.Fatalf("released %d+%d: %v", u, d, err)
+		}
+		taken, err := s.ClaimOutbox(ctx, "other", 10, time.Minute)
+		if err != nil || len(taken) != 1 {
+			t.Fatalf("takeover claim %+v %v", taken, err)
+		}
+		close(gate)
+		o := h.waitOutcome(id)
+		if o.Result != ResultSent || !errors.Is(o.RecordErr, models.ErrLostClaim) {
+			t.Fatalf("stale outcome %+v, want sent with a lost claim", o)
+		}
+		if n := counterValue(h.d.metrics.lostClaims); n != 1 {
+			t.Fatalf("lost claims counted %v, want 1", n)
+		}
+		if m := h.row(id); m.State != models.OutboxSending || m.Claim != taken[0].Claim || m.TelegramMessageID != 0 {
+			t.Fatalf("row after the stale write %+v", m)
+		}
+	})
+}
+
+// A claim lost before its call is never attempted: nothing is sent.
+func TestDispatcherLostClaimSendsNothing(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{Instance: "stale"})
+		id := h.text("m", 10)
+		ctx := context.Background()
+		mine, err := s.ClaimOutbox(ctx, "stale", 10, time.Minute)
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("claim %+v %v", mine, err)
+		}
+		if _, _, err := s.ReleaseDeadClaims(ctx, "other", time.Second); err != nil {
+			t.Fatal(err)
+		}
+		h.d.handle(ctx, mine[0], time.Now())
+		if o := h.waitOutcome(id); o.Result != ResultLostClaim || !errors.Is(o.RecordErr, models.ErrLostClaim) {
+			t.Fatalf("outcome %+v", o)
+		}
+		if len(send.all()) != 0 {
+			t.Fatal("sent under a lost claim")
+		}
+		if m := h.row(id); m.State != models.OutboxPending || m.Attempts != 0 {
+			t.Fatalf("row %+v", m)
+		}
+	})
+}
+
+// With Liveness, a dead instance's claims come back as soon as its
+// heartbeat lapses, not when their lease runs out.
+func TestDispatcherReleasesDeadInstanceClaims(t *testing.T) {
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
+		ctx := context.Background()
+		send := newFakeSender(nil)
+		h := newHarness(t, s, send, Options{Instance: "me", Liveness: 5 * time.Second, PollInterval: 10 * time.Millisecond})
+		claimed := h.text("claimed", 10)
+		attempted := h.text("attempted", 20)
+		if err := s.Heartbeat(ctx, "dead", "h"); err != nil {
+			t.Fatal(err)
+		}
+		held, err := s.ClaimOutbox(ctx, "dead", 10, time.Hour)
+		if err != nil || len(held) != 2 {
+			t.Fatalf("claim %+v %v", held, err)
+		}
+		if err := s.MarkAttempting(ctx, held[1].ID, held[1].Claim); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(6 * time.Second) // the heartbeat lapses; the lease holds
+		h.start()
+		if o := h.waitOutcome(claimed); o.Result != ResultSent || o.Attempt != 1 {
+			t.Fatalf("claimed: %+v", o)
+		}
+		if o := h.waitOutcome(attempted); o.Result != ResultSent || o.Attempt != 2 {
+			t.Fatalf("attempted: %+v", o)
 		}
 	})
 }
@@ -664,9 +788,12 @@ func TestDispatcherResendsAfterLeaseExpiry(t *testing.T) {
 		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond})
 		ctx := context.Background()
 		id := h.text("m1", 10)
-		dead, err := s.ClaimOutbox(ctx, 10, time.Minute)
+		dead, err := s.ClaimOutbox(ctx, "dead", 10, time.Minute)
 		if err != nil || len(dead) != 1 {
 			t.Fatalf("claim %v %v", dead, err)
+		}
+		if err := s.MarkAttempting(ctx, dead[0].ID, dead[0].Claim); err != nil {
+			t.Fatal(err)
 		}
 		h.start()
 		// Still leased: another chat's message goes, this one does not.

@@ -39,13 +39,11 @@ const WindowGuard = 10 * time.Millisecond
 // previous call (one chat's calls are never concurrent): 1 s for a private
 // chat, 3 s for a group (20 per sliding minute).
 //
-// All of this lives in memory: several dispatcher instances (several
-// processes on one PostgreSQL database) do not share it. Each must be given
-// its share of the bot's global rate (GlobalRate divided by the number of
-// instances), and a chat's next message, claimed by another instance, may
-// follow the previous one sooner than the per-chat interval (one chat's
-// messages are still never sent concurrently nor out of order: they are
-// claimed one at a time).
+// All of this lives in memory, which holds for the whole deployment because
+// one dispatcher runs at a time: with several instances on one PostgreSQL
+// database, only the elected leader dispatches (see package cluster). A
+// new leader starts with empty limits, but only after the old one's lease
+// ran out, longer than any of these windows.
 type limits struct {
 	bucket   *rate.Limiter
 	window   *slidingWindow
@@ -132,6 +130,23 @@ func (l *limits) acquire(ctx context.Context, chatID int64, limited bool) (done 
 		}
 		l.window.leave(false)
 	}
+}
+
+// room is how many rate-limited calls could start within horizon as far as
+// the global limit goes, and when there is none, how long until there may
+// be. It reserves nothing.
+func (l *limits) room(horizon time.Duration) (int, time.Duration) {
+	now := time.Now()
+	tokens := l.bucket.TokensAt(now) + float64(l.bucket.Limit())*horizon.Seconds()
+	free, next := l.window.free(now)
+	n := min(free, int(math.Floor(tokens)))
+	if n > 0 {
+		return n, 0
+	}
+	if free > 0 { // the bucket refills first
+		return 0, max(time.Millisecond, time.Duration((1-tokens)/float64(l.bucket.Limit())*float64(time.Second)))
+	}
+	return 0, next
 }
 
 // markChat records that a call to chatID just finished.
@@ -252,6 +267,26 @@ func (w *slidingWindow) enter(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// free is how many places the window has now, and when there are none, how
+// long until the oldest finished call leaves it (a day when every place is
+// held by a call in flight: its end wakes the dispatcher anyway).
+func (w *slidingWindow) free(now time.Time) (int, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for n < len(w.ended) && !w.ended[n].Add(w.span).After(now) {
+		n++
+	}
+	w.ended = w.ended[n:]
+	if f := w.limit - w.inFlight - len(w.ended); f > 0 {
+		return f, 0
+	}
+	if len(w.ended) == 0 {
+		return 0, 24 * time.Hour
+	}
+	return 0, w.ended[0].Add(w.span).Sub(now)
 }
 
 // leave gives the place back: counted for span more if the call was made,

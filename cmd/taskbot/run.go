@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -43,6 +42,7 @@ type botOptions struct {
 	// CorrectionWindow is how long a report may be corrected or withdrawn.
 	CorrectionWindow time.Duration
 	reminderOptions
+	clusterOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -137,6 +137,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.CorrectionWindow, "correction-window", models.DefaultCorrectionWindow, "how long after a report it may be corrected (button or edit) or withdrawn")
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
+	o.clusterOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -237,8 +238,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Logger:           log,
 		CorrectionWindow: o.CorrectionWindow,
 	}
+	member := o.clusterOptions.member(store, log)
 	dispatcher, err := outbox.New(outbox.Options{
 		Store:         store,
+		Instance:      member.ID,
+		Liveness:      member.Liveness(),
 		Sender:        bot.NewSender(api),
 		GlobalRate:    o.Rate,
 		SendTimeout:   o.SendTimeout,
@@ -301,40 +305,27 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		log.Info("ops endpoints", "healthz", "http://"+ln.Addr().String()+"/healthz", "metrics", "http://"+ln.Addr().String()+"/metrics")
 	}
 
-	// Each stage gets its own context so that shutdown can stop them one
-	// after the other.
-	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	procCtx, stopProcessing := context.WithCancel(context.WithoutCancel(ctx))
-	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
-	var polling, processing, sending sync.WaitGroup
-	start := func(wg *sync.WaitGroup, name string, run func(context.Context) error, c context.Context) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := run(c); err != nil {
-				log.Error(name+" stopped", "err", err)
-			}
-		}()
-	}
-	start(&sending, "outbox dispatcher", dispatcher.Run, sendCtx)
-	start(&processing, "reminders", reminders.Run, procCtx)
-	start(&processing, "update processor", processor.Run, procCtx)
+	// Only the leader of the instances on the database delivers, schedules,
+	// polls and processes; every instance serves the webhook, storing what
+	// Telegram pushes for the leader to process.
+	work := leaderWork{dispatcher: dispatcher.Run, reminders: reminders.Run, processor: processor.Run}
 	if o.WebhookURL == "" {
-		start(&polling, "update poller", poller.Run, pollCtx)
+		work.poller = poller.Run
 	}
-	log.Info("taskbot running", "bot", username, "db", store.Dialect, "admins", len(admins), "rate", o.Rate)
+	clustered := make(chan error, 1)
+	go func() {
+		clustered <- member.Run(ctx, func(lead context.Context) { work.run(lead, log) })
+	}()
+	log.Info("taskbot running", "bot", username, "db", store.Dialect, "admins", len(admins), "rate", o.Rate, "instance", member.ID)
 	if ready != nil {
 		ready()
 	}
 
 	<-ctx.Done()
 	log.Info("shutting down")
-	stopPolling()
-	polling.Wait()
-	stopProcessing()
-	processing.Wait()
-	stopSending()
-	sending.Wait()
+	if err := <-clustered; err != nil {
+		log.Error("cluster membership stopped", "err", err)
+	}
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
