@@ -53,8 +53,8 @@ func rows(body string) []string {
 }
 
 func TestBoardAccess(t *testing.T) {
-	storetest.Each(t, models.Options{}, func(t *testing.T, store *models.Store) {
-		clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, store *models.Store) {
 		w := newWorld(t, store, clock)
 		base := w.serve(t)
 		leader, attendant, other := w.initData(t, leaderTG, "zh-hans"), w.initData(t, attendantTG, "zh-hans"), w.initData(t, otherTG, "en")
