@@ -43,6 +43,7 @@ type botOptions struct {
 	// CorrectionWindow is how long a report may be corrected or withdrawn.
 	CorrectionWindow time.Duration
 	reminderOptions
+	webOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -137,6 +138,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.CorrectionWindow, "correction-window", models.DefaultCorrectionWindow, "how long after a report it may be corrected (button or edit) or withdrawn")
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
+	o.webOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -286,6 +288,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 			return fmt.Errorf("set webhook: %w", err)
 		}
 	}
+	stopBoard, err := o.webOptions.startBoard(ctx, store, api, o.Token, admins, loc, o.lightRules(), log.With("part", "board"))
+	if err != nil {
+		return err
+	}
+	defer stopBoard()
 	var srv *http.Server
 	if o.Listen != "" {
 		ln, err := net.Listen("tcp", o.Listen)
