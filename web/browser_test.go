@@ -94,7 +94,7 @@ func TestBoardInBrowser(t *testing.T) {
 		c := tab(t)
 		err := chromedp.Do(c,
 			chromedp.Navigate(open(w.initData(t, leaderTG, "zh-hans"), "")),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/board"] li.row`)),
+			waitFor(`main[data-path="/app/board"] li.row`),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -109,18 +109,18 @@ func TestBoardInBrowser(t *testing.T) {
 		}
 
 		err = chromedp.Do(c,
-			chromedp.Click(chromedp.CSS(`li.row[data-code="T01"] a`)),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/task/T01"] ol.timeline`)),
-			chromedp.WaitVisible(chromedp.CSS(`img[data-file][src^="blob:"]`)),
+			click(`li.row[data-code="T01"] a`),
+			waitFor(`main[data-path="/app/task/T01"] ol.timeline`),
+			waitFor(`img[data-file][src^="blob:"]`),
 		)
 		if err != nil {
 			t.Fatal(err)
 		}
-		milestones, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(`ol.timeline`)))
+		milestones, err := chromedp.Run(c, text(`ol.timeline`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		latest, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(`ul.history li.report`)))
+		latest, err := chromedp.Run(c, text(`ul.history li.report`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,11 +139,10 @@ func TestBoardInBrowser(t *testing.T) {
 		}
 
 		err = chromedp.Do(c,
-			chromedp.Click(chromedp.CSS(`a.back`)),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/board"] form.filters`)),
-			chromedp.SetValue(chromedp.CSS(`select[name="dept"]`), "区商务局"),
-			chromedp.Click(chromedp.CSS(`form.filters button`)),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path^="/app/board?dept="] ul.rows`)),
+			click(`a.back`),
+			waitFor(`main[data-path="/app/board"] form.filters`),
+			choose(`select[name="dept"]`, "区商务局"),
+			waitFor(`main[data-path^="/app/board?dept="] ul.rows`),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -158,7 +157,7 @@ func TestBoardInBrowser(t *testing.T) {
 		id := w.initData(t, attendantTG, "zh-hans")
 		err := chromedp.Do(c,
 			chromedp.Navigate(open(id, "")),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/board"] ul.rows`)),
+			waitFor(`main[data-path="/app/board"] ul.rows`),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +167,7 @@ func TestBoardInBrowser(t *testing.T) {
 		}
 		err = chromedp.Do(c,
 			chromedp.Navigate(open(id, "/app/task/T04")),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/task/T04"] .message`)),
+			waitFor(`main[data-path="/app/task/T04"] .message`),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -184,7 +183,7 @@ func TestBoardInBrowser(t *testing.T) {
 		forged := strings.Replace(w.initData(t, leaderTG, "zh-hans"), fmt.Sprint(leaderTG), fmt.Sprint(adminTG), 1)
 		err := chromedp.Do(c,
 			chromedp.Navigate(open(forged, "")),
-			chromedp.WaitVisible(chromedp.CSS(`main[data-path="/app/board"] .message`)),
+			waitFor(`main[data-path="/app/board"] .message`),
 		)
 		if err != nil {
 			t.Fatal(err)
@@ -208,13 +207,46 @@ func writeShot(t *testing.T, path string, png []byte) {
 // text.
 func statusAndText(t *testing.T, c context.Context) (string, string) {
 	t.Helper()
-	status, err := chromedp.Run(c, chromedp.AttributeValue(chromedp.CSS(`main`), "data-status"))
+	status, err := chromedp.Run(c, chromedp.Evaluate[string](`document.querySelector("main").dataset.status`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(`main`)))
+	body, err := chromedp.Run(c, text(`main`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return status.Value, text
+	return status, body
+}
+
+// The page replaces its content as the reader moves, so these act by
+// selector inside the page rather than by DevTools node ids, which go
+// stale when the content they named is replaced.
+
+// waitFor waits until an element matches sel; the test's context bounds
+// the wait.
+func waitFor(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf("document.querySelector(%q) !== null", sel),
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0))
+}
+
+// click clicks the element sel names, as a tap would.
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf("(document.querySelector(%q).click(), true)", sel))(ctx, t)
+		return err
+	})
+}
+
+// choose picks value in the select sel, as a person would.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf(
+			"(s => (s.value = %q, s.dispatchEvent(new Event('change', {bubbles: true})), true))(document.querySelector(%q))", value, sel))(ctx, t)
+		return err
+	})
+}
+
+// text is the rendered text of the element sel names.
+func text(sel string) chromedp.Action[string] {
+	return chromedp.Evaluate[string](fmt.Sprintf("document.querySelector(%q).innerText", sel))
 }
