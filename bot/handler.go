@@ -384,14 +384,23 @@ func (t *turn) visibleTask(who speaker, code string) (*models.TaskDetail, []mode
 	if err != nil {
 		return nil, nil, err
 	}
+	if !viewer(who.person, who.admin).MaySee(d) {
+		return nil, nil, nil
+	}
 	var roles []models.Role
 	if who.person != nil {
 		roles = d.RolesOf(who.person.ID)
 	}
-	if len(roles) == 0 && !who.admin {
-		return nil, nil, nil
-	}
 	return d, roles, nil
+}
+
+// viewer is the reader as the visibility rule knows them.
+func viewer(p *models.Person, admin bool) models.Viewer {
+	v := models.Viewer{Admin: admin}
+	if p != nil {
+		v.PersonID = p.ID
+	}
+	return v
 }
 
 func (t *turn) attachLights(tasks []models.TaskDetail, loc *time.Location) error {

@@ -129,10 +129,7 @@ func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, 
 // summaryTasks are the tasks a summary covers: every task for an admin,
 // else the reader's own.
 func summaryTasks(tx *gorm.DB, p *models.Person, admin bool) ([]models.TaskDetail, error) {
-	if admin || p == nil {
-		return models.AllTasks(tx)
-	}
-	return models.TasksOfPerson(tx, p.ID)
+	return models.VisibleTasks(tx, viewer(p, admin))
 }
 
 // BuildSummary makes a person's summary and remembers the lights it showed,

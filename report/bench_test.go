@@ -145,3 +145,38 @@ func BenchmarkAllSummaries(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBoard reads an admin's board of 10,000 tasks (100,000
+// milestones, 200,000 reports): the lights, next milestones and latest
+// reports of every task, in a number of queries that does not grow with
+// the tasks.
+func BenchmarkBoard(b *testing.B) {
+	for _, db := range []struct {
+		name string
+		open func(testing.TB, models.Options) *models.Store
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b, models.Options{})
+			seedScale(b, s, 1000, 10, 10, 2)
+			if s.Dialect == models.Postgres {
+				s.DB.Exec("ANALYZE")
+			}
+			today := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+			b.ResetTimer()
+			for range b.N {
+				tasks, err := models.VisibleTasks(s.DB, models.Viewer{Admin: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, err := report.Board(s.DB, tasks, today, models.DefaultLightRules)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rows) != 10000 || rows[0].Task.Light != models.LightRed {
+					b.Fatalf("%d rows, first %s", len(rows), rows[0].Task.Light)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/board")
+		})
+	}
+}

@@ -222,25 +222,12 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 		out[id] = &taskFacts{reported: map[uint]time.Time{}}
 	}
 	for _, chunk := range models.IDChunks(ids) {
-		var latest []struct {
-			TaskID    uint
-			Person    string
-			CreatedAt time.Time
-			Seq       int
-			State     models.MilestoneState
-			Percent   *int
-			Note      string
-			Reopens   bool
-		}
-		err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note, r.reopens
-FROM reports r
-JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id
-JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, chunk).Scan(&latest).Error
+		latest, err := latestReports(tx, chunk)
 		if err != nil {
-			return nil, fmt.Errorf("latest reports: %w", err)
+			return nil, err
 		}
-		for _, l := range latest {
-			out[l.TaskID].latest = &Latest{Person: l.Person, At: l.CreatedAt, Milestone: l.Seq, State: l.State, Percent: l.Percent, Note: l.Note, Reopened: l.Reopens}
+		for id, l := range latest {
+			out[id].latest = l
 		}
 		var open []models.CoordinationRequest
 		if err := tx.Where("task_id IN ? AND resolved_at IS NULL", chunk).Order("id").Find(&open).Error; err != nil {
@@ -296,6 +283,39 @@ WHERE r.created_at >= s.last GROUP BY r.task_id, r.person_id`, chunk).Scan(&repo
 		}
 	}
 	return out, nil
+}
+
+// latestReports reads the latest standing report of each task in ids (at
+// most maxIDsPerQuery of them) in one query.
+func latestReports(tx *gorm.DB, ids []uint) (map[uint]*Latest, error) {
+	var rows []struct {
+		TaskID    uint
+		Person    string
+		CreatedAt time.Time
+		Seq       int
+		State     models.MilestoneState
+		Percent   *int
+		Note      string
+		Reopens   bool
+	}
+	err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note, r.reopens
+FROM reports r
+JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id
+JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest reports: %w", err)
+	}
+	out := make(map[uint]*Latest, len(rows))
+	for _, l := range rows {
+		out[l.TaskID] = &Latest{Person: l.Person, At: l.CreatedAt, Milestone: l.Seq, State: l.State, Percent: l.Percent, Note: l.Note, Reopened: l.Reopens}
+	}
+	return out, nil
+}
+
+// RankDepartments is the departments' ranking of the admins' summary, for
+// other readers of the same picture (the board).
+func RankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([]Department, error) {
+	return rankDepartments(tx, tasks, today)
 }
 
 // rankDepartments ranks lead departments by their on-time report rate,

@@ -72,6 +72,7 @@ type File struct {
 
 	isPhoto bool
 	sizes   []wPhotoSize
+	path    string // set by getFile
 }
 
 type message struct {

@@ -113,6 +113,10 @@ type Server struct {
 	tooMany   map[string]int
 	limiter   limiter
 	faults    map[string][]Fault
+	// filePaths are the files getFile prepared for download.
+	filePaths map[string]*File
+	// menuButtons are the menu buttons set, by private chat (0: default).
+	menuButtons map[int64]MenuButton
 }
 
 // New starts a server on 127.0.0.1 with a free port.
@@ -274,6 +278,9 @@ var handlers = map[string]handlerFunc{
 	"setMyCommands":          (*Server).setMyCommands,
 	"getMyCommands":          (*Server).getMyCommands,
 	"deleteMyCommands":       (*Server).deleteMyCommands,
+	"getFile":                (*Server).getFile,
+	"setChatMenuButton":      (*Server).setChatMenuButton,
+	"getChatMenuButton":      (*Server).getChatMenuButton,
 }
 
 // Methods lists the Bot API methods the server implements. Others that
@@ -297,6 +304,10 @@ func rateLimited(method string) bool {
 // ServeHTTP implements the Bot API wire protocol:
 // POST|GET /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveDownload(w, r, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, name, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || strings.Contains(name, "/") {

@@ -24,6 +24,7 @@ import (
 
 func newDemoCommand(a *app) *cobra.Command {
 	var dir string
+	var board bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the bot against a built-in fake Telegram and print the conversation",
@@ -38,10 +39,11 @@ the real bot; --db, if given, must name a file that does not exist yet.`,
 			if err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), dbPath, a.log)
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), dbPath, a.log, board)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "new directory for the demo's SQLite file (default: a new temporary directory)")
+	cmd.Flags().BoolVar(&board, "web", false, "after the conversation, keep running with the board on 127.0.0.1 and print a signed link per demo person")
 	return cmd
 }
 
@@ -148,7 +150,7 @@ var demoScript = []demoStep{
 }
 
 // runDemo runs the whole demo and prints its transcript to w.
-func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) error {
+func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, board bool) error {
 	fmt.Fprintf(w, "== taskbot demo ==\ndatabase: %s\n\n", dbPath)
 	store, err := models.Open(ctx, dbPath, models.Options{Logger: log})
 	if err != nil {
@@ -210,6 +212,10 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 		BotUsername:     srv.BotUser().Username,
 		reminderOptions: defaultReminderOptions(),
 	}
+	boardAddr := make(chan string, 1)
+	if board {
+		opts.webOptions = demoBoardOptions(boardAddr)
+	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() { botDone <- runBot(botCtx, store, opts, quiet, func() { close(ready) }) }()
 	select {
@@ -256,6 +262,13 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger) 
 	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_ = srv.WaitFor(waitCtx, func(st *telegramtest.State) bool { return st.UnansweredCallbacks() == 0 })
 	cancel()
+	if board {
+		if err := serveDemoBoard(ctx, w, <-boardAddr, srv.Token(), users); err != nil {
+			return err
+		}
+		// Ctrl-C ended the board; the demo still finishes its files.
+		ctx = context.WithoutCancel(ctx)
+	}
 	stopBot()
 	if err := <-botDone; err != nil {
 		return err

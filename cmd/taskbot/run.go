@@ -43,6 +43,7 @@ type botOptions struct {
 	CorrectionWindow time.Duration
 	reminderOptions
 	clusterOptions
+	webOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -138,6 +139,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
 	o.clusterOptions.register(fs)
+	o.webOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -290,6 +292,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 			return fmt.Errorf("set webhook: %w", err)
 		}
 	}
+	stopBoard, err := o.webOptions.startBoard(ctx, store, api, o.Token, admins, loc, o.lightRules(), log.With("part", "board"))
+	if err != nil {
+		return err
+	}
+	defer stopBoard()
 	var srv *http.Server
 	if o.Listen != "" {
 		ln, err := net.Listen("tcp", o.Listen)

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"taskbot/models"
+)
+
+// texts are the board's words in Chinese and English.
+var texts = map[string]map[string]string{
+	"zh": {
+		"title": "重点任务看板", "unauthorized": "无法确认您的身份。请从 Telegram 中机器人的菜单按钮打开看板。",
+		"unbound":   "您的 Telegram 账号尚未绑定。请先打开督查办发给您的邀请链接，再从菜单按钮打开看板。",
+		"forbidden": "没有找到该任务，或您无权查看。", "error": "出错了，请稍后再试。", "file_unavailable": "暂时无法取得该文件。",
+		"red": "红灯", "yellow": "黄灯", "green": "绿灯", "done": "已完成",
+		"pending": "未开始", "on_track": "正常推进", "at_risk": "有风险", "blocked": "受阻",
+		"search": "搜索编号或名称", "all_lights": "全部状态", "all_depts": "全部牵头单位", "all_leaders": "全部包抓领导", "all_cats": "全部类别",
+		"filter": "筛选", "ranking": "单位排名", "board": "看板", "no_tasks": "没有符合条件的任务。",
+		"shown": "显示前 %d 项，共 %d 项；请用筛选或搜索缩小范围。",
+		"next":  "下一节点", "overdue_days": "逾期 %d 天", "latest": "最新报告", "no_report": "尚无报告",
+		"leaders": "包抓领导", "owners": "责任人", "attendants": "专班联络员", "department": "牵头单位", "category": "类别",
+		"milestones": "节点", "due": "完成时限", "due_soon": "即将到期", "history": "报告记录", "coordination": "待协调事项",
+		"instructions": "领导批示", "confirmed": "已确认", "unconfirmed": "未确认", "corrected": "已被更正", "correction": "更正",
+		"withdrawn": "已撤回", "reopens": "重新打开", "evidence": "佐证材料", "photo": "照片", "document": "文件",
+		"none": "无", "back": "返回看板", "on_time": "按时报告率", "overdue_milestones": "逾期节点",
+		"tasks": "任务数", "no_rate": "暂无提醒", "ranking_note": "与管理员每日汇总的排名相同：先按按时报告率，再按逾期节点数。",
+		"ago_min": "%d 分钟前", "ago_hour": "%d 小时前", "ago_day": "%d 天前", "just_now": "刚刚", "milestone": "节点",
+		"changes_in_chat": "看板只供查看；报告、批示等操作请在聊天中进行。",
+	},
+	"en": {
+		"title": "Key tasks board", "unauthorized": "We could not tell who you are. Open the board from the bot's menu button in Telegram.",
+		"unbound":   "Your Telegram account is not linked yet. Open the invitation link the supervision office sent you, then open the board from the menu button.",
+		"forbidden": "No such task, or you may not see it.", "error": "Something went wrong; please try again later.", "file_unavailable": "The file cannot be fetched right now.",
+		"red": "Red", "yellow": "Yellow", "green": "Green", "done": "Done",
+		"pending": "pending", "on_track": "on track", "at_risk": "at risk", "blocked": "blocked",
+		"search": "Search code or title", "all_lights": "All lights", "all_depts": "All departments", "all_leaders": "All leaders", "all_cats": "All categories",
+		"filter": "Filter", "ranking": "Departments", "board": "Board", "no_tasks": "No task matches.",
+		"shown": "Showing the first %d of %d; narrow with the filters or search.",
+		"next":  "Next", "overdue_days": "%d days overdue", "latest": "Latest", "no_report": "No report yet",
+		"leaders": "Leaders", "owners": "Owners", "attendants": "Attendants", "department": "Department", "category": "Category",
+		"milestones": "Milestones", "due": "Due", "due_soon": "due soon", "history": "Reports", "coordination": "Open coordination requests",
+		"instructions": "Instructions", "confirmed": "Confirmed", "unconfirmed": "Not yet", "corrected": "corrected later", "correction": "correction",
+		"withdrawn": "withdrawn", "reopens": "reopens", "evidence": "Evidence", "photo": "photo", "document": "document",
+		"none": "none", "back": "Back to the board", "on_time": "On-time reports", "overdue_milestones": "overdue milestones",
+		"tasks": "tasks", "no_rate": "no reminders yet", "ranking_note": "The ranking of the admins' daily summary: on-time report rate first, then fewest overdue milestones.",
+		"ago_min": "%d min ago", "ago_hour": "%d h ago", "ago_day": "%d days ago", "just_now": "just now", "milestone": "M",
+		"changes_in_chat": "The board only shows; report, instruct and coordinate in chat.",
+	},
+}
+
+// T is the text key in lang; bilingual gives Chinese then English.
+func T(lang, key string) string {
+	if lang == bilingual {
+		return T("zh", key) + " / " + T("en", key)
+	}
+	m, ok := texts[lang]
+	if !ok {
+		m = texts["zh"]
+	}
+	if s, ok := m[key]; ok {
+		return s
+	}
+	return "[" + key + "]"
+}
+
+var funcs = template.FuncMap{
+	"t":  T,
+	"tf": func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"local": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
+	"keys": func(people []models.Person) string {
+		keys := make([]string, len(people))
+		for i, p := range people {
+			keys[i] = p.Key
+		}
+		if len(keys) == 0 {
+			return "—"
+		}
+		return strings.Join(keys, "、")
+	},
+	"pct": func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d%%", *p)
+	},
+	"join": func(s []string) string { return strings.Join(s, "、") },
+	"ago":  ago,
+	"rate": func(r float64) string { return fmt.Sprintf("%.0f%%", r*100) },
+	"add":  func(a, b int) int { return a + b },
+}
+
+// ago says how long before now t was, coarsely.
+func ago(lang string, now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return T(lang, "just_now")
+	case d < time.Hour:
+		return fmt.Sprintf(T(lang, "ago_min"), int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf(T(lang, "ago_hour"), int(d.Hours()))
+	}
+	return fmt.Sprintf(T(lang, "ago_day"), int(d.Hours()/24))
+}

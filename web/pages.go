@@ -1,0 +1,236 @@
+package web
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+	"taskbot/models"
+	"taskbot/report"
+)
+
+// maxBoardRows bounds the rows one board page lists: the counts cover every
+// task, and filters and search narrow the list.
+const maxBoardRows = 500
+
+// boardFilter is what the board's form asks for.
+type boardFilter struct {
+	Light, Dept, Leader, Cat, Q string
+}
+
+func (f boardFilter) query(light string) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"light": light, "dept": f.Dept, "leader": f.Leader, "cat": f.Cat, "q": f.Q} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if len(v) == 0 {
+		return "/app/board"
+	}
+	return "/app/board?" + v.Encode()
+}
+
+// matches tells whether a task passes every filter but the light's, which
+// is applied once the lights are known.
+func (f boardFilter) matches(d *models.TaskDetail) bool {
+	if f.Dept != "" && d.Task.Department != f.Dept || f.Cat != "" && d.Task.Category != f.Cat {
+		return false
+	}
+	if f.Leader != "" && !slices.ContainsFunc(d.Leaders, func(p models.Person) bool { return p.Key == f.Leader }) {
+		return false
+	}
+	if q := strings.ToLower(f.Q); q != "" {
+		return strings.Contains(strings.ToLower(d.Task.Code), q) || strings.Contains(strings.ToLower(d.Task.Title), q)
+	}
+	return true
+}
+
+type lightCount struct {
+	Light  models.Light
+	N      int
+	Href   string
+	Active bool
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
+	q := r.URL.Query()
+	f := boardFilter{Light: q.Get("light"), Dept: q.Get("dept"), Leader: q.Get("leader"), Cat: q.Get("cat"), Q: strings.TrimSpace(q.Get("q"))}
+	db := s.DB.WithContext(r.Context())
+	tasks, err := models.VisibleTasks(db, rd.viewer)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The filters offer what the reader's own tasks hold, nothing more.
+	depts, leaders, cats := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	kept := tasks[:0]
+	for i := range tasks {
+		d := &tasks[i]
+		depts[d.Task.Department] = true
+		cats[d.Task.Category] = true
+		for _, p := range d.Leaders {
+			leaders[p.Key] = true
+		}
+		if f.matches(d) {
+			kept = append(kept, *d)
+		}
+	}
+	rows, err := report.Board(db, kept, rd.today, s.Rules)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts := map[models.Light]int{}
+	shown := rows[:0]
+	for _, row := range rows {
+		counts[row.Task.Light]++
+		if f.Light == "" || string(row.Task.Light) == f.Light {
+			shown = append(shown, row)
+		}
+	}
+	total := len(shown)
+	if len(shown) > maxBoardRows {
+		shown = shown[:maxBoardRows]
+	}
+	var lights []lightCount
+	for _, l := range []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone} {
+		href := f.query(string(l))
+		if f.Light == string(l) {
+			href = f.query("")
+		}
+		lights = append(lights, lightCount{Light: l, N: counts[l], Href: href, Active: f.Light == string(l)})
+	}
+	s.render(w, http.StatusOK, "board.html", map[string]any{
+		"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
+		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
+		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
+	})
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// task shows one task's page. A task the reader may not see is refused
+// exactly like one that does not exist, so the answer tells nothing.
+func (s *Server) task(w http.ResponseWriter, r *http.Request, rd *reader) {
+	db := s.DB.WithContext(r.Context())
+	d, err := models.TaskByCode(db, r.PathValue("code"))
+	if err != nil && !models.IsNotFound(err) {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil || !rd.viewer.MaySee(d) {
+		s.message(w, http.StatusForbidden, rd.lang, "forbidden")
+		return
+	}
+	page, err := report.BuildTaskPage(db, *d, rd.today, s.Rules)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "task.html", map[string]any{"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
+		"Files": s.Files != nil})
+}
+
+// rankBar is one department in the ranking chart.
+type rankBar struct {
+	report.Department
+	Y, Width int
+}
+
+// ranking shows the departments' ranking of the admins' summary, as a
+// chart; it is the admins' alone.
+func (s *Server) ranking(w http.ResponseWriter, r *http.Request, rd *reader) {
+	if !rd.viewer.Admin {
+		s.message(w, http.StatusForbidden, rd.lang, "forbidden")
+		return
+	}
+	db := s.DB.WithContext(r.Context())
+	tasks, err := models.VisibleTasks(db, rd.viewer)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	deps, err := report.RankDepartments(db, tasks, rd.today)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	const barHeight, maxWidth = 28, 200
+	bars := make([]rankBar, len(deps))
+	for i, d := range deps {
+		bars[i] = rankBar{Department: d, Y: i * barHeight}
+		if d.OnTimeRate > 0 {
+			bars[i].Width = max(1, int(d.OnTimeRate*maxWidth))
+		}
+	}
+	s.render(w, http.StatusOK, "ranking.html", map[string]any{"Lang": rd.lang, "Bars": bars, "Height": len(bars) * barHeight})
+}
+
+// file streams one piece of evidence, fetched from Telegram by its file id,
+// to a reader who may see its task. Only pictures are shown inline; any
+// other file is a download, so nothing a reporter sent runs on this origin.
+func (s *Server) file(w http.ResponseWriter, r *http.Request, rd *reader) {
+	id, ok := parseID(r.PathValue("id"))
+	if !ok || s.Files == nil {
+		s.message(w, http.StatusNotFound, rd.lang, "forbidden")
+		return
+	}
+	db := s.DB.WithContext(r.Context())
+	att, code, err := report.EvidenceTask(db, id)
+	if err != nil && !models.IsNotFound(err) {
+		s.fail(w, r, err)
+		return
+	}
+	var d *models.TaskDetail
+	if err == nil {
+		d, err = models.TaskByCode(db, code)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if d == nil || !rd.viewer.MaySee(d) {
+		s.message(w, http.StatusForbidden, rd.lang, "forbidden")
+		return
+	}
+	body, err := s.Files.Open(r.Context(), att.FileID)
+	if err != nil {
+		s.Logger.Warn("board: evidence not fetched", "attachment", att.ID, "err", err)
+		s.message(w, http.StatusBadGateway, rd.lang, "file_unavailable")
+		return
+	}
+	defer body.Close()
+	br := bufio.NewReaderSize(body, 512)
+	head, _ := br.Peek(512)
+	ctype := http.DetectContentType(head)
+	name := att.FileName
+	if name == "" {
+		name = fmt.Sprintf("evidence-%d", att.ID)
+	}
+	if strings.HasPrefix(ctype, "image/") && ctype != "image/svg+xml" {
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": path.Base(name)}))
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(name)}))
+	}
+	if _, err := io.Copy(w, br); err != nil {
+		s.Logger.Warn("board: evidence cut short", "attachment", att.ID, "err", err)
+	}
+}

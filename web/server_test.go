@@ -1,0 +1,170 @@
+package web_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+	"taskbot/web"
+)
+
+type answer struct {
+	status int
+	body   string
+	header http.Header
+}
+
+func get(t *testing.T, base, path, initData string) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if initData != "" {
+		req.Header.Set(web.InitDataHeader, initData)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer{res.StatusCode, string(b), res.Header}
+}
+
+var rowCode = regexp.MustCompile(`<li class="row light-(\w+)" data-code="(\w+)"`)
+
+// rows lists the board's rows as "T01:red".
+func rows(body string) []string {
+	var out []string
+	for _, m := range rowCode.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[2]+":"+m[1])
+	}
+	return out
+}
+
+func TestBoardAccess(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, store *models.Store) {
+		w := newWorld(t, store, clock)
+		base := w.serve(t)
+		leader, attendant, other := w.initData(t, leaderTG, "zh-hans"), w.initData(t, attendantTG, "zh-hans"), w.initData(t, otherTG, "en")
+		admin, stranger := w.initData(t, adminTG, "zh-hans"), w.initData(t, strangerTG, "zh-hans")
+
+		board := []struct {
+			name, initData, query string
+			want                  string
+		}{
+			{"leader sees their tasks worst first", leader, "", "T01:red T02:yellow T03:green"},
+			{"attendant sees the task they report on", attendant, "", "T01:red"},
+			{"attendant of another department", other, "", "T04:red T02:yellow T03:green"},
+			{"admin sees every task", admin, "", "T01:red T04:red T02:yellow T03:green"},
+			{"by department", leader, "?dept=" + "区商务局", "T02:yellow T03:green"},
+			{"by light", admin, "?light=red", "T01:red T04:red"},
+			{"by leader", admin, "?leader=" + "赵敏", "T04:red"},
+			{"by category", admin, "?cat=" + "经济发展", "T01:red"},
+			{"search by title", admin, "?q=" + "小区", "T02:yellow"},
+			{"search by code", admin, "?q=t03", "T03:green"},
+		}
+		for _, tc := range board {
+			t.Run(tc.name, func(t *testing.T) {
+				a := get(t, base, "/app/board"+tc.query, tc.initData)
+				if a.status != http.StatusOK {
+					t.Fatalf("status %d: %s", a.status, a.body)
+				}
+				if got := strings.Join(rows(a.body), " "); got != tc.want {
+					t.Fatalf("rows %q, want %q", got, tc.want)
+				}
+			})
+		}
+
+		t.Run("forged, missing or old initData is 401", func(t *testing.T) {
+			forged := strings.Replace(leader, "hash=", "hash=00", 1)
+			stale, err := web.SignInitData(token, web.WebAppUser{ID: leaderTG, FirstName: "x"}, w.now.Add(-25*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{forged, "", stale} {
+				for _, path := range []string{"/app/board", "/app/task/T01", "/app/ranking", "/app/file/1"} {
+					if a := get(t, base, path, id); a.status != http.StatusUnauthorized || strings.Contains(a.body, "T01") {
+						t.Fatalf("%s: status %d, body %s", path, a.status, a.body)
+					}
+				}
+			}
+		})
+		t.Run("unbound user is sent to their invitation", func(t *testing.T) {
+			a := get(t, base, "/app/board", stranger)
+			if a.status != http.StatusForbidden || !strings.Contains(a.body, "邀请链接") || strings.Contains(a.body, "T0") {
+				t.Fatalf("status %d, body %s", a.status, a.body)
+			}
+		})
+		t.Run("task page", func(t *testing.T) {
+			a := get(t, base, "/app/task/T01", attendant)
+			for _, want := range []string{"T01节点1", "逾期 5 天", "T01节点2", "已储备项目86个", "已被更正", "更正", "等待用地审批",
+				"本周内完成项目库梳理", "未确认", `data-file="`} {
+				if !strings.Contains(a.body, want) {
+					t.Errorf("task page lacks %q", want)
+				}
+			}
+			if a.status != http.StatusOK {
+				t.Fatalf("status %d", a.status)
+			}
+		})
+		t.Run("a task one may not see reads like none", func(t *testing.T) {
+			hidden := get(t, base, "/app/task/T04", attendant)
+			missing := get(t, base, "/app/task/T99", attendant)
+			if hidden.status != http.StatusForbidden || hidden.body != missing.body || missing.status != http.StatusForbidden {
+				t.Fatalf("hidden %d %q, missing %d %q", hidden.status, hidden.body, missing.status, missing.body)
+			}
+			if a := get(t, base, "/app/task/T04", admin); a.status != http.StatusOK {
+				t.Fatalf("admin: %d", a.status)
+			}
+		})
+		t.Run("evidence only to those who may see its task", func(t *testing.T) {
+			page := get(t, base, "/app/task/T01", attendant).body
+			m := regexp.MustCompile(`data-file="(\d+)"`).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatal("no evidence on the page")
+			}
+			a := get(t, base, "/app/file/"+m[1], leader)
+			if a.status != http.StatusOK || !bytes.Equal([]byte(a.body), photo) || a.header.Get("Content-Type") != "image/png" {
+				t.Fatalf("leader: status %d, type %s, %d bytes", a.status, a.header.Get("Content-Type"), len(a.body))
+			}
+			if a := get(t, base, "/app/file/"+m[1], other); a.status != http.StatusForbidden {
+				t.Fatalf("other department: status %d", a.status)
+			}
+		})
+		t.Run("ranking is the admins'", func(t *testing.T) {
+			if a := get(t, base, "/app/ranking", leader); a.status != http.StatusForbidden {
+				t.Fatalf("leader: %d", a.status)
+			}
+			a := get(t, base, "/app/ranking", admin)
+			for _, want := range []string{"区发改局", "区商务局", "区住建局", "<svg"} {
+				if !strings.Contains(a.body, want) {
+					t.Errorf("ranking lacks %q", want)
+				}
+			}
+		})
+		t.Run("english reader", func(t *testing.T) {
+			a := get(t, base, "/app/board", other)
+			if !strings.Contains(a.body, "Key tasks board") || !strings.Contains(a.body, "3 days overdue") {
+				t.Fatalf("body %s", a.body)
+			}
+		})
+		t.Run("the shell loads nothing from elsewhere", func(t *testing.T) {
+			a := get(t, base, "/", "")
+			if a.status != http.StatusOK || strings.Contains(a.body, "http") || !strings.Contains(a.header.Get("Content-Security-Policy"), "default-src 'self'") {
+				t.Fatalf("status %d, csp %q, body %s", a.status, a.header.Get("Content-Security-Policy"), a.body)
+			}
+		})
+	})
+}
