@@ -24,6 +24,7 @@ import (
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/outbox"
+	"taskbot/report"
 	"taskbot/scheduler"
 )
 
@@ -218,6 +219,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	catalog, err := bot.NewCatalog()
 	if err != nil {
+		return err
+	}
+	// Charts go out hours later; a font that cannot load must stop the
+	// bot now.
+	if err := report.LoadFont(); err != nil {
 		return err
 	}
 	if err := bot.RegisterCommands(ctx, api, catalog); err != nil {
