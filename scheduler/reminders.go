@@ -64,6 +64,10 @@ type Reminders struct {
 	Logger   *slog.Logger
 	// Enqueued is called after a transaction queued messages.
 	Enqueued func()
+	// Metrics, when set, counts what was sent and what failed.
+	Metrics *Metrics
+	// Progress, when set, hears how far RemindNow has come, in tasks.
+	Progress func(done, total int)
 }
 
 // Run ticks until ctx ends.
@@ -260,19 +264,31 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 		for start := 0; start < len(due); start += fireBatch {
 			batch := due[start:min(start+fireBatch, len(due))]
 			queued := false
+			var sentKinds []models.ScheduleKind
 			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-				queued = false
+				queued, sentKinds = false, sentKinds[:0]
 				for _, s := range batch {
 					sent, err := r.fire(tx, s, cal)
 					if err != nil {
 						return err
+					}
+					if sent {
+						sentKinds = append(sentKinds, s.Kind)
 					}
 					queued = queued || sent
 				}
 				return nil
 			})
 			if err != nil {
+				// The batch rolled back: each of its schedules is tried
+				// again on the next round.
+				for _, s := range batch {
+					r.Metrics.count(s.Kind, "failed")
+				}
 				return err
+			}
+			for _, k := range sentKinds {
+				r.Metrics.count(k, "sent")
 			}
 			if queued && r.Enqueued != nil {
 				r.Enqueued()
@@ -402,7 +418,7 @@ func (r *Reminders) followUps(ctx context.Context) error {
 		return err
 	}
 	for _, rem := range due {
-		queued := false
+		queued, sentOne := false, false
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 			// A report may have come in since the sweep above.
 			if settled, err := models.SettleFollowUps(tx, rem.ID); err != nil || settled > 0 {
@@ -416,11 +432,15 @@ func (r *Reminders) followUps(ctx context.Context) error {
 				return err
 			}
 			escalated, err := r.escalate(tx, rem.TaskID)
-			queued = sent || escalated
+			queued, sentOne = sent || escalated, sent
 			return err
 		})
 		if err != nil {
+			r.Metrics.countReminder(models.ReminderFollowUp, "failed", 1)
 			return err
+		}
+		if sentOne {
+			r.Metrics.countReminder(models.ReminderFollowUp, "sent", 1)
 		}
 		if queued && r.Enqueued != nil {
 			r.Enqueued()
@@ -504,14 +524,21 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 		return 0, fmt.Errorf("task %s: %w", code, models.ErrNotFound)
 	}
 	count := 0
-	for _, task := range tasks {
+	for i, task := range tasks {
+		n := 0
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-			n, err := r.RemindTask(tx, task.ID, byPerson)
-			count += n
+			var err error
+			n, err = r.RemindTask(tx, task.ID, byPerson)
 			return err
 		})
 		if err != nil {
+			r.Metrics.countReminder(models.ReminderManual, "failed", 1)
 			return count, err
+		}
+		count += n
+		r.Metrics.countReminder(models.ReminderManual, "sent", n)
+		if r.Progress != nil {
+			r.Progress(i+1, len(tasks))
 		}
 	}
 	if count > 0 && r.Enqueued != nil {

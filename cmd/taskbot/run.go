@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,7 +16,6 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -44,6 +42,7 @@ type botOptions struct {
 	// CorrectionWindow is how long a report may be corrected or withdrawn.
 	CorrectionWindow time.Duration
 	reminderOptions
+	opsOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -125,7 +124,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "rate", "TASKBOT_RATE")
 	fs.StringVar(&o.TimeZone, "tz", "Asia/Shanghai", "time zone of people who have not chosen one")
 	withEnv(fs, "tz", "TASKBOT_TZ")
-	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address of the /healthz and /metrics endpoints; empty turns them off")
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address of the webhook listener (webhook mode); it serves the webhook path and nothing else")
 	withEnv(fs, "listen", "TASKBOT_LISTEN")
 	fs.DurationVar(&o.PollTimeout, "poll-timeout", 50*time.Second, "long-poll wait of getUpdates")
 	withEnv(fs, "poll-timeout", "TASKBOT_POLL_TIMEOUT")
@@ -138,6 +137,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.CorrectionWindow, "correction-window", models.DefaultCorrectionWindow, "how long after a report it may be corrected (button or edit) or withdrawn")
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
+	o.opsOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -281,30 +281,40 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Stored:      processor.Wake,
 	}
 
-	mux := opsHandler(store, registry)
+	ops := &opsServer{Store: store, Registry: registry, Logger: log.With("part", "ops")}
+	if err := ops.register(); err != nil {
+		return err
+	}
+	if reminders.Metrics, err = scheduler.NewMetrics(registry); err != nil {
+		return err
+	}
+	var stops []func()
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	if o.OpsListen != "" {
+		stop, err := serve(o.OpsListen, ops.handler(), log, "ops")
+		if err != nil {
+			return fmt.Errorf("--ops-listen: %w", err)
+		}
+		stops = append(stops, stop)
+	}
 	if o.WebhookURL != "" {
 		path, err := webhookPath(o.WebhookURL, o.WebhookSecret, o.Listen)
 		if err != nil {
 			return err
 		}
-		mux.Handle(path, &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake})
+		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake}
+		stop, err := serve(o.Listen, webhookHandler(path, hook), log, "webhook")
+		if err != nil {
+			return fmt.Errorf("--listen: %w", err)
+		}
+		stops = append(stops, stop)
 		if _, err := api.SetWebhook(ctx, &tg.SetWebhookParams{URL: o.WebhookURL, SecretToken: o.WebhookSecret, AllowedUpdates: bot.AllowedUpdates}); err != nil {
 			return fmt.Errorf("set webhook: %w", err)
 		}
-	}
-	var srv *http.Server
-	if o.Listen != "" {
-		ln, err := net.Listen("tcp", o.Listen)
-		if err != nil {
-			return fmt.Errorf("--listen %s: %w", o.Listen, err)
-		}
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("ops endpoint stopped", "err", err)
-			}
-		}()
-		log.Info("ops endpoints", "healthz", "http://"+ln.Addr().String()+"/healthz", "metrics", "http://"+ln.Addr().String()+"/metrics")
 	}
 
 	// Each stage gets its own context so that shutdown can stop them one
@@ -341,11 +351,6 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	processing.Wait()
 	stopSending()
 	sending.Wait()
-	if srv != nil {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}
 	log.Info("stopped")
 	return nil
 }
@@ -364,24 +369,8 @@ func webhookPath(rawURL, secret, listen string) (string, error) {
 	if listen == "" {
 		return "", errors.New("--listen is required in webhook mode")
 	}
-	if u.Path == "" || u.Path == "/" || u.Path == "/healthz" || u.Path == "/metrics" {
+	if u.Path == "" || u.Path == "/" {
 		return "", fmt.Errorf("--webhook-url needs a path of its own, e.g. https://bot.example.gov/telegram")
 	}
 	return u.Path, nil
-}
-
-// opsHandler serves /healthz (the database answers) and /metrics.
-func opsHandler(store *models.Store, registry *prometheus.Registry) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
-	return mux
 }
