@@ -27,6 +27,7 @@ var migrationIDs = []string{
 	"0006_inbox_retries",
 	"0007_follow_ups",
 	"0008_ledger",
+	"0010_weekly",
 }
 
 // LatestSchema is the newest schema version.

@@ -43,6 +43,7 @@ type botOptions struct {
 	CorrectionWindow time.Duration
 	reminderOptions
 	opsOptions
+	weeklyOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -138,6 +139,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
 	o.reminderOptions.register(fs)
 	o.opsOptions.register(fs)
+	o.weeklyOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -257,8 +259,12 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	handler.LightRules = o.lightRules()
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
-	reminders.Summaries = &bot.Summaries{Handler: handler, Admins: admins}
+	summaries := &bot.Summaries{Handler: handler, Admins: admins}
+	reminders.Summaries = summaries
 	reminders.SummaryAt = o.SummaryAt
+	if err := o.weeklyOptions.wire(reminders, summaries); err != nil {
+		return err
+	}
 	for id := range admins {
 		reminders.Admins = append(reminders.Admins, id)
 	}
