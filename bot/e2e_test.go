@@ -16,11 +16,11 @@ import (
 	tg "github.com/go-telegram/bot"
 
 	"taskbot/bot"
-	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/outbox"
 	"taskbot/scheduler"
+	"taskbot/telegramtest"
 )
 
 // e2e runs the whole bot — poller, processor, dispatcher and reminders —

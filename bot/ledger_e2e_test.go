@@ -8,9 +8,9 @@ import (
 
 	tgmodels "github.com/go-telegram/bot/models"
 
-	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/telegramtest"
 )
 
 type opener = func(testing.TB, models.Options) *models.Store

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"taskbot/bot"
-	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/telegramtest"
 )
 
 func newPoller(t *testing.T, srv *telegramtest.Server, s *models.Store) *bot.Poller {

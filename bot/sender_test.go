@@ -17,10 +17,10 @@ import (
 	tg "github.com/go-telegram/bot"
 	"gorm.io/gorm"
 
-	"taskbot/telegramtest"
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/outbox"
+	"taskbot/telegramtest"
 )
 
 // senderWait bounds every wait in these tests; reaching it is a failure.

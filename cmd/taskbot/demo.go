@@ -16,10 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"taskbot/telegramtest"
 	"taskbot/examples"
 	"taskbot/importer"
 	"taskbot/models"
+	"taskbot/telegramtest"
 )
 
 func newDemoCommand(a *app) *cobra.Command {
