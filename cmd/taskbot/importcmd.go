@@ -48,7 +48,10 @@ the file are listed and left alone; reports are never deleted.`,
 			}
 			bar := newProgress(cmd.OutOrStdout(), size, "reading "+args[0], true)
 			res, err := importFile(cmd.Context(), store, bar.reader(f), args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun,
-				func(tasks int) { bar.finish(); bar = newProgress(cmd.OutOrStdout(), -1, fmt.Sprintf("writing %d task(s)", tasks), false) })
+				func(tasks int) {
+					bar.finish()
+					bar = newProgress(cmd.OutOrStdout(), -1, fmt.Sprintf("writing %d task(s)", tasks), false)
+				})
 			bar.finish()
 			if err != nil {
 				return err
