@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -108,6 +109,26 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 // of counts.
 const chartMinTasks = 4
 
+// ChartText is the words of the summary's chart in lang.
+func (c *Catalog) ChartText(lang string) report.ChartText {
+	return report.ChartText{
+		Lights: map[models.Light]string{
+			models.LightRed: c.T(lang, "chart_red", nil), models.LightYellow: c.T(lang, "chart_yellow", nil),
+			models.LightGreen: c.T(lang, "chart_green", nil), models.LightDone: c.T(lang, "chart_done", nil),
+		},
+		ByDepartment: c.T(lang, "chart_by_department", nil),
+		ByLeader:     c.T(lang, "chart_by_leader", nil),
+		Progress:     c.T(lang, "chart_progress", nil),
+		Due:          c.T(lang, "chart_due", nil),
+		Done:         c.T(lang, "chart_done_milestones", nil),
+		Others:       c.T(lang, "chart_others", nil),
+		Nobody:       c.T(lang, "chart_nobody", nil),
+		Month: func(m time.Time) string {
+			return c.T(lang, "chart_month", map[string]any{"Month": int(m.Month()), "Abbr": m.Format("Jan")})
+		},
+	}
+}
+
 // chart is the summary's picture, when it has enough tasks to need one.
 func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, error) {
 	total := 0
@@ -117,7 +138,10 @@ func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, 
 	if total < chartMinTasks {
 		return models.Outgoing{}, false, nil
 	}
-	png, err := report.LightsChart(s.Counts)
+	png, err := report.SummaryChart(s, h.Catalog.ChartText(lang))
+	if errors.Is(err, report.ErrNothingToDraw) {
+		return models.Outgoing{}, false, nil
+	}
 	if err != nil {
 		return models.Outgoing{}, false, err
 	}
@@ -139,7 +163,10 @@ func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now ti
 	if err != nil {
 		return nil, err
 	}
-	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin}
+	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin, Location: loc}
+	if admin {
+		opt.GroupBy = report.ByLeader
+	}
 	if p != nil {
 		opt.Previous, err = models.SummaryMarks(tx, p.ID)
 		if err != nil {

@@ -28,6 +28,7 @@ var migrationIDs = []string{
 	"0007_follow_ups",
 	"0008_ledger",
 	"0009_scaleout",
+	"0010_weekly",
 }
 
 // LatestSchema is the newest schema version.

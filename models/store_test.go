@@ -24,7 +24,7 @@ var entities = []any{
 	&models.Attachment{}, &models.Instruction{}, &models.InstructionReceipt{}, &models.CoordinationRequest{},
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
-	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{},
+	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

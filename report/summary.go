@@ -71,6 +71,34 @@ type Summary struct {
 	// Quiet counts green and done tasks, shown as one line.
 	Quiet       map[models.Light]int
 	Departments []Department
+	// Groups are the reader's tasks by lead department, or by leader for
+	// an admin, worst first: the chart's bars.
+	Groups  []Group
+	GroupBy GroupBy
+	// Months is the milestones due and done per month: the chart's
+	// progress against time.
+	Months []Month
+}
+
+// GroupBy says what a summary's bars stand for.
+type GroupBy string
+
+const (
+	ByDepartment GroupBy = "department"
+	ByLeader     GroupBy = "leader"
+)
+
+// Group is the lights of the tasks of one lead department or leader.
+type Group struct {
+	Name   string
+	Counts map[models.Light]int
+}
+
+// Month is one calendar month of milestone progress.
+type Month struct {
+	Start time.Time // first day of the month, UTC
+	// Due and Done count the milestones due, and those done, in the month.
+	Due, Done int
 }
 
 // Options shape a summary.
@@ -81,6 +109,11 @@ type Options struct {
 	Previous map[uint]models.Light
 	// Departments adds the ranking (the admins' summary).
 	Departments bool
+	// GroupBy is what the chart's bars stand for; department by default.
+	GroupBy GroupBy
+	// Location is the reader's zone, which decides the month a milestone
+	// was done in; UTC when nil.
+	Location *time.Location
 }
 
 // Build makes the summary of tasks.
@@ -149,6 +182,12 @@ func load(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (map[uint]*taskFa
 // assemble makes a summary from tasks whose lights and facts are loaded.
 func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts, opt Options) (*Summary, error) {
 	s := &Summary{Day: opt.Today, Counts: map[models.Light]int{}, Quiet: map[models.Light]int{}}
+	s.GroupBy = opt.GroupBy
+	if s.GroupBy == "" {
+		s.GroupBy = ByDepartment
+	}
+	s.Groups = groups(tasks, s.GroupBy)
+	s.Months = months(tasks, facts, opt)
 	for _, d := range tasks {
 		s.Counts[d.Light]++
 		before, seen := opt.Previous[d.Task.ID]
@@ -208,6 +247,8 @@ func lightRank(l models.Light) int {
 }
 
 type taskFacts struct {
+	// doneAt is when each done milestone was reported done, by id.
+	doneAt       map[uint]time.Time
 	latest       *Latest
 	coordination []models.CoordinationRequest
 	instructions []Instruction
@@ -219,7 +260,7 @@ type taskFacts struct {
 func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	out := make(map[uint]*taskFacts, len(ids))
 	for _, id := range ids {
-		out[id] = &taskFacts{reported: map[uint]time.Time{}}
+		out[id] = &taskFacts{reported: map[uint]time.Time{}, doneAt: map[uint]time.Time{}}
 	}
 	for _, chunk := range models.IDChunks(ids) {
 		latest, err := latestReports(tx, chunk)
@@ -228,6 +269,21 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 		}
 		for id, l := range latest {
 			out[id].latest = l
+		}
+		var done []struct {
+			ID     uint
+			TaskID uint
+			At     sqlTime
+		}
+		// A done milestone was done when its standing report said so; one
+		// done without a report (an import) counts from its last change.
+		err = tx.Raw(`SELECT m.id, m.task_id, COALESCE(r.created_at, m.updated_at) AS at FROM milestones m
+LEFT JOIN reports r ON r.id = m.last_report_id WHERE m.task_id IN ? AND m.state = ?`, chunk, models.StateDone).Scan(&done).Error
+		if err != nil {
+			return nil, fmt.Errorf("done milestones: %w", err)
+		}
+		for _, d := range done {
+			out[d.TaskID].doneAt[d.ID] = d.At.Time
 		}
 		var open []models.CoordinationRequest
 		if err := tx.Where("task_id IN ? AND resolved_at IS NULL", chunk).Order("id").Find(&open).Error; err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,6 +31,14 @@ type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
 	// AdminSummary sends the summary of every task to an admin's chat.
 	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)
+}
+
+// WeeklyWriter renders weekly digests (周报) into the outbox inside the
+// caller's transaction (the bot implements it). week names the ISO week
+// (2026-W14): a chat gets one digest per week, whatever fires twice.
+type WeeklyWriter interface {
+	Weekly(tx *gorm.DB, p *models.Person, week, key string) (bool, error)
+	AdminWeekly(tx *gorm.DB, chatID int64, week, key string) (bool, error)
 }
 
 // Reminders sends each task's attendants their reminders on schedule,
@@ -59,11 +68,20 @@ type Reminders struct {
 	SummaryAt string
 	// Admins are the chats that get the summary of every task daily.
 	Admins []int64
+	// Weekly, when set, sends the leaders, persons in charge and admins a
+	// weekly digest on WeeklySpec (a cron spec from WeeklySpec), in their
+	// zone.
+	Weekly     WeeklyWriter
+	WeeklySpec string
 	// Interval is how often Run looks for due work.
 	Interval time.Duration
 	Logger   *slog.Logger
 	// Enqueued is called after a transaction queued messages.
 	Enqueued func()
+	// Metrics, when set, counts what was sent and what failed.
+	Metrics *Metrics
+	// Progress, when set, hears how far RemindNow has come, in tasks.
+	Progress func(done, total int)
 }
 
 // Run ticks until ctx ends.
@@ -182,7 +200,47 @@ func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 	for i, chat := range r.Admins {
 		admins[i] = models.Schedule{ChatID: chat, Spec: spec, TimeZone: r.DefaultZone.String()}
 	}
-	return r.reconcile(ctx, models.ScheduleAdminSummary, admins, cal)
+	if err := r.reconcile(ctx, models.ScheduleAdminSummary, admins, cal); err != nil {
+		return err
+	}
+	var weekly, adminWeekly []models.Schedule
+	if r.Weekly != nil && r.WeeklySpec != "" {
+		for _, p := range readers {
+			weekly = append(weekly, models.Schedule{PersonID: p.ID, Spec: r.WeeklySpec, TimeZone: r.zone(p.TimeZone).String()})
+		}
+		for _, chat := range r.Admins {
+			adminWeekly = append(adminWeekly, models.Schedule{ChatID: chat, Spec: r.WeeklySpec, TimeZone: r.DefaultZone.String()})
+		}
+	}
+	if err := r.reconcile(ctx, models.ScheduleWeekly, weekly, cal); err != nil {
+		return err
+	}
+	return r.reconcile(ctx, models.ScheduleAdminWeekly, adminWeekly, cal)
+}
+
+// WeeklySpec is the cron spec of a weekly digest at "Fri 17:00": a day of
+// the week (Mon to Sun, in English or as 周一 to 周日) and HH:MM.
+func WeeklySpec(at string) (string, error) {
+	day, hhmm, ok := strings.Cut(strings.TrimSpace(at), " ")
+	n, known := weekdays[strings.ToLower(day)]
+	if !ok || !known {
+		return "", fmt.Errorf("weekly time %q: want a day and HH:MM, e.g. \"Fri 17:00\"", at)
+	}
+	daily, err := SummarySpec(strings.TrimSpace(hhmm))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(daily, "*") + fmt.Sprint(n), nil
+}
+
+var weekdays = map[string]int{
+	"sun": 0, "sunday": 0, "周日": 0, "周天": 0, "星期日": 0, "星期天": 0,
+	"mon": 1, "monday": 1, "周一": 1, "星期一": 1,
+	"tue": 2, "tuesday": 2, "周二": 2, "星期二": 2,
+	"wed": 3, "wednesday": 3, "周三": 3, "星期三": 3,
+	"thu": 4, "thursday": 4, "周四": 4, "星期四": 4,
+	"fri": 5, "friday": 5, "周五": 5, "星期五": 5,
+	"sat": 6, "saturday": 6, "周六": 6, "星期六": 6,
 }
 
 // SummarySpec is the cron spec of a daily summary at "HH:MM".
@@ -260,19 +318,31 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 		for start := 0; start < len(due); start += fireBatch {
 			batch := due[start:min(start+fireBatch, len(due))]
 			queued := false
+			var sentKinds []models.ScheduleKind
 			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-				queued = false
+				queued, sentKinds = false, sentKinds[:0]
 				for _, s := range batch {
 					sent, err := r.fire(tx, s, cal)
 					if err != nil {
 						return err
+					}
+					if sent {
+						sentKinds = append(sentKinds, s.Kind)
 					}
 					queued = queued || sent
 				}
 				return nil
 			})
 			if err != nil {
+				// The batch rolled back: each of its schedules is tried
+				// again on the next round.
+				for _, s := range batch {
+					r.Metrics.count(s.Kind, "failed")
+				}
 				return err
+			}
+			for _, k := range sentKinds {
+				r.Metrics.count(k, "sent")
 			}
 			if queued && r.Enqueued != nil {
 				r.Enqueued()
@@ -330,6 +400,9 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 		}
 		return r.Summaries.AdminSummary(tx, s.ChatID, fmt.Sprintf("admin-summary:%d:%s", s.ChatID, adv.Send.Wall.String()))
 	}
+	if s.Kind == models.ScheduleWeekly || s.Kind == models.ScheduleAdminWeekly {
+		return r.fireWeekly(tx, s, adv.Send.Wall)
+	}
 	if s.Kind == models.ScheduleSummary {
 		if r.Summaries == nil {
 			return false, nil
@@ -345,6 +418,28 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 		return true, models.Audit(tx, &p.ID, nil, "summary", adv.Send.Wall.String())
 	}
 	return r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
+}
+
+// fireWeekly queues a weekly digest, keyed by the ISO week of its slot's
+// local day so that a make-up working day in the same week sends nothing
+// more.
+func (r *Reminders) fireWeekly(tx *gorm.DB, s models.Schedule, wall Wall) (bool, error) {
+	if r.Weekly == nil {
+		return false, nil
+	}
+	week := models.ISOWeek(time.Date(wall.Year, wall.Month, wall.Day, 0, 0, 0, 0, time.UTC))
+	if s.Kind == models.ScheduleAdminWeekly {
+		return r.Weekly.AdminWeekly(tx, s.ChatID, week, fmt.Sprintf("admin-weekly:%d:%s", s.ChatID, week))
+	}
+	var p models.Person
+	if err := tx.Take(&p, s.PersonID).Error; err != nil {
+		return false, fmt.Errorf("person %d: %w", s.PersonID, err)
+	}
+	sent, err := r.Weekly.Weekly(tx, &p, week, fmt.Sprintf("weekly:%d:%s", p.ID, week))
+	if err != nil || !sent {
+		return false, err
+	}
+	return true, models.Audit(tx, &p.ID, nil, "weekly", week)
 }
 
 // remind queues one reminder and records it; a slot key already recorded
@@ -402,7 +497,7 @@ func (r *Reminders) followUps(ctx context.Context) error {
 		return err
 	}
 	for _, rem := range due {
-		queued := false
+		queued, sentOne := false, false
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 			// A report may have come in since the sweep above.
 			if settled, err := models.SettleFollowUps(tx, rem.ID); err != nil || settled > 0 {
@@ -416,11 +511,15 @@ func (r *Reminders) followUps(ctx context.Context) error {
 				return err
 			}
 			escalated, err := r.escalate(tx, rem.TaskID)
-			queued = sent || escalated
+			queued, sentOne = sent || escalated, sent
 			return err
 		})
 		if err != nil {
+			r.Metrics.countReminder(models.ReminderFollowUp, "failed", 1)
 			return err
+		}
+		if sentOne {
+			r.Metrics.countReminder(models.ReminderFollowUp, "sent", 1)
 		}
 		if queued && r.Enqueued != nil {
 			r.Enqueued()
@@ -504,14 +603,21 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 		return 0, fmt.Errorf("task %s: %w", code, models.ErrNotFound)
 	}
 	count := 0
-	for _, task := range tasks {
+	for i, task := range tasks {
+		n := 0
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-			n, err := r.RemindTask(tx, task.ID, byPerson)
-			count += n
+			var err error
+			n, err = r.RemindTask(tx, task.ID, byPerson)
 			return err
 		})
 		if err != nil {
+			r.Metrics.countReminder(models.ReminderManual, "failed", 1)
 			return count, err
+		}
+		count += n
+		r.Metrics.countReminder(models.ReminderManual, "sent", n)
+		if r.Progress != nil {
+			r.Progress(i+1, len(tasks))
 		}
 	}
 	if count > 0 && r.Enqueued != nil {

@@ -27,7 +27,9 @@ func newBackupCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer store.Close()
+			bar := newProgress(cmd.OutOrStdout(), -1, "backing up to "+out, false)
 			counts, err := store.Backup(cmd.Context(), out)
+			bar.finish()
 			if err != nil {
 				return err
 			}

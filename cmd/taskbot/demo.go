@@ -162,7 +162,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		name string
 		data []byte
 	}{{"examples/tasks.csv", examples.TasksCSV}, {"examples/tasks.xlsx", examples.TasksXLSX}} {
-		res, err := importFile(ctx, store, bytes.NewReader(f.data), f.name, importer.Options{Today: time.Now()}, false)
+		res, err := importFile(ctx, store, bytes.NewReader(f.data), f.name, importer.Options{Today: time.Now()}, false, nil)
 		if err != nil {
 			return err
 		}

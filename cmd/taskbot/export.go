@@ -41,7 +41,9 @@ first columns are the import's, so the file loads back with taskbot import.`,
 			if err != nil {
 				return fmt.Errorf("--tz %q: %w", tz, err)
 			}
+			bar := newProgress(cmd.OutOrStdout(), -1, "exporting to "+out, false)
 			data, err := exportLedger(store, ext, lang, loc, warn)
+			bar.finish()
 			if err != nil {
 				return err
 			}

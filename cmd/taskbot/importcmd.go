@@ -40,7 +40,19 @@ the file are listed and left alone; reports are never deleted.`,
 				return err
 			}
 			defer store.Close()
-			res, err := importFile(cmd.Context(), store, f, args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun)
+			// Reading is shown in bytes; the write is one transaction,
+			// shown as a spinner.
+			var size int64 = -1
+			if st, err := f.Stat(); err == nil {
+				size = st.Size()
+			}
+			bar := newProgress(cmd.OutOrStdout(), size, "reading "+args[0], true)
+			res, err := importFile(cmd.Context(), store, bar.reader(f), args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun,
+				func(tasks int) {
+					bar.finish()
+					bar = newProgress(cmd.OutOrStdout(), -1, fmt.Sprintf("writing %d task(s)", tasks), false)
+				})
+			bar.finish()
 			if err != nil {
 				return err
 			}
@@ -54,7 +66,9 @@ the file are listed and left alone; reports are never deleted.`,
 }
 
 // importFile reads and applies one task list file.
-func importFile(ctx context.Context, store *models.Store, r io.Reader, name string, opt importer.Options, dryRun bool) (models.ImportResult, error) {
+// read, when set, hears that the file was read and how many tasks it
+// holds.
+func importFile(ctx context.Context, store *models.Store, r io.Reader, name string, opt importer.Options, dryRun bool, read func(tasks int)) (models.ImportResult, error) {
 	list, err := importer.Read(r, name, opt)
 	if err != nil {
 		var verr *importer.ValidationError
@@ -63,7 +77,11 @@ func importFile(ctx context.Context, store *models.Store, r io.Reader, name stri
 		}
 		return models.ImportResult{}, fmt.Errorf("%s: %w", name, err)
 	}
-	res, err := store.ImportTasks(ctx, TaskSpecs(list), dryRun)
+	specs := TaskSpecs(list)
+	if read != nil {
+		read(len(specs))
+	}
+	res, err := store.ImportTasks(ctx, specs, dryRun)
 	res.Warnings = list.Warnings
 	return res, err
 }

@@ -45,7 +45,11 @@ func newRemindCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := ro.reminders(store, catalog, loc, a.log, nil).RemindNow(cmd.Context(), strings.ToUpper(task), nil)
+			r := ro.reminders(store, catalog, loc, a.log, nil)
+			bar := newProgress(cmd.OutOrStdout(), -1, "reminding", false)
+			r.Progress = func(done, total int) { bar.set(done, total) }
+			n, err := r.RemindNow(cmd.Context(), strings.ToUpper(task), nil)
+			bar.finish()
 			if err != nil {
 				return err
 			}

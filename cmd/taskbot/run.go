@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,13 +15,13 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/outbox"
+	"taskbot/report"
 	"taskbot/scheduler"
 )
 
@@ -44,6 +43,8 @@ type botOptions struct {
 	reminderOptions
 	clusterOptions
 	webOptions
+	opsOptions
+	weeklyOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -125,7 +126,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "rate", "TASKBOT_RATE")
 	fs.StringVar(&o.TimeZone, "tz", "Asia/Shanghai", "time zone of people who have not chosen one")
 	withEnv(fs, "tz", "TASKBOT_TZ")
-	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address of the /healthz and /metrics endpoints; empty turns them off")
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address of the webhook listener (webhook mode); it serves the webhook path and nothing else")
 	withEnv(fs, "listen", "TASKBOT_LISTEN")
 	fs.DurationVar(&o.PollTimeout, "poll-timeout", 50*time.Second, "long-poll wait of getUpdates")
 	withEnv(fs, "poll-timeout", "TASKBOT_POLL_TIMEOUT")
@@ -140,6 +141,8 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	o.reminderOptions.register(fs)
 	o.clusterOptions.register(fs)
 	o.webOptions.register(fs)
+	o.opsOptions.register(fs)
+	o.weeklyOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -223,6 +226,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	// Charts go out hours later; a font that cannot load must stop the
+	// bot now.
+	if err := report.LoadFont(); err != nil {
+		return err
+	}
 	if err := bot.RegisterCommands(ctx, api, catalog); err != nil {
 		// The menu is a convenience: a bot without it still works.
 		log.Warn("command menu not registered", "err", err)
@@ -257,8 +265,12 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	handler.LightRules = o.lightRules()
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
-	reminders.Summaries = &bot.Summaries{Handler: handler, Admins: admins}
+	summaries := &bot.Summaries{Handler: handler, Admins: admins}
+	reminders.Summaries = summaries
 	reminders.SummaryAt = o.SummaryAt
+	if err := o.weeklyOptions.wire(reminders, summaries); err != nil {
+		return err
+	}
 	for id := range admins {
 		reminders.Admins = append(reminders.Admins, id)
 	}
@@ -281,13 +293,42 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Stored:      processor.Wake,
 	}
 
-	mux := opsHandler(store, registry)
+	ops := &opsServer{Store: store, Registry: registry, Logger: log.With("part", "ops"), Role: func() string {
+		if member.Token() != 0 {
+			return "leader"
+		}
+		return "standby"
+	}}
+	if err := ops.register(); err != nil {
+		return err
+	}
+	if reminders.Metrics, err = scheduler.NewMetrics(registry); err != nil {
+		return err
+	}
+	var stops []func()
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	if o.OpsListen != "" {
+		stop, err := serve(o.OpsListen, ops.handler(), log, "ops")
+		if err != nil {
+			return fmt.Errorf("--ops-listen: %w", err)
+		}
+		stops = append(stops, stop)
+	}
 	if o.WebhookURL != "" {
 		path, err := webhookPath(o.WebhookURL, o.WebhookSecret, o.Listen)
 		if err != nil {
 			return err
 		}
-		mux.Handle(path, &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake})
+		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake}
+		stop, err := serve(o.Listen, webhookHandler(path, hook), log, "webhook")
+		if err != nil {
+			return fmt.Errorf("--listen: %w", err)
+		}
+		stops = append(stops, stop)
 		if _, err := api.SetWebhook(ctx, &tg.SetWebhookParams{URL: o.WebhookURL, SecretToken: o.WebhookSecret, AllowedUpdates: bot.AllowedUpdates}); err != nil {
 			return fmt.Errorf("set webhook: %w", err)
 		}
@@ -297,20 +338,6 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		return err
 	}
 	defer stopBoard()
-	var srv *http.Server
-	if o.Listen != "" {
-		ln, err := net.Listen("tcp", o.Listen)
-		if err != nil {
-			return fmt.Errorf("--listen %s: %w", o.Listen, err)
-		}
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("ops endpoint stopped", "err", err)
-			}
-		}()
-		log.Info("ops endpoints", "healthz", "http://"+ln.Addr().String()+"/healthz", "metrics", "http://"+ln.Addr().String()+"/metrics")
-	}
 
 	// Only the leader of the instances on the database delivers, schedules,
 	// polls and processes; every instance serves the webhook, storing what
@@ -333,11 +360,6 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err := <-clustered; err != nil {
 		log.Error("cluster membership stopped", "err", err)
 	}
-	if srv != nil {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}
 	log.Info("stopped")
 	return nil
 }
@@ -356,24 +378,8 @@ func webhookPath(rawURL, secret, listen string) (string, error) {
 	if listen == "" {
 		return "", errors.New("--listen is required in webhook mode")
 	}
-	if u.Path == "" || u.Path == "/" || u.Path == "/healthz" || u.Path == "/metrics" {
+	if u.Path == "" || u.Path == "/" {
 		return "", fmt.Errorf("--webhook-url needs a path of its own, e.g. https://bot.example.gov/telegram")
 	}
 	return u.Path, nil
-}
-
-// opsHandler serves /healthz (the database answers) and /metrics.
-func opsHandler(store *models.Store, registry *prometheus.Registry) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
-	return mux
 }

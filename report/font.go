@@ -1,0 +1,78 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/go-analyze/charts"
+	"github.com/golang/freetype/truetype"
+)
+
+// The chart font ships inside the binary: a host without CJK fonts would
+// otherwise draw a Chinese leader's chart as empty boxes.
+//
+//go:embed font/wqy-microhei.ttf
+var fontData []byte
+
+// FontFamily is the name the chart font is installed under.
+const FontFamily = "wqy-microhei"
+
+var (
+	fontOnce sync.Once
+	chartFnt *truetype.Font
+	fontErr  error
+)
+
+// LoadFont installs the chart font, once per process. Commands that draw
+// charts call it at startup, so that a broken font stops them there rather
+// than in the first summary.
+func LoadFont() error {
+	fontOnce.Do(func() {
+		f, err := truetype.Parse(fontData)
+		if err != nil {
+			fontErr = fmt.Errorf("chart font: %w", err)
+			return
+		}
+		// The labels every chart draws, in both languages: a font that
+		// lacks one would draw it as a box.
+		if missing := missingRunes(f, "红黄绿完成任务牵头单位领导节点计划实际累计月其他RedYellowGreenDone0123456789%（）"); missing != "" {
+			fontErr = fmt.Errorf("chart font lacks %q", missing)
+			return
+		}
+		if err := charts.InstallFont(FontFamily, fontData); err != nil {
+			fontErr = fmt.Errorf("install chart font: %w", err)
+			return
+		}
+		// Parts of a chart that are not given a font use the library's
+		// default; it must be this one too.
+		if err := charts.SetDefaultFont(FontFamily); err != nil {
+			fontErr = fmt.Errorf("set chart font: %w", err)
+			return
+		}
+		chartFnt = f
+	})
+	return fontErr
+}
+
+// MissingGlyphs returns the characters of s the chart font cannot draw,
+// spaces aside.
+func MissingGlyphs(s string) (string, error) {
+	if err := LoadFont(); err != nil {
+		return "", err
+	}
+	return missingRunes(chartFnt, s), nil
+}
+
+func missingRunes(f *truetype.Font, s string) string {
+	var out []rune
+	for _, r := range s {
+		if r == ' ' || r == '\n' {
+			continue
+		}
+		if f.Index(r) == 0 {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
