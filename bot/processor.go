@@ -126,25 +126,16 @@ func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error
 		// the store holds it back from the next batch on.
 		held := map[int64]bool{}
 		progress := false
-		for _, u := range batch {
+		for start := 0; start < len(batch); start += groupSize {
 			select {
 			case <-stop:
 				return total, nil
 			default:
 			}
-			if u.ChatID != 0 && held[u.ChatID] {
-				continue
-			}
-			switch p.process(ctx, u) {
-			case finished:
-				total++
-				progress = true
-			case retryLater:
-				held[u.ChatID] = true
-				progress = true
-			case unrecorded:
-				held[u.ChatID] = true
-			case waitMoment:
+			r := p.processGroup(ctx, batch[start:min(start+groupSize, len(batch))], held)
+			total += r.finished
+			progress = progress || r.progress
+			if r.wait {
 				// Later updates may belong to the same chat: stop here and
 				// come back once the send is recorded.
 				time.AfterFunc(100*time.Millisecond, p.Wake)
@@ -157,6 +148,120 @@ func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error
 			return total, nil
 		}
 	}
+}
+
+// groupSize is how many waiting updates one transaction handles: one
+// commit, the durable write that costs most, serves them all, while each
+// update still applies whole or not at all inside a savepoint of its own.
+// Answers leave only after the commit, so nothing is acknowledged before
+// it is stored.
+const groupSize = 32
+
+// groupResult is what became of a group of updates.
+type groupResult struct {
+	finished int
+	progress bool
+	// wait: an update must wait a moment (ErrNotYet); the group stopped
+	// before it.
+	wait bool
+}
+
+type failedUpdate struct {
+	row models.InboxUpdate
+	err error
+}
+
+// processGroup handles rows in one transaction, skipping chats in held and
+// adding to it the chats of updates that failed.
+func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate, held map[int64]bool) groupResult {
+	p.init()
+	var (
+		res      groupResult
+		handled  []models.InboxUpdate
+		failures []failedUpdate
+	)
+	err := p.Store.Tx(ctx, func(tx *gorm.DB) error {
+		handled, failures, res = nil, nil, groupResult{}
+		skip := map[int64]bool{}
+		for _, row := range rows {
+			if row.ChatID != 0 && (held[row.ChatID] || skip[row.ChatID]) {
+				continue
+			}
+			uctx := ctx
+			if p.waits[row.ID] >= maxWaits {
+				uctx = context.WithValue(ctx, patienceKey{}, true)
+			}
+			savepoint := fmt.Sprintf("update%d", row.ID)
+			if err := tx.SavePoint(savepoint).Error; err != nil {
+				return fmt.Errorf("savepoint of update %d: %w", row.UpdateID, err)
+			}
+			err := p.applyIn(uctx, tx, row)
+			if err == nil {
+				handled = append(handled, row)
+				continue
+			}
+			if rerr := tx.RollbackTo(savepoint).Error; rerr != nil {
+				return fmt.Errorf("roll back update %d: %w", row.UpdateID, rerr)
+			}
+			switch {
+			case errors.Is(err, ErrNotYet):
+				p.waits[row.ID]++
+				res.wait = true
+				return nil
+			case errors.Is(err, errAlreadyHandled):
+				res.finished++
+			default:
+				failures = append(failures, failedUpdate{row, err})
+				skip[row.ChatID] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// The group could not commit: each update is tried on its own, so
+		// that only a bad one is held back.
+		p.Logger.Warn("update group not committed; handling one by one", "updates", len(rows), "err", err)
+		res = groupResult{}
+		for _, row := range rows {
+			if row.ChatID != 0 && held[row.ChatID] {
+				continue
+			}
+			switch p.process(ctx, row) {
+			case finished:
+				res.finished++
+				res.progress = true
+			case retryLater:
+				held[row.ChatID] = true
+				res.progress = true
+			case unrecorded:
+				held[row.ChatID] = true
+			case waitMoment:
+				res.wait = true
+				return res
+			}
+		}
+		return res
+	}
+	for _, row := range handled {
+		delete(p.waits, row.ID)
+	}
+	res.finished += len(handled)
+	res.progress = res.finished > 0
+	if len(handled) > 0 && p.Handled != nil {
+		p.Handled()
+	}
+	for _, f := range failures {
+		delete(p.waits, f.row.ID)
+		held[f.row.ChatID] = true
+		switch p.fail(ctx, f.row, f.err) {
+		case finished:
+			res.finished++
+			res.progress = true
+		case retryLater:
+			res.progress = true
+		}
+	}
+	return res
 }
 
 // ErrNotYet is returned by a handler for an update that should wait a
@@ -231,35 +336,39 @@ func decodeUpdate(row models.InboxUpdate) (*tgmodels.Update, error) {
 	return &upd, nil
 }
 
-func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) (err error) {
+func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) error {
+	return p.Store.Tx(ctx, func(tx *gorm.DB) error { return p.applyIn(ctx, tx, row) })
+}
+
+// applyIn handles one update inside tx, its effects, answers and done mark
+// together; a panic is returned as an error.
+func (p *Processor) applyIn(ctx context.Context, tx *gorm.DB, row models.InboxUpdate) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic handling update %d: %v\n%s", row.UpdateID, r, debug.Stack())
+		}
+	}()
 	upd, err := decodeUpdate(row)
 	if err != nil {
 		return err
 	}
-	return p.Store.Tx(ctx, func(tx *gorm.DB) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("panic handling update %d: %v\n%s", row.UpdateID, r, debug.Stack())
-			}
-		}()
-		// Marking it done first takes the row's lock, so a second process
-		// on the same update waits here and then finds nothing to do.
-		first, err := models.FinishUpdate(tx, row.ID)
-		if err != nil {
+	// Marking it done first takes the row's lock, so a second process on
+	// the same update waits here and then finds nothing to do.
+	first, err := models.FinishUpdate(tx, row.ID)
+	if err != nil {
+		return err
+	}
+	if !first {
+		return errAlreadyHandled
+	}
+	if row.LastError != "" {
+		// It failed before, so its sender was told it is delayed; the
+		// news that it is recorded commits with the record itself.
+		if err := p.notify(tx, row, upd, "inbox_recorded", "recorded"); err != nil {
 			return err
 		}
-		if !first {
-			return errAlreadyHandled
-		}
-		if row.LastError != "" {
-			// It failed before, so its sender was told it is delayed; the
-			// news that it is recorded commits with the record itself.
-			if err := p.notify(tx, row, upd, "inbox_recorded", "recorded"); err != nil {
-				return err
-			}
-		}
-		return p.Handler.Handle(ctx, tx, row.ID, upd)
-	})
+	}
+	return p.Handler.Handle(ctx, tx, row.ID, upd)
 }
 
 // fail records a failed attempt: the update is retried later or, after

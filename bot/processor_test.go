@@ -138,3 +138,57 @@ func TestRequeuedUpdateIsRecordedAndSenderTold(t *testing.T) {
 		}
 	})
 }
+
+// breaker writes a row, then makes the database refuse a statement, as a
+// bug in a handler might; PostgreSQL then refuses everything else in the
+// transaction until it is rolled back.
+type breaker struct {
+	inner  bot.UpdateHandler
+	update int64
+}
+
+func (b *breaker) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, u *tgmodels.Update) error {
+	if u.ID != b.update {
+		return b.inner.Handle(ctx, tx, inboxID, u)
+	}
+	if err := tx.Create(&models.Person{Key: "半途", Name: "半途"}).Error; err != nil {
+		return err
+	}
+	return tx.Create(&models.Person{Key: "半途", Name: "半途"}).Error
+}
+
+// Updates waiting together are handled in one transaction, each in a
+// savepoint of its own: one that fails leaves nothing behind and does not
+// take the others down with it, on either database.
+func TestOneFailingUpdateInAGroupLeavesTheOthers(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu, sun := userRef{id: 101}, userRef{id: 102}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		h.say(sun, "/start "+h.invite("孙丽"))
+		bad := &breaker{inner: h.proc.Handler}
+		h.proc.Handler = bad
+		h.update(message(liu, private(liu.id), "/help"))
+		bad.update = h.update(message(sun, private(sun.id), "/mytasks"))
+		h.update(message(userRef{id: adminID}, private(adminID), "/help"))
+		h.update(message(liu, private(liu.id), "/mytasks"))
+		if _, err := h.proc.Drain(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.newTexts(liu.id); len(got) != 2 {
+			t.Fatalf("the failing update's neighbours answered %q", got)
+		}
+		mustContain(t, one(t, h.newTexts(adminID)), "/mytasks")
+		mustContain(t, one(t, h.newTexts(sun.id)), "自动重试")
+		var half int64
+		s.DB.Model(&models.Person{}).Where("key = ?", "半途").Count(&half)
+		if half != 0 {
+			t.Fatal("a failed update left a row behind")
+		}
+		counts, err := s.InboxCounts(context.Background())
+		if err != nil || counts[models.InboxPending] != 1 {
+			t.Fatalf("inbox %v %v, want the failed update pending its retry", counts, err)
+		}
+	})
+}
