@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"hash/fnv"
 )
@@ -23,9 +24,11 @@ func (s *Store) TryLead(ctx context.Context, job string) (release func(), ok boo
 	if err != nil {
 		return nil, false, fmt.Errorf("lead %s: %w", job, err)
 	}
-	h := fnv.New64a()
-	h.Write([]byte("taskbot:" + job))
-	key := int64(h.Sum64())
+	key, err := advisoryKey(ctx, conn, job)
+	if err != nil {
+		_ = conn.Close()
+		return nil, false, fmt.Errorf("lead %s: %w", job, err)
+	}
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
 		_ = conn.Close()
 		return nil, false, fmt.Errorf("lead %s: %w", job, err)
@@ -38,4 +41,21 @@ func (s *Store) TryLead(ctx context.Context, job string) (release func(), ok boo
 		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 		_ = conn.Close()
 	}, true, nil
+}
+
+// advisoryKey names a lock for job in this database and schema: advisory
+// locks are server-wide, and two taskbot databases (or schemas) on one
+// server must not hold each other's locks.
+func advisoryKey(ctx context.Context, conn *sql.Conn, job string) (int64, error) {
+	var db, schema string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&db, &schema); err != nil {
+		return 0, fmt.Errorf("name advisory lock %s: %w", job, err)
+	}
+	return lockName(db, schema, job), nil
+}
+
+func lockName(db, schema, job string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("taskbot:" + db + ":" + schema + ":" + job))
+	return int64(h.Sum64())
 }

@@ -90,7 +90,11 @@ func (s *Store) withMigrationLock(ctx context.Context, fn func(db *gorm.DB) erro
 		return fn(db)
 	}
 	return db.Connection(func(conn *gorm.DB) error {
-		const lockKey = 0x7a736b62 // "tskb"
+		var name struct{ DB, Schema string }
+		if err := conn.Session(&gorm.Session{NewDB: true}).Raw("SELECT current_database() AS db, current_schema() AS schema").Scan(&name).Error; err != nil {
+			return fmt.Errorf("lock schema for migration: %w", err)
+		}
+		lockKey := lockName(name.DB, name.Schema, "migrate")
 		if err := conn.Exec("SELECT pg_advisory_lock(?)", lockKey).Error; err != nil {
 			return fmt.Errorf("lock schema for migration: %w", err)
 		}

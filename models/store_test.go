@@ -531,6 +531,18 @@ func TestOnlyOneLeader(t *testing.T) {
 	if _, ok, err := b.TryLead(ctx, "poller"); err != nil || ok {
 		t.Fatalf("second instance also leads: %v %v", ok, err)
 	}
+	// Another taskbot database on the same server leads on its own:
+	// advisory locks are server-wide, their names must not be.
+	other, err := models.Open(ctx, storetest.PostgresDSN(t), models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	releaseOther, ok, err := other.TryLead(ctx, "poller")
+	if err != nil || !ok {
+		t.Fatalf("another database cannot lead while this one does: %v %v", ok, err)
+	}
+	releaseOther()
 	release()
 	releaseB, ok, err := b.TryLead(ctx, "poller")
 	if err != nil || !ok {
