@@ -347,6 +347,19 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		s.fail(bg, "payload", err)
 		return
 	}
+	if m.BlobID != nil {
+		data, err := d.opt.Store.BlobData(bg, *m.BlobID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			s.fail(bg, "blob", err)
+			return
+		case err != nil:
+			s.log.Warn("load file failed", "blob_id", *m.BlobID, "err", err)
+			s.retryLater(bg, d.opt.RetryBase, err, ResultDeferred)
+			return
+		}
+		out.File = data
+	}
 	if isEdit(m.Kind) && out.EditOutboxID != 0 && out.EditMessageID == 0 {
 		if !s.resolveEdit(bg, &out) {
 			return
