@@ -589,3 +589,36 @@ func truncate(s string, n int) string {
 	// Cut on a rune boundary: PostgreSQL refuses invalid UTF-8.
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// pruneBatch bounds the rows one pruning transaction deletes, so that it
+// never holds the database for long.
+const pruneBatch = 5000
+
+// PruneOutbox deletes the messages finished (sent or given up) before
+// cutoff, and the blobs no message references any more and none queued
+// since cutoff. A reply to a message pruned finds no context: cutoff is
+// how far back replies are read in context. A finished head not yet handed
+// on is kept for the claim that hands it on.
+func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (messages, blobs int64, err error) {
+	db := s.DB.WithContext(ctx)
+	for {
+		res := db.Exec(`DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages
+  WHERE state IN (?, ?) AND NOT head AND COALESCE(sent_at, created_at) < ? LIMIT ?)`,
+			OutboxSent, OutboxFailed, cutoff.UTC(), pruneBatch)
+		if res.Error != nil {
+			return messages, blobs, fmt.Errorf("prune outbox: %w", res.Error)
+		}
+		messages += res.RowsAffected
+		if res.RowsAffected < pruneBatch {
+			break
+		}
+	}
+	// A blob used since cutoff is kept even unreferenced: the transaction
+	// queueing it may not have committed yet.
+	res := db.Exec(`DELETE FROM blobs WHERE COALESCE(used_at, created_at) < ?
+  AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.blob_id = blobs.id)`, cutoff.UTC())
+	if res.Error != nil {
+		return messages, 0, fmt.Errorf("prune blobs: %w", res.Error)
+	}
+	return messages, res.RowsAffected, nil
+}

@@ -263,3 +263,63 @@ func TestFilesAreBlobsNotPayload(t *testing.T) {
 		}
 	})
 }
+
+// Pruning deletes the messages finished before the cutoff and the files
+// none of the rest needs; queued ones, recent ones and a head not handed on
+// yet stay, and so does a reply's context within the period.
+func TestPruneOutbox(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		photo := func(key string, chat int64, data string) {
+			t.Helper()
+			err := s.Tx(ctx, func(tx *gorm.DB) error {
+				return models.EnqueueBulk(tx, key, chat, models.OutSendPhoto, models.Outgoing{FileName: "c.png", File: []byte(data)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		sendNext := func() {
+			t.Helper()
+			got, err := s.ClaimOutbox(ctx, "i1", 100, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sendAll(t, s, got)
+		}
+		photo("old", 1, "old chart")
+		photo("shared-old", 2, "shared chart")
+		enqueueOne(t, s, "old-text", 3, models.MessageRef{Purpose: models.PurposeReminder})
+		sendNext()
+		clock.Advance(20 * 24 * time.Hour)
+		photo("shared-new", 4, "shared chart")
+		enqueueOne(t, s, "recent", 3, models.MessageRef{Purpose: models.PurposeReminder})
+		sendNext()
+		clock.Advance(15 * 24 * time.Hour)
+		photo("queued", 5, "queued chart")
+		enqueueOne(t, s, "pending", 6, models.MessageRef{})
+
+		msgs, blobs, err := s.PruneOutbox(ctx, clock.Now().Add(-30*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left []string
+		s.DB.Model(&models.OutboxMessage{}).Order("id").Pluck("idem_key", &left)
+		// "old" and "shared-old" were heads handed on by the second claim;
+		// "old-text" was handed on to "recent".
+		if msgs != 3 || blobs != 1 || fmt.Sprint(left) != "[shared-new recent queued pending]" {
+			t.Fatalf("pruned %d messages and %d files; left %v", msgs, blobs, left)
+		}
+		var data []string
+		s.DB.Model(&models.Blob{}).Order("id").Pluck("data", &data)
+		if fmt.Sprint(data) != "[shared chart queued chart]" {
+			t.Fatalf("files left %q", data)
+		}
+		var recent models.OutboxMessage
+		s.DB.Where("idem_key = ?", "recent").Take(&recent)
+		if m, err := models.SentMessage(s.DB, 3, recent.TelegramMessageID); err != nil || m.IdemKey != "recent" {
+			t.Fatalf("context of a recent message: %v %v", m, err)
+		}
+	})
+}
