@@ -112,7 +112,7 @@ func (w *lightWorld) sent(from userRef, text string) []models.Outgoing {
 			continue
 		}
 		w.h.seenRows[r.ID] = true
-		o, err := r.Outgoing()
+		o, err := w.store.LoadOutgoing(context.Background(), &r)
 		if err != nil {
 			w.t.Fatal(err)
 		}

@@ -72,7 +72,7 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person
 	taskID := d.Task.ID
 	err := models.EnqueueRef(tx, key, *p.TelegramID, models.OutSendMessage,
 		models.Outgoing{Text: b.String(), Buttons: buttons},
-		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID})
+		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID, Bulk: true})
 	if err != nil {
 		return false, err
 	}
@@ -103,5 +103,5 @@ func (r *Reminders) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models
 	}
 	taskID := d.Task.ID
 	return models.EnqueueRef(tx, key, *leader.TelegramID, models.OutSendMessage,
-		models.Outgoing{Text: strings.TrimRight(b.String(), "\n")}, models.MessageRef{Purpose: "escalation", TaskID: &taskID})
+		models.Outgoing{Text: strings.TrimRight(b.String(), "\n")}, models.MessageRef{Purpose: "escalation", TaskID: &taskID, Bulk: true})
 }

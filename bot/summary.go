@@ -289,7 +289,7 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 	}
 	for i, text := range h.Render.Summary(personLang(p), sum, loc) {
 		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 			return false, err
 		}
 	}
@@ -297,7 +297,7 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 	if err != nil || !ok {
 		return true, err
 	}
-	return true, models.Enqueue(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture)
+	return true, models.EnqueueBulk(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture)
 }
 
 // AdminSummary queues the summary of every task, with the departments'
@@ -320,7 +320,7 @@ func (s *Summaries) AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, e
 	}
 	for i, text := range h.Render.Summary(lang, sum, h.Location) {
 		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), chatID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 			return false, err
 		}
 	}
@@ -328,7 +328,7 @@ func (s *Summaries) AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, e
 	if err != nil || !ok {
 		return true, err
 	}
-	return true, models.Enqueue(tx, key+".chart", chatID, models.OutSendPhoto, picture)
+	return true, models.EnqueueBulk(tx, key+".chart", chatID, models.OutSendPhoto, picture)
 }
 
 // summaryAt handles "/summaryat 17:30".

@@ -162,7 +162,7 @@ func (s *Summaries) weekly(tx *gorm.DB, p *models.Person, chatID int64, admin bo
 	}
 	for i, text := range h.Render.Weekly(lang, w, loc) {
 		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), chatID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 			return false, err
 		}
 	}
@@ -173,7 +173,7 @@ func (s *Summaries) weekly(tx *gorm.DB, p *models.Person, chatID int64, admin bo
 	if err != nil || !ok {
 		return true, err
 	}
-	return true, models.Enqueue(tx, key+".chart", chatID, models.OutSendPhoto, picture)
+	return true, models.EnqueueBulk(tx, key+".chart", chatID, models.OutSendPhoto, picture)
 }
 
 // PersonLocation is the zone a person's messages are written in.

@@ -233,13 +233,13 @@ const (
 
 // OutboxMessage is one call to Telegram waiting to be made, made, or given up.
 type OutboxMessage struct {
-	ID uint `gorm:"primaryKey"`
+	ID uint `gorm:"primaryKey;index:idx_outbox_head,priority:3;index:idx_outbox_queue,priority:3"`
 	// IdemKey makes enqueueing idempotent: the same key is enqueued once.
 	IdemKey       string      `gorm:"size:200;not null;uniqueIndex"`
-	ChatID        int64       `gorm:"not null;index:idx_outbox_chat;index:idx_outbox_chat_message"`
+	ChatID        int64       `gorm:"not null;index:idx_outbox_chat;index:idx_outbox_chat_message;index:idx_outbox_queue,priority:1"`
 	Kind          OutKind     `gorm:"size:24;not null"`
 	Payload       string      `gorm:"type:text;not null"`
-	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due;index:idx_outbox_sent"`
+	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due;index:idx_outbox_sent;index:idx_outbox_queue,priority:2;index:idx_outbox_head,priority:1"`
 	NextAttemptAt time.Time   `gorm:"not null;index:idx_outbox_due"`
 	// LeaseUntil is a backstop for a claimant that is alive but stuck; a
 	// dead one's claims are released as soon as its heartbeat lapses.
@@ -257,7 +257,16 @@ type OutboxMessage struct {
 	Attempts int `gorm:"not null;default:0"`
 	// BlobID names the file a photo or document sends; the payload holds
 	// no file bytes.
-	BlobID *uint
+	BlobID *uint `gorm:"index:idx_outbox_blob"`
+	// Priority orders the chats whose turn it is: PriorityInteractive
+	// before PriorityBulk. A chat's head is raised to the priority of an
+	// interactive message queued behind it, which cannot overtake it.
+	Priority int `gorm:"not null;default:0;index:idx_outbox_head,priority:2,where:head"`
+	// Head marks the row holding its chat's queue: the oldest unfinished
+	// one, or one just finished whose successor has not been promoted yet
+	// (see Store.ClaimOutbox). Claiming walks the heads alone, so its cost
+	// does not grow with the backlog.
+	Head bool `gorm:"not null;default:false"`
 
 	LastError string `gorm:"size:2000;not null;default:''"`
 	// TelegramMessageID is the id Telegram gave the sent message.
@@ -297,6 +306,9 @@ type Blob struct {
 	Size      int64  `gorm:"not null"`
 	Data      []byte `gorm:"not null"`
 	CreatedAt time.Time
+	// UsedAt is when the blob was last queued: pruning keeps a blob queued
+	// again recently even while the row that references it is uncommitted.
+	UsedAt *time.Time
 }
 
 // ScheduleKind says what a schedule sends.

@@ -29,6 +29,7 @@ var migrationIDs = []string{
 	"0008_ledger",
 	"0009_scaleout",
 	"0010_weekly",
+	"0011_delivery",
 }
 
 // LatestSchema is the newest schema version.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -55,7 +56,10 @@ type Outgoing struct {
 	CallbackQueryID string `json:"callback_query_id,omitempty"`
 	Alert           bool   `json:"alert,omitempty"`
 	FileName        string `json:"file_name,omitempty"`
-	File            []byte `json:"file,omitempty"`
+	// File is the photo or document to send. Enqueue stores it as a blob
+	// and clears it; the dispatcher loads it back for the call. Payloads
+	// queued before blobs existed still carry it.
+	File []byte `json:"file,omitempty"`
 }
 
 // Outgoing decodes the message's payload.
@@ -69,8 +73,15 @@ func (m *OutboxMessage) Outgoing() (Outgoing, error) {
 
 // Enqueue writes an outgoing message inside tx. A key already used is a
 // no-op, which is what makes a redelivered update or a rerun slot harmless.
+// The message is interactive: it answers what a person just did.
 func Enqueue(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing) error {
 	return EnqueueRef(tx, key, chatID, kind, out, MessageRef{})
+}
+
+// EnqueueBulk is Enqueue for a message nobody is waiting for (a round's
+// reminder, summary or digest): it goes after the interactive ones.
+func EnqueueBulk(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing) error {
+	return EnqueueRef(tx, key, chatID, kind, out, MessageRef{Bulk: true})
 }
 
 // Purposes of messages a person may reply to.
@@ -83,34 +94,163 @@ const (
 )
 
 // MessageRef says what a message is about, so that a reply to it can be
-// read in context.
+// read in context, and whether anyone is waiting for it.
 type MessageRef struct {
 	Purpose  string
 	TaskID   *uint
 	ReportID *uint
+	// Bulk marks a message written by a scheduled round rather than in
+	// answer to a person: interactive messages are claimed first.
+	Bulk bool
 }
 
-// EnqueueRef is Enqueue for a message people may reply to.
+// Priorities of outbox messages; the lower goes first.
+const (
+	PriorityInteractive = 0
+	PriorityBulk        = 1
+)
+
+// EnqueueRef is Enqueue for a message people may reply to. A file in out
+// is stored once as a blob (see PutBlob) and the payload keeps only its
+// name: render it before the transaction, which then holds no more than
+// the insert.
 func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
-	payload, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", key, err)
-	}
 	row := OutboxMessage{
 		IdemKey:       key,
 		ChatID:        chatID,
 		Kind:          kind,
-		Payload:       string(payload),
 		State:         OutboxPending,
 		NextAttemptAt: tx.NowFunc(),
 		Purpose:       ref.Purpose,
 		TaskID:        ref.TaskID,
 		ReportID:      ref.ReportID,
 	}
+	if ref.Bulk {
+		row.Priority = PriorityBulk
+	}
+	if len(out.File) > 0 {
+		id, err := PutBlob(tx, out.File)
+		if err != nil {
+			return fmt.Errorf("enqueue %s: %w", key, err)
+		}
+		row.BlobID, out.File = &id, nil
+	}
+	payload, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	row.Payload = string(payload)
+	if row.Head, err = takeTurn(tx, chatID, row.Priority); err != nil {
+		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
 	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
 	}
 	return nil
+}
+
+// takeTurn tells whether a message queued now to chatID heads its chat's
+// queue, and raises a waiting head to priority: an interactive message
+// cannot overtake its chat's earlier ones, so its chat goes first instead.
+//
+// On PostgreSQL the head found is locked FOR KEY SHARE until tx ends. The
+// claim that promotes the next head locks a finished head FOR UPDATE SKIP
+// LOCKED, so it waits for this transaction and then sees the new message;
+// without the lock, a head finished and promoted meanwhile would leave the
+// new message behind no head, never to be claimed. KEY SHARE does not hold
+// up the claim, call and outcome writes of the head itself.
+func takeTurn(tx *gorm.DB, chatID int64, priority int) (bool, error) {
+	postgres := tx.Dialector.Name() == "postgres"
+	lock := ""
+	if postgres {
+		lock = " FOR KEY SHARE"
+	}
+	for range 3 {
+		var heads []struct {
+			ID       uint
+			State    OutboxState
+			Priority int
+		}
+		err := tx.Raw(`SELECT id, state, priority FROM outbox_messages WHERE chat_id = ? AND head ORDER BY id LIMIT 1`+lock, chatID).
+			Scan(&heads).Error
+		if err != nil {
+			return false, fmt.Errorf("find the head of chat %d: %w", chatID, err)
+		}
+		if len(heads) == 1 {
+			h := heads[0]
+			if h.State == OutboxPending && priority < h.Priority {
+				if err := tx.Exec(`UPDATE outbox_messages SET priority = ? WHERE id = ?`, priority, h.ID).Error; err != nil {
+					return false, fmt.Errorf("raise the head of chat %d: %w", chatID, err)
+				}
+			}
+			return false, nil
+		}
+		if !postgres {
+			return true, nil // one writer: no head means an empty queue
+		}
+		// No head: the queue is empty, or its head was promoted while this
+		// waited for its lock. A fresh statement sees which.
+		var waiting []uint
+		err = tx.Raw(`SELECT id FROM outbox_messages WHERE chat_id = ? AND state IN (?, ?) LIMIT 1`, chatID, OutboxPending, OutboxSending).
+			Scan(&waiting).Error
+		if err != nil {
+			return false, fmt.Errorf("look at the queue of chat %d: %w", chatID, err)
+		}
+		if len(waiting) == 0 {
+			return true, nil
+		}
+	}
+	// Heads promoted three times over while this looked: take the turn
+	// anyway. The claim never takes a head with an older unfinished message
+	// in its chat, so a second head waits its turn.
+	return true, nil
+}
+
+// PutBlob stores data once, keyed by its SHA-256, and returns its id; the
+// same bytes queued again (an unchanged chart) reuse the stored blob and
+// only mark it used now, which keeps it from being pruned.
+func PutBlob(tx *gorm.DB, data []byte) (uint, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	now := tx.NowFunc()
+	res := tx.Model(&Blob{}).Where("sha256 = ?", hash).Update("used_at", now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store blob %s: %w", hash[:12], res.Error)
+	}
+	if res.RowsAffected == 0 {
+		b := Blob{SHA256: hash, Size: int64(len(data)), Data: data, UsedAt: &now}
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "sha256"}},
+			DoUpdates: clause.AssignmentColumns([]string{"used_at"})}).Create(&b).Error
+		if err != nil {
+			return 0, fmt.Errorf("store blob %s: %w", hash[:12], err)
+		}
+	}
+	var id uint
+	if err := tx.Model(&Blob{}).Select("id").Where("sha256 = ?", hash).Scan(&id).Error; err != nil {
+		return 0, fmt.Errorf("store blob %s: %w", hash[:12], err)
+	}
+	return id, nil
+}
+
+// LoadOutgoing decodes m's payload and loads its file, if it has one.
+func (s *Store) LoadOutgoing(ctx context.Context, m *OutboxMessage) (Outgoing, error) {
+	out, err := m.Outgoing()
+	if err != nil || m.BlobID == nil {
+		return out, err
+	}
+	if out.File, err = s.BlobData(ctx, *m.BlobID); err != nil {
+		return out, fmt.Errorf("outbox message %d: %w", m.ID, err)
+	}
+	return out, nil
+}
+
+// BlobData loads the bytes of a stored blob.
+func (s *Store) BlobData(ctx context.Context, id uint) ([]byte, error) {
+	var b Blob
+	if err := s.DB.WithContext(ctx).Take(&b, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("blob %d", id))
+	}
+	return b.Data, nil
 }
 
 // ErrLostClaim refuses an outcome write whose claim no longer holds: the
@@ -120,11 +260,17 @@ func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoin
 var ErrLostClaim = errors.New("outbox claim lost")
 
 // ClaimOutbox takes up to limit messages that are due, at most one per chat
-// — the oldest unsent one, so that a chat's messages go out in order — for
-// the instance by, under a fresh claim token. A message whose lease ran out
-// is due again: its claimant is alive but stuck, and if it had started the
-// call, the outcome is unknown. Claiming is not attempting: Attempts and
-// AttemptedAt change only in MarkAttempting.
+// — the oldest unsent one, so that a chat's messages go out in order —
+// interactive chats first, for the instance by, under a fresh claim token.
+// A message whose lease ran out is due again: its claimant is alive but
+// stuck, and if it had started the call, the outcome is unknown. Claiming
+// is not attempting: Attempts and AttemptedAt change only in
+// MarkAttempting.
+//
+// Only the chats' heads are read, through a partial index in claim order,
+// so a claim costs the same whatever the backlog behind them. First the
+// heads finished since the last claim hand their turn on to the next
+// message of their chat.
 func (s *Store) ClaimOutbox(ctx context.Context, by string, limit int, lease time.Duration) ([]OutboxMessage, error) {
 	now := s.Now()
 	token, err := newClaimToken()
@@ -133,14 +279,34 @@ func (s *Store) ClaimOutbox(ctx context.Context, by string, limit int, lease tim
 	}
 	var claimed []OutboxMessage
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Raw(`SELECT o.* FROM outbox_messages o
-JOIN (SELECT chat_id, MIN(id) AS id FROM outbox_messages
-      WHERE state IN (?, ?) GROUP BY chat_id) h ON h.id = o.id
-WHERE (o.state = ? AND o.next_attempt_at <= ?) OR (o.state = ? AND o.lease_until < ?)
-ORDER BY o.id LIMIT ?`+s.skipLocked("o"),
-			OutboxPending, OutboxSending, OutboxPending, now, OutboxSending, now, limit)
-		if err := q.Scan(&claimed).Error; err != nil {
+		if err := s.promoteHeads(tx); err != nil {
 			return err
+		}
+		// A chat's oldest unfinished message, even one claimed by a
+		// second head, keeps the rest of the chat waiting.
+		const first = ` AND NOT EXISTS (SELECT 1 FROM outbox_messages e
+  WHERE e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id)`
+		from := `SELECT o.* FROM outbox_messages o`
+		if s.Dialect != Postgres {
+			// SQLite's planner prefers idx_outbox_due, which holds the
+			// whole backlog.
+			from += ` INDEXED BY idx_outbox_head`
+		}
+		err := tx.Raw(from+`
+WHERE o.head AND o.state = ? AND o.lease_until < ?`+first+`
+ORDER BY o.priority, o.id LIMIT ?`+s.skipLocked("o"), OutboxSending, now, limit).Scan(&claimed).Error
+		if err != nil {
+			return err
+		}
+		if len(claimed) < limit {
+			var due []OutboxMessage
+			err := tx.Raw(from+`
+WHERE o.head AND o.state = ? AND o.next_attempt_at <= ?`+first+`
+ORDER BY o.priority, o.id LIMIT ?`+s.skipLocked("o"), OutboxPending, now, limit-len(claimed)).Scan(&due).Error
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, due...)
 		}
 		if len(claimed) == 0 {
 			return nil
@@ -170,6 +336,46 @@ ORDER BY o.id LIMIT ?`+s.skipLocked("o"),
 	return claimed, nil
 }
 
+// promoteBatch bounds the heads handed on in one claim; more wait for the
+// next.
+const promoteBatch = 2000
+
+// promoteHeads hands the turn of every finished head to the oldest
+// unfinished message of its chat, if any, raised to the highest priority
+// queued in the chat. A head locked by a transaction queueing behind it is
+// skipped (see takeTurn) and handed on by a later claim.
+func (s *Store) promoteHeads(tx *gorm.DB) error {
+	lock := ""
+	if s.Dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var done []struct {
+		ID     uint
+		ChatID int64
+	}
+	err := tx.Raw(`SELECT id, chat_id FROM outbox_messages WHERE head AND state IN (?, ?) LIMIT ?`+lock,
+		OutboxSent, OutboxFailed, promoteBatch).Scan(&done).Error
+	if err != nil || len(done) == 0 {
+		return err
+	}
+	ids := make([]uint, len(done))
+	chats := make([]int64, len(done))
+	for i, d := range done {
+		ids[i], chats[i] = d.ID, d.ChatID
+	}
+	if err := tx.Exec(`UPDATE outbox_messages SET head = false WHERE id IN ?`, ids).Error; err != nil {
+		return fmt.Errorf("hand on finished heads: %w", err)
+	}
+	err = tx.Exec(`UPDATE outbox_messages SET head = true, priority = (SELECT MIN(p.priority) FROM outbox_messages p
+  WHERE p.chat_id = outbox_messages.chat_id AND p.state IN (?, ?))
+WHERE id IN (SELECT MIN(id) FROM outbox_messages WHERE chat_id IN ? AND state IN (?, ?) GROUP BY chat_id)`,
+		OutboxPending, OutboxSending, chats, OutboxPending, OutboxSending).Error
+	if err != nil {
+		return fmt.Errorf("promote next heads: %w", err)
+	}
+	return nil
+}
+
 // newClaimToken is unique to one claim: a claim taken again later, even by
 // the same instance, gets another token.
 func newClaimToken() (string, error) {
@@ -181,10 +387,11 @@ func newClaimToken() (string, error) {
 }
 
 // skipLocked lets several PostgreSQL dispatchers claim side by side; SQLite
-// has a single writer and no such clause.
+// has a single writer and no such clause. NO KEY UPDATE does not conflict
+// with the KEY SHARE lock a transaction queueing behind a head holds on it.
 func (s *Store) skipLocked(alias string) string {
 	if s.Dialect == Postgres {
-		return " FOR UPDATE OF " + alias + " SKIP LOCKED"
+		return " FOR NO KEY UPDATE OF " + alias + " SKIP LOCKED"
 	}
 	return ""
 }
@@ -381,4 +588,37 @@ func truncate(s string, n int) string {
 	}
 	// Cut on a rune boundary: PostgreSQL refuses invalid UTF-8.
 	return strings.ToValidUTF8(s[:n], "")
+}
+
+// pruneBatch bounds the rows one pruning transaction deletes, so that it
+// never holds the database for long.
+const pruneBatch = 5000
+
+// PruneOutbox deletes the messages finished (sent or given up) before
+// cutoff, and the blobs no message references any more and none queued
+// since cutoff. A reply to a message pruned finds no context: cutoff is
+// how far back replies are read in context. A finished head not yet handed
+// on is kept for the claim that hands it on.
+func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (messages, blobs int64, err error) {
+	db := s.DB.WithContext(ctx)
+	for {
+		res := db.Exec(`DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages
+  WHERE state IN (?, ?) AND NOT head AND COALESCE(sent_at, created_at) < ? LIMIT ?)`,
+			OutboxSent, OutboxFailed, cutoff.UTC(), pruneBatch)
+		if res.Error != nil {
+			return messages, blobs, fmt.Errorf("prune outbox: %w", res.Error)
+		}
+		messages += res.RowsAffected
+		if res.RowsAffected < pruneBatch {
+			break
+		}
+	}
+	// A blob used since cutoff is kept even unreferenced: the transaction
+	// queueing it may not have committed yet.
+	res := db.Exec(`DELETE FROM blobs WHERE COALESCE(used_at, created_at) < ?
+  AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.blob_id = blobs.id)`, cutoff.UTC())
+	if res.Error != nil {
+		return messages, 0, fmt.Errorf("prune blobs: %w", res.Error)
+	}
+	return messages, res.RowsAffected, nil
 }

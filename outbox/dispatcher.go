@@ -88,6 +88,12 @@ type Options struct {
 	// retries that came due.
 	PollInterval time.Duration
 
+	// Keep, when set, makes the dispatcher delete once an hour the messages
+	// finished longer ago than this, and the files no message needs any
+	// more (see models.Store.PruneOutbox). Only the leader runs a
+	// dispatcher, so only one instance prunes.
+	Keep time.Duration
+
 	// Logger receives the dispatcher's logs (slog.Default when nil).
 	Logger *slog.Logger
 	// Registerer, when set, gets the dispatcher's Prometheus metrics.
@@ -168,7 +174,7 @@ func New(opt Options) (*Dispatcher, error) {
 	}
 	if opt.GlobalRate < 0 || opt.PerChatInterval < 0 || opt.PerGroupInterval < 0 || opt.Workers < 0 ||
 		opt.Lease < 0 || opt.SendTimeout < 0 || opt.MaxAttempts < 0 || opt.RetryBase < 0 ||
-		opt.RetryCap < 0 || opt.PollInterval < 0 {
+		opt.RetryCap < 0 || opt.PollInterval < 0 || opt.Keep < 0 {
 		return nil, errors.New("scheduler: negative dispatcher option")
 	}
 	setDefault(&opt.GlobalRate, 25)
@@ -250,7 +256,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// claiming again for every freed slot would cost one query per message.
 	backlog := false
 	minBatch := max(1, d.opt.Workers/4)
-	var swept time.Time
+	var swept, pruned time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -277,6 +283,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if d.opt.Liveness > 0 && time.Since(swept) >= d.opt.Liveness/4 {
 			swept = time.Now()
 			d.releaseDead(ctx)
+		}
+		if d.opt.Keep > 0 && time.Since(pruned) >= pruneEvery {
+			pruned = time.Now()
+			d.prune(ctx)
 		}
 		wait := d.opt.PollInterval
 		free := d.opt.Workers - inFlight
@@ -319,6 +329,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // claimHorizon is how soon a claimed message is expected to start its call.
 const claimHorizon = 100 * time.Millisecond
 
+// pruneEvery is how often a dispatcher with Options.Keep prunes.
+const pruneEvery = time.Hour
+
+// prune deletes what Options.Keep no longer keeps.
+func (d *Dispatcher) prune(ctx context.Context) {
+	msgs, blobs, err := d.opt.Store.PruneOutbox(context.WithoutCancel(ctx), d.opt.Store.Now().Add(-d.opt.Keep))
+	switch {
+	case err != nil:
+		d.log.Warn("prune outbox failed", "err", err)
+	case msgs+blobs > 0:
+		d.log.Info("outbox pruned", "messages", msgs, "files", blobs)
+	}
+}
+
 // releaseDead gives back the claims of instances that died.
 func (d *Dispatcher) releaseDead(ctx context.Context) {
 	unattempted, inDoubt, err := d.opt.Store.ReleaseDeadClaims(context.WithoutCancel(ctx), d.opt.Instance, d.opt.Liveness)
@@ -346,6 +370,19 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	if err != nil {
 		s.fail(bg, "payload", err)
 		return
+	}
+	if m.BlobID != nil {
+		data, err := d.opt.Store.BlobData(bg, *m.BlobID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			s.fail(bg, "blob", err)
+			return
+		case err != nil:
+			s.log.Warn("load file failed", "blob_id", *m.BlobID, "err", err)
+			s.retryLater(bg, d.opt.RetryBase, err, ResultDeferred)
+			return
+		}
+		out.File = data
 	}
 	if isEdit(m.Kind) && out.EditOutboxID != 0 && out.EditMessageID == 0 {
 		if !s.resolveEdit(bg, &out) {

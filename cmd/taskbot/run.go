@@ -35,6 +35,7 @@ type botOptions struct {
 	Listen        string
 	PollTimeout   time.Duration
 	SendTimeout   time.Duration
+	OutboxKeep    time.Duration
 	BotUsername   string
 	WebhookURL    string
 	WebhookSecret string
@@ -132,6 +133,8 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "poll-timeout", "TASKBOT_POLL_TIMEOUT")
 	fs.DurationVar(&o.SendTimeout, "send-timeout", 30*time.Second, "time allowed for one Bot API call before its outcome counts as unknown")
 	withEnv(fs, "send-timeout", "TASKBOT_SEND_TIMEOUT")
+	fs.DurationVar(&o.OutboxKeep, "outbox-keep", 720*time.Hour, "how long sent and failed messages are kept, and with them the context a reply to them is read in; older ones and their files are pruned")
+	withEnv(fs, "outbox-keep", "TASKBOT_OUTBOX_KEEP")
 	fs.StringVar(&o.WebhookURL, "webhook-url", "", "public HTTPS URL Telegram pushes updates to (webhook mode, for several instances); served on --listen at the URL's path; empty uses long polling")
 	withEnv(fs, "webhook-url", "TASKBOT_WEBHOOK_URL")
 	fs.StringVar(&o.WebhookSecret, "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)")
@@ -208,6 +211,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if o.Rate <= 0 {
 		return fmt.Errorf("--rate must be positive, got %v", o.Rate)
 	}
+	if o.OutboxKeep < 0 {
+		return fmt.Errorf("--outbox-keep must not be negative, got %v", o.OutboxKeep)
+	}
 	if err := o.reminderOptions.validate(); err != nil {
 		return err
 	}
@@ -256,6 +262,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Sender:        bot.NewSender(api),
 		GlobalRate:    o.Rate,
 		SendTimeout:   o.SendTimeout,
+		Keep:          o.OutboxKeep,
 		Logger:        log.With("part", "outbox"),
 		Registerer:    registry,
 		OnUnreachable: handler.NotifyUnreachable,
