@@ -45,7 +45,7 @@ func (d deadable) Send(ctx context.Context, chatID int64, kind models.OutKind, o
 	return d.next.Send(ctx, chatID, kind, out)
 }
 
-func startInstance(t *testing.T, dsn string, srv *telegramtest.Server, id string, start time.Time, rate float64) *instance {
+func startInstance(t testing.TB, dsn string, srv *telegramtest.Server, id string, start time.Time, rate float64) *instance {
 	t.Helper()
 	in := &instance{id: id, clock: storetest.NewClock(start)}
 	store, err := models.Open(context.Background(), dsn, models.Options{Clock: in.clock.Now, Logger: slog.New(slog.DiscardHandler)})
@@ -95,7 +95,7 @@ func (in *instance) kill() {
 	in.cancel()
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for !ok() {
@@ -115,7 +115,7 @@ func leader(ins []*instance) *instance {
 	return nil
 }
 
-func enqueueRound(t *testing.T, s *models.Store, round string, chats int) {
+func enqueueRound(t testing.TB, s *models.Store, round string, chats int) {
 	t.Helper()
 	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
 		for i := range chats {
