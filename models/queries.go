@@ -107,6 +107,45 @@ func TasksOfPerson(tx *gorm.DB, personID uint) ([]TaskDetail, error) {
 	return loadDetails(tx, tasks)
 }
 
+// TasksByIDs loads many tasks with their milestones and people in a fixed
+// number of queries per few thousand tasks, keyed by task id; an id with
+// no task is left out.
+func TasksByIDs(tx *gorm.DB, ids []uint) (map[uint]*TaskDetail, error) {
+	var tasks []Task
+	for _, chunk := range chunks(ids, maxIDsPerQuery) {
+		var part []Task
+		if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+			return nil, fmt.Errorf("tasks by id: %w", err)
+		}
+		tasks = append(tasks, part...)
+	}
+	details, err := loadDetails(tx, tasks)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint]*TaskDetail, len(details))
+	for i := range details {
+		out[details[i].Task.ID] = &details[i]
+	}
+	return out, nil
+}
+
+// PeopleByIDs loads many people keyed by id; an id with no person is left
+// out.
+func PeopleByIDs(tx *gorm.DB, ids []uint) (map[uint]*Person, error) {
+	out := make(map[uint]*Person, len(ids))
+	for _, chunk := range chunks(ids, maxIDsPerQuery) {
+		var part []Person
+		if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+			return nil, fmt.Errorf("people by id: %w", err)
+		}
+		for i := range part {
+			out[part[i].ID] = &part[i]
+		}
+	}
+	return out, nil
+}
+
 // AllTasks loads every task, by code.
 func AllTasks(tx *gorm.DB) ([]TaskDetail, error) {
 	var tasks []Task
