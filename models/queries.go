@@ -146,6 +146,29 @@ func PeopleByIDs(tx *gorm.DB, ids []uint) (map[uint]*Person, error) {
 	return out, nil
 }
 
+// TasksOfPeople loads every task any of the people holds a role on, by
+// code, in a fixed number of queries per few thousand people.
+func TasksOfPeople(tx *gorm.DB, personIDs []uint) ([]TaskDetail, error) {
+	seen := map[uint]bool{}
+	var tasks []Task
+	for _, chunk := range chunks(personIDs, maxIDsPerQuery) {
+		var part []Task
+		err := tx.Where("id IN (?)", tx.Model(&Assignment{}).Select("task_id").Where("person_id IN ?", chunk)).
+			Find(&part).Error
+		if err != nil {
+			return nil, fmt.Errorf("tasks of %d people: %w", len(chunk), err)
+		}
+		for _, t := range part {
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				tasks = append(tasks, t)
+			}
+		}
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Code < tasks[j].Code })
+	return loadDetails(tx, tasks)
+}
+
 // AllTasks loads every task, by code.
 func AllTasks(tx *gorm.DB) ([]TaskDetail, error) {
 	var tasks []Task

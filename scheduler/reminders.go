@@ -31,6 +31,9 @@ type ReminderWriter interface {
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
+	// SummaryRound queues the summaries of many people at once, that of
+	// people[i] under keys[i], and says which it queued.
+	SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error)
 	// AdminSummary sends the summary of every task to an admin's chat.
 	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)
 }
@@ -335,22 +338,28 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 		if err != nil {
 			return fmt.Errorf("due schedules: %w", err)
 		}
-		var reminders, others []models.Schedule
+		var reminders, summaries, others []models.Schedule
 		for _, s := range due {
-			if s.Kind == models.ScheduleReminder {
+			switch s.Kind {
+			case models.ScheduleReminder:
 				reminders = append(reminders, s)
-			} else {
+			case models.ScheduleSummary:
+				summaries = append(summaries, s)
+			default:
 				others = append(others, s)
 			}
 		}
 		err = r.fireReminders(ctx, reminders, cal, &round)
+		if err == nil {
+			err = r.fireSummaries(ctx, summaries, cal, &round)
+		}
 		if err == nil {
 			err = r.fireEach(ctx, others, cal)
 		}
 		if err != nil {
 			if round.count > 0 {
 				// What was queued stays queued: say so in the trail.
-				_ = r.auditRound(ctx, "reminder_round", nil, nil, round.detail())
+				_ = r.auditRound(ctx, "schedule_round", nil, nil, round.detail())
 			}
 			return err
 		}
@@ -361,7 +370,7 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 	if round.count == 0 {
 		return nil
 	}
-	return r.auditRound(ctx, "reminder_round", nil, nil, round.detail())
+	return r.auditRound(ctx, "schedule_round", nil, nil, round.detail())
 }
 
 // duePage is how many due schedules one read takes.
@@ -455,20 +464,6 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 	if s.Kind == models.ScheduleWeekly || s.Kind == models.ScheduleAdminWeekly {
 		return r.fireWeekly(tx, s, adv.Send.Wall)
 	}
-	if s.Kind == models.ScheduleSummary {
-		if r.Summaries == nil {
-			return false, nil
-		}
-		var p models.Person
-		if err := tx.Take(&p, s.PersonID).Error; err != nil {
-			return false, fmt.Errorf("person %d: %w", s.PersonID, err)
-		}
-		sent, err := r.Summaries.Summary(tx, &p, fmt.Sprintf("summary:%d:%s", p.ID, adv.Send.Wall.String()))
-		if err != nil || !sent {
-			return false, err
-		}
-		return true, models.Audit(tx, &p.ID, nil, "summary", adv.Send.Wall.String())
-	}
 	return false, fmt.Errorf("schedule %d: %s schedules fire by the round", s.ID, s.Kind)
 }
 
@@ -560,7 +555,7 @@ WHERE id IN ? AND follow_up_at IS NOT NULL RETURNING id`, true, ids).Scan(&taken
 			return err
 		}
 		r.Metrics.countReminder(models.ReminderFollowUp, "sent", sent)
-		round.add("follow-up", sent)
+		round.add(string(models.ReminderFollowUp), "", sent)
 		if (sent > 0 || escalated) && r.Enqueued != nil {
 			r.Enqueued()
 		}

@@ -128,6 +128,63 @@ type dueGroup struct {
 // only the schedules this process moved from the slot it read are sent,
 // so two processes on one database send a slot once.
 func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
+	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+		jobs := make([]reminderJob, len(taken))
+		for i, s := range taken {
+			jobs[i] = reminderJob{s.TaskID, s.PersonID, models.ReminderSlot, send.Wall.String(), send.At}
+		}
+		n, err := r.queueReminders(tx, nil, jobs)
+		if err == nil {
+			r.Metrics.countReminder(models.ReminderSlot, "sent", n)
+		}
+		return n, err
+	})
+}
+
+// fireSummaries queues the daily summaries of due summary schedules by the
+// batch, built together (report.BuildAll) rather than one reader at a time.
+func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
+	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+		if r.Summaries == nil {
+			return 0, nil
+		}
+		ids := make([]uint, len(taken))
+		for i, s := range taken {
+			ids[i] = s.PersonID
+		}
+		people, err := models.PeopleByIDs(tx, ids)
+		if err != nil {
+			return 0, err
+		}
+		var readers []models.Person
+		var keys []string
+		for _, id := range ids {
+			if p := people[id]; p != nil {
+				readers = append(readers, *p)
+				keys = append(keys, fmt.Sprintf("summary:%d:%s", id, send.Wall.String()))
+			}
+		}
+		sent, err := r.Summaries.SummaryRound(tx, readers, keys)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, ok := range sent {
+			if ok {
+				n++
+			}
+		}
+		for i := 0; i < n; i++ {
+			r.Metrics.count(models.ScheduleSummary, "sent")
+		}
+		return n, nil
+	})
+}
+
+// fireRound advances due schedules of one kind by the batch and hands the
+// ones this process took to queue, inside the same transaction.
+func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally,
+	queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
 	groups := map[dueGroup][]models.Schedule{}
 	var order []dueGroup
 	for _, s := range due {
@@ -187,24 +244,25 @@ WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.
 				for _, id := range taken {
 					isTaken[id] = true
 				}
-				jobs := make([]reminderJob, 0, len(taken))
+				mine := make([]models.Schedule, 0, len(taken))
 				for _, s := range batch {
 					if isTaken[s.ID] {
-						jobs = append(jobs, reminderJob{s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At})
+						mine = append(mine, s)
 					}
 				}
-				n, err = r.queueReminders(tx, nil, jobs)
+				n, err = queue(tx, mine, *adv.Send)
 				return err
 			})
 			if err != nil {
 				// The batch rolled back: its schedules are tried again on
 				// the next round.
-				r.Metrics.countReminder(models.ReminderSlot, "failed", len(batch))
+				for range batch {
+					r.Metrics.count(g.kind, "failed")
+				}
 				return err
 			}
-			r.Metrics.countReminder(models.ReminderSlot, "sent", n)
 			if n > 0 {
-				round.add(adv.Send.Wall.String(), n)
+				round.add(string(g.kind), adv.Send.Wall.String(), n)
 				if r.Enqueued != nil {
 					r.Enqueued()
 				}
@@ -216,14 +274,19 @@ WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.
 
 // roundTally counts what a round queued, for its one audit row.
 type roundTally struct {
-	slots []string
-	count int
+	slots  []string
+	counts map[string]int
+	count  int
 }
 
-func (t *roundTally) add(slot string, n int) {
+func (t *roundTally) add(kind, slot string, n int) {
 	if !slices.Contains(t.slots, slot) {
 		t.slots = append(t.slots, slot)
 	}
+	if t.counts == nil {
+		t.counts = map[string]int{}
+	}
+	t.counts[kind] += n
 	t.count += n
 }
 
@@ -235,5 +298,5 @@ func (r *Reminders) auditRound(ctx context.Context, kind string, by, taskID *uin
 }
 
 func (t *roundTally) detail() string {
-	return fmt.Sprintf("%d reminders, slot(s) %v", t.count, t.slots)
+	return fmt.Sprintf("queued %v, slot(s) %v", t.counts, t.slots)
 }
