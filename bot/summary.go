@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -287,27 +288,68 @@ func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []str
 	h := s.Handler
 	now := tx.NowFunc()
 	sent := make([]bool, len(people))
-	byZone := map[string][]int{}
-	var zones []string
+	var readers []models.Person
+	var index []int
 	for i := range people {
 		p := &people[i]
-		if !reachable(p) || s.Admins[*p.TelegramID] {
-			continue
+		if reachable(p) && !s.Admins[*p.TelegramID] {
+			readers = append(readers, *p)
+			index = append(index, i)
 		}
-		zone := h.PersonLocation(p).String()
-		if _, ok := byZone[zone]; !ok {
-			zones = append(zones, zone)
-		}
-		byZone[zone] = append(byZone[zone], i)
+	}
+	sums, err := h.BuildSummaries(tx, readers, now)
+	if err != nil {
+		return nil, err
 	}
 	charts := map[string]chartDrawn{}
-	for _, zone := range zones {
-		members := byZone[zone]
-		loc := h.PersonLocation(&people[members[0]])
-		ids := make([]uint, len(members))
-		for j, i := range members {
-			ids[j] = people[i].ID
+	lights := make(map[uint]map[uint]models.Light, len(readers))
+	for j := range readers {
+		p, i := &readers[j], index[j]
+		sum, lang, key, loc := sums[p.ID], personLang(p), keys[i], h.PersonLocation(p)
+		lights[p.ID] = sum.Lights
+		for k, text := range h.Render.Summary(lang, sum, loc) {
+			if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
+				models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+				return nil, err
+			}
 		}
+		sent[i] = true
+		picture, ok, err := h.cachedChart(charts, lang, sum)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := models.Enqueue(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// BuildSummaries makes the daily summaries of many people, by person id,
+// without remembering them: those who share a zone (and so a calendar
+// day) are built together by report.BuildAll, in a number of queries that
+// does not grow with the people or their tasks.
+func (h *Handler) BuildSummaries(tx *gorm.DB, people []models.Person, now time.Time) (map[uint]*report.Summary, error) {
+	byZone := map[string][]uint{}
+	locs := map[string]*time.Location{}
+	var zones []string
+	for i := range people {
+		loc := h.PersonLocation(&people[i])
+		zone := loc.String()
+		if _, ok := byZone[zone]; !ok {
+			zones = append(zones, zone)
+			locs[zone] = loc
+		}
+		byZone[zone] = append(byZone[zone], people[i].ID)
+	}
+	out := make(map[uint]*report.Summary, len(people))
+	for _, zone := range zones {
+		ids, loc := byZone[zone], locs[zone]
 		previous, err := models.SummaryMarksOf(tx, ids)
 		if err != nil {
 			return nil, err
@@ -317,33 +359,9 @@ func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []str
 		if err != nil {
 			return nil, err
 		}
-		lights := make(map[uint]map[uint]models.Light, len(members))
-		for _, i := range members {
-			p := &people[i]
-			sum, lang, key := sums[p.ID], personLang(p), keys[i]
-			lights[p.ID] = sum.Lights
-			for k, text := range h.Render.Summary(lang, sum, loc) {
-				if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
-					models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
-					return nil, err
-				}
-			}
-			sent[i] = true
-			picture, ok, err := h.cachedChart(charts, lang, sum)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				if err := models.Enqueue(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
-			return nil, err
-		}
+		maps.Copy(out, sums)
 	}
-	return sent, nil
+	return out, nil
 }
 
 // chartDrawn is a chart drawn once in a round.

@@ -58,7 +58,7 @@ func SummaryMarksOf(tx *gorm.DB, personIDs []uint) (map[uint]map[uint]Light, err
 	return out, nil
 }
 
-// SaveSummaryMarksOf is SaveSummaryMarks of many people at once: person id
+// SaveSummaryMarksOf remembers the lights many people's summaries showed: person id
 // → task id → the light their summary showed.
 func SaveSummaryMarksOf(tx *gorm.DB, lights map[uint]map[uint]Light) error {
 	var marks []SummaryMark
