@@ -89,18 +89,49 @@ type Reminders struct {
 	Progress func(done, total int)
 }
 
-// Run ticks until ctx ends.
+// Run ticks until ctx ends: every Interval, and at the moment the next
+// slot or follow-up falls due, so that a slot is queued on time rather
+// than up to an Interval late.
 func (r *Reminders) Run(ctx context.Context) error {
 	for {
 		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
 			r.Logger.Error("reminder round failed", "err", err)
 		}
+		wait := r.Interval
+		if next, err := r.nextDue(ctx); err != nil {
+			if ctx.Err() == nil {
+				r.Logger.Error("next due time", "err", err)
+			}
+		} else if !next.IsZero() {
+			wait = min(wait, max(next.Sub(r.Store.Now()), 0))
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(r.Interval):
+		case <-time.After(wait):
 		}
 	}
+}
+
+// nextDue is the earliest moment a schedule or follow-up falls due; zero
+// when nothing is pending. Both columns are indexed: two index seeks.
+func (r *Reminders) nextDue(ctx context.Context) (time.Time, error) {
+	db := r.Store.DB.WithContext(ctx)
+	var next time.Time
+	for _, q := range []struct {
+		model  any
+		column string
+	}{{&models.Schedule{}, "next_fire_at"}, {&models.Reminder{}, "follow_up_at"}} {
+		var at []time.Time
+		err := db.Model(q.model).Where(q.column+" IS NOT NULL").Order(q.column).Limit(1).Pluck(q.column, &at).Error
+		if err != nil {
+			return time.Time{}, fmt.Errorf("next due time: %w", err)
+		}
+		if len(at) > 0 && (next.IsZero() || at[0].Before(next)) {
+			next = at[0]
+		}
+	}
+	return next, nil
 }
 
 // Tick does whatever is due now: schedules in step with the task list,
