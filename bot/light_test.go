@@ -191,8 +191,12 @@ func TestLightAgreesAtEveryCallSite(t *testing.T) {
 						if err != nil {
 							return err
 						}
+						facts, err := models.LoadLightFacts(tx, []uint{d.Task.ID})
+						if err != nil {
+							return err
+						}
 						key := "light-test:" + code
-						if _, err := r.Reminder(tx, d, &d.Attendants[0], models.ReminderSlot, key); err != nil {
+						if _, err := r.Reminder(tx, d, facts[d.Task.ID], &d.Attendants[0], models.ReminderSlot, key); err != nil {
 							return err
 						}
 						var row models.OutboxMessage

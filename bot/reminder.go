@@ -34,7 +34,10 @@ func (r *Reminders) personLocation(p *models.Person) *time.Location {
 // Reminder queues one reminder about a task to one attendant, keyed by key
 // so that the same slot is never queued twice. It queues nothing, and says
 // so, when the person cannot be reached or has nothing left to report.
-func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
+// facts are the task's light facts, read once for a whole round by the
+// caller: the light is decided here because it depends on the reader's
+// calendar day.
+func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
 	if p.TelegramID == nil || p.Unreachable || d.Task.Done {
 		return false, nil
 	}
@@ -51,16 +54,13 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person
 	c := r.Catalog
 	now := tx.NowFunc()
 	loc := r.personLocation(p)
-	lit := []models.TaskDetail{*d}
-	if err := models.AttachLights(tx, lit, models.Today(now, loc), r.LightRules.OrDefault()); err != nil {
-		return false, err
-	}
+	light := models.StatusLight(d.Task, d.Milestones, facts, models.Today(now, loc), r.LightRules.OrDefault())
 	var b strings.Builder
 	title := "reminder_title"
 	if kind == models.ReminderFollowUp {
 		title = "follow_up_title"
 	}
-	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(lang, title, nil), LightEmoji(lit[0].Light), E(d.Task.Code), E(d.Task.Title))
+	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(lang, title, nil), LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
 	var buttons [][]models.Button
 	for _, m := range open {
 		b.WriteString(r.Render.Milestone(lang, m, now, loc))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -270,34 +271,132 @@ type Summaries struct {
 // Summary queues a person's daily summary under key; nothing for someone
 // unreachable.
 func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, error) {
-	if !reachable(p) {
-		return false, nil
-	}
-	h := s.Handler
-	loc := h.Location
-	if p.TimeZone != "" {
-		if l, err := time.LoadLocation(p.TimeZone); err == nil {
-			loc = l
-		}
-	}
-	if s.Admins[*p.TelegramID] {
-		return false, nil // an admin's daily summary covers every task already
-	}
-	sum, err := h.BuildSummary(tx, p, false, tx.NowFunc(), loc, true)
+	sent, err := s.SummaryRound(tx, []models.Person{*p}, []string{key})
 	if err != nil {
 		return false, err
 	}
-	for i, text := range h.Render.Summary(personLang(p), sum, loc) {
-		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
-			return false, err
+	return sent[0], nil
+}
+
+// SummaryRound queues the daily summaries of many people at once, the
+// summary of people[i] under keys[i], and says which it queued: nothing for
+// someone unreachable, or an admin (whose summary covers every task). The
+// summaries of the people who share a zone are built together by
+// report.BuildAll, and a chart is drawn once for every summary that would
+// show the same picture.
+func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
+	h := s.Handler
+	now := tx.NowFunc()
+	sent := make([]bool, len(people))
+	var readers []models.Person
+	var index []int
+	for i := range people {
+		p := &people[i]
+		if reachable(p) && !s.Admins[*p.TelegramID] {
+			readers = append(readers, *p)
+			index = append(index, i)
 		}
 	}
-	picture, ok, err := h.chart(personLang(p), sum)
-	if err != nil || !ok {
-		return true, err
+	sums, err := h.BuildSummaries(tx, readers, now)
+	if err != nil {
+		return nil, err
 	}
-	return true, models.EnqueueBulk(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture)
+	charts := map[string]chartDrawn{}
+	lights := make(map[uint]map[uint]models.Light, len(readers))
+	for j := range readers {
+		p, i := &readers[j], index[j]
+		sum, lang, key, loc := sums[p.ID], personLang(p), keys[i], h.PersonLocation(p)
+		lights[p.ID] = sum.Lights
+		for k, text := range h.Render.Summary(lang, sum, loc) {
+			if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
+				models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
+				return nil, err
+			}
+		}
+		sent[i] = true
+		picture, ok, err := h.cachedChart(charts, lang, sum)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := models.EnqueueBulk(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// BuildSummaries makes the daily summaries of many people, by person id,
+// without remembering them: those who share a zone (and so a calendar
+// day) are built together by report.BuildAll, in a number of queries that
+// does not grow with the people or their tasks.
+func (h *Handler) BuildSummaries(tx *gorm.DB, people []models.Person, now time.Time) (map[uint]*report.Summary, error) {
+	byZone := map[string][]uint{}
+	locs := map[string]*time.Location{}
+	var zones []string
+	for i := range people {
+		loc := h.PersonLocation(&people[i])
+		zone := loc.String()
+		if _, ok := byZone[zone]; !ok {
+			zones = append(zones, zone)
+			locs[zone] = loc
+		}
+		byZone[zone] = append(byZone[zone], people[i].ID)
+	}
+	out := make(map[uint]*report.Summary, len(people))
+	for _, zone := range zones {
+		ids, loc := byZone[zone], locs[zone]
+		previous, err := models.SummaryMarksOf(tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Location: loc}
+		sums, err := report.BuildAll(tx, ids, previous, opt)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, sums)
+	}
+	return out, nil
+}
+
+// chartDrawn is a chart drawn once in a round.
+type chartDrawn struct {
+	picture models.Outgoing
+	ok      bool
+}
+
+// cachedChart is chart, drawn once per content in a round: many leaders of
+// a department see the same bars and months, and drawing is most of the
+// cost of a summary.
+func (h *Handler) cachedChart(cache map[string]chartDrawn, lang string, s *report.Summary) (models.Outgoing, bool, error) {
+	key := chartKey(lang, s)
+	if c, ok := cache[key]; ok {
+		return c.picture, c.ok, nil
+	}
+	picture, ok, err := h.chart(lang, s)
+	if err != nil {
+		return models.Outgoing{}, false, err
+	}
+	cache[key] = chartDrawn{picture, ok}
+	return picture, ok, nil
+}
+
+// chartKey is what a summary's chart and its caption are drawn from.
+func chartKey(lang string, s *report.Summary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%v|", lang, s.GroupBy, s.Day.Format(time.DateOnly), s.Counts)
+	for _, g := range s.Groups {
+		fmt.Fprintf(&b, "%q%v;", g.Name, g.Counts)
+	}
+	for _, m := range s.Months {
+		fmt.Fprintf(&b, "%s:%d/%d;", m.Start.Format(time.DateOnly), m.Due, m.Done)
+	}
+	return b.String()
 }
 
 // AdminSummary queues the summary of every task, with the departments'

@@ -78,6 +78,9 @@ type Summary struct {
 	// Months is the milestones due and done per month: the chart's
 	// progress against time.
 	Months []Month
+	// Lights is the light of every task of the summary, by task id: what
+	// the reader's next summary compares with.
+	Lights map[uint]models.Light
 }
 
 // GroupBy says what a summary's bars stand for.
@@ -127,9 +130,11 @@ func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error
 
 // BuildAll makes the summary of each reader from one read of the store,
 // whatever the number of readers and tasks: a reader's tasks are those
-// they hold any role on. previous gives each reader's last lights.
+// they hold any role on. previous gives each reader's last lights. The
+// bot's daily round and `taskbot summary` build with it; opt.Today is the
+// readers' calendar day, so readers are given together by zone.
 func BuildAll(tx *gorm.DB, readers []uint, previous map[uint]map[uint]models.Light, opt Options) (map[uint]*Summary, error) {
-	tasks, err := models.AllTasks(tx)
+	tasks, err := models.TasksOfPeople(tx, readers)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +193,10 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 	}
 	s.Groups = groups(tasks, s.GroupBy)
 	s.Months = months(tasks, facts, opt)
+	s.Lights = make(map[uint]models.Light, len(tasks))
 	for _, d := range tasks {
 		s.Counts[d.Light]++
+		s.Lights[d.Task.ID] = d.Light
 		before, seen := opt.Previous[d.Task.ID]
 		if d.Light == models.LightGreen || d.Light == models.LightDone {
 			s.Quiet[d.Light]++

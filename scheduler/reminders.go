@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 type ReminderWriter interface {
 	// Reminder queues one reminder under key and says whether it did: it
 	// does not for someone unreachable or with nothing left to report.
-	Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error)
+	// facts are the task's light facts, read once for the whole round.
+	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string) (bool, error)
 	// Escalation tells a leader that attendants have not reported.
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }
@@ -29,6 +31,9 @@ type ReminderWriter interface {
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
+	// SummaryRound queues the summaries of many people at once, that of
+	// people[i] under keys[i], and says which it queued.
+	SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error)
 	// AdminSummary sends the summary of every task to an admin's chat.
 	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)
 }
@@ -84,18 +89,49 @@ type Reminders struct {
 	Progress func(done, total int)
 }
 
-// Run ticks until ctx ends.
+// Run ticks until ctx ends: every Interval, and at the moment the next
+// slot or follow-up falls due, so that a slot is queued on time rather
+// than up to an Interval late.
 func (r *Reminders) Run(ctx context.Context) error {
 	for {
 		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
 			r.Logger.Error("reminder round failed", "err", err)
 		}
+		wait := r.Interval
+		if next, err := r.nextDue(ctx); err != nil {
+			if ctx.Err() == nil {
+				r.Logger.Error("next due time", "err", err)
+			}
+		} else if !next.IsZero() {
+			wait = min(wait, max(next.Sub(r.Store.Now()), 0))
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(r.Interval):
+		case <-time.After(wait):
 		}
 	}
+}
+
+// nextDue is the earliest moment a schedule or follow-up falls due; zero
+// when nothing is pending. Both columns are indexed: two index seeks.
+func (r *Reminders) nextDue(ctx context.Context) (time.Time, error) {
+	db := r.Store.DB.WithContext(ctx)
+	var next time.Time
+	for _, q := range []struct {
+		model  any
+		column string
+	}{{&models.Schedule{}, "next_fire_at"}, {&models.Reminder{}, "follow_up_at"}} {
+		var at []time.Time
+		err := db.Model(q.model).Where(q.column+" IS NOT NULL").Order(q.column).Limit(1).Pluck(q.column, &at).Error
+		if err != nil {
+			return time.Time{}, fmt.Errorf("next due time: %w", err)
+		}
+		if len(at) > 0 && (next.IsZero() || at[0].Before(next)) {
+			next = at[0]
+		}
+	}
+	return next, nil
 }
 
 // Tick does whatever is due now: schedules in step with the task list,
@@ -276,6 +312,7 @@ func (r *Reminders) reconcile(ctx context.Context, kind models.ScheduleKind, wan
 		existing[keyOf(s)] = s
 	}
 	now := r.Store.Now()
+	var upserts []models.Schedule
 	for _, w := range wanted {
 		k := keyOf(w)
 		cur, ok := existing[k]
@@ -289,69 +326,124 @@ func (r *Reminders) reconcile(ctx context.Context, kind models.ScheduleKind, wan
 			continue
 		}
 		w.Kind, w.NextWall, w.NextFireAt = kind, first.Wall.String(), first.At
-		err = db.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
-		}).Create(&w).Error
-		if err != nil {
-			return fmt.Errorf("store %s schedule %+v: %w", kind, k, err)
-		}
+		upserts = append(upserts, w)
 	}
-	for _, gone := range existing {
-		if err := db.Delete(&models.Schedule{}, gone.ID).Error; err != nil {
-			return fmt.Errorf("drop schedule %d: %w", gone.ID, err)
+	gone := make([]uint, 0, len(existing))
+	for _, s := range existing {
+		gone = append(gone, s.ID)
+	}
+	if len(upserts) == 0 && len(gone) == 0 {
+		return nil
+	}
+	// One transaction and multi-row statements: binding a city's people
+	// makes tens of thousands of schedules at once.
+	err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+		for batch := range slices.Chunk(upserts, 500) {
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "kind"}, {Name: "task_id"}, {Name: "person_id"}, {Name: "chat_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"spec", "time_zone", "next_wall", "next_fire_at", "updated_at"}),
+			}).Create(&batch).Error
+			if err != nil {
+				return fmt.Errorf("store %d %s schedules: %w", len(batch), kind, err)
+			}
 		}
+		for _, chunk := range models.IDChunks(gone) {
+			if err := tx.Delete(&models.Schedule{}, chunk).Error; err != nil {
+				return fmt.Errorf("drop %d %s schedules: %w", len(chunk), kind, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return nil
 }
 
 func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
+	var round roundTally
 	for {
 		var due []models.Schedule
 		err := r.Store.DB.WithContext(ctx).Where("next_fire_at <= ?", r.Store.Now()).
-			Order("next_fire_at, id").Limit(200).Find(&due).Error
+			Order("next_fire_at, id").Limit(duePage).Find(&due).Error
 		if err != nil {
 			return fmt.Errorf("due schedules: %w", err)
 		}
-		// Several schedules per transaction: with synchronous commits,
-		// the commit is most of a reminder's cost.
-		for start := 0; start < len(due); start += fireBatch {
-			batch := due[start:min(start+fireBatch, len(due))]
-			queued := false
-			var sentKinds []models.ScheduleKind
-			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-				queued, sentKinds = false, sentKinds[:0]
-				for _, s := range batch {
-					sent, err := r.fire(tx, s, cal)
-					if err != nil {
-						return err
-					}
-					if sent {
-						sentKinds = append(sentKinds, s.Kind)
-					}
-					queued = queued || sent
-				}
-				return nil
-			})
-			if err != nil {
-				// The batch rolled back: each of its schedules is tried
-				// again on the next round.
-				for _, s := range batch {
-					r.Metrics.count(s.Kind, "failed")
-				}
-				return err
-			}
-			for _, k := range sentKinds {
-				r.Metrics.count(k, "sent")
-			}
-			if queued && r.Enqueued != nil {
-				r.Enqueued()
+		var reminders, summaries, others []models.Schedule
+		for _, s := range due {
+			switch s.Kind {
+			case models.ScheduleReminder:
+				reminders = append(reminders, s)
+			case models.ScheduleSummary:
+				summaries = append(summaries, s)
+			default:
+				others = append(others, s)
 			}
 		}
-		if len(due) < 200 {
-			return nil
+		err = r.fireReminders(ctx, reminders, cal, &round)
+		if err == nil {
+			err = r.fireSummaries(ctx, summaries, cal, &round)
+		}
+		if err == nil {
+			err = r.fireEach(ctx, others, cal)
+		}
+		if err != nil {
+			if round.count > 0 {
+				// What was queued stays queued: say so in the trail.
+				_ = r.auditRound(ctx, "schedule_round", nil, nil, round.detail())
+			}
+			return err
+		}
+		if len(due) < duePage {
+			break
 		}
 	}
+	if round.count == 0 {
+		return nil
+	}
+	return r.auditRound(ctx, "schedule_round", nil, nil, round.detail())
+}
+
+// duePage is how many due schedules one read takes.
+const duePage = 5000
+
+// fireEach fires summaries and digests a few per transaction: each is a
+// document of its own, not a row of a round.
+func (r *Reminders) fireEach(ctx context.Context, due []models.Schedule, cal *Calendar) error {
+	for start := 0; start < len(due); start += fireBatch {
+		batch := due[start:min(start+fireBatch, len(due))]
+		queued := false
+		var sentKinds []models.ScheduleKind
+		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+			queued, sentKinds = false, sentKinds[:0]
+			for _, s := range batch {
+				sent, err := r.fire(tx, s, cal)
+				if err != nil {
+					return err
+				}
+				if sent {
+					sentKinds = append(sentKinds, s.Kind)
+				}
+				queued = queued || sent
+			}
+			return nil
+		})
+		if err != nil {
+			// The batch rolled back: each of its schedules is tried
+			// again on the next round.
+			for _, s := range batch {
+				r.Metrics.count(s.Kind, "failed")
+			}
+			return err
+		}
+		for _, k := range sentKinds {
+			r.Metrics.count(k, "sent")
+		}
+		if queued && r.Enqueued != nil {
+			r.Enqueued()
+		}
+	}
+	return nil
 }
 
 const fireBatch = 50
@@ -403,21 +495,7 @@ func (r *Reminders) fire(tx *gorm.DB, s models.Schedule, cal *Calendar) (bool, e
 	if s.Kind == models.ScheduleWeekly || s.Kind == models.ScheduleAdminWeekly {
 		return r.fireWeekly(tx, s, adv.Send.Wall)
 	}
-	if s.Kind == models.ScheduleSummary {
-		if r.Summaries == nil {
-			return false, nil
-		}
-		var p models.Person
-		if err := tx.Take(&p, s.PersonID).Error; err != nil {
-			return false, fmt.Errorf("person %d: %w", s.PersonID, err)
-		}
-		sent, err := r.Summaries.Summary(tx, &p, fmt.Sprintf("summary:%d:%s", p.ID, adv.Send.Wall.String()))
-		if err != nil || !sent {
-			return false, err
-		}
-		return true, models.Audit(tx, &p.ID, nil, "summary", adv.Send.Wall.String())
-	}
-	return r.remind(tx, s.TaskID, s.PersonID, models.ReminderSlot, adv.Send.Wall.String(), adv.Send.At)
+	return false, fmt.Errorf("schedule %d: %s schedules fire by the round", s.ID, s.Kind)
 }
 
 // fireWeekly queues a weekly digest, keyed by the ISO week of its slot's
@@ -442,90 +520,84 @@ func (r *Reminders) fireWeekly(tx *gorm.DB, s models.Schedule, wall Wall) (bool,
 	return true, models.Audit(tx, &p.ID, nil, "weekly", week)
 }
 
-// remind queues one reminder and records it; a slot key already recorded
-// queues nothing.
-func (r *Reminders) remind(tx *gorm.DB, taskID, personID uint, kind models.ReminderKind, slotKey string, slotAt time.Time) (bool, error) {
-	d, p, err := taskAndPerson(tx, taskID, personID)
-	if err != nil {
-		return false, err
-	}
-	key := fmt.Sprintf("remind:%s:%d:%d:%s", kind, taskID, personID, slotKey)
-	sent, err := r.Writer.Reminder(tx, d, p, kind, key)
-	if err != nil || !sent {
-		return false, err
-	}
-	rem := models.Reminder{TaskID: taskID, PersonID: personID, Kind: kind, SlotKey: slotKey, SlotAt: slotAt}
-	if kind == models.ReminderSlot {
-		at := slotAt.Add(r.FollowUp)
-		rem.FollowUpAt = &at
-	}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rem).Error; err != nil {
-		return false, fmt.Errorf("record reminder: %w", err)
-	}
-	if err := models.Audit(tx, &personID, &taskID, "reminder_"+string(kind), slotKey); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-func taskAndPerson(tx *gorm.DB, taskID, personID uint) (*models.TaskDetail, *models.Person, error) {
-	var task models.Task
-	if err := tx.Take(&task, taskID).Error; err != nil {
-		return nil, nil, fmt.Errorf("task %d: %w", taskID, err)
-	}
-	d, err := models.TaskByCode(tx, task.Code)
-	if err != nil {
-		return nil, nil, err
-	}
-	var p models.Person
-	if err := tx.Take(&p, personID).Error; err != nil {
-		return nil, nil, fmt.Errorf("person %d: %w", personID, err)
-	}
-	return d, &p, nil
-}
-
 // followUps first closes the follow-ups no longer needed, then sends the
-// one follow-up of each slot nobody reported on, and tells the leaders when
-// the silence has lasted EscalateAfter slots.
+// one follow-up of each slot nobody reported on, by the batch, and tells
+// the leaders when the silence has lasted EscalateAfter slots.
 func (r *Reminders) followUps(ctx context.Context) error {
 	db := r.Store.DB.WithContext(ctx)
 	if _, err := models.SettleFollowUps(db); err != nil {
 		return err
 	}
-	due, err := models.DueFollowUps(db, r.Store.Now(), 500)
-	if err != nil {
-		return err
-	}
-	for _, rem := range due {
-		queued, sentOne := false, false
-		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+	var round roundTally
+	for {
+		due, err := models.DueFollowUps(db, r.Store.Now(), roundBatch)
+		if err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			break
+		}
+		sent, escalated := 0, false
+		err = r.Store.Tx(ctx, func(tx *gorm.DB) error {
+			ids := make([]uint, len(due))
+			for i, rem := range due {
+				ids[i] = rem.ID
+			}
 			// A report may have come in since the sweep above.
-			if settled, err := models.SettleFollowUps(tx, rem.ID); err != nil || settled > 0 {
+			if _, err := models.SettleFollowUps(tx, ids...); err != nil {
 				return err
 			}
-			if took, err := models.TakeFollowUp(tx, rem.ID); err != nil || !took {
-				return err
+			// Closing a follow-up is what makes it ours: another process
+			// that read the same rows takes none of them.
+			var taken []uint
+			err := tx.Raw(`UPDATE reminders SET follow_up_at = NULL, follow_up_done = ?
+WHERE id IN ? AND follow_up_at IS NOT NULL RETURNING id`, true, ids).Scan(&taken).Error
+			if err != nil {
+				return fmt.Errorf("take %d follow-ups: %w", len(ids), err)
 			}
-			sent, err := r.remind(tx, rem.TaskID, rem.PersonID, models.ReminderFollowUp, rem.SlotKey, rem.SlotAt)
+			isTaken := make(map[uint]bool, len(taken))
+			for _, id := range taken {
+				isTaken[id] = true
+			}
+			var jobs []reminderJob
+			var tasks []uint
+			for _, rem := range due {
+				if isTaken[rem.ID] {
+					jobs = append(jobs, reminderJob{rem.TaskID, rem.PersonID, models.ReminderFollowUp, rem.SlotKey, rem.SlotAt})
+					tasks = append(tasks, rem.TaskID)
+				}
+			}
+			sent, err = r.queueReminders(tx, nil, jobs)
 			if err != nil {
 				return err
 			}
-			escalated, err := r.escalate(tx, rem.TaskID)
-			queued, sentOne = sent || escalated, sent
-			return err
+			slices.Sort(tasks)
+			for _, taskID := range slices.Compact(tasks) {
+				e, err := r.escalate(tx, taskID)
+				if err != nil {
+					return err
+				}
+				escalated = escalated || e
+			}
+			return nil
 		})
 		if err != nil {
-			r.Metrics.countReminder(models.ReminderFollowUp, "failed", 1)
+			r.Metrics.countReminder(models.ReminderFollowUp, "failed", len(due))
 			return err
 		}
-		if sentOne {
-			r.Metrics.countReminder(models.ReminderFollowUp, "sent", 1)
-		}
-		if queued && r.Enqueued != nil {
+		r.Metrics.countReminder(models.ReminderFollowUp, "sent", sent)
+		round.add(string(models.ReminderFollowUp), "", sent)
+		if (sent > 0 || escalated) && r.Enqueued != nil {
 			r.Enqueued()
 		}
+		if len(due) < roundBatch {
+			break
+		}
 	}
-	return nil
+	if round.count == 0 {
+		return nil
+	}
+	return r.auditRound(ctx, "reminder_round", nil, nil, round.detail())
 }
 
 // escalate tells the task's leaders once per silence that its attendants
@@ -588,62 +660,91 @@ func taskDetail(tx *gorm.DB, taskID uint) (*models.TaskDetail, error) {
 }
 
 // RemindNow queues a reminder round at once, for one task (by code) or for
-// every open task, outside any schedule. It returns how many reminders it
-// queued.
+// every open task, outside any schedule, a batch of tasks per transaction.
+// It returns how many reminders it queued.
 func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) (int, error) {
 	q := r.Store.DB.WithContext(ctx).Model(&models.Task{}).Where("done = ?", false)
 	if code != "" {
 		q = q.Where("code = ?", code)
 	}
-	var tasks []models.Task
-	if err := q.Order("code").Find(&tasks).Error; err != nil {
+	var ids []uint
+	if err := q.Order("code").Pluck("id", &ids).Error; err != nil {
 		return 0, fmt.Errorf("tasks to remind: %w", err)
 	}
-	if code != "" && len(tasks) == 0 {
+	if code != "" && len(ids) == 0 {
 		return 0, fmt.Errorf("task %s: %w", code, models.ErrNotFound)
 	}
-	count := 0
-	for i, task := range tasks {
+	// One moment for the whole round: its key in every reminder.
+	now := r.Store.Now()
+	slotKey := now.UTC().Format("2006-01-02T15:04:05.000Z")
+	count, done := 0, 0
+	var taskID *uint
+	if code != "" {
+		taskID = &ids[0]
+	}
+	var roundErr error
+	for batch := range slices.Chunk(ids, remindNowTasks) {
 		n := 0
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
-			n, err = r.RemindTask(tx, task.ID, byPerson)
+			n, err = r.remindTasks(tx, batch, slotKey, now)
 			return err
 		})
 		if err != nil {
 			r.Metrics.countReminder(models.ReminderManual, "failed", 1)
-			return count, err
+			roundErr = err
+			break
 		}
 		count += n
+		done += len(batch)
 		r.Metrics.countReminder(models.ReminderManual, "sent", n)
 		if r.Progress != nil {
-			r.Progress(i+1, len(tasks))
+			r.Progress(done, len(ids))
 		}
 	}
 	if count > 0 && r.Enqueued != nil {
 		r.Enqueued()
 	}
-	return count, nil
+	if count > 0 || roundErr == nil {
+		detail := fmt.Sprintf("%d reminders on %d of %d tasks", count, done, len(ids))
+		if err := r.auditRound(ctx, "remind_now", byPerson, taskID, detail); err != nil && roundErr == nil {
+			roundErr = err
+		}
+	}
+	return count, roundErr
+}
+
+// remindNowTasks is how many tasks one transaction of RemindNow reminds
+// about: a few attendants each, about roundBatch reminders.
+const remindNowTasks = roundBatch / 3
+
+// remindTasks queues a reminder about each task to each of its attendants
+// inside tx, with the set of tasks read at once.
+func (r *Reminders) remindTasks(tx *gorm.DB, taskIDs []uint, slotKey string, at time.Time) (int, error) {
+	details, err := models.TasksByIDs(tx, taskIDs)
+	if err != nil {
+		return 0, err
+	}
+	var jobs []reminderJob
+	for _, id := range taskIDs {
+		d := details[id]
+		if d == nil {
+			return 0, fmt.Errorf("task %d: %w", id, models.ErrNotFound)
+		}
+		for _, a := range d.Attendants {
+			jobs = append(jobs, reminderJob{id, a.ID, models.ReminderManual, slotKey, at})
+		}
+	}
+	return r.queueReminders(tx, details, jobs)
 }
 
 // RemindTask queues a reminder about one task to each of its attendants
 // inside tx (催办), and records who asked for it.
 func (r *Reminders) RemindTask(tx *gorm.DB, taskID uint, byPerson *uint) (int, error) {
-	d, err := taskDetail(tx, taskID)
+	now := tx.NowFunc()
+	count, err := r.remindTasks(tx, []uint{taskID}, now.UTC().Format("2006-01-02T15:04:05.000Z"), now)
 	if err != nil {
 		return 0, err
-	}
-	now := tx.NowFunc()
-	slotKey := now.UTC().Format("2006-01-02T15:04:05.000Z")
-	count := 0
-	for _, a := range d.Attendants {
-		sent, err := r.remind(tx, taskID, a.ID, models.ReminderManual, slotKey, now)
-		if err != nil {
-			return count, err
-		}
-		if sent {
-			count++
-		}
 	}
 	return count, models.Audit(tx, byPerson, &taskID, "remind_now", fmt.Sprintf("%d reminders", count))
 }

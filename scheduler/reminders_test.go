@@ -20,7 +20,7 @@ import (
 // scheduling is what is under test.
 type outboxWriter struct{}
 
-func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
+func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, _ models.LightFacts, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
 	if p.TelegramID == nil {
 		return false, nil
 	}
@@ -106,31 +106,4 @@ func TestTwoProcessesSendASlotOnce(t *testing.T) {
 			}
 		})
 	}
-}
-
-// BenchmarkReminderRound measures queueing one reminder round of 1,000
-// tasks × 3 attendants (schedules synced, slots due, 3,000 reminders).
-func BenchmarkReminderRound(b *testing.B) {
-	for range b.N {
-		b.StopTimer()
-		clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-		s := storetest.SQLite(b, models.Options{Clock: clock.Now})
-		seedTasks(b, s, 1000, 3)
-		r := newReminders(s)
-		if err := r.Tick(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		clock.Set(time.Date(2026, 11, 23, 1, 1, 0, 0, time.UTC))
-		b.StartTimer()
-		if err := r.Tick(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		var queued int64
-		s.DB.Model(&models.OutboxMessage{}).Count(&queued)
-		if queued != 3000 {
-			b.Fatalf("queued %d reminders, want 3000", queued)
-		}
-	}
-	b.ReportMetric(float64(3000*b.N)/b.Elapsed().Seconds(), "reminders/s")
 }

@@ -86,6 +86,13 @@ type reader struct {
 	lang   string
 }
 
+func (r reader) personID() uint {
+	if r.person == nil {
+		return 0
+	}
+	return r.person.ID
+}
+
 func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 	if o.All && o.Person != "" {
 		return errors.New("give --person or --all, not both")
@@ -115,6 +122,20 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 		return err
 	}
 	now := store.Now()
+	// Every person's daily summary comes from one set-based build, the one
+	// the bot's daily round sends.
+	var people []models.Person
+	for _, r := range readers {
+		if r.person != nil {
+			people = append(people, *r.person)
+		}
+	}
+	var built map[uint]*report.Summary
+	if !o.Weekly && len(people) > 0 {
+		if built, err = h.BuildSummaries(db, people, now); err != nil {
+			return err
+		}
+	}
 	for i, r := range readers {
 		lang, zone, admin := bot.LangZH, loc, r.person == nil
 		var chat int64
@@ -147,9 +168,11 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 			}
 			texts, sum = h.Render.Weekly(lang, week, zone), week.Summary
 		} else {
-			s, err := h.BuildSummary(db, r.person, admin, now, zone, false)
-			if err != nil {
-				return err
+			s := built[r.personID()]
+			if admin {
+				if s, err = h.BuildSummary(db, nil, true, now, zone, false); err != nil {
+					return err
+				}
 			}
 			texts, sum = h.Render.Summary(lang, s, zone), s
 		}

@@ -1,0 +1,302 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"taskbot/models"
+)
+
+// A reminder round is thousands of reminders at once at city scale: the
+// same slot for every attendant, or `remind --now` for every task. A round
+// reads what it needs by the set (tasks, people and light facts of a whole
+// batch in a fixed number of queries), writes its reminder rows in batches,
+// and leaves one audit row, not one per task or per reminder.
+
+// roundBatch bounds the reminders one transaction queues: large enough
+// that the commit is a small part of the cost, small enough that SQLite's
+// one writer is not held for long while the bot records reports.
+const roundBatch = 1000
+
+// reminderJob is one reminder a round means to queue.
+type reminderJob struct {
+	taskID, personID uint
+	kind             models.ReminderKind
+	slotKey          string
+	slotAt           time.Time
+}
+
+// queueReminders queues jobs inside tx. details holds the jobs' tasks
+// (loaded by the set when nil). It returns how many reminders it queued and
+// the tasks they were about.
+func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDetail, jobs []reminderJob) (int, error) {
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	taskIDs := make([]uint, 0, len(jobs))
+	for _, j := range jobs {
+		taskIDs = append(taskIDs, j.taskID)
+	}
+	slices.Sort(taskIDs)
+	taskIDs = slices.Compact(taskIDs)
+	if details == nil {
+		var err error
+		if details, err = models.TasksByIDs(tx, taskIDs); err != nil {
+			return 0, err
+		}
+	}
+	facts, err := models.LoadLightFacts(tx, taskIDs)
+	if err != nil {
+		return 0, err
+	}
+	// The people are nearly always among their tasks' attendants, loaded
+	// with the task; anyone else (a schedule a step behind a change of the
+	// task list) is read by the set.
+	people := map[uint]*models.Person{}
+	var missing []uint
+	for _, j := range jobs {
+		if d := details[j.taskID]; d != nil {
+			for i := range d.Attendants {
+				if d.Attendants[i].ID == j.personID {
+					people[j.personID] = &d.Attendants[i]
+				}
+			}
+		}
+		if people[j.personID] == nil {
+			missing = append(missing, j.personID)
+		}
+	}
+	if len(missing) > 0 {
+		more, err := models.PeopleByIDs(tx, missing)
+		if err != nil {
+			return 0, err
+		}
+		for id, p := range more {
+			people[id] = p
+		}
+	}
+	rows := make([]models.Reminder, 0, len(jobs))
+	for _, j := range jobs {
+		d, p := details[j.taskID], people[j.personID]
+		if d == nil || p == nil {
+			// Nothing to remind of, or nobody to remind: the schedule
+			// goes with the next reconcile.
+			continue
+		}
+		key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
+		sent, err := r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key)
+		if err != nil {
+			return 0, err
+		}
+		if !sent {
+			continue
+		}
+		rem := models.Reminder{TaskID: j.taskID, PersonID: j.personID, Kind: j.kind, SlotKey: j.slotKey, SlotAt: j.slotAt}
+		if j.kind == models.ReminderSlot {
+			at := j.slotAt.Add(r.FollowUp)
+			rem.FollowUpAt = &at
+		}
+		rows = append(rows, rem)
+	}
+	if len(rows) > 0 {
+		// A row already recorded (the same slot twice) is left as it is.
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200).Error; err != nil {
+			return 0, fmt.Errorf("record reminders: %w", err)
+		}
+	}
+	return len(rows), nil
+}
+
+// dueGroup is due schedules that advance alike: same kind, spec, zone and
+// slot. A city's reminders are a handful of such groups, so the slot
+// arithmetic is done once per group and each group advances in one
+// statement per batch.
+type dueGroup struct {
+	kind     models.ScheduleKind
+	spec, tz string
+	wall     string
+	at       int64
+}
+
+// fireReminders handles due reminder schedules by the batch. Each batch
+// advances its schedules with a statement that returns the ids it moved:
+// only the schedules this process moved from the slot it read are sent,
+// so two processes on one database send a slot once.
+func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
+	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+		jobs := make([]reminderJob, len(taken))
+		for i, s := range taken {
+			jobs[i] = reminderJob{s.TaskID, s.PersonID, models.ReminderSlot, send.Wall.String(), send.At}
+		}
+		n, err := r.queueReminders(tx, nil, jobs)
+		if err == nil {
+			r.Metrics.countReminder(models.ReminderSlot, "sent", n)
+		}
+		return n, err
+	})
+}
+
+// fireSummaries queues the daily summaries of due summary schedules by the
+// batch, built together (report.BuildAll) rather than one reader at a time.
+func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
+	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+		if r.Summaries == nil {
+			return 0, nil
+		}
+		ids := make([]uint, len(taken))
+		for i, s := range taken {
+			ids[i] = s.PersonID
+		}
+		people, err := models.PeopleByIDs(tx, ids)
+		if err != nil {
+			return 0, err
+		}
+		var readers []models.Person
+		var keys []string
+		for _, id := range ids {
+			if p := people[id]; p != nil {
+				readers = append(readers, *p)
+				keys = append(keys, fmt.Sprintf("summary:%d:%s", id, send.Wall.String()))
+			}
+		}
+		sent, err := r.Summaries.SummaryRound(tx, readers, keys)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, ok := range sent {
+			if ok {
+				n++
+			}
+		}
+		for i := 0; i < n; i++ {
+			r.Metrics.count(models.ScheduleSummary, "sent")
+		}
+		return n, nil
+	})
+}
+
+// fireRound advances due schedules of one kind by the batch and hands the
+// ones this process took to queue, inside the same transaction.
+func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally,
+	queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
+	groups := map[dueGroup][]models.Schedule{}
+	var order []dueGroup
+	for _, s := range due {
+		g := dueGroup{s.Kind, s.Spec, s.TimeZone, s.NextWall, s.NextFireAt.UnixNano()}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], s)
+	}
+	now := r.Store.Now()
+	for _, g := range order {
+		members := groups[g]
+		first := members[0]
+		wall, err := ParseWall(first.NextWall)
+		if err != nil {
+			return fmt.Errorf("schedule %d: %w", first.ID, err)
+		}
+		loc := r.zone(first.TimeZone)
+		adv, err := Due(Schedule{Spec: first.Spec, Location: loc}, Slot{Wall: wall, At: first.NextFireAt}, now, r.CatchUp, cal, r.Workdays)
+		if err != nil {
+			return fmt.Errorf("schedule %d: %w", first.ID, err)
+		}
+		for batch := range slices.Chunk(members, roundBatch) {
+			n := 0
+			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+				ids := make([]uint, len(batch))
+				for i, s := range batch {
+					ids[i] = s.ID
+				}
+				var taken []uint
+				err := tx.Raw(`UPDATE schedules SET next_wall = ?, next_fire_at = ?, updated_at = ?
+WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.At, tx.NowFunc(), ids, first.NextWall).
+					Scan(&taken).Error
+				if err != nil {
+					return fmt.Errorf("advance %d schedules from %s: %w", len(ids), first.NextWall, err)
+				}
+				if len(taken) == 0 {
+					return nil // another process took this slot
+				}
+				if k := len(adv.Skipped); k > 0 {
+					// One line per batch however long the downtime:
+					// thousands of missed slots must not flood the log
+					// or the audit trail.
+					latest := adv.Skipped[k-1]
+					missed := max(adv.SkippedTotal, k)
+					r.Logger.Warn("missed reminder slots skipped", "schedules", len(taken), "count", missed,
+						"latest", latest.Wall.String(), "zone", loc.String(), "late", now.Sub(latest.At).Round(time.Minute))
+					detail := fmt.Sprintf("%d schedule(s): %d missed slot(s) skipped, latest %s %s", len(taken), missed, latest.Wall.String(), loc.String())
+					if err := models.Audit(tx, nil, nil, "reminder_skipped", detail); err != nil {
+						return err
+					}
+				}
+				if adv.Send == nil {
+					return nil
+				}
+				isTaken := make(map[uint]bool, len(taken))
+				for _, id := range taken {
+					isTaken[id] = true
+				}
+				mine := make([]models.Schedule, 0, len(taken))
+				for _, s := range batch {
+					if isTaken[s.ID] {
+						mine = append(mine, s)
+					}
+				}
+				n, err = queue(tx, mine, *adv.Send)
+				return err
+			})
+			if err != nil {
+				// The batch rolled back: its schedules are tried again on
+				// the next round.
+				for range batch {
+					r.Metrics.count(g.kind, "failed")
+				}
+				return err
+			}
+			if n > 0 {
+				round.add(string(g.kind), adv.Send.Wall.String(), n)
+				if r.Enqueued != nil {
+					r.Enqueued()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// roundTally counts what a round queued, for its one audit row.
+type roundTally struct {
+	slots  []string
+	counts map[string]int
+	count  int
+}
+
+func (t *roundTally) add(kind, slot string, n int) {
+	if !slices.Contains(t.slots, slot) {
+		t.slots = append(t.slots, slot)
+	}
+	if t.counts == nil {
+		t.counts = map[string]int{}
+	}
+	t.counts[kind] += n
+	t.count += n
+}
+
+// audit leaves the round's one audit row.
+func (r *Reminders) auditRound(ctx context.Context, kind string, by, taskID *uint, detail string) error {
+	return r.Store.Tx(ctx, func(tx *gorm.DB) error {
+		return models.Audit(tx, by, taskID, kind, detail)
+	})
+}
+
+func (t *roundTally) detail() string {
+	return fmt.Sprintf("queued %v, slot(s) %v", t.counts, t.slots)
+}
