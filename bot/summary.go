@@ -399,18 +399,28 @@ func chartKey(lang string, s *report.Summary) string {
 	return b.String()
 }
 
+// adminReader is the person an admin's chat belongs to, if the admin is
+// on the list, and the language to write in; false when that person
+// blocked the bot.
+func adminReader(tx *gorm.DB, chatID int64) (*models.Person, string, bool, error) {
+	p, err := models.PersonByTelegramID(tx, chatID)
+	switch {
+	case models.IsNotFound(err):
+		return nil, LangZH, true, nil
+	case err != nil:
+		return nil, "", false, err
+	case p.Unreachable:
+		return nil, "", false, nil
+	}
+	return p, personLang(p), true, nil
+}
+
 // AdminSummary queues the summary of every task, with the departments'
 // ranking, to an admin's chat.
 func (s *Summaries) AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error) {
 	h := s.Handler
-	lang := LangZH
-	var p *models.Person
-	if bound, err := models.PersonByTelegramID(tx, chatID); err == nil {
-		if bound.Unreachable {
-			return false, nil
-		}
-		p, lang = bound, personLang(bound)
-	} else if !models.IsNotFound(err) {
+	p, lang, ok, err := adminReader(tx, chatID)
+	if err != nil || !ok {
 		return false, err
 	}
 	sum, err := h.BuildSummary(tx, p, true, tx.NowFunc(), h.Location, p != nil)

@@ -137,14 +137,8 @@ func (s *Summaries) Weekly(tx *gorm.DB, p *models.Person, week, key string) (boo
 
 // AdminWeekly queues the weekly digest of every task to an admin's chat.
 func (s *Summaries) AdminWeekly(tx *gorm.DB, chatID int64, week, key string) (bool, error) {
-	lang := LangZH
-	var p *models.Person
-	if bound, err := models.PersonByTelegramID(tx, chatID); err == nil {
-		if bound.Unreachable {
-			return false, nil
-		}
-		p, lang = bound, personLang(bound)
-	} else if !models.IsNotFound(err) {
+	p, lang, ok, err := adminReader(tx, chatID)
+	if err != nil || !ok {
 		return false, err
 	}
 	return s.weekly(tx, p, chatID, true, s.Handler.Location, lang, week, key)
