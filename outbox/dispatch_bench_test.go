@@ -27,7 +27,7 @@ import (
 // the 429s received — which fail the benchmark — and the most calls the
 // server accepted in one sliding second.
 //
-//	go test -run '^$' -bench OutboxFanout -benchtime 1x ./scheduler/
+//	go test -run '^$' -bench OutboxFanout -benchtime 1x ./outbox/
 func BenchmarkOutboxFanout(b *testing.B) {
 	const (
 		chats   = 10_000
