@@ -55,14 +55,14 @@ func startInstance(t testing.TB, dsn string, srv *telegramtest.Server, id string
 	t.Cleanup(func() { _ = store.Close() })
 	in.store = store
 	api, err := tg.New(srv.Token(), tg.WithServerURL(srv.URL()), tg.WithSkipGetMe(), tg.WithErrorsHandler(func(error) {}),
-		tg.WithHTTPClient(time.Minute, bot.NewHTTPClient(64, time.Minute)))
+		tg.WithHTTPClient(time.Minute, bot.NewHTTPClient(outbox.DefaultWorkers(rate), time.Minute)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
 	in.member = &cluster.Member{Store: store, ID: id, Lease: 10 * time.Second, Renew: 100 * time.Millisecond, Logger: log}
 	d, err := outbox.New(outbox.Options{
-		Store: store, Sender: deadable{in: in, next: bot.NewSender(api)}, GlobalRate: rate, Workers: 64,
+		Store: store, Sender: deadable{in: in, next: bot.NewSender(api)}, GlobalRate: rate,
 		Instance: id, Liveness: in.member.Liveness(), PollInterval: 50 * time.Millisecond, Logger: log,
 		Lease: 40 * time.Second,
 	})
@@ -169,7 +169,7 @@ func TestThreeInstancesDeliverOnceThroughALeaderCrash(t *testing.T) {
 
 	// Round 1: exactly once.
 	enqueueRound(t, ins[0].store, "1", chats)
-	waitFor(t, "round 1", func() bool { return len(srv.Sent()) >= chats })
+	waitFor(t, "round 1", func() bool { return srv.SentCount() >= chats })
 	first := leader(ins)
 	for chat, n := range perChat() {
 		if n != 1 {
@@ -182,12 +182,12 @@ func TestThreeInstancesDeliverOnceThroughALeaderCrash(t *testing.T) {
 
 	// Round 2: the leader dies a third of the way through.
 	advance(2 * time.Second)
-	before := len(srv.Sent())
+	before := srv.SentCount()
 	enqueueRound(t, ins[1].store, "2", chats)
-	waitFor(t, "a third of round 2", func() bool { return len(srv.Sent()) >= before+chats/3 })
+	waitFor(t, "a third of round 2", func() bool { return srv.SentCount() >= before+chats/3 })
 	first.kill()
 	killed := time.Now()
-	atKill := len(srv.Sent()) - before
+	atKill := srv.SentCount() - before
 	var survivor *instance
 	for _, in := range ins {
 		if in != first {

@@ -418,26 +418,91 @@ func released(m map[string]any) map[string]any {
 	return m
 }
 
+// ClaimMark names a claimed message for an outcome write, and for a sent
+// one the id Telegram gave it.
+type ClaimMark struct {
+	ID         uint   `json:"id"`
+	Claim      string `json:"claim"`
+	TelegramID int    `json:"tid"`
+}
+
 // MarkAttempting records, under the claim, that the message's call is about
 // to start. From here on its outcome is unknown until recorded, and the
 // attempt counts.
 func (s *Store) MarkAttempting(ctx context.Context, id uint, claim string) error {
-	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(map[string]any{
-		"attempted_at": s.Now(),
-		"attempts":     gorm.Expr("attempts + 1"),
-	})
-	return fenced(res, id, "mark attempting")
+	lost, err := s.MarkAttemptingAll(ctx, []ClaimMark{{ID: id, Claim: claim}})
+	return fencedOne(lost, err, id, "mark attempting")
 }
 
 // MarkSent records a delivered message and the id Telegram gave it.
 func (s *Store) MarkSent(ctx context.Context, id uint, claim string, telegramMessageID int) error {
-	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(released(map[string]any{
-		"state":               OutboxSent,
-		"telegram_message_id": telegramMessageID,
-		"sent_at":             s.Now(),
-		"last_error":          "",
-	}))
-	return fenced(res, id, "mark sent")
+	lost, err := s.MarkSentAll(ctx, []ClaimMark{{ID: id, Claim: claim, TelegramID: telegramMessageID}})
+	return fencedOne(lost, err, id, "mark sent")
+}
+
+// MarkAttemptingAll is MarkAttempting for many messages in one statement:
+// at hundreds of messages a second, a round trip per message would cap
+// delivery. It returns the ids whose claims were lost, which it left alone.
+func (s *Store) MarkAttemptingAll(ctx context.Context, marks []ClaimMark) (lost []uint, err error) {
+	return s.markClaimed(ctx, marks, "mark attempting", `attempted_at = ?, attempts = attempts + 1`, s.Now())
+}
+
+// MarkSentAll is MarkSent for many messages in one statement, like
+// MarkAttemptingAll.
+func (s *Store) MarkSentAll(ctx context.Context, marks []ClaimMark) (lost []uint, err error) {
+	return s.markClaimed(ctx, marks, "mark sent", `state = ?, telegram_message_id = v.tid, sent_at = ?, last_error = '',
+  lease_until = NULL, claim = '', claimed_by = ''`, OutboxSent, s.Now())
+}
+
+// markClaimed applies set to the messages of marks whose claims hold, as
+// claimed does for one, with the marks passed as one JSON parameter so that
+// the statement is the same, and prepared once, whatever their number.
+func (s *Store) markClaimed(ctx context.Context, marks []ClaimMark, what, set string, args ...any) ([]uint, error) {
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(marks)
+	if err != nil {
+		return nil, fmt.Errorf("%s %d outbox messages: %w", what, len(marks), err)
+	}
+	// SQLite's RETURNING sees only the updated table, and not by its alias.
+	from, returning := `(SELECT value ->> 'id' AS id, value ->> 'claim' AS claim, value ->> 'tid' AS tid FROM json_each(?)) AS v`, "id"
+	if s.Dialect == Postgres {
+		from, returning = `jsonb_to_recordset(CAST(? AS jsonb)) AS v(id bigint, claim text, tid bigint)`, "o.id"
+	}
+	var applied []uint
+	err = s.DB.WithContext(ctx).Raw(`UPDATE outbox_messages AS o SET `+set+`
+FROM `+from+`
+WHERE o.id = v.id AND o.claim = v.claim AND o.claim <> '' AND o.state = ?
+RETURNING `+returning, append(args, string(list), OutboxSending)...).Scan(&applied).Error
+	if err != nil {
+		return nil, fmt.Errorf("%s %d outbox messages: %w", what, len(marks), err)
+	}
+	if len(applied) == len(marks) {
+		return nil, nil
+	}
+	done := make(map[uint]bool, len(applied))
+	for _, id := range applied {
+		done[id] = true
+	}
+	var lost []uint
+	for _, m := range marks {
+		if !done[m.ID] {
+			lost = append(lost, m.ID)
+		}
+	}
+	return lost, nil
+}
+
+// fencedOne turns the lost claim of a one-message mark into ErrLostClaim.
+func fencedOne(lost []uint, err error, id uint, what string) error {
+	if err != nil {
+		return err
+	}
+	if len(lost) > 0 {
+		return fmt.Errorf("%s outbox message %d: %w", what, id, ErrLostClaim)
+	}
+	return nil
 }
 
 // RetryLater puts a message back in the queue until at.
@@ -448,6 +513,20 @@ func (s *Store) RetryLater(ctx context.Context, id uint, claim string, at time.T
 		"last_error":      truncate(cause.Error(), 2000),
 	}))
 	return fenced(res, id, "reschedule")
+}
+
+// PutBack returns a claimed message whose call was not made to the queue,
+// due now. An attempt recorded for it is taken back: no call was made, so
+// none counts, and no outcome is in doubt.
+func (s *Store) PutBack(ctx context.Context, id uint, claim string, cause error) error {
+	res := claimed(s.DB.WithContext(ctx), id, claim).Updates(released(map[string]any{
+		"state":           OutboxPending,
+		"next_attempt_at": s.Now(),
+		"last_error":      truncate(cause.Error(), 2000),
+		"attempts":        gorm.Expr("CASE WHEN attempted_at IS NULL THEN attempts ELSE attempts - 1 END"),
+		"attempted_at":    nil,
+	}))
+	return fenced(res, id, "put back")
 }
 
 // MarkFailed gives a message up for good.

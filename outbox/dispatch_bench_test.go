@@ -30,9 +30,8 @@ import (
 //	go test -run '^$' -bench OutboxFanout -benchtime 1x ./outbox/
 func BenchmarkOutboxFanout(b *testing.B) {
 	const (
-		chats   = 10_000
-		limit   = 1_000
-		workers = 64 // see Options.Workers
+		chats = 10_000
+		limit = 1_000
 	)
 	var (
 		total  time.Duration
@@ -48,7 +47,7 @@ func BenchmarkOutboxFanout(b *testing.B) {
 	)
 	for range b.N {
 		b.StopTimer()
-		report(fanout(b, chats, limit, workers))
+		report(fanout(b, chats, limit))
 	}
 	rate := float64(chats*b.N) / total.Seconds()
 	b.ReportMetric(rate, "msgs/s")
@@ -67,7 +66,7 @@ type fanoutRun struct {
 
 // fanout makes one run; it is called with the timer stopped, and times
 // only the sending.
-func fanout(b *testing.B, chats, limit, workers int) fanoutRun {
+func fanout(b *testing.B, chats, limit int) fanoutRun {
 	srv, err := telegramtest.New(telegramtest.Options{
 		RateLimits: &telegramtest.RateLimits{GlobalPerSecond: limit, PerChatPerSecond: 1, PerGroupPerMinute: 20},
 	})
@@ -92,7 +91,7 @@ func fanout(b *testing.B, chats, limit, workers int) fanoutRun {
 		b.Fatal(err)
 	}
 	api, err := tg.New(srv.Token(), tg.WithServerURL(srv.URL()), tg.WithSkipGetMe(), tg.WithErrorsHandler(func(error) {}),
-		tg.WithHTTPClient(time.Minute, bot.NewHTTPClient(workers, time.Minute)))
+		tg.WithHTTPClient(time.Minute, bot.NewHTTPClient(outbox.DefaultWorkers(float64(limit)), time.Minute)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,7 +102,6 @@ func fanout(b *testing.B, chats, limit, workers int) fanoutRun {
 		Store:      store,
 		Sender:     bot.NewSender(api),
 		GlobalRate: float64(limit),
-		Workers:    workers,
 		Logger:     slog.New(slog.DiscardHandler),
 		Registerer: reg,
 		OnOutcome: func(o outbox.Outcome) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -47,11 +48,8 @@ type Options struct {
 	PerGroupInterval time.Duration
 
 	// Workers bounds the messages claimed and not yet settled, hence the
-	// concurrent calls (default 16). Claims are made in batches of at least
-	// a quarter of it while a backlog lasts. A message holds its slot for
-	// its claim, its call and the group commit of its outcome (some 30 ms
-	// in all on a local server): to sustain R messages per second, give it
-	// R/15 or more (BenchmarkOutboxFanout: 64 for 1,000/s).
+	// concurrent calls (default DefaultWorkers(GlobalRate)). Claims are
+	// made in batches of at least a quarter of it while a backlog lasts.
 	Workers int
 	// Lease is how long a claimed message stays with this dispatcher if it
 	// stays alive but stuck (default 2 min). It must exceed SendTimeout: a
@@ -180,7 +178,7 @@ func New(opt Options) (*Dispatcher, error) {
 	setDefault(&opt.GlobalRate, 25)
 	setDefault(&opt.PerChatInterval, time.Second)
 	setDefault(&opt.PerGroupInterval, 3*time.Second)
-	setDefault(&opt.Workers, 16)
+	setDefault(&opt.Workers, DefaultWorkers(opt.GlobalRate))
 	setDefault(&opt.Lease, 2*time.Minute)
 	setDefault(&opt.SendTimeout, 30*time.Second)
 	setDefault(&opt.MaxAttempts, 12)
@@ -209,6 +207,16 @@ func New(opt Options) (*Dispatcher, error) {
 		wake:       make(chan struct{}, 1),
 		sendWindow: slack - slack/4, // a quarter of the slack is kept to record the outcome
 	}, nil
+}
+
+// DefaultWorkers is the default Options.Workers for a global rate. A
+// message holds its slot for its claim, the group commit of its attempt,
+// its call and the group commit of its outcome: some 20 ms on a quiet
+// machine with a local server, ten times that on a busy one. Slots for
+// 250 ms of messages at the full rate keep the rate (BenchmarkOutboxFanout,
+// BenchmarkClusterFanout); each is an idle goroutine when not needed.
+func DefaultWorkers(globalRate float64) int {
+	return max(16, int(math.Ceil(globalRate/4)))
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -390,7 +398,22 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		}
 	}
 	limited := m.Kind.RateLimited()
-	callDone, err := d.limits.acquire(runCtx, m.ChatID, limited)
+	if err := d.limits.spaced(runCtx, m.ChatID, limited); err != nil {
+		s.putBack(bg, errors.New("dispatcher stopped before sending"))
+		return
+	}
+	// The claim is checked and the attempt recorded before the call: a
+	// dispatcher taken for dead finds out here and sends nothing, and from
+	// here on a crash leaves the message in doubt, not merely claimed. It is
+	// recorded before the global limit admits the call, since the limit
+	// counts a call from its admission: a write in between would cost
+	// throughput (see limits). A crash in the short wait for admission
+	// leaves in doubt a message never sent, which is only sent again.
+	if err := s.record(bg, func(ctx context.Context) error { return d.write(ctx, opAttempt, m, 0) }); err != nil {
+		s.report(Outcome{Result: ResultLostClaim, RecordErr: err})
+		return
+	}
+	callDone, err := d.limits.admit(runCtx, m.ChatID, limited)
 	if err != nil {
 		s.putBack(bg, errors.New("dispatcher stopped before sending"))
 		return
@@ -400,14 +423,6 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		// the message while this call is in flight and send it twice.
 		callDone(false)
 		s.putBack(bg, errors.New("lease too short left to send"))
-		return
-	}
-	// The claim is checked and the attempt recorded before the call: a
-	// dispatcher taken for dead finds out here and sends nothing, and from
-	// here on a crash leaves the message in doubt, not merely claimed.
-	if err := s.record(bg, func(ctx context.Context) error { return d.write(ctx, opAttempt, m, 0) }); err != nil {
-		callDone(false)
-		s.report(Outcome{Result: ResultLostClaim, RecordErr: err})
 		return
 	}
 	s.m.Attempts++
@@ -524,7 +539,8 @@ func (s *settlement) fail(ctx context.Context, reason string, err error) {
 // putBack returns a message whose call never started to the queue, due now.
 func (s *settlement) putBack(ctx context.Context, cause error) {
 	s.log.Debug("outbox message put back unsent", "cause", cause)
-	s.retryLater(ctx, 0, cause, ResultDeferred)
+	rerr := s.record(ctx, func(ctx context.Context) error { return s.d.opt.Store.PutBack(ctx, s.m.ID, s.m.Claim, cause) })
+	s.report(Outcome{Result: ResultDeferred, Err: cause, RetryAt: s.d.opt.Store.Now(), RecordErr: rerr})
 }
 
 func (s *settlement) retryLater(ctx context.Context, wait time.Duration, cause error, result Result) {
@@ -574,45 +590,42 @@ const (
 
 // mark asks the recorder for one write.
 type mark struct {
-	op         op
-	id         uint
-	claim      string
-	telegramID int
-	done       chan error
+	op   op
+	m    models.ClaimMark
+	done chan error
 }
 
 // markBatchWindow is how long the recorder gathers marks before writing
-// them. Each durable commit is an fsync, of a millisecond or more on SQLite,
-// made inside a cgo call that also holds up Go's scheduler; at hundreds of
-// messages per second, one commit per message would stall the dispatcher,
-// and the calls in flight would take longer. A few milliseconds of delay in
-// recording costs little: a sent mark's message was already sent, and an
-// attempt's call waits no longer than the window.
+// them. Each durable commit is an fsync, of a millisecond or more, and on
+// SQLite made inside a cgo call that also holds up Go's scheduler; at
+// hundreds of messages per second, one commit per message would stall the
+// dispatcher, and the calls in flight would take longer. A few milliseconds
+// of delay in recording costs little: a sent mark's message was already
+// sent, and an attempt's call waits no longer than the window.
 const markBatchWindow = 5 * time.Millisecond
 
 // write makes one fenced write for m. While Run runs, the writes of all
-// workers are made together, one transaction per batch (group commit).
+// workers are made together, one statement per kind of write and batch.
 func (d *Dispatcher) write(ctx context.Context, o op, m models.OutboxMessage, telegramID int) error {
+	mk := mark{op: o, m: models.ClaimMark{ID: m.ID, Claim: m.Claim, TelegramID: telegramID}}
 	if d.marks == nil {
-		return apply(ctx, d.opt.Store, mark{op: o, id: m.ID, claim: m.Claim, telegramID: telegramID})
+		if o == opAttempt {
+			return d.opt.Store.MarkAttempting(ctx, m.ID, m.Claim)
+		}
+		return d.opt.Store.MarkSent(ctx, m.ID, m.Claim, telegramID)
 	}
-	mk := mark{op: o, id: m.ID, claim: m.Claim, telegramID: telegramID, done: make(chan error, 1)}
+	mk.done = make(chan error, 1)
 	d.marks <- mk
 	return <-mk.done
 }
 
-func apply(ctx context.Context, s *models.Store, m mark) error {
-	if m.op == opAttempt {
-		return s.MarkAttempting(ctx, m.id, m.claim)
-	}
-	return s.MarkSent(ctx, m.id, m.claim, m.telegramID)
-}
-
 // recordSent writes the marks it receives in batches: those that arrive
-// within markBatchWindow of the first go in one transaction. A lost claim
-// fails its own mark only.
+// within markBatchWindow of the first are written together, one statement
+// per kind of mark. A lost claim fails its own mark only.
 func (d *Dispatcher) recordSent(ctx context.Context, in <-chan mark) {
 	const maxBatch = 512
+	writing := make(chan struct{}, markWriters)
+	var wg sync.WaitGroup
 	for first := range in {
 		batch := []mark{first}
 		window := time.NewTimer(markBatchWindow)
@@ -629,28 +642,53 @@ func (d *Dispatcher) recordSent(ctx context.Context, in <-chan mark) {
 			}
 		}
 		window.Stop()
-		store := d.opt.Store
-		lost := make([]error, len(batch))
-		err := store.Tx(ctx, func(tx *gorm.DB) error {
-			inTx := store.InTx(tx)
-			for i, m := range batch {
-				err := apply(ctx, inTx, m)
-				if errors.Is(err, models.ErrLostClaim) {
-					lost[i] = err
-					continue
-				}
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		for i, m := range batch {
-			if err != nil {
-				m.done <- err
-			} else {
-				m.done <- lost[i]
-			}
+		// The next batch gathers while this one is written: a worker waits
+		// for its own mark only, and a busy database would otherwise hold
+		// every worker behind the slowest statement. One message's marks
+		// never race: its sent mark is asked for after its attempt's is done.
+		writing <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-writing; wg.Done() }()
+			var both sync.WaitGroup
+			both.Go(func() { d.writeMarks(ctx, batch, opAttempt, d.opt.Store.MarkAttemptingAll) })
+			d.writeMarks(ctx, batch, opSent, d.opt.Store.MarkSentAll)
+			both.Wait()
+		}()
+	}
+	wg.Wait()
+}
+
+// markWriters bounds the batches of marks written at once.
+const markWriters = 4
+
+// writeMarks makes the writes of batch of kind o in one statement and
+// answers each of them.
+func (d *Dispatcher) writeMarks(ctx context.Context, batch []mark, o op, write func(context.Context, []models.ClaimMark) ([]uint, error)) {
+	var these []mark
+	var marks []models.ClaimMark
+	for _, m := range batch {
+		if m.op == o {
+			these = append(these, m)
+			marks = append(marks, m.m)
+		}
+	}
+	if len(marks) == 0 {
+		return
+	}
+	lost, err := write(ctx, marks)
+	gone := make(map[uint]bool, len(lost))
+	for _, id := range lost {
+		gone[id] = true
+	}
+	for _, m := range these {
+		switch {
+		case err != nil:
+			m.done <- err
+		case gone[m.m.ID]:
+			m.done <- fmt.Errorf("outbox message %d: %w", m.m.ID, models.ErrLostClaim)
+		default:
+			m.done <- nil
 		}
 	}
 }

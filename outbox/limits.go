@@ -83,21 +83,37 @@ func (l *limits) interval(chatID int64) time.Duration {
 }
 
 // acquire blocks until a call to chatID may start: the chat's spacing has
-// passed, no 429 pause is on, and the global limit has room. Calls that
-// Telegram does not count (limited false) wait for a pause only. The caller
-// must call done(true) when the call has finished, whatever its outcome
-// (Telegram counts failed calls too), or done(false) if it was not made.
+// passed (spaced), then no 429 pause is on and the global limit has room
+// (admit). See admit for done.
 func (l *limits) acquire(ctx context.Context, chatID int64, limited bool) (done func(called bool), err error) {
-	if limited {
-		l.mu.Lock()
-		last, ok := l.last[chatID]
-		l.mu.Unlock()
-		if ok {
-			if err := sleepUntil(ctx, last.Add(l.interval(chatID))); err != nil {
-				return nil, err
-			}
-		}
+	if err := l.spaced(ctx, chatID, limited); err != nil {
+		return nil, err
 	}
+	return l.admit(ctx, chatID, limited)
+}
+
+// spaced blocks until the spacing since the last call to chatID has passed;
+// calls that Telegram does not count (limited false) need none.
+func (l *limits) spaced(ctx context.Context, chatID int64, limited bool) error {
+	if !limited {
+		return nil
+	}
+	l.mu.Lock()
+	last, ok := l.last[chatID]
+	l.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return sleepUntil(ctx, last.Add(l.interval(chatID)))
+}
+
+// admit blocks until no 429 pause is on and, for a call Telegram counts
+// (limited), the global limit has room, and takes a place in the window.
+// The caller must call done(true) when the call has finished, whatever its
+// outcome (Telegram counts failed calls too), or done(false) if it was not
+// made. Every moment between admit and done narrows the global limit (see
+// limits), so nothing but the call should come between them.
+func (l *limits) admit(ctx context.Context, chatID int64, limited bool) (done func(called bool), err error) {
 	for {
 		if err := l.waitPause(ctx); err != nil {
 			return nil, err

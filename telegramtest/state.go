@@ -37,6 +37,9 @@ func (st *State) History(chatID int64) []Msg {
 // Sent returns every successful send and edit by the bot, in order.
 func (st *State) Sent() []SentCall { return slices.Clone(st.s.sent) }
 
+// SentCount is len(Sent()) without the copy, for waiting on a long run.
+func (st *State) SentCount() int { return len(st.s.sent) }
+
 // CallbackAnswers returns the bot's answers to button presses, in order.
 func (st *State) CallbackAnswers() []CallbackAnswer { return slices.Clone(st.s.answers) }
 
@@ -124,6 +127,9 @@ func (s *Server) History(chatID int64) []Msg {
 
 // Sent returns every successful send and edit by the bot, in order.
 func (s *Server) Sent() []SentCall { return view(s, (*State).Sent) }
+
+// SentCount is how many sends and edits succeeded; see State.SentCount.
+func (s *Server) SentCount() int { return view(s, (*State).SentCount) }
 
 // CallbackAnswers returns the bot's answers to button presses, in order.
 func (s *Server) CallbackAnswers() []CallbackAnswer { return view(s, (*State).CallbackAnswers) }

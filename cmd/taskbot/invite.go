@@ -132,7 +132,7 @@ func botUsername(ctx context.Context, given, token, apiURL string) (string, erro
 	if token == "" {
 		return "", errors.New("give --bot-username, or --token so that the username can be read with getMe")
 	}
-	api, err := newAPI(token, apiURL, 10*time.Second)
+	api, err := newAPI(token, apiURL, 10*time.Second, 16)
 	if err != nil {
 		return "", err
 	}
@@ -149,11 +149,12 @@ const defaultAPIURL = "https://api.telegram.org"
 
 // newAPI builds the go-telegram client without its start-up getMe, which
 // would fail the whole program when Telegram is briefly unreachable.
-func newAPI(token, apiURL string, timeout time.Duration) (*tg.Bot, error) {
+// newAPI is a Bot API client keeping up to conns connections open.
+func newAPI(token, apiURL string, timeout time.Duration, conns int) (*tg.Bot, error) {
 	api, err := tg.New(token,
 		tg.WithServerURL(strings.TrimRight(apiURL, "/")),
 		tg.WithSkipGetMe(),
-		tg.WithHTTPClient(timeout, bot.NewHTTPClient(16, timeout)),
+		tg.WithHTTPClient(timeout, bot.NewHTTPClient(conns, timeout)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)

@@ -217,7 +217,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err := o.reminderOptions.validate(); err != nil {
 		return err
 	}
-	api, err := newAPI(o.Token, o.APIURL, o.SendTimeout+5*time.Second)
+	api, err := newAPI(o.Token, o.APIURL, o.SendTimeout+5*time.Second, outbox.DefaultWorkers(o.Rate))
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func TestBoardSetsMenuButton(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	api, err := newAPI(srv.Token(), srv.URL(), 10*time.Second)
+	api, err := newAPI(srv.Token(), srv.URL(), 10*time.Second, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
