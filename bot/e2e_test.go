@@ -90,6 +90,9 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	dispatcher, err := outbox.New(outbox.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
 		PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond, PollInterval: 20 * time.Millisecond,
 		Logger: log, OnUnreachable: handler.NotifyUnreachable,
+		Draw: func(ctx context.Context, out models.Outgoing) (models.Outgoing, error) {
+			return handler.DrawDeferred(ctx, store.DB, out)
+		},
 		OnOutcome: func(outbox.Outcome) {
 			select {
 			case outcomes <- struct{}{}:
@@ -558,6 +561,14 @@ func TestExportInChatIsForAdmins(t *testing.T) {
 	}
 	if !strings.Contains(doc.Caption, "3 个节点") {
 		t.Fatalf("caption %q", doc.Caption)
+	}
+	// The update's transaction queued the document without drawing it.
+	var row models.OutboxMessage
+	if err := e.store.DB.Where("chat_id = ? AND kind = ?", adminID, models.OutSendDocument).Take(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if row.BlobID != nil || !strings.Contains(row.Payload, `"deferred"`) {
+		t.Fatalf("queued export %+v, want the ledger deferred to its sending", row)
 	}
 }
 

@@ -116,6 +116,11 @@ func (w *lightWorld) sent(from userRef, text string) []models.Outgoing {
 		if err != nil {
 			w.t.Fatal(err)
 		}
+		if o.Deferred != nil {
+			if o, err = w.bot.DrawDeferred(context.Background(), w.store.DB, o); err != nil {
+				w.t.Fatal(err)
+			}
+		}
 		out = append(out, o)
 	}
 	return out

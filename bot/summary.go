@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -462,25 +463,43 @@ func (t *turn) summaryAt(m *tgmodels.Message, who speaker, args string) error {
 	return t.reply(m.Chat.ID, c.T(who.lang, "summaryat_set", map[string]any{"At": at, "Zone": E(t.location(who.person).String())}))
 }
 
-// export sends the ledger as an .xlsx document; admins only.
+// export sends the ledger as an .xlsx document; admins only. The ledger
+// of a city is too large to draw in the update's transaction: the message
+// is queued with the file deferred, and DrawDeferred draws it when it goes.
 func (t *turn) export(m *tgmodels.Message, who speaker) error {
-	c := t.h.Catalog
 	if !who.admin {
-		return t.reply(m.Chat.ID, c.T(who.lang, "export_admins_only", nil))
+		return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "export_admins_only", nil))
 	}
-	loc := t.location(who.person)
-	ledger, err := report.BuildLedger(t.tx, models.Today(t.now, loc), t.h.LightRules.OrDefault(), loc, who.lang)
+	return t.send(m.Chat.ID, models.OutSendDocument, models.Outgoing{Deferred: &models.DeferredFile{
+		Kind: models.DeferredLedger, Lang: who.lang, Location: t.location(who.person).String(),
+	}})
+}
+
+// DrawDeferred completes a message queued with a deferred file (see
+// outbox.Options.Draw), reading db as it stands, outside any transaction.
+func (h *Handler) DrawDeferred(ctx context.Context, db *gorm.DB, out models.Outgoing) (models.Outgoing, error) {
+	f := out.Deferred
+	if f.Kind != models.DeferredLedger {
+		return out, fmt.Errorf("unknown deferred file %q", f.Kind)
+	}
+	loc, err := time.LoadLocation(f.Location)
 	if err != nil {
-		return err
+		return out, fmt.Errorf("ledger time zone: %w", err)
+	}
+	db = db.WithContext(ctx)
+	now := db.NowFunc()
+	ledger, err := report.BuildLedger(db, models.Today(now, loc), h.LightRules.OrDefault(), loc, f.Lang)
+	if err != nil {
+		return out, err
 	}
 	var buf bytes.Buffer
-	if err := ledger.WriteXLSX(&buf, who.lang); err != nil {
-		return err
+	if err := ledger.WriteXLSX(&buf, f.Lang); err != nil {
+		return out, err
 	}
-	name := fmt.Sprintf("taskbot-%s.xlsx", t.now.In(loc).Format("2006-01-02"))
-	return t.send(m.Chat.ID, models.OutSendDocument, models.Outgoing{
-		Text: c.T(who.lang, "export_caption", map[string]any{"Tasks": len(ledger.Rows) - 1}), FileName: name, File: buf.Bytes(),
-	})
+	out.Deferred, out.File = nil, buf.Bytes()
+	out.FileName = fmt.Sprintf("taskbot-%s.xlsx", now.In(loc).Format("2006-01-02"))
+	out.Text = h.Catalog.T(f.Lang, "export_caption", map[string]any{"Tasks": len(ledger.Rows) - 1})
+	return out, nil
 }
 
 // taskCodePattern finds task codes in a summary's text.

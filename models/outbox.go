@@ -60,7 +60,24 @@ type Outgoing struct {
 	// and clears it; the dispatcher loads it back for the call. Payloads
 	// queued before blobs existed still carry it.
 	File []byte `json:"file,omitempty"`
+	// Deferred, instead of File, names a file drawn just before the call,
+	// outside any transaction: one too large to draw in the transaction
+	// that decides to send it, which would hold the database meanwhile.
+	Deferred *DeferredFile `json:"deferred,omitempty"`
 }
+
+// DeferredFile names a file the dispatcher has drawn before the call (see
+// outbox.Options.Draw).
+type DeferredFile struct {
+	// Kind is what to draw: DeferredLedger.
+	Kind string `json:"kind"`
+	// Lang and Location are the reader's language and time zone.
+	Lang     string `json:"lang,omitempty"`
+	Location string `json:"location,omitempty"`
+}
+
+// DeferredLedger is the exported ledger, as it stands when drawn.
+const DeferredLedger = "ledger"
 
 // Outgoing decodes the message's payload.
 func (m *OutboxMessage) Outgoing() (Outgoing, error) {

@@ -100,6 +100,11 @@ type Options struct {
 	// unreachable after a 403, once per person; the bot uses it to enqueue
 	// a notice to the admins.
 	OnUnreachable func(tx *gorm.DB, p *models.Person) error
+	// Draw completes a message queued with Outgoing.Deferred: it draws the
+	// file, outside any transaction, and fills in File, FileName and the
+	// caption. Its error gives the message up. Without it, such messages
+	// fail.
+	Draw func(ctx context.Context, out models.Outgoing) (models.Outgoing, error)
 	// OnOutcome, when set, is called after each claimed message's outcome
 	// has been recorded (or recording it failed for good), from the
 	// dispatcher's goroutines, concurrently; it must not block for long.
@@ -391,6 +396,18 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 			return
 		}
 		out.File = data
+	}
+	if out.Deferred != nil {
+		if d.opt.Draw == nil {
+			s.fail(bg, "draw", fmt.Errorf("no way to draw a deferred %q file", out.Deferred.Kind))
+			return
+		}
+		drawn, err := d.opt.Draw(bg, out)
+		if err != nil {
+			s.fail(bg, "draw", fmt.Errorf("draw %q file: %w", out.Deferred.Kind, err))
+			return
+		}
+		out = drawn
 	}
 	if isEdit(m.Kind) && out.EditOutboxID != 0 && out.EditMessageID == 0 {
 		if !s.resolveEdit(bg, &out) {

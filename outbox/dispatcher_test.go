@@ -856,3 +856,42 @@ func TestNewValidatesOptions(t *testing.T) {
 		t.Errorf("defaults %+v", d.opt)
 	}
 }
+
+// A file too large to draw in the transaction that queues it is drawn by
+// Options.Draw just before the call; the queued row never holds it, and
+// without a way to draw it the message is given up rather than sent empty.
+func TestDispatcherDrawsDeferredFilesBeforeTheCall(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(func(call) (int, error) { return 0, nil })
+		var drawn int
+		h := newHarness(t, s, send, Options{Draw: func(_ context.Context, out models.Outgoing) (models.Outgoing, error) {
+			drawn++
+			out.Deferred, out.File, out.FileName, out.Text = nil, []byte("ledger bytes"), "ledger.xlsx", "the ledger"
+			return out, nil
+		}})
+		id := h.enqueue("export", 10, models.OutSendDocument, models.Outgoing{Deferred: &models.DeferredFile{Kind: models.DeferredLedger, Lang: "en", Location: "UTC"}})
+		if row := h.row(id); row.BlobID != nil || !strings.Contains(row.Payload, `"deferred"`) {
+			t.Fatalf("queued row %+v, want the file deferred", row)
+		}
+		h.start()
+		c := h.waitCall()
+		if string(c.out.File) != "ledger bytes" || c.out.FileName != "ledger.xlsx" || c.out.Text != "the ledger" || c.out.Deferred != nil {
+			t.Fatalf("call %+v, want the drawn file", c.out)
+		}
+		if o := h.waitOutcome(id); o.Result != ResultSent || drawn != 1 {
+			t.Fatalf("outcome %+v after %d draws", o, drawn)
+		}
+	})
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(func(call) (int, error) { return 0, nil })
+		h := newHarness(t, s, send, Options{})
+		id := h.enqueue("export", 10, models.OutSendDocument, models.Outgoing{Deferred: &models.DeferredFile{Kind: models.DeferredLedger}})
+		h.start()
+		if o := h.waitOutcome(id); o.Result != ResultFailed {
+			t.Fatalf("outcome %+v, want given up", o)
+		}
+		if n := len(send.calls); n != 0 {
+			t.Fatalf("%d calls made without a file", n)
+		}
+	})
+}

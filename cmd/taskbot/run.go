@@ -266,6 +266,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Logger:        log.With("part", "outbox"),
 		Registerer:    registry,
 		OnUnreachable: handler.NotifyUnreachable,
+		Draw: func(ctx context.Context, out models.Outgoing) (models.Outgoing, error) {
+			return handler.DrawDeferred(ctx, store.DB, out)
+		},
 	})
 	if err != nil {
 		return err
