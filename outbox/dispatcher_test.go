@@ -858,8 +858,8 @@ func TestNewValidatesOptions(t *testing.T) {
 }
 
 // A file too large to draw in the transaction that queues it is drawn by
-// Options.Draw just before the call; the queued row never holds it, and
-// without a way to draw it the message is given up rather than sent empty.
+// Options.Draw just before the call; the queued row never holds it. Without
+// a way to draw it the message is given up rather than sent empty.
 func TestDispatcherDrawsDeferredFilesBeforeTheCall(t *testing.T) {
 	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
 		send := newFakeSender(func(call) (int, error) { return 0, nil })
@@ -882,6 +882,9 @@ func TestDispatcherDrawsDeferredFilesBeforeTheCall(t *testing.T) {
 			t.Fatalf("outcome %+v after %d draws", o, drawn)
 		}
 	})
+}
+
+func TestDispatcherGivesUpDeferredFileItCannotDraw(t *testing.T) {
 	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
 		send := newFakeSender(func(call) (int, error) { return 0, nil })
 		h := newHarness(t, s, send, Options{})
