@@ -136,10 +136,15 @@ func sqliteDSN(path string) string {
 	params.Set("_foreign_keys", "on")
 	params.Set("_synchronous", "FULL")
 	if !strings.HasPrefix(path, "file:") {
-		path = "file:" + path
+		path = "file:" + uriPath.Replace(path)
 	}
 	return path + "?" + params.Encode()
 }
+
+// uriPath escapes what a file name may hold but an SQLite URI reads
+// otherwise: a '#' would end the path and drop every setting after it, a '?'
+// start the settings early.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Close releases the database.
 func (s *Store) Close() error {

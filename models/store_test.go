@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -96,6 +98,35 @@ func TestMigrationUpgradeFromEveryVersion(t *testing.T) {
 
 func TestSQLiteSettings(t *testing.T) {
 	s := storetest.SQLite(t, models.Options{})
+	checkSQLiteSettings(t, s)
+}
+
+// A file name with characters an SQLite URI reads otherwise ('#' ends the
+// path, '?' starts the settings, '%' escapes) is opened as named, with every
+// setting.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ops #2?v=1 100%", "taskbot.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := models.Open(context.Background(), path, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkSQLiteSettings(t, s)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not where it was asked for: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("files beside the database's directory: %v %v", entries, err)
+	}
+}
+
+func checkSQLiteSettings(t *testing.T, s *models.Store) {
+	t.Helper()
 	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
 		var got string
 		if err := s.DB.Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
