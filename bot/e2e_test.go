@@ -610,8 +610,7 @@ func TestCloseOutNeedsTheLeader(t *testing.T) {
 		t.Fatal("a returned close-out closed the task")
 	}
 	second := e.next(wang, 1, func() { e.next(liu, 1, func() { liu.SendText("/close T01") }) })[0]
-	var approved telegramtest.Msg
-	approved = e.next(liu, 1, func() {
+	approved := e.next(liu, 1, func() {
 		if answer := e.press(wang, second.ID, second.Buttons[0][0].CallbackData); answer != "已批准销号" {
 			t.Errorf("approve answered %q", answer)
 		}

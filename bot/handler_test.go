@@ -372,8 +372,7 @@ type panicky struct {
 func (p *panicky) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, u *tgmodels.Update) error {
 	if u.Message != nil && u.Message.Chat.ID == p.chat {
 		p.calls++
-		var nilMap map[string]int
-		nilMap["boom"]++
+		panic("handler bug")
 	}
 	return p.inner.Handle(ctx, tx, inboxID, u)
 }

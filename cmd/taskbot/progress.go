@@ -63,9 +63,6 @@ func newProgress(out io.Writer, total int64, what string, asBytes bool) *progres
 	return p
 }
 
-// describe changes what the bar says is being done.
-func (p *progress) describe(what string) { p.bar.Describe(what) }
-
 // set moves the bar to done of total.
 func (p *progress) set(done, total int) {
 	if int64(total) != p.bar.GetMax64() {

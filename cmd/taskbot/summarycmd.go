@@ -83,7 +83,6 @@ since the last one sent.`,
 
 type reader struct {
 	person *models.Person // nil for the admins' view
-	lang   string
 }
 
 func (r reader) personID() uint {
