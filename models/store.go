@@ -68,10 +68,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			IgnoreRecordNotFoundError: true,
 		})},
 		TranslateError: true,
-		// Statements are prepared once per connection and reused: parsing
-		// the same SQL for every status reply cost a tenth of its time.
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 512,
+		// No GORM statement cache: it holds a lock of its own while it waits
+		// for a connection to prepare on, and a transaction holding SQLite's
+		// one connection can wait for that lock, a cycle that froze the
+		// store for good (TestStoreNeverStalls). pgx caches the statements
+		// of each PostgreSQL connection by itself, without a shared lock;
+		// SQLite parses each statement again, a tenth of a status reply.
+		PrepareStmt: false,
 	}
 
 	var (
