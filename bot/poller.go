@@ -15,6 +15,7 @@ import (
 	tgmodels "github.com/go-telegram/bot/models"
 
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // AllowedUpdates are the update kinds the bot asks Telegram for.
@@ -35,27 +36,18 @@ type Poller struct {
 	Logger      *slog.Logger
 	// Stored is called after each batch is stored, to wake the processor.
 	Stored func()
+	// Leads, when set, tells whether this instance may poll now.
+	Leads func() bool
+	// Watch, when set, is told of each call (watchdog).
+	Watch *watchdog.Part
 }
 
-// Run polls until ctx ends. With several instances on one PostgreSQL
-// database only the one holding the poller lock polls; the others wait to
-// take over, since Telegram answers a second poller with 409 Conflict.
+// Run polls until ctx ends. Telegram answers a second poller with 409
+// Conflict, so only the leader of the instances on a database polls (see
+// cluster.Member): Leads is asked before each call, and a poller whose
+// instance no longer leads makes none.
 func (p *Poller) Run(ctx context.Context) error {
-	for {
-		release, ok, err := p.Store.TryLead(ctx, "poller")
-		if err != nil && ctx.Err() == nil {
-			p.Logger.Warn("poller lock", "err", err)
-		}
-		if ok {
-			defer release()
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(5 * time.Second):
-		}
-	}
+	defer p.Watch.Running()()
 	backoff := time.Duration(0)
 	for {
 		if backoff > 0 {
@@ -65,7 +57,14 @@ func (p *Poller) Run(ctx context.Context) error {
 			case <-time.After(backoff):
 			}
 		}
+		if p.Leads != nil && !p.Leads() {
+			// Deposed: the end of the lease stops Run soon.
+			p.Watch.Beat()
+			backoff = time.Second
+			continue
+		}
 		n, err := p.PollOnce(ctx)
+		p.Watch.Beat()
 		if ctx.Err() != nil {
 			return nil
 		}

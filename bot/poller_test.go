@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,4 +148,88 @@ func TestPollerOffsetFollowsRestartedUpdateIDs(t *testing.T) {
 			t.Fatalf("inbox %+v %v", pending, err)
 		}
 	})
+}
+
+// The right to poll follows the leader's lease, not a database session: a
+// deposed leader whose process and database connections stay open (paused,
+// or cut off from Telegram) makes no more calls, and the new leader polls
+// at once, without waiting for anything the old one holds.
+func TestPollerTakeoverWhileTheOldLeaderStaysConnected(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	srv, err := telegramtest.New(telegramtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	open := func() *models.Store {
+		s, err := models.Open(context.Background(), dsn, models.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	var oldLeads, newLeads atomic.Bool
+	oldLeads.Store(true)
+	run := func(p *bot.Poller, leads *atomic.Bool) (stop func()) {
+		p.Leads = leads.Load
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = p.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}
+	oldStore, newStore := open(), open()
+	u := srv.NewUser(42, "刘洋", "zh")
+	u.SendText("/help")
+	// Once deposed, the old leader is as good as paused: a call it makes
+	// hangs, and it gets nothing from Telegram.
+	old := newPoller(t, srv, oldStore)
+	old.Client = &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if !oldLeads.Load() {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	stopOld := run(old, &oldLeads)
+	defer stopOld()
+	waitUntil(t, "the old leader to poll", func() bool { return srv.PendingUpdates() == 0 && inboxCount(t, oldStore) == 1 })
+
+	oldLeads.Store(false) // its lease ran out; its connections stay open
+	newLeads.Store(true)
+	calls := srv.Calls("getUpdates")
+	stopNew := run(newPoller(t, srv, newStore), &newLeads)
+	defer stopNew()
+	u.SendText("/mytasks")
+	waitUntil(t, "the new leader to store the update", func() bool { return inboxCount(t, newStore) == 2 })
+	if srv.PendingUpdates() != 0 {
+		t.Fatalf("%d updates unconfirmed", srv.PendingUpdates())
+	}
+	if got := srv.Calls("getUpdates") - calls; got < 1 {
+		t.Fatalf("the new leader made %d getUpdates calls", got)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func inboxCount(t *testing.T, s *models.Store) int64 {
+	t.Helper()
+	var n int64
+	if err := s.DB.Model(&models.InboxUpdate{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // Processor handles stored updates in the order they were received. Each
@@ -44,6 +45,8 @@ type Processor struct {
 	PollInterval time.Duration
 	// Handled is called after each committed update, to wake the outbox.
 	Handled func()
+	// Watch, when set, is told of the processor's progress (watchdog).
+	Watch *watchdog.Part
 
 	once  sync.Once
 	wake  chan struct{}
@@ -82,6 +85,7 @@ const inboxKeep = 7 * 24 * time.Hour
 // Once an hour it forgets updates handled more than a week ago.
 func (p *Processor) Run(ctx context.Context) error {
 	p.init()
+	defer p.Watch.Running()()
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
 	for {
@@ -98,6 +102,7 @@ func (p *Processor) Run(ctx context.Context) error {
 		if err != nil {
 			p.Logger.Error("read inbox failed", "err", err)
 		}
+		p.Watch.Beat()
 		if n > 0 {
 			continue
 		}
@@ -119,6 +124,7 @@ func (p *Processor) Drain(ctx context.Context, stop <-chan struct{}) (int, error
 		if err != nil {
 			return total, err
 		}
+		p.Watch.Beat()
 		if len(batch) == 0 {
 			return total, nil
 		}

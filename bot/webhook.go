@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // Webhook receives updates pushed by Telegram. It answers 200 only once the
@@ -20,12 +21,16 @@ type Webhook struct {
 	Logger *slog.Logger
 	// Stored is called after an update is stored, to wake the processor.
 	Stored func()
+	// Watch, when set, is told of each request stored (watchdog): a
+	// request waiting for the database for long is a stall.
+	Watch *watchdog.Part
 }
 
 // maxUpdateBytes bounds one update; Telegram's are far smaller.
 const maxUpdateBytes = 1 << 20
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer h.Watch.Busy()()
 	if r.Method != http.MethodPost {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return

@@ -63,7 +63,7 @@ func startInstance(t testing.TB, dsn string, srv *telegramtest.Server, id string
 	in.member = &cluster.Member{Store: store, ID: id, Lease: 10 * time.Second, Renew: 100 * time.Millisecond, Logger: log}
 	d, err := outbox.New(outbox.Options{
 		Store: store, Sender: deadable{in: in, next: bot.NewSender(api)}, GlobalRate: rate,
-		Instance: id, Liveness: in.member.Liveness(), PollInterval: 50 * time.Millisecond, Logger: log,
+		Instance: id, Liveness: in.member.Liveness(), Leadership: in.member, PollInterval: 50 * time.Millisecond, Logger: log,
 		Lease: 40 * time.Second,
 	})
 	if err != nil {

@@ -41,11 +41,11 @@ func TestReleaseDeadClaims(t *testing.T) {
 
 		clock.Advance(4 * time.Second)
 		must(0, s.Heartbeat(ctx, "live", "h2"))
-		if u, d, err := s.ReleaseDeadClaims(ctx, "me", 5*time.Second); err != nil || u != 0 || d != 0 {
+		if u, d, err := s.ReleaseDeadClaims(ctx, "me", 5*time.Second, true); err != nil || u != 0 || d != 0 {
 			t.Fatalf("released %d+%d within the heartbeat ttl (%v)", u, d, err)
 		}
 		clock.Advance(2 * time.Second)
-		u, d, err := s.ReleaseDeadClaims(ctx, "me", 5*time.Second)
+		u, d, err := s.ReleaseDeadClaims(ctx, "me", 5*time.Second, true)
 		if err != nil || u != 1 || d != 1 {
 			t.Fatalf("released %d unattempted and %d in doubt (%v), want 1 and 1", u, d, err)
 		}
@@ -133,6 +133,79 @@ func TestLeaseFencing(t *testing.T) {
 		tokA2, ok, err := s.AcquireLease(ctx, "leader", "a", ttl)
 		if err != nil || !ok || tokA2 <= tokB {
 			t.Fatalf("after release: token %d, %v %v", tokA2, ok, err)
+		}
+	})
+}
+
+// A new leader takes back at once what its predecessors claimed and never
+// attempted: only a leader sends, and a deposed one sends nothing. What
+// they attempted may still be in a call, and waits for their heartbeat to
+// lapse — except on SQLite, where any earlier claimant is a process that
+// died (one file, one process).
+func TestReleaseNonLeaderClaims(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		for i, key := range []string{"a", "b", "c"} {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				return models.Enqueue(tx, key, int64(100+i), models.OutSendMessage, models.Outgoing{Text: key})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(0, s.Heartbeat(ctx, "old", "h1"))
+		old := must(s.ClaimOutbox(ctx, "old", 2, time.Hour))  // a, b
+		mine := must(s.ClaimOutbox(ctx, "new", 1, time.Hour)) // c
+		must(0, s.MarkAttempting(ctx, old[1].ID, old[1].Claim))
+
+		u, d, err := s.ReleaseNonLeaderClaims(ctx, "new")
+		wantDoubt := int64(0)
+		if s.Dialect == models.SQLite {
+			wantDoubt = 1
+		}
+		if err != nil || u != 1 || d != wantDoubt {
+			t.Fatalf("released %d unattempted and %d in doubt (%v), want 1 and %d", u, d, err, wantDoubt)
+		}
+		if a := must(s.OutboxMessageByID(ctx, old[0].ID)); a.State != models.OutboxPending || a.Claim != "" {
+			t.Fatalf("unattempted claim kept: %+v", a)
+		}
+		b := must(s.OutboxMessageByID(ctx, old[1].ID))
+		if inDoubt := b.State == models.OutboxPending; inDoubt != (wantDoubt == 1) {
+			t.Fatalf("attempted claim after takeover: %+v", b)
+		}
+		if c := must(s.OutboxMessageByID(ctx, mine[0].ID)); c.State != models.OutboxSending || c.Claim != mine[0].Claim {
+			t.Fatalf("own claim released: %+v", c)
+		}
+		if err := s.MarkAttempting(ctx, old[0].ID, old[0].Claim); !errors.Is(err, models.ErrLostClaim) {
+			t.Fatalf("the old leader's attempt after takeover: %v, want ErrLostClaim", err)
+		}
+	})
+}
+
+// After an outage in which no instance could heartbeat, every heartbeat is
+// old: the claims whose call may have been made stay with their claimant
+// unless the caller says it could write for longer than the staleness.
+func TestReleaseDeadClaimsKeepsInDoubtWhenAskedTo(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		for i, key := range []string{"a", "b"} {
+			if err := s.Tx(ctx, func(tx *gorm.DB) error {
+				return models.Enqueue(tx, key, int64(100+i), models.OutSendMessage, models.Outgoing{Text: key})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(0, s.Heartbeat(ctx, "other", "h1"))
+		held := must(s.ClaimOutbox(ctx, "other", 2, time.Hour))
+		must(0, s.MarkAttempting(ctx, held[1].ID, held[1].Claim))
+		clock.Advance(time.Minute)
+		u, d, err := s.ReleaseDeadClaims(ctx, "me", 5*time.Second, false)
+		if err != nil || u != 1 || d != 0 {
+			t.Fatalf("released %d unattempted and %d in doubt (%v), want 1 and 0", u, d, err)
+		}
+		if b := must(s.OutboxMessageByID(ctx, held[1].ID)); b.State != models.OutboxSending || b.Claim != held[1].Claim {
+			t.Fatalf("in-doubt claim released: %+v", b)
 		}
 	})
 }

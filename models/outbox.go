@@ -563,31 +563,63 @@ func markFailed(tx *gorm.DB, id uint, claim string, cause error) error {
 // me whose heartbeat is older than ttl: their claimant is gone, and waiting
 // for the lease would hold the chat's queue for nothing. A message claimed
 // but never attempted goes back as it was; one attempted has an unknown
-// outcome and is sent again (the one case the contract allows a duplicate).
-func (s *Store) ReleaseDeadClaims(ctx context.Context, me string, ttl time.Duration) (unattempted, inDoubt int64, err error) {
+// outcome and is sent again (the one case the contract allows a duplicate),
+// only when inDoubtToo.
+func (s *Store) ReleaseDeadClaims(ctx context.Context, me string, ttl time.Duration, inDoubtToo bool) (unattempted, inDoubt int64, err error) {
 	now := s.Now()
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		live := tx.Model(&Instance{}).Select("id").Where("heartbeat_at >= ?", now.Add(-ttl))
-		dead := func() *gorm.DB {
+		others := func() *gorm.DB {
 			return tx.Model(&OutboxMessage{}).Where("state = ? AND claimed_by <> ? AND claimed_by NOT IN (?)", OutboxSending, me, live)
 		}
-		res := dead().Where("attempted_at IS NULL").Updates(released(map[string]any{"state": OutboxPending}))
-		if res.Error != nil {
-			return res.Error
-		}
-		unattempted = res.RowsAffected
-		res = dead().Where("attempted_at IS NOT NULL").Updates(released(map[string]any{
-			"state":           OutboxPending,
-			"next_attempt_at": now,
-			"last_error":      "claimant died during the call; outcome unknown",
-		}))
-		inDoubt = res.RowsAffected
-		return res.Error
+		unattempted, inDoubt, err = releaseClaims(tx, others, inDoubtToo, now)
+		return err
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("release claims of dead instances: %w", err)
 	}
 	return unattempted, inDoubt, nil
+}
+
+// ReleaseNonLeaderClaims is called by the leader me: it gives back the
+// claims other instances hold, left by an earlier leader (or taken by one
+// that woke from a pause after its lease and found it deposed). Only a
+// leader delivers, and a leader sends nothing once its lease could have run
+// out, so no other instance will make a call for a claim it has not
+// attempted yet: those go back at once. Attempted ones may still be in a
+// call; they wait for their claimant's heartbeat to lapse
+// (ReleaseDeadClaims) — except on SQLite, where one file is held by one
+// process (HoldDatabase), so that any other claimant is a process that
+// died.
+func (s *Store) ReleaseNonLeaderClaims(ctx context.Context, me string) (unattempted, inDoubt int64, err error) {
+	now := s.Now()
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		others := func() *gorm.DB {
+			return tx.Model(&OutboxMessage{}).Where("state = ? AND claimed_by <> ?", OutboxSending, me)
+		}
+		unattempted, inDoubt, err = releaseClaims(tx, others, s.Dialect == SQLite, now)
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("release claims of other instances: %w", err)
+	}
+	return unattempted, inDoubt, nil
+}
+
+// releaseClaims puts the messages of claims back in the queue: those never
+// attempted as they were, and with inDoubtToo the attempted ones, due now.
+func releaseClaims(tx *gorm.DB, claims func() *gorm.DB, inDoubtToo bool, now time.Time) (unattempted, inDoubt int64, err error) {
+	res := claims().Where("attempted_at IS NULL").Updates(released(map[string]any{"state": OutboxPending}))
+	if res.Error != nil || !inDoubtToo {
+		return res.RowsAffected, 0, res.Error
+	}
+	unattempted = res.RowsAffected
+	res = claims().Where("attempted_at IS NOT NULL").Updates(released(map[string]any{
+		"state":           OutboxPending,
+		"next_attempt_at": now,
+		"last_error":      "claimant died during the call; outcome unknown",
+	}))
+	return unattempted, res.RowsAffected, res.Error
 }
 
 // MarkChatUnreachable handles a chat that refused the bot (blocked it):

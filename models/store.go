@@ -38,6 +38,8 @@ type Store struct {
 	DB      *gorm.DB
 	Dialect Dialect
 	clock   Clock
+	// driver and dsn open a connection apart from the pool (ProbeFresh).
+	driver, dsn string
 }
 
 // Options tune Open.
@@ -84,10 +86,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	)
 	if IsPostgresDSN(dsn) {
 		dialect = Postgres
+		s.driver, s.dsn = "pgx", dsn
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	} else {
 		dialect = SQLite
-		db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), cfg)
+		s.driver, s.dsn = sqlite.DriverName, sqliteDSN(dsn)
+		db, err = gorm.Open(sqlite.Open(s.dsn), cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
@@ -164,7 +168,7 @@ func (s *Store) Now() time.Time { return s.clock().UTC() }
 // InTx is the store seen from inside one of its transactions, with the
 // same clock.
 func (s *Store) InTx(tx *gorm.DB) *Store {
-	return &Store{DB: tx, Dialect: s.Dialect, clock: s.clock}
+	return &Store{DB: tx, Dialect: s.Dialect, clock: s.clock, driver: s.driver, dsn: s.dsn}
 }
 
 // Tx runs fn in one transaction.
@@ -179,6 +183,22 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
+}
+
+// ProbeFresh checks that the database answers on a connection of its own,
+// outside the store's pool: when the pool cannot give a connection but a
+// fresh one answers, this process, not the database, is stuck.
+func (s *Store) ProbeFresh(ctx context.Context) error {
+	db, err := sql.Open(s.driver, s.dsn)
+	if err != nil {
+		return fmt.Errorf("probe database: %w", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM migrations").Scan(&n); err != nil {
+		return fmt.Errorf("probe database: %w", err)
+	}
+	return nil
 }
 
 // ErrNotFound is returned when a looked-up row does not exist.

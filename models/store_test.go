@@ -542,46 +542,6 @@ func TestOutboxUnreachableChat(t *testing.T) {
 	})
 }
 
-func TestOnlyOneLeader(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	ctx := context.Background()
-	a, err := models.Open(ctx, dsn, models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := models.Open(ctx, dsn, models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	release, ok, err := a.TryLead(ctx, "poller")
-	if err != nil || !ok {
-		t.Fatalf("first lead: %v %v", ok, err)
-	}
-	if _, ok, err := b.TryLead(ctx, "poller"); err != nil || ok {
-		t.Fatalf("second instance also leads: %v %v", ok, err)
-	}
-	// Another taskbot database on the same server leads on its own:
-	// advisory locks are server-wide, their names must not be.
-	other, err := models.Open(ctx, storetest.PostgresDSN(t), models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	releaseOther, ok, err := other.TryLead(ctx, "poller")
-	if err != nil || !ok {
-		t.Fatalf("another database cannot lead while this one does: %v %v", ok, err)
-	}
-	releaseOther()
-	release()
-	releaseB, ok, err := b.TryLead(ctx, "poller")
-	if err != nil || !ok {
-		t.Fatalf("no takeover after release: %v %v", ok, err)
-	}
-	releaseB()
-}
-
 func TestPruneInboxKeepsTheNewest(t *testing.T) {
 	clock := newClock()
 	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {

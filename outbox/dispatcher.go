@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // Sender makes one Bot API call for an outbox message and returns the id
@@ -109,6 +110,27 @@ type Options struct {
 	// has been recorded (or recording it failed for good), from the
 	// dispatcher's goroutines, concurrently; it must not block for long.
 	OnOutcome func(Outcome)
+
+	// Leadership, when set, is the lease that lets this dispatcher be the
+	// deployment's only one (cluster.Member). The dispatcher asks it
+	// before each claim and each call, and claims and sends nothing once
+	// it no longer holds: a leader paused past its lease must not send
+	// what its successor sends. At start, it takes back the claims its
+	// predecessors left (see models.Store.ReleaseNonLeaderClaims).
+	Leadership Leadership
+	// Watch, when set, is told of the dispatcher's progress (watchdog).
+	Watch *watchdog.Part
+}
+
+// Leadership is what the dispatcher needs of its instance's lease.
+type Leadership interface {
+	// Holds tells whether the lease is still this instance's, by its own
+	// clock.
+	Holds() bool
+	// WritableFor is how long this instance has been able to write to the
+	// database without a break: another instance's old heartbeat proves
+	// it dead only if this one could write all that time.
+	WritableFor() time.Duration
 }
 
 // Result is what became of one claimed outbox message.
@@ -134,6 +156,9 @@ const (
 	// ResultLostClaim: the claim was taken back before the call (nothing
 	// sent) — this dispatcher was taken for dead.
 	ResultLostClaim Result = "lost_claim"
+	// ResultDeposed: not attempted, nothing written — this instance's
+	// lease ran out; the new leader takes the message over.
+	ResultDeposed Result = "deposed"
 )
 
 // Outcome reports one settled message to Options.OnOutcome.
@@ -249,6 +274,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		return errors.New("scheduler: dispatcher already running")
 	}
 	defer d.running.Store(false)
+	defer d.opt.Watch.Running()()
+	if d.opt.Leadership != nil {
+		d.takeOver(ctx)
+	}
 
 	d.marks = make(chan mark)
 	recorded := make(chan struct{})
@@ -270,6 +299,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	backlog := false
 	minBatch := max(1, d.opt.Workers/4)
 	var swept, pruned time.Time
+	deposed := false
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -293,8 +323,24 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			continue
 		}
+		if inFlight < d.opt.Workers {
+			// Every worker busy is no progress; the end of any is.
+			d.opt.Watch.Beat()
+		}
+		if !d.leads() {
+			// Deposed: the lease's end stops Run soon; until then, nothing.
+			if !deposed {
+				d.log.Warn("leader lease ran out; claiming and sending nothing more", "in_flight", inFlight)
+			}
+			deposed = true
+			timer.Reset(d.opt.PollInterval)
+			continue
+		}
 		if d.opt.Liveness > 0 && time.Since(swept) >= d.opt.Liveness/4 {
 			swept = time.Now()
+			if d.opt.Leadership != nil {
+				d.takeOver(ctx)
+			}
 			d.releaseDead(ctx)
 		}
 		if d.opt.Keep > 0 && time.Since(pruned) >= pruneEvery {
@@ -331,6 +377,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				go func() {
 					defer wg.Done()
 					d.handle(ctx, m, claimedAt)
+					d.opt.Watch.Beat()
 					finished <- struct{}{}
 				}()
 			}
@@ -356,9 +403,33 @@ func (d *Dispatcher) prune(ctx context.Context) {
 	}
 }
 
-// releaseDead gives back the claims of instances that died.
+// leads tells whether this dispatcher may still claim and send.
+func (d *Dispatcher) leads() bool {
+	return d.opt.Leadership == nil || d.opt.Leadership.Holds()
+}
+
+// takeOver gives back the claims other instances hold: only the leader
+// sends (see models.Store.ReleaseNonLeaderClaims).
+func (d *Dispatcher) takeOver(ctx context.Context) {
+	unattempted, inDoubt, err := d.opt.Store.ReleaseNonLeaderClaims(context.WithoutCancel(ctx), d.opt.Instance)
+	switch {
+	case err != nil:
+		d.log.Warn("release claims of other instances failed", "err", err)
+	case unattempted+inDoubt > 0:
+		d.metrics.released.WithLabelValues("unattempted").Add(float64(unattempted))
+		d.metrics.released.WithLabelValues("in_doubt").Add(float64(inDoubt))
+		d.log.Info("claims of other instances released", "unattempted", unattempted, "in_doubt", inDoubt)
+	}
+}
+
+// releaseDead gives back the claims of instances that died. Those whose
+// call may have been made are given back only if this instance could
+// write for longer than a heartbeat may be missed: after an outage that
+// kept every instance from writing, all heartbeats are old and prove
+// nothing.
 func (d *Dispatcher) releaseDead(ctx context.Context) {
-	unattempted, inDoubt, err := d.opt.Store.ReleaseDeadClaims(context.WithoutCancel(ctx), d.opt.Instance, d.opt.Liveness)
+	inDoubtToo := d.opt.Leadership == nil || d.opt.Leadership.WritableFor() > d.opt.Liveness
+	unattempted, inDoubt, err := d.opt.Store.ReleaseDeadClaims(context.WithoutCancel(ctx), d.opt.Instance, d.opt.Liveness, inDoubtToo)
 	switch {
 	case err != nil:
 		d.log.Warn("release claims of dead instances failed", "err", err)
@@ -416,7 +487,11 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	}
 	limited := m.Kind.RateLimited()
 	if err := d.limits.spaced(runCtx, m.ChatID, limited); err != nil {
-		s.putBack(bg, errors.New("dispatcher stopped before sending"))
+		s.stopped(bg)
+		return
+	}
+	if !d.leads() {
+		s.deposed()
 		return
 	}
 	// The claim is checked and the attempt recorded before the call: a
@@ -432,7 +507,13 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	}
 	callDone, err := d.limits.admit(runCtx, m.ChatID, limited)
 	if err != nil {
-		s.putBack(bg, errors.New("dispatcher stopped before sending"))
+		s.stopped(bg)
+		return
+	}
+	if !d.leads() {
+		// Taken for dead while waiting: the new leader sends it.
+		callDone(false)
+		s.deposed()
 		return
 	}
 	if time.Since(claimedAt) > d.sendWindow {
@@ -551,6 +632,24 @@ func (s *settlement) fail(ctx context.Context, reason string, err error) {
 	s.d.metrics.failed.WithLabelValues(string(s.m.Kind), reason).Inc()
 	s.log.Error("outbox message given up", "reason", reason, "err", err)
 	s.report(Outcome{Result: ResultFailed, Err: err, RecordErr: rerr})
+}
+
+// stopped gives back a message whose call never started because the
+// dispatcher is stopping: to the queue, or, when it stops because the lease
+// is lost, to the new leader untouched.
+func (s *settlement) stopped(ctx context.Context) {
+	if !s.d.leads() {
+		s.deposed()
+		return
+	}
+	s.putBack(ctx, errors.New("dispatcher stopped before sending"))
+}
+
+// deposed leaves a message unsent and unwritten: the lease is another
+// instance's, which takes the claim over.
+func (s *settlement) deposed() {
+	s.log.Debug("leader lease lost; outbox message left to the new leader")
+	s.report(Outcome{Result: ResultDeposed})
 }
 
 // putBack returns a message whose call never started to the queue, due now.

@@ -698,7 +698,7 @@ func TestDispatcherStaleOutcomeRejected(t *testing.T) {
 		}
 		ctx := context.Background()
 		// "stale" has no heartbeat: another instance takes the message over.
-		if u, d, err := s.ReleaseDeadClaims(ctx, "other", time.Second); err != nil || u+d != 1 {
+		if u, d, err := s.ReleaseDeadClaims(ctx, "other", time.Second, true); err != nil || u+d != 1 {
 			t.Fatalf("released %d+%d: %v", u, d, err)
 		}
 		taken, err := s.ClaimOutbox(ctx, "other", 10, time.Minute)
@@ -730,7 +730,7 @@ func TestDispatcherLostClaimSendsNothing(t *testing.T) {
 		if err != nil || len(mine) != 1 {
 			t.Fatalf("claim %+v %v", mine, err)
 		}
-		if _, _, err := s.ReleaseDeadClaims(ctx, "other", time.Second); err != nil {
+		if _, _, err := s.ReleaseDeadClaims(ctx, "other", time.Second, true); err != nil {
 			t.Fatal(err)
 		}
 		h.d.handle(ctx, mine[0], time.Now())

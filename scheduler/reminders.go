@@ -14,6 +14,7 @@ import (
 
 	"taskbot/importer"
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // ReminderWriter renders reminders into the outbox inside the caller's
@@ -85,6 +86,8 @@ type Reminders struct {
 	Enqueued func()
 	// Metrics, when set, counts what was sent and what failed.
 	Metrics *Metrics
+	// Watch, when set, is told of each round (watchdog).
+	Watch *watchdog.Part
 	// Progress, when set, hears how far RemindNow has come, in tasks.
 	Progress func(done, total int)
 }
@@ -93,10 +96,12 @@ type Reminders struct {
 // slot or follow-up falls due, so that a slot is queued on time rather
 // than up to an Interval late.
 func (r *Reminders) Run(ctx context.Context) error {
+	defer r.Watch.Running()()
 	for {
 		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
 			r.Logger.Error("reminder round failed", "err", err)
 		}
+		r.Watch.Beat()
 		wait := r.Interval
 		if next, err := r.nextDue(ctx); err != nil {
 			if ctx.Err() == nil {

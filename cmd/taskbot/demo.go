@@ -211,6 +211,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		Rate: 25, TimeZone: "Asia/Shanghai", PollTimeout: time.Second, SendTimeout: 5 * time.Second,
 		BotUsername:     srv.BotUser().Username,
 		reminderOptions: defaultReminderOptions(),
+		opsOptions:      opsOptions{StallAfter: 2 * time.Minute},
 	}
 	boardAddr := make(chan string, 1)
 	if board {

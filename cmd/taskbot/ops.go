@@ -15,18 +15,26 @@ import (
 	"github.com/spf13/pflag"
 
 	"taskbot/models"
+	"taskbot/watchdog"
 )
 
 // opsOptions place the operator's endpoints, apart from the webhook: a
 // webhook on a public address must not publish the metrics with it.
 type opsOptions struct {
-	OpsListen string
+	OpsListen  string
+	StallAfter time.Duration
 }
 
 func (o *opsOptions) register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.OpsListen, "ops-listen", "127.0.0.1:9090", "address of /metrics, /healthz (alive) and /readyz (database, schema, role); empty turns them off")
+	fs.StringVar(&o.OpsListen, "ops-listen", "127.0.0.1:9090", "address of /metrics, /healthz (alive and not stuck) and /readyz (database, schema, role); empty turns them off")
 	withEnv(fs, "ops-listen", "TASKBOT_OPS_LISTEN")
+	fs.DurationVar(&o.StallAfter, "stall-after", 2*time.Minute, "/healthz fails when a part of the bot (poller or webhook, processor, dispatcher, scheduler, heartbeat) had work and made no progress this long")
+	withEnv(fs, "stall-after", "TASKBOT_STALL_AFTER")
 }
+
+// pollSlack is how much longer than its long-poll wait a getUpdates call
+// may take (the HTTP client's margin) and then back off after a failure.
+const pollSlack = 45 * time.Second
 
 // roleSingle is the role of an instance that runs alone.
 const roleSingle = "single"
@@ -39,6 +47,11 @@ type opsServer struct {
 	// database (e.g. "leader", "follower"); nil means it runs alone.
 	Role   func() string
 	Logger *slog.Logger
+	// Watch, when set, tells whether a part of the bot is stuck.
+	Watch *watchdog.Watchdog
+	// WriteError, when set, is the error of the instance's last write to
+	// the database (its heartbeat), nil when it was written.
+	WriteError func() error
 }
 
 func (o *opsServer) role() string {
@@ -60,8 +73,16 @@ func (o *opsServer) register() error {
 func (o *opsServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		// Alive is all it says: a database outage must not get the
-		// process restarted, only taken out of traffic by /readyz.
+		// Alive and not stuck: a database outage must not get the process
+		// restarted, only taken out of traffic by /readyz, but a part that
+		// waits forever inside the process is helped only by a restart.
+		if stalls := o.Watch.Stalled(); len(stalls) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			for _, s := range stalls {
+				fmt.Fprintln(w, "stalled:", s)
+			}
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", o.readyz)
@@ -71,26 +92,47 @@ func (o *opsServer) handler() http.Handler {
 
 // readiness is /readyz's answer.
 type readiness struct {
-	Ready    bool   `json:"ready"`
+	Ready bool `json:"ready"`
+	// Database is "ok", "unavailable", "refuses writes", or "stuck" when
+	// the database answers but this process cannot reach it.
 	Database string `json:"database"`
 	Schema   string `json:"schema"`
 	Role     string `json:"role"`
+	// Stalled names the parts making no progress (see /healthz).
+	Stalled []string `json:"stalled,omitempty"`
 }
 
 func (o *opsServer) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	res := readiness{Database: "ok", Schema: "current", Role: o.role()}
+	for _, s := range o.Watch.Stalled() {
+		res.Stalled = append(res.Stalled, s.String())
+	}
+	var writeErr error
+	if o.WriteError != nil {
+		writeErr = o.WriteError()
+	}
 	if err := o.Store.Ping(ctx); err != nil {
-		o.Logger.Warn("not ready: database", "err", err)
 		res.Database, res.Schema = "unavailable", "unknown"
+		// The pool's connections may all be held by parts of this process
+		// that wait forever: a connection of its own tells that apart.
+		probe, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 3*time.Second)
+		defer cancel()
+		if perr := o.Store.ProbeFresh(probe); perr == nil {
+			res.Database = "stuck"
+		}
+		o.Logger.Warn("not ready: database", "state", res.Database, "err", err)
+	} else if writeErr != nil {
+		o.Logger.Warn("not ready: database refuses writes", "err", writeErr)
+		res.Database = "refuses writes"
 	} else if current, err := o.Store.SchemaCurrent(ctx); err != nil {
 		o.Logger.Warn("not ready: schema", "err", err)
 		res.Schema = "unknown"
 	} else if !current {
 		res.Schema = "not " + models.LatestSchema()
 	}
-	res.Ready = res.Database == "ok" && res.Schema == "current"
+	res.Ready = res.Database == "ok" && res.Schema == "current" && len(res.Stalled) == 0
 	w.Header().Set("Content-Type", "application/json")
 	if !res.Ready {
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/watchdog"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -84,6 +86,66 @@ func TestOpsEndpoints(t *testing.T) {
 		}
 		if code, body := get(t, h, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"schema":"not `) {
 			t.Fatalf("readyz on an old schema: %d %q", code, body)
+		}
+	})
+}
+
+// /healthz fails, naming the part, when a part with work made no progress
+// for --stall-after; /readyz says the process is stuck when its pool
+// cannot reach a database that a fresh connection reaches, and that the
+// database refuses writes when the last heartbeat could not be written.
+func TestHealthTellsTheTruth(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, store *models.Store) {
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		watch := watchdog.New(2 * time.Minute)
+		watch.Now = func() time.Time { return now }
+		var writeErr error
+		ops := &opsServer{Store: store, Registry: prometheus.NewRegistry(), Logger: slog.New(slog.DiscardHandler),
+			Watch: watch, WriteError: func() error { return writeErr }}
+		h := ops.handler()
+		dispatcher := watch.Part("dispatcher")
+		defer dispatcher.Running()()
+		watch.Part("poller").Running()
+
+		now = now.Add(90 * time.Second)
+		dispatcher.Beat()
+		now = now.Add(60 * time.Second) // the poller has not beaten for 150 s
+		code, body := get(t, h, "/healthz")
+		if code != http.StatusServiceUnavailable || body != "stalled: poller (no progress for 2m30s)\n" {
+			t.Fatalf("healthz with a stalled poller: %d %q", code, body)
+		}
+		code, body = get(t, h, "/readyz")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, `"stalled":["poller (no progress for 2m30s)"]`) {
+			t.Fatalf("readyz with a stalled poller: %d %q", code, body)
+		}
+		watch.Part("poller").Beat()
+		if code, body := get(t, h, "/healthz"); code != http.StatusOK || body != "ok\n" {
+			t.Fatalf("healthz after progress: %d %q", code, body)
+		}
+
+		writeErr = errors.New("database or disk is full")
+		if code, body := get(t, h, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"refuses writes"`) {
+			t.Fatalf("readyz when writes fail: %d %q", code, body)
+		}
+		writeErr = nil
+
+		// Every connection of the pool held by a transaction that never ends.
+		sqlDB, err := store.DB.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB.SetMaxOpenConns(1)
+		tx := store.DB.Begin()
+		if tx.Error != nil {
+			t.Fatal(tx.Error)
+		}
+		code, body = get(t, h, "/readyz")
+		tx.Rollback()
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"stuck"`) {
+			t.Fatalf("readyz with the pool held: %d %q", code, body)
+		}
+		if code, body := get(t, h, "/readyz"); code != http.StatusOK {
+			t.Fatalf("readyz once released: %d %q", code, body)
 		}
 	})
 }

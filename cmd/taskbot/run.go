@@ -23,6 +23,7 @@ import (
 	"taskbot/outbox"
 	"taskbot/report"
 	"taskbot/scheduler"
+	"taskbot/watchdog"
 )
 
 // botOptions configure the running bot (`taskbot run` and the demo).
@@ -217,6 +218,10 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	if err := o.reminderOptions.validate(); err != nil {
 		return err
 	}
+	if o.StallAfter <= o.PollTimeout+pollSlack {
+		return fmt.Errorf("--stall-after %s must exceed --poll-timeout %s by more than %s: a long poll is no stall", o.StallAfter, o.PollTimeout, pollSlack)
+	}
+	watch := watchdog.New(o.StallAfter)
 	api, err := newAPI(o.Token, o.APIURL, o.SendTimeout+5*time.Second, outbox.DefaultWorkers(o.Rate))
 	if err != nil {
 		return err
@@ -255,7 +260,10 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		CorrectionWindow: o.CorrectionWindow,
 	}
 	member := o.clusterOptions.member(store, log)
+	member.Watch = watch.Part("heartbeat")
 	dispatcher, err := outbox.New(outbox.Options{
+		Leadership:    member,
+		Watch:         watch.Part("dispatcher"),
 		Store:         store,
 		Instance:      member.ID,
 		Liveness:      member.Liveness(),
@@ -275,6 +283,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	handler.LightRules = o.lightRules()
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
+	reminders.Watch = watch.Part("scheduler")
 	summaries := &bot.Summaries{Handler: handler, Admins: admins}
 	reminders.Summaries = summaries
 	reminders.SummaryAt = o.SummaryAt
@@ -292,6 +301,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Logger:       log.With("part", "inbox"),
 		PollInterval: 2 * time.Second,
 		Handled:      dispatcher.Notify,
+		Watch:        watch.Part("processor"),
 	}
 	poller := &bot.Poller{
 		ServerURL:   o.APIURL,
@@ -301,14 +311,17 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		PollTimeout: o.PollTimeout,
 		Logger:      log.With("part", "updates"),
 		Stored:      processor.Wake,
+		Leads:       member.Holds,
+		Watch:       watch.Part("poller"),
 	}
 
-	ops := &opsServer{Store: store, Registry: registry, Logger: log.With("part", "ops"), Role: func() string {
-		if member.Token() != 0 {
-			return "leader"
-		}
-		return "standby"
-	}}
+	ops := &opsServer{Store: store, Registry: registry, Logger: log.With("part", "ops"), Watch: watch,
+		WriteError: member.WriteError, Role: func() string {
+			if member.Token() != 0 {
+				return "leader"
+			}
+			return "standby"
+		}}
 	if err := ops.register(); err != nil {
 		return err
 	}
@@ -333,7 +346,8 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		if err != nil {
 			return err
 		}
-		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake}
+		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake,
+			Watch: watch.Part("webhook")}
 		stop, err := serve(o.Listen, webhookHandler(path, hook), log, "webhook")
 		if err != nil {
 			return fmt.Errorf("--listen: %w", err)

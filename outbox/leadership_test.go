@@ -1,0 +1,91 @@
+package outbox
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// lease is a Leadership the test sets by hand.
+type lease struct {
+	holds       atomic.Bool
+	writableFor atomic.Int64
+}
+
+func (l *lease) Holds() bool                { return l.holds.Load() }
+func (l *lease) WritableFor() time.Duration { return time.Duration(l.writableFor.Load()) }
+
+// A dispatcher whose lease ran out while it waited to send makes no call
+// and writes nothing: the claim is left as it is for the new leader.
+func TestDeposedDispatcherSendsAndWritesNothing(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(nil)
+		l := &lease{}
+		l.holds.Store(true)
+		h := newHarness(t, s, send, Options{Instance: "old", Leadership: l})
+		id := h.text("m", 10)
+		ctx := context.Background()
+		mine, err := s.ClaimOutbox(ctx, "old", 10, time.Minute)
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("claim %+v %v", mine, err)
+		}
+		l.holds.Store(false) // paused past the lease
+		h.d.handle(ctx, mine[0], time.Now())
+		if o := h.waitOutcome(id); o.Result != ResultDeposed || o.RecordErr != nil {
+			t.Fatalf("outcome %+v, want deposed", o)
+		}
+		if len(send.all()) != 0 {
+			t.Fatal("a deposed dispatcher sent")
+		}
+		if m := h.row(id); m.State != models.OutboxSending || m.Claim != mine[0].Claim || m.AttemptedAt != nil {
+			t.Fatalf("a deposed dispatcher wrote: %+v", m)
+		}
+		// The new leader takes the claim back at once: it was never attempted.
+		if u, _, err := s.ReleaseNonLeaderClaims(ctx, "new"); err != nil || u != 1 {
+			t.Fatalf("new leader released %d: %v", u, err)
+		}
+	})
+}
+
+// After an outage that kept every instance from writing, every heartbeat
+// is old: a leader takes no one for dead, and resends no call that may
+// have been made, until it has itself written for longer than a heartbeat
+// may be missed.
+func TestNoFalseDeathAfterAnOutage(t *testing.T) {
+	clock := newTestClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(testStart)
+		ctx := context.Background()
+		send := newFakeSender(nil)
+		l := &lease{}
+		l.holds.Store(true)
+		h := newHarness(t, s, send, Options{Instance: "new", Leadership: l, Liveness: 5 * time.Second})
+		id := h.text("in flight at the outage", 10)
+		if err := s.Heartbeat(ctx, "old", "h"); err != nil {
+			t.Fatal(err)
+		}
+		held, err := s.ClaimOutbox(ctx, "old", 10, time.Hour)
+		if err != nil || len(held) != 1 {
+			t.Fatalf("claim %+v %v", held, err)
+		}
+		if err := s.MarkAttempting(ctx, held[0].ID, held[0].Claim); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(30 * time.Second) // the outage: nobody heartbeats
+
+		l.writableFor.Store(int64(time.Second)) // back for a moment only
+		h.d.releaseDead(ctx)
+		if m := h.row(id); m.State != models.OutboxSending || m.Claim != held[0].Claim {
+			t.Fatalf("in-doubt claim released right after the outage: %+v", m)
+		}
+		l.writableFor.Store(int64(6 * time.Second)) // the old one had time to beat
+		h.d.releaseDead(ctx)
+		if m := h.row(id); m.State != models.OutboxPending || m.Claim != "" {
+			t.Fatalf("in-doubt claim of a dead instance kept: %+v", m)
+		}
+	})
+}
