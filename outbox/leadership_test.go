@@ -2,12 +2,14 @@ package outbox
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/watchdog"
 )
 
 // lease is a Leadership the test sets by hand.
@@ -88,4 +90,46 @@ func TestNoFalseDeathAfterAnOutage(t *testing.T) {
 			t.Fatalf("in-doubt claim of a dead instance kept: %+v", m)
 		}
 	})
+}
+
+// A dispatcher that waits forever on the database (its one connection
+// held elsewhere) stops beating, and the watchdog names it; once the
+// database is free again it beats again.
+func TestStuckDispatcherIsNamedByTheWatchdog(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	watch := watchdog.New(2 * time.Minute)
+	watch.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	send := newFakeSender(nil)
+	h := newHarness(t, s, send, Options{Watch: watch.Part("dispatcher"), PollInterval: 10 * time.Millisecond})
+	tx := s.DB.Begin() // the store's one connection, held
+	if tx.Error != nil {
+		t.Fatal(tx.Error)
+	}
+	h.start()
+	// Once it waits on the database, the dispatcher's last beat stays
+	// where it was however far the clock moves.
+	deadline := time.Now().Add(waitLimit)
+	for {
+		advance(3 * time.Minute)
+		got := watch.Stalled()
+		if len(got) == 1 && got[0].Part == "dispatcher" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stalled %v with the database held, want the dispatcher", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tx.Rollback()
+	deadline = time.Now().Add(waitLimit)
+	for len(watch.Stalled()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still stalled once the database is free: %v", watch.Stalled())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.stop()
 }
