@@ -59,25 +59,36 @@ func (s *Store) Backup(ctx context.Context, out string) (Counts, error) {
 	if s.Dialect != SQLite {
 		return Counts{}, ErrBackupPostgres
 	}
-	if _, err := os.Stat(out); err == nil {
+	// An absolute path is a plain file name to VACUUM INTO and to the
+	// check alike; a relative one starting with "file:" would be read as
+	// a URI by one and not the other.
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
+	}
+	if _, err := os.Lstat(abs); err == nil {
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, ErrFileExists)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
 	}
-	if err := s.DB.WithContext(ctx).Exec("VACUUM INTO ?", out).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
 	}
-	return VerifyCopy(ctx, out)
+	return VerifyCopy(ctx, abs)
 }
 
 // VerifyCopy opens a SQLite file as taskbot's, checks its integrity and
-// schema, and returns its counts. It changes nothing in the file.
+// schema, and returns its counts. It changes nothing in the file, and
+// creates nothing beside it.
 func VerifyCopy(ctx context.Context, path string) (Counts, error) {
-	if _, err := os.Stat(path); err != nil {
+	abs, err := filepath.Abs(path)
+	if err != nil {
 		return Counts{}, fmt.Errorf("open %s: %w", path, err)
 	}
-	dsn := "file:" + path + "?mode=ro&_query_only=true"
-	s, err := Open(ctx, dsn, Options{SkipMigrate: true})
+	if _, err := os.Stat(abs); err != nil {
+		return Counts{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	s, err := Open(ctx, abs, Options{ReadOnly: true})
 	if err != nil {
 		return Counts{}, fmt.Errorf("open %s: %w", path, err)
 	}

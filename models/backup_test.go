@@ -176,3 +176,86 @@ func TestRestore(t *testing.T) {
 		t.Fatalf("replaced database not kept: %v", err)
 	}
 }
+
+// backupOf writes a checked copy of a store holding the sample list.
+func backupOf(t *testing.T, out string) models.Counts {
+	t.Helper()
+	s := storetest.SQLite(t, models.Options{})
+	if _, err := s.ImportTasks(context.Background(), sampleList(), false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Backup(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// A file name holding what an SQLite URI reads otherwise ('?' starts the
+// settings, '#' ends the path, '%' escapes) names that file to the check as
+// to the copy: a decoy database under the name the URI would read is never
+// the one checked, and nothing is created beside the copy.
+func TestCopyNamesWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, decoy string }{
+		{"good?x.db", "good"},
+		{"a#b.db", "a"},
+		{"x%41.db", "xA.db"},
+		{"file:c.db", "c.db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			want := backupOf(t, filepath.Join(dir, tc.decoy))
+			garbage := make([]byte, 64<<10)
+			for i := range garbage {
+				garbage[i] = byte(i*7 + i/13)
+			}
+			odd := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(odd, garbage, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := models.VerifyCopy(ctx, odd); err == nil {
+				t.Fatalf("random bytes in %q passed the check as %s", tc.name, c)
+			}
+			target := filepath.Join(t.TempDir(), "t.db")
+			if _, err := models.Restore(ctx, odd, target); err == nil {
+				t.Fatalf("random bytes in %q were restored", tc.name)
+			}
+			if err := os.Remove(odd); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(dir, tc.decoy)); err != nil {
+				t.Fatal(err)
+			}
+
+			// The backup itself, to the odd name.
+			s := storetest.SQLite(t, models.Options{})
+			if _, err := s.ImportTasks(ctx, sampleList(), false); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Backup(ctx, odd)
+			if err != nil || got != want {
+				t.Fatalf("backup to %q: %s %v, want %s", tc.name, got, err, want)
+			}
+			if names := dirNames(t, dir); len(names) != 1 || names[0] != tc.name {
+				t.Fatalf("after the backup the directory holds %q, want only %q", names, tc.name)
+			}
+			if got, err := models.VerifyCopy(ctx, odd); err != nil || got != want {
+				t.Fatalf("check of %q: %s %v", tc.name, got, err)
+			}
+		})
+	}
+}
