@@ -140,7 +140,6 @@ func sqliteDSN(path string, readOnly bool) string {
 	params.Set("_busy_timeout", "10000")
 	if readOnly {
 		params.Set("mode", "ro")
-		params.Set("_query_only", "true")
 	} else {
 		params.Set("_journal_mode", "WAL")
 		params.Set("_txlock", "immediate")
