@@ -68,12 +68,21 @@ func (s *Store) Backup(ctx context.Context, out string) (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
 	}
-	if _, err := os.Lstat(abs); err == nil {
+	// The copy's file is made here, private and new: VACUUM INTO fills
+	// an empty file and keeps its mode.
+	f, err := CreatePrivate(abs)
+	if errors.Is(err, fs.ErrExist) {
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, ErrFileExists)
-	} else if !errors.Is(err, os.ErrNotExist) {
+	}
+	if err != nil {
+		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(abs)
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
 	}
 	if err := s.DB.WithContext(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
+		_ = os.Remove(abs)
 		return Counts{}, fmt.Errorf("backup to %s: %w", out, err)
 	}
 	return VerifyCopy(ctx, abs)
@@ -242,6 +251,11 @@ func copyForRestore(ctx context.Context, src, dbPath string) (string, error) {
 		return "", fmt.Errorf("restore %s: %w", dbPath, err)
 	}
 	tmp := f.Name()
+	if err := f.Chmod(PrivateFileMode); err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("restore %s: %w", dbPath, err)
+	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("restore %s: %w", dbPath, err)

@@ -165,3 +165,21 @@ func HoldDatabase(dsn string) (release func(), err error) {
 	}
 	return h.release, nil
 }
+
+// createDatabaseFile creates the file of a SQLite database that does not
+// exist yet, private, before SQLite does: SQLite would create it with the
+// umask's permissions, and gives its -wal and -shm the main file's.
+func createDatabaseFile(dsn string) error {
+	file := sqliteFile(dsn)
+	if file == "" || strings.Contains(dsn, "mode=") {
+		return nil
+	}
+	f, err := CreatePrivate(file)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", file, err)
+	}
+	return f.Close()
+}

@@ -87,6 +87,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	} else {
 		dialect = SQLite
+		if !opt.ReadOnly {
+			if err := createDatabaseFile(dsn); err != nil {
+				return nil, err
+			}
+		}
 		db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn, opt.ReadOnly)), cfg)
 	}
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -186,7 +185,7 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(o.Chart, png, 0o644); err != nil {
+			if err := models.WritePrivateFile(o.Chart, png); err != nil {
 				return fmt.Errorf("--chart: %w", err)
 			}
 			fmt.Fprintf(w, "chart: %s\n", o.Chart)
