@@ -318,7 +318,7 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 
 func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
 	c := t.h.Catalog
-	r, err := models.WithdrawReport(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	ch, err := models.WithdrawReport(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
 	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
 		if refusal == "" {
 			refusal = "report_not_yours"
@@ -331,8 +331,12 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 	if err := t.answer(q, c.T(who.lang, "withdrawn_short", nil)); err != nil {
 		return err
 	}
+	r := ch.Report
 	d, err := t.taskByID(r.TaskID)
 	if err != nil {
+		return err
+	}
+	if err := t.notifyCoordinationWithdrawn(d, ch.Withdrawn, who.person, ""); err != nil {
 		return err
 	}
 	m := milestoneByID(d, r.MilestoneID)

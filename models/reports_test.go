@@ -68,7 +68,10 @@ func (l *ledger) correct(by, id uint, ch models.Change) (*models.Report, error) 
 	var r *models.Report
 	err := l.tx(func(tx *gorm.DB) error {
 		var err error
-		r, err = models.CorrectReport(tx, by, id, ch, l.clock.Now(), l.window)
+		c, err := models.CorrectReport(tx, by, id, ch, l.clock.Now(), l.window)
+		if err == nil {
+			r = c.Report
+		}
 		return err
 	})
 	return r, err
