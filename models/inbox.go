@@ -50,10 +50,10 @@ func (s *Store) SaveUpdates(ctx context.Context, updates []InboxUpdate) error {
 	return nil
 }
 
-// LastUpdateID is the id of the newest update received, 0 when none: the
-// next getUpdates asks for offset LastUpdateID+1, which confirms everything
-// stored. It is the newest by receipt, not the highest id, because ids
-// restart after a quiet week and may start below the old ones.
+// LastUpdateID is the id of the newest update received, 0 when none; the
+// next getUpdates' offset is built from it (see PollOffset). It is the
+// newest by receipt, not the highest id, because ids restart after a quiet
+// week and may start below the old ones.
 func (s *Store) LastUpdateID(ctx context.Context) (int64, error) {
 	var ids []int64
 	if err := s.DB.WithContext(ctx).Model(&InboxUpdate{}).Order("id DESC").Limit(1).Pluck("update_id", &ids).Error; err != nil {
