@@ -323,7 +323,14 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 		if refusal == "" {
 			refusal = "report_not_yours"
 		}
-		return t.answer(q, c.T(who.lang, refusal, map[string]any{"Seq": 0, "Code": ""}))
+		data := map[string]any{"Seq": 0, "Code": ""}
+		// Only the reporter's own report gets this far: naming its task
+		// tells them nothing new.
+		var closed *models.TaskClosedError
+		if errors.As(err, &closed) {
+			data["Code"] = E(closed.Code)
+		}
+		return t.answer(q, c.T(who.lang, refusal, data))
 	}
 	if err != nil {
 		return err

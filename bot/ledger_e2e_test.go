@@ -294,3 +294,61 @@ func testCoordinationClosesWithItsReport(t *testing.T, open opener) {
 		})
 	}
 }
+
+// An approval refused because the close-out's basis changed ends the
+// request, so the attendant can ask again instead of being told one is
+// pending.
+func TestCloseOutSupersededCanBeAskedAgain(t *testing.T) {
+	eachDB(t, testCloseOutSupersededCanBeAskedAgain)
+}
+
+func testCloseOutSupersededCanBeAskedAgain(t *testing.T, open opener) {
+	e := startE2E(t, open)
+	liu, wang := e.users["刘洋"], e.users["王建国"]
+	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })[0]
+	var asked telegramtest.Msg
+	request := e.next(wang, 1, func() { asked = e.next(liu, 1, func() { liu.SendText("/close T01") })[0] })[0]
+	has(t, asked, "销号申请")
+	has(t, e.correctWith(liu, ack, "2 done 补充验收材料"), "补充验收材料")
+
+	told := e.next(liu, 1, func() {
+		answer := e.press(wang, request.ID, request.Buttons[0][0].CallbackData)
+		if !strings.Contains(answer, "不能批准") {
+			t.Errorf("leader's approval answered %q", answer)
+		}
+	})[0]
+	has(t, told, "T01", "申请已失效", "/close T01")
+	if got := e.milestone("T01", 2); got.State != models.StateDone {
+		t.Fatalf("milestone 2 is %s", got.State)
+	}
+	again := e.next(wang, 1, func() { asked = e.next(liu, 1, func() { liu.SendText("/close T01") })[0] })[0]
+	if strings.Contains(asked.Text, "已有一份待审批") {
+		t.Fatalf("a new close-out refused as pending: %q", asked.Text)
+	}
+	has(t, asked, "已向 T01 的包抓领导提交销号申请")
+	e.press(wang, again.ID, again.Buttons[0][0].CallbackData)
+	var task models.Task
+	if err := e.store.DB.Where("code = ?", "T01").Take(&task).Error; err != nil || !task.Done {
+		t.Fatalf("task not closed after the new request was approved: %+v %v", task, err)
+	}
+}
+
+// A withdrawal refused because the task was closed names the task.
+func TestWithdrawAfterCloseOutNamesTheTask(t *testing.T) {
+	eachDB(t, testWithdrawAfterCloseOutNamesTheTask)
+}
+
+func testWithdrawAfterCloseOutNamesTheTask(t *testing.T, open opener) {
+	e := startE2E(t, open)
+	liu, wang := e.users["刘洋"], e.users["王建国"]
+	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })[0]
+	request := e.next(wang, 1, func() { e.next(liu, 1, func() { liu.SendText("/close T01") }) })[0]
+	e.press(wang, request.ID, request.Buttons[0][0].CallbackData)
+	answer := e.press(liu, ack.ID, ack.Buttons[0][1].CallbackData)
+	if !strings.Contains(answer, "任务 T01 已销号") {
+		t.Fatalf("withdrawal after the close-out answered %q", answer)
+	}
+	e.wantMilestone("T01", 2, models.StateDone, 100, "after a refused withdrawal")
+}

@@ -35,6 +35,14 @@ func (e *MilestoneDoneError) Error() string {
 
 func (e *MilestoneDoneError) Is(target error) bool { return target == ErrMilestoneDone }
 
+// TaskClosedError refuses a report, correction or withdrawal on a closed
+// task, naming it; errors.Is(err, ErrTaskClosed) holds.
+type TaskClosedError struct{ Code string }
+
+func (e *TaskClosedError) Error() string { return fmt.Sprintf("task %s closed", e.Code) }
+
+func (e *TaskClosedError) Is(target error) bool { return target == ErrTaskClosed }
+
 // DefaultCorrectionWindow is how long a report may be corrected or
 // withdrawn after it was made.
 const DefaultCorrectionWindow = 30 * time.Minute
@@ -123,7 +131,7 @@ func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint) (*Milestone,
 		return nil, notFound(err, fmt.Sprintf("task %d", taskID))
 	}
 	if task.Done {
-		return nil, ErrTaskClosed
+		return nil, &TaskClosedError{Code: task.Code}
 	}
 	var m Milestone
 	if err := tx.Where("id = ? AND task_id = ?", milestoneID, taskID).Take(&m).Error; err != nil {
@@ -258,7 +266,7 @@ func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.D
 		return nil, notFound(err, fmt.Sprintf("task %d", r.TaskID))
 	}
 	if task.Done {
-		return nil, ErrTaskClosed
+		return nil, &TaskClosedError{Code: task.Code}
 	}
 	var before Milestone
 	if err := tx.Take(&before, r.MilestoneID).Error; err != nil {
