@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -200,6 +201,9 @@ var ErrNotFailed = errors.New("no such failed update")
 // how many were requeued; naming a row that is not failed is an error and
 // requeues nothing.
 func (s *Store) RequeueUpdates(ctx context.Context, ids ...uint) (int64, error) {
+	// The same id given twice is one update: counted twice, it would read
+	// as one not failed.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var n int64
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&InboxUpdate{}).Where("state = ?", InboxFailed)

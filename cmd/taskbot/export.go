@@ -36,6 +36,9 @@ first columns are the import's, so the file loads back with taskbot import.`,
 			if lang != "zh" && lang != "en" {
 				return fmt.Errorf("--lang %q: want zh or en", lang)
 			}
+			if err := checkWarnDays(warn); err != nil {
+				return err
+			}
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
 				return fmt.Errorf("--tz %q: %w", tz, err)
