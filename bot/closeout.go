@@ -118,7 +118,7 @@ func (t *turn) closeCallback(q *tgmodels.CallbackQuery, who speaker, kind string
 // decideClose records a leader's decision and tells the team.
 func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason string, q *tgmodels.CallbackQuery) error {
 	c := t.h.Catalog
-	req, err := models.DecideClose(t.tx, who.person.ID, id, decision, reason, t.now)
+	out, err := models.DecideClose(t.tx, who.person.ID, id, decision, reason, t.now)
 	refuse := func(key string) error {
 		if q != nil {
 			return t.answer(q, c.T(who.lang, key, nil))
@@ -141,6 +141,10 @@ func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason 
 	case err != nil:
 		return err
 	}
+	req := out.Request
+	if out.Superseded != nil {
+		return t.closeSuperseded(chatID, who, req, out.Superseded, q)
+	}
 	if q != nil {
 		if err := t.answer(q, c.T(who.lang, "close_"+decision+"_short", nil)); err != nil {
 			return err
@@ -157,6 +161,32 @@ func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason 
 		return err
 	}
 	return t.reply(chatID, c.T(who.lang, "close_"+decision+"_short", nil))
+}
+
+// closeSuperseded tells the leader why the approval was refused and that
+// the request ended, and the task's reporters that they may ask again.
+func (t *turn) closeSuperseded(chatID int64, who speaker, req *models.CloseRequest, why error, q *tgmodels.CallbackQuery) error {
+	c := t.h.Catalog
+	key := "close_refused_changed"
+	if errors.Is(why, models.ErrMilestonesOpen) {
+		key = "close_refused_milestones"
+	}
+	var err error
+	if q != nil {
+		err = t.answer(q, c.T(who.lang, key, nil))
+	} else {
+		err = t.reply(chatID, c.T(who.lang, key, nil))
+	}
+	if err != nil {
+		return err
+	}
+	d, err := t.taskByID(req.TaskID)
+	if err != nil {
+		return err
+	}
+	return t.tellTeam(d, fmt.Sprintf("close-superseded:%d", req.ID), func(lang string) string {
+		return c.T(lang, "close_superseded", map[string]any{"Code": E(d.Task.Code), "Leader": E(who.person.Key)})
+	}, nil)
 }
 
 // closeBackReason takes the reply with the reason of a returned close-out.

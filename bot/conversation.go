@@ -318,12 +318,19 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 
 func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
 	c := t.h.Catalog
-	r, err := models.WithdrawReport(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	ch, err := models.WithdrawReport(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
 	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
 		if refusal == "" {
 			refusal = "report_not_yours"
 		}
-		return t.answer(q, c.T(who.lang, refusal, map[string]any{"Seq": 0, "Code": ""}))
+		data := map[string]any{"Seq": 0, "Code": ""}
+		// Only the reporter's own report gets this far: naming its task
+		// tells them nothing new.
+		var closed *models.TaskClosedError
+		if errors.As(err, &closed) {
+			data["Code"] = E(closed.Code)
+		}
+		return t.answer(q, c.T(who.lang, refusal, data))
 	}
 	if err != nil {
 		return err
@@ -331,8 +338,12 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 	if err := t.answer(q, c.T(who.lang, "withdrawn_short", nil)); err != nil {
 		return err
 	}
+	r := ch.Report
 	d, err := t.taskByID(r.TaskID)
 	if err != nil {
+		return err
+	}
+	if err := t.notifyCoordinationWithdrawn(d, ch.Withdrawn, who.person, ""); err != nil {
 		return err
 	}
 	m := milestoneByID(d, r.MilestoneID)

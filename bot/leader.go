@@ -52,10 +52,12 @@ func (t *turn) notifyCoordination(d *models.TaskDetail, c *models.CoordinationRe
 	return nil
 }
 
-// coordinateBlocked opens a coordination request for each blocked report.
-func (t *turn) coordinateBlocked(rc replyContext, stored []*models.Report) error {
+// coordinateBlocked opens a coordination request for each blocked report,
+// but for corrections that took over the open request of the report they
+// correct.
+func (t *turn) coordinateBlocked(rc replyContext, stored []*models.Report, carried map[uint]bool) error {
 	for _, r := range stored {
-		if r.State != models.StateBlocked {
+		if r.State != models.StateBlocked || carried[r.ID] {
 			continue
 		}
 		m := milestoneByID(rc.task, r.MilestoneID)
@@ -70,6 +72,32 @@ func (t *turn) coordinateBlocked(rc replyContext, stored []*models.Report) error
 		}
 		if err := t.notifyCoordination(rc.task, c, rc.who.person); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// notifyCoordinationWithdrawn tells the task's leaders, in one short note
+// each, that coordination requests they were asked to solve closed with the
+// report that raised them: withdrawn, or (correctedTo not empty) corrected
+// to a state that is not blocked.
+func (t *turn) notifyCoordinationWithdrawn(d *models.TaskDetail, reqs []models.CoordinationRequest, by *models.Person, correctedTo models.MilestoneState) error {
+	for _, c := range reqs {
+		for _, leader := range d.Leaders {
+			if !reachable(&leader) {
+				continue
+			}
+			lang := personLang(&leader)
+			data := map[string]any{"Code": E(d.Task.Code), "Text": E(c.Text), "Who": E(by.Key)}
+			key := "coordination_withdrawn"
+			if correctedTo != "" {
+				key, data["State"] = "coordination_withdrawn_corrected", t.h.Render.State(lang, correctedTo)
+			}
+			taskID := d.Task.ID
+			if err := models.EnqueueRef(t.tx, fmt.Sprintf("coord-withdrawn:%d:%d", c.ID, leader.ID), *leader.TelegramID, models.OutSendMessage,
+				models.Outgoing{Text: t.h.Catalog.T(lang, key, data)}, models.MessageRef{Purpose: "team", TaskID: &taskID}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -147,6 +175,9 @@ func (t *turn) coordinationCallback(q *tgmodels.CallbackQuery, who speaker, kind
 		return err
 	}
 	if !first {
+		if req.State == models.CoordinationWithdrawn {
+			return t.answer(q, c.T(who.lang, "coordination_already_withdrawn", nil))
+		}
 		return t.answer(q, c.T(who.lang, "coordination_already_resolved", nil))
 	}
 	if err := t.answer(q, c.T(who.lang, "coordination_resolved_short", nil)); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/report"
 	"taskbot/telegramtest"
 )
 
@@ -203,4 +204,151 @@ func TestForgedCloseButtonRevealsNothing(t *testing.T) {
 	if n != 0 {
 		t.Fatal("a forged close button asked for a close-out")
 	}
+}
+
+func (e *e2e) light(code string) models.Light {
+	e.t.Helper()
+	d, err := models.TaskByCode(e.store.DB, code)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	lit := []models.TaskDetail{*d}
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if err := models.AttachLights(e.store.DB, lit, models.Today(e.clock.Now(), shanghai), models.DefaultLightRules); err != nil {
+		e.t.Fatal(err)
+	}
+	return lit[0].Light
+}
+
+// The coordination request a blocked report opened closes when that
+// report is withdrawn or corrected to a state that is not blocked: the
+// task is no longer red for it, /close is not refused for it, and the
+// leader gets one short note.
+func TestCoordinationClosesWithItsReport(t *testing.T) {
+	eachDB(t, testCoordinationClosesWithItsReport)
+}
+
+func testCoordinationClosesWithItsReport(t *testing.T, open opener) {
+	for _, how := range []string{"withdrawn", "corrected"} {
+		t.Run(how, func(t *testing.T) {
+			e := startE2E(t, open)
+			liu, wang := e.users["刘洋"], e.users["王建国"]
+			e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+			var ack telegramtest.Msg
+			alert := e.next(wang, 1, func() {
+				ack = e.next(liu, 1, func() { liu.SendText("/report T01 2 blocked 等待用地审批") })[0]
+			})[0]
+			has(t, alert, "协调请求", "等待用地审批")
+			if got := e.light("T01"); got != models.LightRed {
+				t.Fatalf("blocked: light %s, want red", got)
+			}
+			leaderBefore := len(wang.Messages())
+			if how == "withdrawn" {
+				e.press(liu, ack.ID, ack.Buttons[0][1].CallbackData)
+				e.wantMilestone("T01", 2, models.StatePending, 0, "blocked report withdrawn")
+				if got := e.light("T01"); got != models.LightGreen {
+					t.Fatalf("blocked report withdrawn: light %s, want green", got)
+				}
+				e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })
+			} else {
+				has(t, e.correctWith(liu, ack, "2 done"), "已完成")
+			}
+			if got := e.light("T01"); got != models.LightDone {
+				t.Fatalf("every milestone done: light %s, want done", got)
+			}
+			reply := e.next(liu, 1, func() { liu.SendText("/close T01") })[0]
+			if strings.Contains(reply.Text, "协调") {
+				t.Fatalf("/close refused for a request whose report was %s: %q", how, reply.Text)
+			}
+			has(t, reply, "销号申请")
+			msgs := e.wait(wang, leaderBefore+2)[leaderBefore:]
+			note := msgs[0]
+			if strings.Contains(note.Text, "销号") {
+				note = msgs[1]
+			}
+			has(t, note, "T01", "协调请求已撤回", "等待用地审批", "刘洋")
+			var req models.CoordinationRequest
+			if err := e.store.DB.Take(&req).Error; err != nil {
+				t.Fatal(err)
+			}
+			if req.State != models.CoordinationWithdrawn {
+				t.Fatalf("request %s, want withdrawn", req.State)
+			}
+			shanghai, _ := time.LoadLocation("Asia/Shanghai")
+			ledger, err := report.BuildLedger(e.store.DB, models.Today(e.clock.Now(), shanghai), models.DefaultLightRules, shanghai, "zh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(ledger.Coordination); n != 2 || ledger.Coordination[1][5] != "已撤回" {
+				t.Fatalf("exported coordination %q, want the request as withdrawn", ledger.Coordination)
+			}
+			var audited int64
+			e.store.DB.Model(&models.AuditEvent{}).Where("kind = ?", "coordination_withdrawn").Count(&audited)
+			if audited != 1 {
+				t.Fatalf("%d coordination_withdrawn audit events, want 1", audited)
+			}
+			e.advance(0)
+			if n := len(wang.Messages()); n != leaderBefore+2 {
+				t.Fatalf("the leader got %d messages, want the note and the close-out request", n-leaderBefore)
+			}
+		})
+	}
+}
+
+// An approval refused because the close-out's basis changed ends the
+// request, so the attendant can ask again instead of being told one is
+// pending.
+func TestCloseOutSupersededCanBeAskedAgain(t *testing.T) {
+	eachDB(t, testCloseOutSupersededCanBeAskedAgain)
+}
+
+func testCloseOutSupersededCanBeAskedAgain(t *testing.T, open opener) {
+	e := startE2E(t, open)
+	liu, wang := e.users["刘洋"], e.users["王建国"]
+	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })[0]
+	var asked telegramtest.Msg
+	request := e.next(wang, 1, func() { asked = e.next(liu, 1, func() { liu.SendText("/close T01") })[0] })[0]
+	has(t, asked, "销号申请")
+	has(t, e.correctWith(liu, ack, "2 done 补充验收材料"), "补充验收材料")
+
+	told := e.next(liu, 1, func() {
+		answer := e.press(wang, request.ID, request.Buttons[0][0].CallbackData)
+		if !strings.Contains(answer, "不能批准") {
+			t.Errorf("leader's approval answered %q", answer)
+		}
+	})[0]
+	has(t, told, "T01", "申请已失效", "/close T01")
+	if got := e.milestone("T01", 2); got.State != models.StateDone {
+		t.Fatalf("milestone 2 is %s", got.State)
+	}
+	again := e.next(wang, 1, func() { asked = e.next(liu, 1, func() { liu.SendText("/close T01") })[0] })[0]
+	if strings.Contains(asked.Text, "已有一份待审批") {
+		t.Fatalf("a new close-out refused as pending: %q", asked.Text)
+	}
+	has(t, asked, "已向 T01 的包抓领导提交销号申请")
+	e.press(wang, again.ID, again.Buttons[0][0].CallbackData)
+	var task models.Task
+	if err := e.store.DB.Where("code = ?", "T01").Take(&task).Error; err != nil || !task.Done {
+		t.Fatalf("task not closed after the new request was approved: %+v %v", task, err)
+	}
+}
+
+// A withdrawal refused because the task was closed names the task.
+func TestWithdrawAfterCloseOutNamesTheTask(t *testing.T) {
+	eachDB(t, testWithdrawAfterCloseOutNamesTheTask)
+}
+
+func testWithdrawAfterCloseOutNamesTheTask(t *testing.T, open opener) {
+	e := startE2E(t, open)
+	liu, wang := e.users["刘洋"], e.users["王建国"]
+	e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+	ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })[0]
+	request := e.next(wang, 1, func() { e.next(liu, 1, func() { liu.SendText("/close T01") }) })[0]
+	e.press(wang, request.ID, request.Buttons[0][0].CallbackData)
+	answer := e.press(liu, ack.ID, ack.Buttons[0][1].CallbackData)
+	if !strings.Contains(answer, "任务 T01 已销号") {
+		t.Fatalf("withdrawal after the close-out answered %q", answer)
+	}
+	e.wantMilestone("T01", 2, models.StateDone, 100, "after a refused withdrawal")
 }

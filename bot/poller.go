@@ -23,7 +23,8 @@ var AllowedUpdates = []string{"message", "edited_message", "callback_query", "my
 
 // Poller fetches updates with its own getUpdates loop so that an update is
 // confirmed to Telegram only after it is stored: the next call's offset is
-// the id of the newest update stored plus one (see Store.LastUpdateID).
+// the id of the newest update stored plus one, or none after a day without
+// updates (see Store.PollOffset).
 // go-telegram's own poller confirms before handling and would lose updates
 // on a crash.
 type Poller struct {
@@ -100,14 +101,11 @@ type apiResponse struct {
 // PollOnce makes one getUpdates call, stores what it returns, and says how
 // many updates it stored.
 func (p *Poller) PollOnce(ctx context.Context) (int, error) {
-	last, err := p.Store.LastUpdateID(ctx)
+	offset, err := p.Store.PollOffset(ctx)
 	if err != nil {
 		return 0, err
 	}
-	req := getUpdatesRequest{Limit: 100, Timeout: int(p.PollTimeout / time.Second), AllowedUpdates: AllowedUpdates}
-	if last > 0 {
-		req.Offset = last + 1
-	}
+	req := getUpdatesRequest{Offset: offset, Limit: 100, Timeout: int(p.PollTimeout / time.Second), AllowedUpdates: AllowedUpdates}
 	raw, err := p.call(ctx, "getUpdates", req)
 	if err != nil {
 		return 0, err

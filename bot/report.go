@@ -286,7 +286,13 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 	if rc.correcting != nil && len(items) != 1 {
 		return nil, t.refuseReport(rc, "correction_one_milestone", 0)
 	}
-	var stored []*models.Report
+	var (
+		stored    []*models.Report
+		withdrawn []models.CoordinationRequest
+		// carried are corrections still blocked that took over the open
+		// request of the report they correct: none is opened again.
+		carried = map[uint]bool{}
+	)
 	for i, it := range items {
 		m := milestoneBySeq(rc.task, it.Milestone)
 		if m == nil {
@@ -301,10 +307,15 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 			err error
 		)
 		if rc.correcting != nil {
-			r, err = models.CorrectReport(t.tx, rc.who.person.ID, rc.correcting.ID, models.Change{
+			var ch *models.ReportChange
+			ch, err = models.CorrectReport(t.tx, rc.who.person.ID, rc.correcting.ID, models.Change{
 				MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent, Note: it.Note,
 				ChatID: rc.chatID, MessageID: rc.messageID, UpdateID: t.upd.ID, Source: rc.source, Attachments: files,
 			}, t.now, t.h.correctionWindow())
+			if err == nil {
+				r, withdrawn = ch.Report, append(withdrawn, ch.Withdrawn...)
+				carried[r.ID] = len(ch.Carried) > 0
+			}
 		} else {
 			r, err = models.RecordReport(t.tx, rc.who.person.ID, models.ReportInput{
 				TaskID: rc.task.Task.ID, MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent,
@@ -325,7 +336,14 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 			return nil, err
 		}
 	}
-	if err := t.coordinateBlocked(rc, stored); err != nil {
+	if err := t.coordinateBlocked(rc, stored, carried); err != nil {
+		return nil, err
+	}
+	var correctedTo models.MilestoneState
+	if len(stored) > 0 {
+		correctedTo = stored[0].State
+	}
+	if err := t.notifyCoordinationWithdrawn(rc.task, withdrawn, rc.who.person, correctedTo); err != nil {
 		return nil, err
 	}
 	return stored, nil

@@ -37,7 +37,21 @@ func (e *CloseOpenError) Is(target error) bool { return target == ErrCloseOpen }
 const (
 	CloseApproved = "approved"
 	CloseReturned = "returned"
+	// CloseSuperseded ends a request whose approval was refused because
+	// its basis changed since it was asked for: it could never be
+	// approved, and while it stayed open no new one could be asked for.
+	CloseSuperseded = "superseded"
 )
+
+// CloseOutcome is what DecideClose did.
+type CloseOutcome struct {
+	Request *CloseRequest
+	// Superseded, when not nil, says why an approval was refused and the
+	// request ended as superseded instead (ErrCloseBasisChanged, or
+	// ErrMilestonesOpen when a milestone it relied on is no longer done);
+	// the close-out must be asked for again.
+	Superseded error
+}
 
 // closeReadiness says why a task cannot be closed now, or returns the
 // reports its milestones stand on: the close-out's basis.
@@ -132,8 +146,12 @@ func RequestClose(tx *gorm.DB, by, taskID uint, now time.Time) (*CloseRequest, e
 // DecideClose approves (the task is done) or returns a close request; only
 // a contracting leader of the task may. Approval is decided on the present
 // state: every milestone still done, no coordination open, and every report
-// the request relied on still standing.
-func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now time.Time) (*CloseRequest, error) {
+// the request relied on still standing. An approval refused because the
+// basis changed (a report it relied on corrected or withdrawn, a milestone
+// no longer done) ends the request as superseded, so that the task's
+// reporters can ask again; one refused for an open coordination request
+// leaves it open.
+func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now time.Time) (*CloseOutcome, error) {
 	if decision != CloseApproved && decision != CloseReturned {
 		return nil, ErrBadDecision
 	}
@@ -151,13 +169,19 @@ func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now t
 	if req.Decision != "" {
 		return nil, ErrAlreadyDecided
 	}
+	var superseded error
 	if decision == CloseApproved {
 		basis, err := closeReadiness(tx, req.TaskID)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrMilestonesOpen):
+			superseded = err
+		case err != nil:
 			return nil, err
+		case !sameBasis(basis, req.Basis):
+			superseded = ErrCloseBasisChanged
 		}
-		if !sameBasis(basis, req.Basis) {
-			return nil, ErrCloseBasisChanged
+		if superseded != nil {
+			decision, reason = CloseSuperseded, superseded.Error()
 		}
 	}
 	res := tx.Model(&CloseRequest{}).Where("id = ? AND decision = ''", requestID).
@@ -177,7 +201,11 @@ func DecideClose(tx *gorm.DB, by, requestID uint, decision, reason string, now t
 		}
 	}
 	req.Decision, req.Reason, req.DecidedBy, req.DecidedAt = decision, reason, &by, &now
-	return &req, Audit(tx, &by, &req.TaskID, "close_"+decision, fmt.Sprintf("request %d: open → %s %s", req.ID, decision, reason))
+	detail := fmt.Sprintf("request %d: open → %s %s", req.ID, decision, reason)
+	if err := Audit(tx, &by, &req.TaskID, "close_"+decision, detail); err != nil {
+		return nil, err
+	}
+	return &CloseOutcome{Request: &req, Superseded: superseded}, nil
 }
 
 // sameBasis compares two bases; requests made before bases were kept have

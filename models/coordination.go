@@ -31,7 +31,7 @@ func OpenCoordination(tx *gorm.DB, by uint, c *CoordinationRequest) error {
 	if !ok {
 		return ErrNotReporter
 	}
-	c.RaisedByID = by
+	c.RaisedByID, c.State = by, CoordinationOpen
 	if err := tx.Create(c).Error; err != nil {
 		return fmt.Errorf("open coordination request: %w", err)
 	}
@@ -87,15 +87,63 @@ func ResolveCoordination(tx *gorm.DB, by, id uint, now time.Time) (*Coordination
 		return nil, false, err
 	}
 	res := tx.Model(&CoordinationRequest{}).Where("id = ? AND resolved_at IS NULL", id).
-		Updates(map[string]any{"resolved_at": now, "resolved_by": by})
+		Updates(map[string]any{"state": CoordinationResolved, "resolved_at": now, "resolved_by": by})
 	if res.Error != nil {
 		return nil, false, fmt.Errorf("resolve coordination request %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return c, false, nil
 	}
-	c.ResolvedAt, c.ResolvedBy = &now, &by
+	c.State, c.ResolvedAt, c.ResolvedBy = CoordinationResolved, &now, &by
 	return c, true, Audit(tx, &by, &c.TaskID, "coordination_resolved", fmt.Sprintf("request %d: open → resolved", id))
+}
+
+// followReport makes the open coordination requests a blocked report
+// raised follow that report when it is taken back or corrected: a
+// correction that still says blocked takes them over; otherwise (a
+// withdrawal, correction nil, or a correction to another state) they close
+// as withdrawn, since what they asked the leader to solve was never so.
+// Requests raised by hand (/coordinate) name no report and stay.
+func followReport(tx *gorm.DB, by uint, old, correction *Report, now time.Time) (withdrawn, carried []CoordinationRequest, err error) {
+	var open []CoordinationRequest
+	if err := tx.Where("report_id = ? AND resolved_at IS NULL", old.ID).Order("id").Find(&open).Error; err != nil {
+		return nil, nil, fmt.Errorf("coordination raised by report %d: %w", old.ID, err)
+	}
+	if correction != nil && correction.State == StateBlocked {
+		for i := range open {
+			c := &open[i]
+			if err := tx.Model(&CoordinationRequest{}).Where("id = ?", c.ID).Update("report_id", correction.ID).Error; err != nil {
+				return nil, nil, fmt.Errorf("carry coordination request %d: %w", c.ID, err)
+			}
+			c.ReportID = &correction.ID
+			detail := fmt.Sprintf("request %d: report %d → report %d, still blocked", c.ID, old.ID, correction.ID)
+			if err := Audit(tx, &by, &c.TaskID, "coordination_carried", detail); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, open, nil
+	}
+	why := fmt.Sprintf("report %d withdrawn by the reporter", old.ID)
+	if correction != nil {
+		why = fmt.Sprintf("report %d corrected to %s by report %d", old.ID, correction.State, correction.ID)
+	}
+	for i := range open {
+		c := &open[i]
+		res := tx.Model(&CoordinationRequest{}).Where("id = ? AND resolved_at IS NULL", c.ID).
+			Updates(map[string]any{"state": CoordinationWithdrawn, "resolved_at": now, "resolved_by": by})
+		if res.Error != nil {
+			return nil, nil, fmt.Errorf("withdraw coordination request %d: %w", c.ID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		c.State, c.ResolvedAt, c.ResolvedBy = CoordinationWithdrawn, &now, &by
+		if err := Audit(tx, &by, &c.TaskID, "coordination_withdrawn", fmt.Sprintf("request %d: open → withdrawn (%s)", c.ID, why)); err != nil {
+			return nil, nil, err
+		}
+		withdrawn = append(withdrawn, *c)
+	}
+	return withdrawn, nil, nil
 }
 
 // GiveInstruction records a contracting leader's instruction on a task;

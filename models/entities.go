@@ -148,18 +148,35 @@ type InstructionReceipt struct {
 	CreatedAt     time.Time
 }
 
-// CoordinationRequest is a blocker that needs the leader; open until resolved.
+// CoordinationState is where a coordination request stands.
+type CoordinationState string
+
+const (
+	CoordinationOpen CoordinationState = "open"
+	// CoordinationResolved: a leader marked it resolved.
+	CoordinationResolved CoordinationState = "resolved"
+	// CoordinationWithdrawn: the blocked report that opened it was
+	// withdrawn by its reporter, or corrected to a state that is not
+	// blocked.
+	CoordinationWithdrawn CoordinationState = "withdrawn"
+)
+
+// CoordinationRequest is a blocker that needs the leader; open until
+// resolved, or withdrawn with the report that opened it.
 type CoordinationRequest struct {
-	ID          uint   `gorm:"primaryKey"`
-	TaskID      uint   `gorm:"not null;index"`
-	MilestoneID *uint  `gorm:"index"`
-	RaisedByID  uint   `gorm:"not null"`
-	ReportID    *uint  `gorm:"index"`
-	Text        string `gorm:"size:4000;not null"`
-	Answer      string `gorm:"size:4000;not null;default:''"`
-	ResolvedAt  *time.Time
-	ResolvedBy  *uint
-	CreatedAt   time.Time
+	ID          uint              `gorm:"primaryKey"`
+	TaskID      uint              `gorm:"not null;index"`
+	MilestoneID *uint             `gorm:"index"`
+	RaisedByID  uint              `gorm:"not null"`
+	ReportID    *uint             `gorm:"index"`
+	Text        string            `gorm:"size:4000;not null"`
+	Answer      string            `gorm:"size:4000;not null;default:''"`
+	State       CoordinationState `gorm:"size:16;not null;default:open"`
+	// ResolvedAt is when the request closed, resolved or withdrawn (nil
+	// while open); ResolvedBy who closed it.
+	ResolvedAt *time.Time
+	ResolvedBy *uint
+	CreatedAt  time.Time
 }
 
 // Invite is a one-time link that binds a Telegram account to a person. Only

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,10 +51,10 @@ func (s *Store) SaveUpdates(ctx context.Context, updates []InboxUpdate) error {
 	return nil
 }
 
-// LastUpdateID is the id of the newest update received, 0 when none: the
-// next getUpdates asks for offset LastUpdateID+1, which confirms everything
-// stored. It is the newest by receipt, not the highest id, because ids
-// restart after a quiet week and may start below the old ones.
+// LastUpdateID is the id of the newest update received, 0 when none; the
+// next getUpdates' offset is built from it (see PollOffset). It is the
+// newest by receipt, not the highest id, because ids restart after a quiet
+// week and may start below the old ones.
 func (s *Store) LastUpdateID(ctx context.Context) (int64, error) {
 	var ids []int64
 	if err := s.DB.WithContext(ctx).Model(&InboxUpdate{}).Order("id DESC").Limit(1).Pluck("update_id", &ids).Error; err != nil {
@@ -200,6 +201,9 @@ var ErrNotFailed = errors.New("no such failed update")
 // how many were requeued; naming a row that is not failed is an error and
 // requeues nothing.
 func (s *Store) RequeueUpdates(ctx context.Context, ids ...uint) (int64, error) {
+	// The same id given twice is one update: counted twice, it would read
+	// as one not failed.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var n int64
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&InboxUpdate{}).Where("state = ?", InboxFailed)

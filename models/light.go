@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +30,21 @@ type LightRules struct {
 // DefaultLightRules are PRODUCT.md's: a 7-day warning window, two missed
 // slots.
 var DefaultLightRules = LightRules{WarnDays: 7, MissedSlots: 2}
+
+// ErrNegativeWarnDays refuses a warning window that would make no
+// milestone yellow and read as an error in the settings.
+var ErrNegativeWarnDays = errors.New("the warning window (days) must not be negative")
+
+// Validate refuses thresholds that mean nothing.
+func (r LightRules) Validate() error {
+	if r.WarnDays < 0 {
+		return fmt.Errorf("%w, got %d", ErrNegativeWarnDays, r.WarnDays)
+	}
+	if r.MissedSlots < 0 {
+		return fmt.Errorf("missed slots must not be negative, got %d", r.MissedSlots)
+	}
+	return nil
+}
 
 // OrDefault is r, or DefaultLightRules when r was never configured.
 func (r LightRules) OrDefault() LightRules {

@@ -181,7 +181,10 @@ func TestBlockedMilestoneKeepsTheTaskRed(t *testing.T) {
 			err := s.Tx(ctx, func(tx *gorm.DB) error {
 				var err error
 				if supersedes != nil {
-					r, err = models.CorrectReport(tx, d.Attendants[0].ID, *supersedes, models.Change{State: state}, clock.Now(), time.Hour)
+					c, err := models.CorrectReport(tx, d.Attendants[0].ID, *supersedes, models.Change{State: state}, clock.Now(), time.Hour)
+					if err == nil {
+						r = c.Report
+					}
 					return err
 				}
 				r, err = models.RecordReport(tx, d.Attendants[0].ID, models.ReportInput{TaskID: d.Task.ID, MilestoneID: d.Milestones[seq-1].ID,

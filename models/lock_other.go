@@ -2,6 +2,13 @@
 
 package models
 
-// HoldDatabase cannot lock files on this system: restore then relies on
-// the admin having stopped the bot.
-func HoldDatabase(string) (func(), error) { return func() {}, nil }
+import (
+	"errors"
+	"os"
+)
+
+var errLocked = errors.New("locked by another process")
+
+// lockFile cannot lock files on this system: restore then relies on the
+// admin having stopped the bot.
+func lockFile(*os.File) error { return nil }

@@ -4,33 +4,20 @@ package models
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"syscall"
 )
 
-// HoldDatabase marks a SQLite database as in use by this process until
-// release is called or the process dies (the kernel drops the lock, so a
-// crash leaves nothing to clean up). It fails with ErrInUse while another
-// process holds it. PostgreSQL databases are not held.
-func HoldDatabase(dsn string) (release func(), err error) {
-	if IsPostgresDSN(dsn) {
-		return func() {}, nil
+var errLocked = errors.New("locked by another process")
+
+// lockFile takes an exclusive flock on f, held until f is closed. flock,
+// unlike the POSIX locks SQLite takes, belongs to the open file and not
+// to the process, so SQLite opening and closing the same file in this
+// process leaves it alone.
+func lockFile(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errLocked
 	}
-	path := lockPath(dsn)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		_ = f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w", dsn, ErrInUse)
-		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		_ = f.Close()
-	}, nil
+	return err
 }

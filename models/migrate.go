@@ -30,6 +30,7 @@ var migrationIDs = []string{
 	"0009_scaleout",
 	"0010_weekly",
 	"0011_delivery",
+	"0012_coordination_state",
 }
 
 // LatestSchema is the newest schema version.

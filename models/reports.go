@@ -35,6 +35,14 @@ func (e *MilestoneDoneError) Error() string {
 
 func (e *MilestoneDoneError) Is(target error) bool { return target == ErrMilestoneDone }
 
+// TaskClosedError refuses a report, correction or withdrawal on a closed
+// task, naming it; errors.Is(err, ErrTaskClosed) holds.
+type TaskClosedError struct{ Code string }
+
+func (e *TaskClosedError) Error() string { return fmt.Sprintf("task %s closed", e.Code) }
+
+func (e *TaskClosedError) Is(target error) bool { return target == ErrTaskClosed }
+
 // DefaultCorrectionWindow is how long a report may be corrected or
 // withdrawn after it was made.
 const DefaultCorrectionWindow = 30 * time.Minute
@@ -123,7 +131,7 @@ func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint) (*Milestone,
 		return nil, notFound(err, fmt.Sprintf("task %d", taskID))
 	}
 	if task.Done {
-		return nil, ErrTaskClosed
+		return nil, &TaskClosedError{Code: task.Code}
 	}
 	var m Milestone
 	if err := tx.Where("id = ? AND task_id = ?", milestoneID, taskID).Take(&m).Error; err != nil {
@@ -181,10 +189,23 @@ func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report,
 	return &r, nil
 }
 
+// ReportChange is what a correction or withdrawal changed.
+type ReportChange struct {
+	// Report is the correction, or the report withdrawn.
+	Report *Report
+	// Withdrawn are the coordination requests the report had opened as
+	// blocked, closed because it no longer says so.
+	Withdrawn []CoordinationRequest
+	// Carried are the open requests a correction that still says blocked
+	// took over from the report it corrects.
+	Carried []CoordinationRequest
+}
+
 // CorrectReport puts a corrected version in place of one of by's own
 // reports, within window of its making. The correction keeps the report's
-// task, milestone and place in the history; it changes nothing else.
-func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, window time.Duration) (*Report, error) {
+// task, milestone and place in the history; the coordination requests the
+// report opened follow it (see followReport). It changes nothing else.
+func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, window time.Duration) (*ReportChange, error) {
 	old, err := changeableReport(tx, by, reportID, now, window)
 	if err != nil {
 		return nil, err
@@ -225,12 +246,17 @@ func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, win
 	if err := Audit(tx, &by, &old.TaskID, "report_corrected", detail); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	withdrawn, carried, err := followReport(tx, by, old, &r, now)
+	if err != nil {
+		return nil, err
+	}
+	return &ReportChange{Report: &r, Withdrawn: withdrawn, Carried: carried}, nil
 }
 
 // WithdrawReport takes back one of by's own reports within window of its
-// making; its milestone returns to what the remaining reports say.
-func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.Duration) (*Report, error) {
+// making; its milestone returns to what the remaining reports say, and the
+// coordination requests it opened as blocked close as withdrawn.
+func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.Duration) (*ReportChange, error) {
 	r, err := changeableReport(tx, by, reportID, now, window)
 	if err != nil {
 		return nil, err
@@ -240,7 +266,7 @@ func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.D
 		return nil, notFound(err, fmt.Sprintf("task %d", r.TaskID))
 	}
 	if task.Done {
-		return nil, ErrTaskClosed
+		return nil, &TaskClosedError{Code: task.Code}
 	}
 	var before Milestone
 	if err := tx.Take(&before, r.MilestoneID).Error; err != nil {
@@ -262,7 +288,11 @@ func WithdrawReport(tx *gorm.DB, by, reportID uint, now time.Time, window time.D
 	if err := Audit(tx, &by, &r.TaskID, "report_withdrawn", detail); err != nil {
 		return nil, err
 	}
-	return r, nil
+	withdrawn, _, err := followReport(tx, by, r, nil, now)
+	if err != nil {
+		return nil, err
+	}
+	return &ReportChange{Report: r, Withdrawn: withdrawn}, nil
 }
 
 // changeableReport loads a report that by may still correct or withdraw:

@@ -68,7 +68,10 @@ func (l *ledger) correct(by, id uint, ch models.Change) (*models.Report, error) 
 	var r *models.Report
 	err := l.tx(func(tx *gorm.DB) error {
 		var err error
-		r, err = models.CorrectReport(tx, by, id, ch, l.clock.Now(), l.window)
+		c, err := models.CorrectReport(tx, by, id, ch, l.clock.Now(), l.window)
+		if err == nil {
+			r = c.Report
+		}
 		return err
 	})
 	return r, err
@@ -469,11 +472,28 @@ func (l *ledger) requestClose(by uint) (*models.CloseRequest, error) {
 	return req, err
 }
 
+// decideClose decides in a transaction of its own. An approval that ended
+// the request as superseded commits, and returns why.
 func (l *ledger) decideClose(by, id uint, decision string) error {
-	return l.tx(func(tx *gorm.DB) error {
-		_, err := models.DecideClose(tx, by, id, decision, "", l.clock.Now())
+	var out *models.CloseOutcome
+	err := l.tx(func(tx *gorm.DB) error {
+		var err error
+		out, err = models.DecideClose(tx, by, id, decision, "", l.clock.Now())
 		return err
 	})
+	if err == nil && out.Superseded != nil {
+		return out.Superseded
+	}
+	return err
+}
+
+func (l *ledger) closeDecision(id uint) string {
+	l.t.Helper()
+	var req models.CloseRequest
+	if err := l.s.DB.Take(&req, id).Error; err != nil {
+		l.t.Fatal(err)
+	}
+	return req.Decision
 }
 
 func (l *ledger) taskDone() bool {
@@ -507,7 +527,8 @@ func TestCloseOutDecidedOnThePresentState(t *testing.T) {
 			t.Fatalf("%d close requests, want 1", n)
 		}
 
-		// The report it relied on is corrected, still done: approval refused.
+		// The report it relied on is corrected, still done: approval
+		// refused, and the request ends so that it can be asked again.
 		if _, err := l.correct(l.attendant, done[1].ID, models.Change{State: models.StateDone, Note: "补充说明"}); err != nil {
 			t.Fatal(err)
 		}
@@ -520,8 +541,11 @@ func TestCloseOutDecidedOnThePresentState(t *testing.T) {
 		if l.taskDone() {
 			t.Fatal("task closed on a changed basis")
 		}
-		if err := l.decideClose(l.leader, req.ID, models.CloseReturned); err != nil {
-			t.Fatal(err)
+		if got := l.closeDecision(req.ID); got != models.CloseSuperseded {
+			t.Fatalf("request refused on a changed basis is %q, want superseded", got)
+		}
+		if err := l.decideClose(l.leader, req.ID, models.CloseReturned); !errors.Is(err, models.ErrAlreadyDecided) {
+			t.Fatalf("a superseded request returned: %v", err)
 		}
 
 		// Asked again; then a coordination request opens.
@@ -557,17 +581,16 @@ func TestCloseOutDecidedOnThePresentState(t *testing.T) {
 		if l.taskDone() {
 			t.Fatal("task closed with a milestone not done")
 		}
+		if got := l.closeDecision(req2.ID); got != models.CloseSuperseded {
+			t.Fatalf("request refused after a withdrawal is %q, want superseded", got)
+		}
+		if _, err := l.requestClose(l.attendant); !errors.Is(err, models.ErrMilestonesOpen) {
+			t.Fatalf("close asked with a milestone not done: %v", err)
+		}
 		if _, err := l.report(l.attendant, models.ReportInput{MilestoneID: l.m2.ID, State: models.StateDone}); err != nil {
 			t.Fatal(err)
 		}
-		// The basis changed with the new report: the leader sends it back,
-		// the attendant asks again, and it is approved.
-		if err := l.decideClose(l.leader, req2.ID, models.CloseApproved); !errors.Is(err, models.ErrCloseBasisChanged) {
-			t.Fatalf("approval on another basis: %v", err)
-		}
-		if err := l.decideClose(l.leader, req2.ID, models.CloseReturned); err != nil {
-			t.Fatal(err)
-		}
+		// Done again: the attendant asks again, and it is approved.
 		req3, err := l.requestClose(l.attendant)
 		if err != nil {
 			t.Fatal(err)
@@ -583,7 +606,7 @@ func TestCloseOutDecidedOnThePresentState(t *testing.T) {
 		}
 		var kinds []string
 		s.DB.Model(&models.AuditEvent{}).Where("task_id = ? AND kind LIKE 'close%'", l.d.Task.ID).Order("id").Pluck("kind", &kinds)
-		if got := strings.Join(kinds, " "); got != "close_requested close_returned close_requested close_returned close_requested close_approved" {
+		if got := strings.Join(kinds, " "); got != "close_requested close_superseded close_requested close_superseded close_requested close_approved" {
 			t.Fatalf("audit trail of the close-out: %s", got)
 		}
 	})

@@ -50,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// SkipMigrate leaves the schema as it is (migration tests use it).
 	SkipMigrate bool
+	// ReadOnly opens a SQLite file without writing to it (or creating
+	// it); it implies SkipMigrate.
+	ReadOnly bool
 }
 
 // Open connects to dsn — a postgres:// URL or a SQLite file path — and brings
@@ -90,7 +93,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	} else {
 		dialect = SQLite
-		s.driver, s.dsn = sqlite.DriverName, sqliteDSN(dsn)
+		if !opt.ReadOnly {
+			if err := createDatabaseFile(dsn); err != nil {
+				return nil, err
+			}
+		}
+		s.driver, s.dsn = sqlite.DriverName, sqliteDSN(dsn, opt.ReadOnly)
 		db, err = gorm.Open(sqlite.Open(s.dsn), cfg)
 	}
 	if err != nil {
@@ -113,7 +121,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
 	s.DB, s.Dialect = db, dialect
-	if !opt.SkipMigrate {
+	if !opt.SkipMigrate && !opt.ReadOnly {
 		if err := s.Migrate(ctx); err != nil {
 			_ = sqlDB.Close()
 			return nil, err
@@ -127,21 +135,29 @@ func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// sqliteDSN turns a path into a DSN with the settings taskbot relies on:
-// WAL so readers do not block the writer, a busy timeout, immediate
+// sqliteDSN is the one place a SQLite DSN is built, for every open of a
+// SQLite file. It turns a path into a DSN with the settings taskbot relies
+// on: WAL so readers do not block the writer, a busy timeout, immediate
 // transactions (a deferred one that reads then writes fails at once when
 // another writer holds the lock), foreign keys, and synchronous=FULL because
-// an acknowledged report must survive a power cut.
-func sqliteDSN(path string) string {
+// an acknowledged report must survive a power cut. A read-only open (the
+// check of a copy) asks SQLite for mode=ro and changes none of those
+// settings, which would write to the file. A "file:" URI with settings of
+// its own is the operator's, and is taken as given.
+func sqliteDSN(path string, readOnly bool) string {
 	if strings.HasPrefix(path, "file:") && strings.Contains(path, "?") {
 		return path
 	}
 	params := url.Values{}
-	params.Set("_journal_mode", "WAL")
 	params.Set("_busy_timeout", "10000")
-	params.Set("_txlock", "immediate")
-	params.Set("_foreign_keys", "on")
-	params.Set("_synchronous", "FULL")
+	if readOnly {
+		params.Set("mode", "ro")
+	} else {
+		params.Set("_journal_mode", "WAL")
+		params.Set("_txlock", "immediate")
+		params.Set("_foreign_keys", "on")
+		params.Set("_synchronous", "FULL")
+	}
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + uriPath.Replace(path)
 	}
@@ -150,7 +166,7 @@ func sqliteDSN(path string) string {
 
 // uriPath escapes what a file name may hold but an SQLite URI reads
 // otherwise: a '#' would end the path and drop every setting after it, a '?'
-// start the settings early.
+// start the settings early, a '%' start an escape.
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Close releases the database.

@@ -144,25 +144,21 @@ FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id 
 			h.Person, word(lang, string(h.State)), percent, h.Note, fmt.Sprint(h.Files), h.Source, word(lang, standing)})
 	}
 	var coord []struct {
-		TaskID     uint
-		Person     string
-		Text       string
-		Answer     string
-		ResolvedAt *time.Time
-		CreatedAt  time.Time
+		TaskID    uint
+		Person    string
+		Text      string
+		Answer    string
+		State     models.CoordinationState
+		CreatedAt time.Time
 	}
-	err = tx.Raw(`SELECT c.task_id, p.key AS person, c.text, c.answer, c.resolved_at, c.created_at FROM coordination_requests c
+	err = tx.Raw(`SELECT c.task_id, p.key AS person, c.text, c.answer, c.state, c.created_at FROM coordination_requests c
 JOIN people p ON p.id = c.raised_by_id ORDER BY c.id`).Scan(&coord).Error
 	if err != nil {
 		return nil, fmt.Errorf("coordination requests: %w", err)
 	}
 	for _, c := range coord {
-		status := "open"
-		if c.ResolvedAt != nil {
-			status = "resolved"
-		}
 		l.Coordination = append(l.Coordination, []string{word(lang, "coordination"), codes[c.TaskID], c.Person, c.Text, c.Answer,
-			word(lang, status), c.CreatedAt.In(loc).Format("2006-01-02 15:04")})
+			word(lang, string(c.State)), c.CreatedAt.In(loc).Format("2006-01-02 15:04")})
 	}
 	var instr []struct {
 		ID        uint

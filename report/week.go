@@ -131,7 +131,8 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 			if !c.CreatedAt.Before(opt.Since) && c.CreatedAt.Before(opt.Until) {
 				w.Opened = append(w.Opened, r)
 			}
-			if c.ResolvedAt != nil && !c.ResolvedAt.Before(opt.Since) && c.ResolvedAt.Before(opt.Until) {
+			// A request withdrawn with its report was never answered.
+			if c.State == models.CoordinationResolved && c.ResolvedAt != nil && !c.ResolvedAt.Before(opt.Since) && c.ResolvedAt.Before(opt.Until) {
 				w.Answered = append(w.Answered, r)
 			}
 		}

@@ -96,17 +96,22 @@ func (s *Server) allowedListLocked() []string {
 	return out
 }
 
-// confirmLocked forgets updates as the offset parameter asks: ids below a
-// positive offset, or all but the last -offset for a negative one.
+// confirmLocked forgets updates as the offset parameter asks: those whose
+// id is below a positive offset (Telegram: "an update is considered
+// confirmed as soon as getUpdates is called with an offset higher than its
+// update_id"), wherever they stand in the queue, or all but the last
+// -offset for a negative one.
 func (s *Server) confirmLocked(offset int64) {
 	items := s.upd.items
 	switch {
 	case offset > 0:
-		i := 0
-		for i < len(items) && items[i].id < offset {
-			i++
+		kept := make([]queuedUpdate, 0, len(items))
+		for _, u := range items {
+			if u.id >= offset {
+				kept = append(kept, u)
+			}
 		}
-		items = items[i:]
+		items = kept
 	case offset < 0:
 		if keep := int(-offset); keep < len(items) {
 			items = items[len(items)-keep:]
@@ -194,6 +199,19 @@ func (s *Server) getUpdates(c *call) (any, *apiError) {
 		}
 		s.mu.Lock()
 	}
+}
+
+// RestartUpdateIDs starts update ids again from about next, as Telegram
+// does after a week without updates (ids then start "from a random positive
+// number" again, possibly below the ones the bot has seen). Updates still
+// unconfirmed are dropped: after such a week they are older than the 24
+// hours Telegram keeps them.
+func (s *Server) RestartUpdateIDs(next int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.upd.items = nil
+	s.upd.lastID = max(next, 1) - 1
+	s.notifyLocked()
 }
 
 // PendingUpdates is the number of updates the bot has not confirmed yet.

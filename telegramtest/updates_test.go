@@ -317,3 +317,24 @@ func TestGroupPrivacy(t *testing.T) {
 		})
 	}
 }
+
+// After a quiet week Telegram restarts update ids, possibly below the ones
+// a bot saw: an offset from before the restart confirms the new updates
+// unseen, as Telegram documents it; a call without one returns them.
+func TestGetUpdatesAfterRestartedIDs(t *testing.T) {
+	srv := newServer(t, Options{Seed: 3})
+	alice := srv.NewUser(1001, "Alice", "en")
+	alice.SendText("before")
+	before := getUpdates(t, srv, nil)
+	getUpdates(t, srv, map[string]any{"offset": before[0].UpdateID + 1})
+
+	srv.RestartUpdateIDs(10)
+	alice.SendText("after a week")
+	got := getUpdates(t, srv, nil)
+	if len(got) != 1 || got[0].UpdateID < 10 || got[0].UpdateID > 12 || got[0].Message.Text != "after a week" {
+		t.Fatalf("after the restart: %v", updateIDs(got))
+	}
+	if got := getUpdates(t, srv, map[string]any{"offset": before[0].UpdateID + 1}); len(got) != 0 || srv.PendingUpdates() != 0 {
+		t.Fatalf("an offset above the restarted ids left %v, %d pending", updateIDs(got), srv.PendingUpdates())
+	}
+}

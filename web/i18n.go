@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"net/url"
 	"strings"
 	"time"
 
@@ -67,8 +68,9 @@ func T(lang, key string) string {
 }
 
 var funcs = template.FuncMap{
-	"t":  T,
-	"tf": func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
+	"taskPath": taskPath,
+	"t":        T,
+	"tf":       func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -110,4 +112,18 @@ func ago(lang string, now, t time.Time) string {
 		return fmt.Sprintf(T(lang, "ago_hour"), int(d.Hours()))
 	}
 	return fmt.Sprintf(T(lang, "ago_day"), int(d.Hours()/24))
+}
+
+// taskPath is the board's path of a task's page. The code is one escaped
+// path segment: a '/', '?', '#' or '%' in it would otherwise end the
+// segment, start a query or a fragment, or read as an escape, and open no
+// task or another one. The route unescapes it back ({code} matches the
+// escaped segment and PathValue returns it unescaped). "." and ".." are
+// escaped too, or they would be cleaned out of the path.
+func taskPath(code string) string {
+	seg := url.PathEscape(code)
+	if seg == "." || seg == ".." {
+		seg = strings.ReplaceAll(seg, ".", "%2E")
+	}
+	return "/app/task/" + seg
 }

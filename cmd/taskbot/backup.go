@@ -47,7 +47,7 @@ func newRestoreCommand(a *app) *cobra.Command {
 		Short: "Put a backup in place of the SQLite database; the bot must be stopped",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			counts, err := models.Restore(cmd.Context(), args[0], a.common.DB)
+			res, err := models.Restore(cmd.Context(), args[0], a.common.DB)
 			switch {
 			case errors.Is(err, models.ErrInUse):
 				return fmt.Errorf("a taskbot is running on %s; stop it before restoring: %w", a.common.DB, err)
@@ -56,8 +56,11 @@ func newRestoreCommand(a *app) *cobra.Command {
 			case err != nil:
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s (the replaced file is kept as %s.before-restore): %s\n",
-				a.common.DB, args[0], a.common.DB, counts)
+			kept := "nothing was there to replace"
+			if res.Kept != "" {
+				kept = "the replaced database is kept as " + res.Kept
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s (%s): %s\n", a.common.DB, args[0], kept, res.Counts)
 			return nil
 		},
 	}

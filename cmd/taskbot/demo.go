@@ -65,7 +65,7 @@ func demoDatabase(dir, db string, dbGiven, dirGiven bool) (string, error) {
 	case dbGiven:
 		path = db
 	case dirGiven:
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := models.MkdirPrivate(dir); err != nil {
 			return "", fmt.Errorf("demo: %w", err)
 		}
 		path = filepath.Join(dir, "taskbot-demo.db")
@@ -381,7 +381,7 @@ func writeDemoFiles(ctx context.Context, store *models.Store, dir string, leader
 // writeNewFile writes a file that must not exist yet: the demo never
 // overwrites anything.
 func writeNewFile(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := models.CreatePrivate(name)
 	if err != nil {
 		return fmt.Errorf("demo file: %w", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,6 +36,9 @@ first columns are the import's, so the file loads back with taskbot import.`,
 			if lang != "zh" && lang != "en" {
 				return fmt.Errorf("--lang %q: want zh or en", lang)
 			}
+			if err := checkWarnDays(warn); err != nil {
+				return err
+			}
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
 				return fmt.Errorf("--tz %q: %w", tz, err)
@@ -47,7 +49,7 @@ first columns are the import's, so the file loads back with taskbot import.`,
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, data, 0o644); err != nil {
+			if err := models.WritePrivateFile(out, data); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)

@@ -58,9 +58,19 @@ the account that opens such a link replaces their binding.`,
 			if err != nil {
 				return err
 			}
+			named := map[uint]bool{}
+			if !o.All {
+				matches, err := models.PeopleNamed(store.DB.WithContext(ctx), o.Person)
+				if err != nil {
+					return err
+				}
+				for _, p := range matches {
+					named[p.ID] = true
+				}
+			}
 			var chosen []models.PersonSummary
 			for _, p := range people {
-				if o.All || p.Person.Key == o.Person || p.Person.Name == o.Person {
+				if o.All || named[p.Person.ID] {
 					chosen = append(chosen, p)
 				}
 			}

@@ -103,6 +103,7 @@ func TestDemo(t *testing.T) {
 	t.Setenv("TASKBOT_API_URL", "http://127.0.0.1:1")
 	t.Setenv("TASKBOT_BOT_USERNAME", "real_bot")
 	t.Setenv("TASKBOT_ADMINS", "1")
+	private := setUmask(t, 0o022)
 	dir := filepath.Join(t.TempDir(), "demo")
 	got, err := run(t, "demo", "--dir", dir)
 	if err != nil {
@@ -157,6 +158,12 @@ func TestDemo(t *testing.T) {
 	for _, name := range []string{"summary-chart.png", "ledger.xlsx"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 1000 {
 			t.Errorf("demo file %s: %v", name, err)
+		}
+	}
+	if private {
+		wantMode(t, dir, 0o700)
+		for _, name := range []string{"taskbot-demo.db", "summary-chart.png", "ledger.xlsx"} {
+			wantMode(t, filepath.Join(dir, name), 0o600)
 		}
 	}
 	if t.Failed() {

@@ -89,8 +89,19 @@ func (o *reminderOptions) validate() error {
 	if _, err := scheduler.SummarySpec(o.SummaryAt); err != nil {
 		return fmt.Errorf("--summary-at %q: want HH:MM", o.SummaryAt)
 	}
-	if o.CatchUp < 0 || o.FollowUp <= 0 || o.EscalateAfter < 0 || o.WarnDays < 0 {
+	if o.CatchUp < 0 || o.FollowUp <= 0 || o.EscalateAfter < 0 {
 		return errors.New("--catch-up and --escalate-after must not be negative, --follow-up must be positive")
+	}
+	return checkWarnDays(o.WarnDays)
+}
+
+// checkWarnDays refuses a --warn-days the status light cannot use, the
+// same way for every command that takes one.
+func checkWarnDays(days int) error {
+	rules := models.DefaultLightRules
+	rules.WarnDays = days
+	if err := rules.Validate(); err != nil {
+		return fmt.Errorf("--warn-days: %w", err)
 	}
 	return nil
 }

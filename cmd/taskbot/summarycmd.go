@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -99,6 +98,9 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 	if o.All && o.Chart != "" {
 		return errors.New("--chart draws one summary: give --person, or neither")
 	}
+	if err := checkWarnDays(o.WarnDays); err != nil {
+		return err
+	}
 	if o.Lang != "" && o.Lang != bot.LangZH && o.Lang != bot.LangEN {
 		return fmt.Errorf("--lang %q: want zh or en", o.Lang)
 	}
@@ -186,7 +188,7 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(o.Chart, png, 0o644); err != nil {
+			if err := models.WritePrivateFile(o.Chart, png); err != nil {
 				return fmt.Errorf("--chart: %w", err)
 			}
 			fmt.Fprintf(w, "chart: %s\n", o.Chart)
@@ -202,13 +204,17 @@ func chooseReaders(db *gorm.DB, o summaryOptions) ([]reader, error) {
 		return []reader{{}}, nil
 	}
 	var people []models.Person
-	q := db.Where("id IN (?)", db.Table("assignments a").Select("a.person_id").
-		Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false))
 	if o.Person != "" {
-		q = db.Where("key = ? OR name = ?", o.Person, o.Person)
-	}
-	if err := q.Order("key").Find(&people).Error; err != nil {
-		return nil, fmt.Errorf("people to summarise: %w", err)
+		var err error
+		if people, err = models.PeopleNamed(db, o.Person); err != nil {
+			return nil, err
+		}
+	} else {
+		q := db.Where("id IN (?)", db.Table("assignments a").Select("a.person_id").
+			Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false))
+		if err := q.Order("key").Find(&people).Error; err != nil {
+			return nil, fmt.Errorf("people to summarise: %w", err)
+		}
 	}
 	switch {
 	case o.Person != "" && len(people) == 0:
