@@ -37,7 +37,7 @@ func (r *Reminders) personLocation(p *models.Person) *time.Location {
 // facts are the task's light facts, read once for a whole round by the
 // caller: the light is decided here because it depends on the reader's
 // calendar day.
-func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string) (bool, error) {
+func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn) (bool, error) {
 	if p.TelegramID == nil || p.Unreachable || d.Task.Done {
 		return false, nil
 	}
@@ -61,6 +61,10 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 		title = "follow_up_title"
 	}
 	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(lang, title, nil), LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
+	if standIn != nil {
+		b.WriteString(c.T(lang, "reminder_stand_in", map[string]any{"Name": E(standIn.For.Key), "Until": DueDate(standIn.Until)}))
+		b.WriteString("\n")
+	}
 	var buttons [][]models.Button
 	for _, m := range open {
 		b.WriteString(r.Render.Milestone(lang, m, now, loc))

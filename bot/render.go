@@ -168,6 +168,9 @@ func (r *Renderer) Ack(lang string, task models.Task, m models.Milestone, rep *m
 	var b strings.Builder
 	fmt.Fprintf(&b, "✅ %s\n", c.T(lang, "ack_title", nil))
 	fmt.Fprintf(&b, "%s %s\n", E(task.Code), E(task.Title))
+	if rep.OnBehalfOfName != "" {
+		fmt.Fprintf(&b, "%s\n", c.T(lang, "ack_on_behalf", map[string]any{"Name": E(rep.OnBehalfOfName)}))
+	}
 	fmt.Fprintf(&b, "%s\n", c.T(lang, "ack_milestone", map[string]any{"Seq": m.Seq, "Title": E(m.Title)}))
 	fmt.Fprintf(&b, "%s%s%s", c.T(lang, "ack_state", nil), c.T(lang, "label_sep", nil), r.State(lang, rep.State))
 	if rep.Percent != nil {

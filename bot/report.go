@@ -109,7 +109,11 @@ func (t *turn) reportableTask(who speaker, code string) (*models.TaskDetail, err
 		return nil, err
 	}
 	if !d.HasPerson(who.person.ID) {
-		return nil, nil
+		// A deputy of someone away reports on a task not their own.
+		ok, err := models.CanReport(t.tx, who.person.ID, d.Task.ID)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -118,7 +122,11 @@ func (t *turn) reportableTask(who speaker, code string) (*models.TaskDetail, err
 func (t *turn) statusReply(rc replyContext, text string) error {
 	c := t.h.Catalog
 	lang := rc.who.lang
-	if !rc.task.CanReport(rc.who.person.ID) {
+	ok, err := models.CanReport(t.tx, rc.who.person.ID, rc.task.Task.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return t.reply(rc.chatID, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
 	if rc.task.Task.Done {

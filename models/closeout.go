@@ -104,7 +104,7 @@ func OpenCloseRequest(tx *gorm.DB, taskID uint) (*CloseRequest, error) {
 // task has one open request at a time; asking again returns a
 // *CloseOpenError naming it.
 func RequestClose(tx *gorm.DB, by, taskID uint, now time.Time) (*CloseRequest, error) {
-	ok, err := CanReport(tx, by, taskID)
+	ok, err := isReporter(tx, by, taskID)
 	if err != nil {
 		return nil, err
 	}

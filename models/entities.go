@@ -114,9 +114,15 @@ type Report struct {
 	Withdrawn bool `gorm:"not null;default:false"`
 	// Reopens marks a report that reopened a done milestone, which only
 	// happens when the reporter confirmed it.
-	Reopens     bool `gorm:"not null;default:false"`
-	CreatedAt   time.Time
-	Attachments []Attachment
+	Reopens bool `gorm:"not null;default:false"`
+	// OnBehalfOfID is the absent person a deputy reported for (代报);
+	// PersonID stays the deputy who reported.
+	OnBehalfOfID *uint
+	// OnBehalfOfName is that person's name, set by RecordReport for the
+	// acknowledgement; not stored.
+	OnBehalfOfName string `gorm:"-"`
+	CreatedAt      time.Time
+	Attachments    []Attachment
 }
 
 // Attachment is evidence kept on a report as a Telegram file id.

@@ -152,11 +152,12 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 			TaskID uint
 			N      int
 		}
-		err = tx.Raw(`SELECT m.task_id, COUNT(DISTINCT m.slot_key) AS n FROM reminders m
+		err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
 LEFT JOIN (SELECT x.task_id, x.created_at AS last FROM reports x JOIN (
-  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = m.task_id
-WHERE m.task_id IN ? AND m.kind = ? AND (r.last IS NULL OR m.slot_at > r.last)
-GROUP BY m.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
+  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = reminders.task_id
+WHERE reminders.task_id IN ? AND reminders.kind = ? AND (r.last IS NULL OR reminders.slot_at > r.last)
+  AND `+NotAwayAtSlot+`
+GROUP BY reminders.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
 		if err != nil {
 			return nil, fmt.Errorf("silent slots: %w", err)
 		}
@@ -168,6 +169,12 @@ GROUP BY m.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
 	}
 	return out, nil
 }
+
+// NotAwayAtSlot keeps the reminders (table reminders, unaliased) of
+// people who were not away at their slot: a slot missed on leave, even
+// leave recorded after the fact, is no silence.
+const NotAwayAtSlot = `NOT EXISTS (SELECT 1 FROM leaves l WHERE l.person_id = reminders.person_id AND l.cancelled_at IS NULL
+    AND reminders.slot_at >= l.starts_at AND reminders.slot_at < l.ends_at)`
 
 // AttachLights sets the light of each task.
 func AttachLights(tx *gorm.DB, details []TaskDetail, today time.Time, rules LightRules) error {

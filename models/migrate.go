@@ -31,6 +31,7 @@ var migrationIDs = []string{
 	"0010_weekly",
 	"0011_delivery",
 	"0012_coordination_state",
+	"0013_leave",
 }
 
 // LatestSchema is the newest schema version.

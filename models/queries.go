@@ -26,7 +26,8 @@ func (d *TaskDetail) HasPerson(personID uint) bool {
 	return len(d.RolesOf(personID)) > 0
 }
 
-// CanReport is models.CanReport on a task already loaded.
+// CanReport tells whether the person is one of the task's reporters, as
+// loaded; a deputy of one who is away may report too (models.CanReport).
 func (d *TaskDetail) CanReport(personID uint) bool {
 	for _, r := range d.RolesOf(personID) {
 		if slices.Contains(reporterRoles, r) {
@@ -34,6 +35,11 @@ func (d *TaskDetail) CanReport(personID uint) bool {
 		}
 	}
 	return false
+}
+
+// HasRole tells whether the person holds role on the task.
+func (d *TaskDetail) HasRole(personID uint, role Role) bool {
+	return slices.Contains(d.RolesOf(personID), role)
 }
 
 // RolesOf lists the person's roles on the task.

@@ -90,8 +90,20 @@ func (s MilestoneState) Valid() bool {
 // charge.
 var reporterRoles = []Role{RoleAttendant, RoleOwner}
 
-// CanReport tells whether the person may report on the task.
+// CanReport tells whether the person may report on the task: one of its
+// reporters, or the deputy of one who is away (see ActingFor).
 func CanReport(tx *gorm.DB, personID, taskID uint) (bool, error) {
+	ok, err := isReporter(tx, personID, taskID)
+	if err != nil || ok {
+		return ok, err
+	}
+	acting, err := ActingFor(tx, personID, taskID, tx.NowFunc())
+	return len(acting) > 0, err
+}
+
+// isReporter tells whether the person is an attendant or the person in
+// charge of the task: what a deputy is not, e.g. to ask for its close-out.
+func isReporter(tx *gorm.DB, personID, taskID uint) (bool, error) {
 	var n int64
 	err := tx.Model(&Assignment{}).Where("person_id = ? AND task_id = ? AND role IN ?", personID, taskID,
 		reporterRoles).Count(&n).Error
@@ -167,6 +179,17 @@ func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report,
 		TaskID: in.TaskID, MilestoneID: m.ID, PersonID: by, State: state, Percent: in.Percent,
 		Note: truncate(in.Note, 4000), ChatID: in.ChatID, MessageID: in.MessageID, UpdateID: in.UpdateID,
 		Source: in.Source, Reopens: reopens, CreatedAt: now,
+	}
+	acting, err := ActingFor(tx, by, in.TaskID, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(acting) > 0 {
+		var absent Person
+		if err := tx.Take(&absent, acting[0]).Error; err != nil {
+			return nil, notFound(err, fmt.Sprintf("person %d", acting[0]))
+		}
+		r.OnBehalfOfID, r.OnBehalfOfName = &absent.ID, absent.Key
 	}
 	if err := storeReport(tx, &r, in.Attachments); err != nil {
 		return nil, err

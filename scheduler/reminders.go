@@ -23,7 +23,8 @@ type ReminderWriter interface {
 	// Reminder queues one reminder under key and says whether it did: it
 	// does not for someone unreachable or with nothing left to report.
 	// facts are the task's light facts, read once for the whole round.
-	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string) (bool, error)
+	// standIn, when set, says p is reminded for someone away.
+	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn) (bool, error)
 	// Escalation tells a leader that attendants have not reported.
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }
@@ -623,7 +624,7 @@ func (r *Reminders) escalate(tx *gorm.DB, taskID uint) (bool, error) {
 	}
 	var slots int64
 	err = tx.Model(&models.Reminder{}).Where("task_id = ? AND kind = ? AND slot_at > ?", taskID, models.ReminderSlot, since).
-		Distinct("slot_key").Count(&slots).Error
+		Where(models.NotAwayAtSlot).Distinct("slot_key").Count(&slots).Error
 	if err != nil {
 		return false, fmt.Errorf("silent slots of task %d: %w", taskID, err)
 	}
@@ -634,8 +635,19 @@ func (r *Reminders) escalate(tx *gorm.DB, taskID uint) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	ids := make([]uint, len(d.Attendants))
+	for i, a := range d.Attendants {
+		ids[i] = a.ID
+	}
+	away, err := models.LeavesAt(tx, ids, tx.NowFunc())
+	if err != nil {
+		return false, err
+	}
 	var silent []models.Person
 	for _, a := range d.Attendants {
+		if _, ok := away[a.ID]; ok {
+			continue // away: not silent
+		}
 		var n int64
 		if err := tx.Model(&models.Report{}).Where("task_id = ? AND person_id = ? AND created_at > ?", taskID, a.ID, since).Count(&n).Error; err != nil {
 			return false, err

@@ -80,6 +80,10 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			people[id] = p
 		}
 	}
+	away, err := leavesAtSlots(tx, jobs)
+	if err != nil {
+		return 0, err
+	}
 	rows := make([]models.Reminder, 0, len(jobs))
 	for _, j := range jobs {
 		d, p := details[j.taskID], people[j.personID]
@@ -88,8 +92,20 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			// goes with the next reconcile.
 			continue
 		}
+		var standIn *models.StandIn
+		if away[j.slotAt][j.personID] {
+			// Away (请假): their deputy is reminded in their place, or
+			// nobody when the others of the task are reminded anyway.
+			if standIn, err = models.StandInFor(tx, j.taskID, j.personID, j.slotAt); err != nil {
+				return 0, err
+			}
+			if standIn == nil || standIn.Person == nil || (!standIn.Named && d.HasRole(standIn.Person.ID, models.RoleAttendant)) {
+				continue
+			}
+			j.personID, p = standIn.Person.ID, standIn.Person
+		}
 		key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
-		sent, err := r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key)
+		sent, err := r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn)
 		if err != nil {
 			return 0, err
 		}
@@ -110,6 +126,29 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		}
 	}
 	return len(rows), nil
+}
+
+// leavesAtSlots tells, for each slot time of jobs, which of the people
+// reminded then are away: one query per slot time, and a round is nearly
+// always one slot.
+func leavesAtSlots(tx *gorm.DB, jobs []reminderJob) (map[time.Time]map[uint]bool, error) {
+	bySlot := map[time.Time][]uint{}
+	for _, j := range jobs {
+		bySlot[j.slotAt] = append(bySlot[j.slotAt], j.personID)
+	}
+	out := make(map[time.Time]map[uint]bool, len(bySlot))
+	for at, ids := range bySlot {
+		slices.Sort(ids)
+		leaves, err := models.LeavesAt(tx, slices.Compact(ids), at)
+		if err != nil {
+			return nil, err
+		}
+		out[at] = make(map[uint]bool, len(leaves))
+		for id := range leaves {
+			out[at][id] = true
+		}
+	}
+	return out, nil
 }
 
 // dueGroup is due schedules that advance alike: same kind, spec, zone and
