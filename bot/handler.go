@@ -190,6 +190,10 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.closeCommand(m, who, args)
 	case "instruct":
 		return t.instruct(m, who, args)
+	case "leave":
+		return t.leave(m, who, args)
+	case "back":
+		return t.back(m, who)
 	}
 	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
 }

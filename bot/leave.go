@@ -1,0 +1,248 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tgmodels "github.com/go-telegram/bot/models"
+
+	"taskbot/bot/leavecmd"
+	"taskbot/models"
+)
+
+// leave handles /leave: record a leave (请假), list them, or cancel one.
+// An admin may name someone else with @.
+func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	lang := who.lang
+	args = strings.TrimSpace(args)
+	first, rest, _ := strings.Cut(args, " ")
+	switch strings.ToLower(first) {
+	case "", "list", "列表":
+		return t.leaveList(m, who)
+	case "cancel", "取消":
+		return t.leaveCancel(m, who, strings.TrimSpace(rest))
+	}
+	req, err := leavecmd.Parse(args, models.Today(t.now, t.location(who.person)))
+	if err != nil {
+		return t.reply(m.Chat.ID, c.T(lang, "leave_problem", map[string]any{"Problem": E(leaveProblem(c, lang, err))})+"\n"+c.T(lang, "leave_usage", nil))
+	}
+	away := who.person
+	if req.For != "" {
+		if !who.admin {
+			return t.reply(m.Chat.ID, c.T(lang, "leave_admins_only", nil))
+		}
+		if away, err = t.onePersonNamed(m, who, req.For); away == nil || err != nil {
+			return err
+		}
+	}
+	if away == nil {
+		return t.reply(m.Chat.ID, c.T(lang, "leave_usage", nil))
+	}
+	in := models.LeaveInput{PersonID: away.ID, Kind: req.Kind, FirstDay: req.First, LastDay: req.Last, Location: t.location(away)}
+	var deputy *models.Person
+	if req.Deputy != "" {
+		if deputy, err = t.onePersonNamed(m, who, req.Deputy); deputy == nil || err != nil {
+			return err
+		}
+		in.DeputyID = deputy.ID
+	}
+	by := away.ID
+	if who.person != nil {
+		by = who.person.ID
+	}
+	l, err := models.RecordLeave(t.tx, by, who.admin, in, t.now)
+	if err != nil {
+		if msg := leaveRefusal(c, lang, err); msg != "" {
+			return t.reply(m.Chat.ID, msg)
+		}
+		return err
+	}
+	days := leaveDays(l)
+	text := c.T(lang, "leave_recorded", map[string]any{"Name": E(away.Key), "Days": days, "Kind": c.T(lang, "leave_kind_"+string(l.Kind), nil)})
+	if deputy != nil {
+		text += "\n" + c.T(lang, "leave_deputy", map[string]any{"Name": E(deputy.Key)})
+		dlang := LanguageFor(deputy.Language, "")
+		note := c.T(dlang, "leave_you_deputise", map[string]any{"Name": E(away.Key), "Days": days})
+		if err := models.Enqueue(t.tx, fmt.Sprintf("leave:%d:deputy:%d", l.ID, deputy.ID), *deputy.TelegramID, models.OutSendMessage, models.Outgoing{Text: note}); err != nil {
+			return err
+		}
+	} else {
+		text += "\n" + c.T(lang, "leave_no_deputy", nil)
+	}
+	return t.reply(m.Chat.ID, text)
+}
+
+// onePersonNamed finds the one person a name means, or answers why not and
+// returns nil.
+func (t *turn) onePersonNamed(m *tgmodels.Message, who speaker, name string) (*models.Person, error) {
+	people, err := models.PeopleNamed(t.tx, name)
+	if err != nil {
+		return nil, err
+	}
+	switch len(people) {
+	case 0:
+		return nil, t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "person_not_found", map[string]any{"Name": E(truncateRunes(name, 40))}))
+	case 1:
+		return &people[0], nil
+	}
+	keys := make([]string, len(people))
+	for i, p := range people {
+		keys[i] = E(p.Key)
+	}
+	return nil, t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "person_ambiguous", map[string]any{"Name": E(name), "Keys": strings.Join(keys, "、")}))
+}
+
+func (t *turn) leaveList(m *tgmodels.Message, who speaker) error {
+	c := t.h.Catalog
+	if who.person == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_usage", nil))
+	}
+	leaves, err := models.LeavesOf(t.tx, who.person.ID, t.now)
+	if err != nil {
+		return err
+	}
+	if len(leaves) == 0 {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_none", nil)+"\n"+c.T(who.lang, "leave_usage", nil))
+	}
+	var b strings.Builder
+	b.WriteString(c.T(who.lang, "leave_list_title", nil))
+	for _, l := range leaves {
+		fmt.Fprintf(&b, "\n• %s %s", leaveDays(&l), c.T(who.lang, "leave_kind_"+string(l.Kind), nil))
+		if l.DeputyID != nil {
+			var d models.Person
+			if err := t.tx.Take(&d, *l.DeputyID).Error; err == nil {
+				fmt.Fprintf(&b, " · %s", c.T(who.lang, "leave_deputy", map[string]any{"Name": E(d.Key)}))
+			}
+		}
+	}
+	return t.reply(m.Chat.ID, b.String())
+}
+
+// leaveCancel withdraws the soonest leave that has not ended: one's own, or
+// an admin's for @someone.
+func (t *turn) leaveCancel(m *tgmodels.Message, who speaker, args string) error {
+	c := t.h.Catalog
+	away := who.person
+	if name, ok := strings.CutPrefix(strings.TrimPrefix(args, "＠"), "@"); ok || strings.HasPrefix(args, "＠") {
+		if !who.admin {
+			return t.reply(m.Chat.ID, c.T(who.lang, "leave_admins_only", nil))
+		}
+		var err error
+		if away, err = t.onePersonNamed(m, who, name); away == nil || err != nil {
+			return err
+		}
+	}
+	if away == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_usage", nil))
+	}
+	leaves, err := models.LeavesOf(t.tx, away.ID, t.now)
+	if err != nil {
+		return err
+	}
+	if len(leaves) == 0 {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_none", nil))
+	}
+	by := away.ID
+	if who.person != nil {
+		by = who.person.ID
+	}
+	l, err := models.CancelLeave(t.tx, by, who.admin, leaves[0].ID, t.now)
+	if err != nil {
+		if msg := leaveRefusal(c, who.lang, err); msg != "" {
+			return t.reply(m.Chat.ID, msg)
+		}
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "leave_cancelled", map[string]any{"Name": E(away.Key), "Days": leaveDays(l)}))
+}
+
+// back ends the speaker's leave under way (/back) and tells them, in one
+// message, what their deputies reported for them.
+func (t *turn) back(m *tgmodels.Message, who speaker) error {
+	c := t.h.Catalog
+	if who.person == nil {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_none", nil))
+	}
+	_, reports, err := models.EndLeave(t.tx, who.person.ID, t.now)
+	if errors.Is(err, models.ErrNoLeave) {
+		return t.reply(m.Chat.ID, c.T(who.lang, "leave_none", nil))
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.T(who.lang, "leave_back", nil))
+	if len(reports) == 0 {
+		b.WriteString("\n" + c.T(who.lang, "leave_back_nothing", nil))
+	}
+	for _, r := range reports {
+		var task models.Task
+		var ms models.Milestone
+		var deputy models.Person
+		if err := t.tx.Take(&task, r.TaskID).Error; err != nil {
+			return fmt.Errorf("task of report %d: %w", r.ID, err)
+		}
+		if err := t.tx.Take(&ms, r.MilestoneID).Error; err != nil {
+			return fmt.Errorf("milestone of report %d: %w", r.ID, err)
+		}
+		if err := t.tx.Take(&deputy, r.PersonID).Error; err != nil {
+			return fmt.Errorf("reporter of report %d: %w", r.ID, err)
+		}
+		fmt.Fprintf(&b, "\n• %s %s · %s %s", E(task.Code), c.T(who.lang, "ack_milestone", map[string]any{"Seq": ms.Seq, "Title": E(truncateRunes(ms.Title, 20))}),
+			t.h.Render.State(who.lang, r.State), c.T(who.lang, "leave_back_by", map[string]any{"Name": E(deputy.Key), "At": r.CreatedAt.In(t.location(who.person)).Format("01-02 15:04")}))
+	}
+	return t.reply(m.Chat.ID, b.String())
+}
+
+func leaveDays(l *models.Leave) string {
+	if l.FirstDay.Equal(l.LastDay) {
+		return DueDate(l.FirstDay)
+	}
+	return DueDate(l.FirstDay) + " – " + DueDate(l.LastDay)
+}
+
+// leaveProblem words what leavecmd could not read.
+func leaveProblem(c *Catalog, lang string, err error) string {
+	word := ""
+	var we *leavecmd.WordError
+	if errors.As(err, &we) {
+		word = we.Word
+	}
+	for _, p := range []struct {
+		err error
+		key string
+	}{
+		{leavecmd.ErrNoDays, "leave_err_no_days"}, {leavecmd.ErrBadDay, "leave_err_bad_day"},
+		{leavecmd.ErrTooManyDays, "leave_err_too_many_days"}, {leavecmd.ErrNoDeputyName, "leave_err_no_deputy"},
+		{leavecmd.ErrUnexpected, "leave_err_unexpected"}, {leavecmd.ErrTooLong, "problem_too_long"},
+	} {
+		if errors.Is(err, p.err) {
+			return c.T(lang, p.key, map[string]any{"Word": truncateRunes(word, 40)})
+		}
+	}
+	return err.Error()
+}
+
+// leaveRefusal words a rule of the ledger that refused a leave; "" for an
+// error that is no refusal.
+func leaveRefusal(c *Catalog, lang string, err error) string {
+	var overlap *models.LeaveOverlapError
+	if errors.As(err, &overlap) {
+		return c.T(lang, "leave_overlap", map[string]any{"Days": leaveDays(&overlap.Leave)})
+	}
+	for _, r := range []struct {
+		err error
+		key string
+	}{
+		{models.ErrNotYourLeave, "leave_admins_only"}, {models.ErrLeaveDays, "leave_err_days"},
+		{models.ErrDeputySelf, "leave_err_deputy_self"}, {models.ErrDeputyUnbound, "leave_err_deputy_unbound"},
+		{models.ErrDeputyUnrelated, "leave_err_deputy_unrelated"}, {models.ErrLeaveAlreadyOver, "leave_err_over"},
+	} {
+		if errors.Is(err, r.err) {
+			return c.T(lang, r.key, nil)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,81 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// An attendant takes leave in chat naming a deputy: the deputy is told,
+// gets the absent person's reminders marked for whom, reports on their
+// behalf, and the person, back early, gets one message saying what was
+// reported for them. A leave that cannot be read changes nothing.
+func TestLeaveWithADeputyInChat(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		open func(testing.TB, models.Options) *models.Store
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
+		t.Run(db.name, func(t *testing.T) {
+			e := startE2E(t, db.open)
+			liu, sun := e.users["刘洋"], e.users["孙丽"]
+			if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+				t.Fatal(err)
+			}
+			bad := e.next(liu, 1, func() { liu.SendText("/leave 2月30日 出差") })[0]
+			has(t, bad, "没有登记", "“2月30日”不是有效的日期", "用法")
+			var leaves int64
+			if e.store.DB.Model(&models.Leave{}).Count(&leaves); leaves != 0 {
+				t.Fatalf("%d leaves after a refusal", leaves)
+			}
+
+			sunBefore := len(sun.Messages())
+			ack := e.next(liu, 1, func() { liu.SendText("/leave 今天至11月27日 出差 代报 孙丽") })[0]
+			has(t, ack, "已登记 刘洋 请假", "2026-11-23 – 2026-11-27", "出差", "代报：孙丽")
+			notice := e.wait(sun, sunBefore+1)[sunBefore]
+			has(t, notice, "刘洋 请假", "由您代报")
+			overlap := e.next(liu, 1, func() { liu.SendText("/leave 11月25日 事假") })[0]
+			has(t, overlap, "重叠")
+
+			e.tick()
+			e.advance(time.Hour + time.Minute) // Monday 09:01
+			liuBefore := len(liu.Messages())
+			got := e.next(sun, 2, e.tick)
+			var forLiu string
+			var forLiuID int
+			for _, m := range got {
+				if strings.Contains(m.Text, "T01") {
+					forLiu, forLiuID = m.Text, m.ID
+				}
+			}
+			if !strings.Contains(forLiu, "代 刘洋 填报（至2026-11-27）") {
+				t.Fatalf("the deputy's reminders %q lack T01 for 刘洋", []string{got[0].Text, got[1].Text})
+			}
+			e.advance(0)
+			if n := len(liu.Messages()); n != liuBefore {
+				t.Fatalf("刘洋 reminded while away: %+v", liu.Messages()[liuBefore:])
+			}
+
+			acked := e.next(sun, 1, func() {
+				if _, err := sun.ReplyTo(forLiuID, "1 50% 已联系三家"); err != nil {
+					t.Fatal(err)
+				}
+			})[0]
+			has(t, acked, "代 刘洋 填报", "节点1", "50%")
+			var r models.Report
+			if err := e.store.DB.Order("id DESC").Take(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+			sunP, _ := models.PersonByKey(e.store.DB, "孙丽")
+			liuP, _ := models.PersonByKey(e.store.DB, "刘洋")
+			if r.PersonID != sunP.ID || r.OnBehalfOfID == nil || *r.OnBehalfOfID != liuP.ID {
+				t.Fatalf("report %+v: want 孙丽's, for 刘洋", r)
+			}
+
+			back := e.next(liu, 1, func() { liu.SendText("/back") })[0]
+			has(t, back, "已销假", "T01", "节点1", "孙丽 代报")
+		})
+	}
+}

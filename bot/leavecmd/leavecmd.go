@@ -1,0 +1,233 @@
+// Package leavecmd reads what follows /leave: who is away (an admin may
+// name someone with @), the days, why, and who reports for them, written
+// the way people write them in Chinese or English:
+//
+//	/leave 3月2日至3月8日 出差 代报 李四
+//	/leave 2026-03-02 2026-03-08 trip deputy 李四
+//	/leave @张三 明天 病假
+//
+// It only reads; the rules of a leave are the ledger's (models.RecordLeave).
+package leavecmd
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"taskbot/models"
+)
+
+// Request is a leave as written.
+type Request struct {
+	// For names the person away when an admin records it for them.
+	For string
+	// First and Last are calendar days as midnight UTC.
+	First, Last time.Time
+	Kind        models.LeaveKind
+	// Deputy names who reports in the person's place; empty for none.
+	Deputy string
+}
+
+// Problems a /leave may have; the bot words each for the reader.
+var (
+	ErrNoDays       = errors.New("no day given")
+	ErrBadDay       = errors.New("a day that is not a date")
+	ErrTooManyDays  = errors.New("more than two days given")
+	ErrNoDeputyName = errors.New("代报 / deputy without a name")
+	ErrUnexpected   = errors.New("words the command does not take")
+	ErrTooLong      = errors.New("too long")
+)
+
+// WordError names the word a problem is about.
+type WordError struct {
+	Word string
+	Err  error
+}
+
+func (e *WordError) Error() string { return fmt.Sprintf("%q: %v", e.Word, e.Err) }
+func (e *WordError) Unwrap() error { return e.Err }
+
+var kinds = map[string]models.LeaveKind{
+	"事假": models.LeavePersonal, "personal": models.LeavePersonal,
+	"病假": models.LeaveSick, "sick": models.LeaveSick,
+	"出差": models.LeaveTrip, "外出招商": models.LeaveTrip, "招商": models.LeaveTrip, "外出": models.LeaveTrip, "trip": models.LeaveTrip,
+	"会议": models.LeaveMeeting, "开会": models.LeaveMeeting, "meeting": models.LeaveMeeting,
+	"其他": models.LeaveOther, "other": models.LeaveOther,
+}
+
+// Range separators between two days, as words or inside one.
+var (
+	rangeWords = map[string]bool{"至": true, "到": true, "~": true, "～": true, "—": true, "to": true, "until": true}
+	rangeInner = regexp.MustCompile(`^(.+?)(?:至|到|~|～|—)(.+)$`)
+)
+
+var (
+	isoDay   = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$`)
+	cnDay    = regexp.MustCompile(`^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?$`)
+	shortDay = regexp.MustCompile(`^(\d{1,2})[/.](\d{1,2})$`)
+)
+
+// maxArgs bounds what is read.
+const maxArgs = 500
+
+// Parse reads the arguments of /leave; today is the writer's calendar day
+// (midnight UTC), from which 今天, 明天 and days without a year are read.
+// A day without a year more than half a year past is taken as next year's.
+func Parse(args string, today time.Time) (Request, error) {
+	if utf8.RuneCountInString(args) > maxArgs {
+		return Request{}, ErrTooLong
+	}
+	words := strings.Fields(strings.ReplaceAll(args, "　", " "))
+	var req Request
+	var days []time.Time
+	addDay := func(w string) error {
+		d, ok := readDay(w, today)
+		if !ok {
+			return &WordError{Word: w, Err: ErrBadDay}
+		}
+		if len(days) == 2 {
+			return &WordError{Word: w, Err: ErrTooManyDays}
+		}
+		days = append(days, d)
+		return nil
+	}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		lower := strings.ToLower(w)
+		switch {
+		case i == 0 && (strings.HasPrefix(w, "@") || strings.HasPrefix(w, "＠")):
+			req.For = strings.TrimPrefix(strings.TrimPrefix(w, "@"), "＠")
+			if req.For == "" {
+				return Request{}, &WordError{Word: w, Err: ErrUnexpected}
+			}
+		case rangeWords[lower]:
+			// Between two days: nothing to read.
+		case kinds[lower] != "":
+			req.Kind = kinds[lower]
+		case lower == "代报" || lower == "deputy" || strings.HasPrefix(w, "代报"):
+			name := strings.TrimPrefix(strings.TrimPrefix(w, "代报"), "：")
+			name = strings.TrimPrefix(name, ":")
+			if lower == "deputy" || name == "" {
+				if i+1 >= len(words) {
+					return Request{}, ErrNoDeputyName
+				}
+				i++
+				name = words[i]
+			}
+			req.Deputy = name
+		default:
+			if _, ok := readDay(w, today); ok {
+				if err := addDay(w); err != nil {
+					return Request{}, err
+				}
+				continue
+			}
+			if first, last, ok := splitRange(w, today); ok {
+				if err := addDay(first); err != nil {
+					return Request{}, err
+				}
+				if err := addDay(last); err != nil {
+					return Request{}, err
+				}
+				continue
+			}
+			if looksLikeDay(w) {
+				return Request{}, &WordError{Word: w, Err: ErrBadDay}
+			}
+			if req.Deputy == "" && len(days) > 0 {
+				req.Deputy = w // the last free word names the deputy
+				continue
+			}
+			return Request{}, &WordError{Word: w, Err: ErrUnexpected}
+		}
+	}
+	switch len(days) {
+	case 0:
+		return Request{}, ErrNoDays
+	case 1:
+		req.First, req.Last = days[0], days[0]
+	default:
+		req.First, req.Last = days[0], days[1]
+	}
+	if req.Kind == "" {
+		req.Kind = models.LeaveOther
+	}
+	return req, nil
+}
+
+// splitRange reads one word holding two days: 3月2日至3月8日, or with a
+// hyphen where both sides are days (3月2日-3月8日, 2026-03-02-2026-03-08).
+func splitRange(w string, today time.Time) (first, last string, ok bool) {
+	if m := rangeInner.FindStringSubmatch(w); m != nil {
+		return m[1], m[2], true
+	}
+	for i := strings.IndexByte(w, '-'); i >= 0; {
+		a, b := w[:i], w[i+1:]
+		if _, okA := readDay(a, today); okA {
+			if _, okB := readDay(b, today); okB {
+				return a, b, true
+			}
+		}
+		next := strings.IndexByte(w[i+1:], '-')
+		if next < 0 {
+			break
+		}
+		i += next + 1
+	}
+	return "", "", false
+}
+
+// looksLikeDay tells a word that was meant as a day but is not one, so
+// that "3月32日" is called a wrong date, not a deputy's name.
+func looksLikeDay(w string) bool {
+	digits := strings.IndexFunc(w, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0
+	return digits && (strings.ContainsAny(w, "-/.月日号年") || len(w) <= 4)
+}
+
+// readDay reads one day; ok is false for anything else.
+func readDay(w string, today time.Time) (time.Time, bool) {
+	switch strings.ToLower(w) {
+	case "今天", "today":
+		return today, true
+	case "明天", "tomorrow":
+		return today.AddDate(0, 0, 1), true
+	case "后天":
+		return today.AddDate(0, 0, 2), true
+	}
+	var y, m, d int
+	if p := isoDay.FindStringSubmatch(w); p != nil {
+		y, m, d = atoi(p[1]), atoi(p[2]), atoi(p[3])
+	} else if p := cnDay.FindStringSubmatch(w); p != nil {
+		if p[1] != "" {
+			y = atoi(p[1])
+		}
+		m, d = atoi(p[2]), atoi(p[3])
+	} else if p := shortDay.FindStringSubmatch(w); p != nil {
+		m, d = atoi(p[1]), atoi(p[2])
+	} else {
+		return time.Time{}, false
+	}
+	if y == 0 {
+		y = today.Year()
+		if t := date(y, m, d); t.Before(today.AddDate(0, -6, 0)) {
+			y++
+		}
+	}
+	t := date(y, m, d)
+	// time.Date normalises 2月30日 into March: refuse it instead.
+	if t.Year() != y || int(t.Month()) != m || t.Day() != d || y < 2000 || y > 2100 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

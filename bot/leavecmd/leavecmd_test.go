@@ -1,0 +1,82 @@
+package leavecmd
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"taskbot/models"
+)
+
+var today = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+
+func d(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args string
+		want Request
+		err  error
+	}{
+		{"chinese range, kind and deputy", "12月8日至12月12日 出差 代报 李四", Request{First: d(2026, 12, 8), Last: d(2026, 12, 12), Kind: models.LeaveTrip, Deputy: "李四"}, nil},
+		{"range in one word", "12月8日-12月12日", Request{First: d(2026, 12, 8), Last: d(2026, 12, 12), Kind: models.LeaveOther}, nil},
+		{"iso range in one word", "2026-12-08-2026-12-10 sick", Request{First: d(2026, 12, 8), Last: d(2026, 12, 10), Kind: models.LeaveSick}, nil},
+		{"range with 至 in one word", "12月8日至12月12日 病假", Request{First: d(2026, 12, 8), Last: d(2026, 12, 12), Kind: models.LeaveSick}, nil},
+		{"iso days, english words", "2026-12-08 to 2026-12-10 meeting deputy 李四", Request{First: d(2026, 12, 8), Last: d(2026, 12, 10), Kind: models.LeaveMeeting, Deputy: "李四"}, nil},
+		{"one day", "明天", Request{First: d(2026, 12, 8), Last: d(2026, 12, 8), Kind: models.LeaveOther}, nil},
+		{"today and a deputy named last", "今天 2026/12/09 李四(区发改局)", Request{First: today, Last: d(2026, 12, 9), Kind: models.LeaveOther, Deputy: "李四(区发改局)"}, nil},
+		{"代报 joined to the name", "12/20 12/24 事假 代报：王五", Request{First: d(2026, 12, 20), Last: d(2026, 12, 24), Kind: models.LeavePersonal, Deputy: "王五"}, nil},
+		{"admin for someone", "@张三 1月5日 1月9日 外出招商", Request{For: "张三", First: d(2027, 1, 5), Last: d(2027, 1, 9), Kind: models.LeaveTrip}, nil},
+		{"a date half a year past is next year's", "3月2日", Request{First: d(2027, 3, 2), Last: d(2027, 3, 2), Kind: models.LeaveOther}, nil},
+		{"a recent past date stays this year's", "11月30日 12月1日", Request{First: d(2026, 11, 30), Last: d(2026, 12, 1), Kind: models.LeaveOther}, nil},
+		{"full-width space", "12月8日　病假", Request{First: d(2026, 12, 8), Last: d(2026, 12, 8), Kind: models.LeaveSick}, nil},
+		{"no days", "出差 代报 李四", Request{}, ErrNoDays},
+		{"nothing", "", Request{}, ErrNoDays},
+		{"impossible date", "2月30日", Request{}, ErrBadDay},
+		{"month 13", "2026-13-01", Request{}, ErrBadDay},
+		{"three days", "12/8 12/9 12/10", Request{}, ErrTooManyDays},
+		{"deputy without a name", "12/8 deputy", Request{}, ErrNoDeputyName},
+		{"a name before any day", "李四 12/8", Request{}, ErrUnexpected},
+		{"two free words", "12/8 李四 王五", Request{}, ErrUnexpected},
+		{"a bare @", "@ 12/8", Request{}, ErrUnexpected},
+		{"too long", "12/8 " + strings.Repeat("长", 600), Request{}, ErrTooLong},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Parse(c.args, today)
+			if c.err != nil {
+				if !errors.Is(err, c.err) {
+					t.Fatalf("Parse(%q) error %v, want %v", c.args, err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", c.args, err)
+			}
+			if got.For != c.want.For || !got.First.Equal(c.want.First) || !got.Last.Equal(c.want.Last) || got.Kind != c.want.Kind || got.Deputy != c.want.Deputy {
+				t.Fatalf("Parse(%q) = %+v, want %+v", c.args, got, c.want)
+			}
+		})
+	}
+}
+
+// Whatever is typed, Parse answers without panicking, and a request it
+// accepts has days in order of writing, a known kind and no empty @.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"12月8日至12月12日 出差 代报 李四", "2026-12-08 to 2026-12-10 meeting deputy 李四", "@张三 明天", "代报", "2月30日", "12/8 12/9 12/10", "至 至", "@＠"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		req, err := Parse(s, today)
+		if err != nil {
+			return
+		}
+		if req.First.IsZero() || req.Last.IsZero() || !req.Kind.Valid() {
+			t.Fatalf("Parse(%q) accepted %+v", s, req)
+		}
+		if strings.HasPrefix(s, "@") && req.For == "" {
+			t.Fatalf("Parse(%q) lost the @ name", s)
+		}
+	})
+}
