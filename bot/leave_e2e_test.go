@@ -74,8 +74,19 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 				t.Fatalf("report %+v: want 孙丽's, for 刘洋", r)
 			}
 
+			wang := e.users["王建国"]
+			summary := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
+			has(t, summary, "T01", "刘洋 请假至2026-11-27 · 代报：孙丽")
+
 			back := e.next(liu, 1, func() { liu.SendText("/back") })[0]
 			has(t, back, "已销假", "T01", "节点1", "孙丽 代报")
+
+			// 孙丽, alone on T02, goes away with nobody to stand in: the
+			// admins' summary says nobody reports on it.
+			e.next(sun, 1, func() { sun.SendText("/leave 今天 会议") })
+			admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+			all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
+			has(t, all, "T02", "孙丽 请假至2026-11-23", "本期无人填报：专员请假，无人代报")
 		})
 	}
 }

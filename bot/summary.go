@@ -98,6 +98,16 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	if len(e.Silent) > 0 {
 		line("summary_silent", E(strings.Join(e.Silent, c.T(lang, "list_sep", nil))))
 	}
+	for _, a := range e.Away {
+		what := c.T(lang, "summary_away_until", map[string]any{"Name": E(a.Person.Key), "Until": DueDate(a.Until)})
+		if a.StandIn != nil {
+			what += " · " + c.T(lang, "leave_deputy", map[string]any{"Name": E(a.StandIn.Key)})
+		}
+		line("summary_away", what)
+	}
+	if e.Unattended {
+		line("summary_unattended", c.T(lang, "summary_unattended_what", nil))
+	}
 	for _, req := range e.Coordination {
 		line("summary_coordination", E(truncateRunes(req.Text, 120)))
 	}

@@ -474,3 +474,42 @@ func ActingFor(tx *gorm.DB, deputyID, taskID uint, at time.Time) ([]uint, error)
 	}
 	return out, nil
 }
+
+// Absence is a reporter of a task who is away, and who stands in.
+type Absence struct {
+	Person Person
+	Until  time.Time
+	// StandIn reports for them; nil when nobody is left to. Named says
+	// the leave named them as deputy.
+	StandIn *Person
+	Named   bool
+}
+
+// AbsencesOnTasks lists, per task, its reporters away at the instant at
+// with their stand-ins: one query for the set, then a few per person away.
+func AbsencesOnTasks(tx *gorm.DB, taskIDs []uint, at time.Time) (map[uint][]Absence, error) {
+	out := map[uint][]Absence{}
+	for _, chunk := range chunks(taskIDs, maxIDsPerQuery) {
+		var pairs []struct {
+			TaskID   uint
+			PersonID uint
+		}
+		err := tx.Raw(`SELECT DISTINCT a.task_id, a.person_id FROM assignments a JOIN leaves l ON l.person_id = a.person_id
+WHERE a.task_id IN ? AND a.role IN ? AND l.cancelled_at IS NULL AND l.starts_at <= ? AND l.ends_at > ?
+ORDER BY a.task_id, a.person_id`, chunk, reporterRoles, at, at).Scan(&pairs).Error
+		if err != nil {
+			return nil, fmt.Errorf("people away on tasks: %w", err)
+		}
+		for _, p := range pairs {
+			in, err := StandInFor(tx, p.TaskID, p.PersonID, at)
+			if err != nil {
+				return nil, err
+			}
+			if in == nil {
+				continue
+			}
+			out[p.TaskID] = append(out[p.TaskID], Absence{Person: *in.For, Until: in.Until, StandIn: in.Person, Named: in.Named})
+		}
+	}
+	return out, nil
+}

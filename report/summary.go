@@ -5,6 +5,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -42,8 +43,13 @@ type Entry struct {
 	Blocked []models.Milestone
 	Latest  *Latest
 	// Silent are attendants who have not reported since the task's last
-	// reminder.
-	Silent       []string
+	// reminder, leaving out those away.
+	Silent []string
+	// Away are the task's reporters on leave, with who stands in.
+	Away []models.Absence
+	// Unattended says everyone who reports on the task is away and nobody
+	// stands in: nobody reports this time (本期无人填报).
+	Unattended   bool
 	Coordination []models.CoordinationRequest
 	Instructions []Instruction
 	// Changed is set when the light differs from the reader's previous
@@ -198,7 +204,11 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 		s.Counts[d.Light]++
 		s.Lights[d.Task.ID] = d.Light
 		before, seen := opt.Previous[d.Task.ID]
-		if d.Light == models.LightGreen || d.Light == models.LightDone {
+		f := facts[d.Task.ID]
+		unattended := slices.ContainsFunc(f.away, func(a models.Absence) bool { return a.StandIn == nil })
+		// A task nobody reports on while its people are away is shown
+		// whatever its light: the light cannot turn for lack of reports.
+		if (d.Light == models.LightGreen && !unattended) || d.Light == models.LightDone {
 			s.Quiet[d.Light]++
 			continue
 		}
@@ -214,15 +224,19 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 				e.Blocked = append(e.Blocked, m)
 			}
 		}
-		f := facts[d.Task.ID]
 		e.Latest = f.latest
 		e.Coordination = f.coordination
 		e.Instructions = f.instructions
+		e.Away, e.Unattended = f.away, unattended
+		away := map[uint]bool{}
+		for _, a := range f.away {
+			away[a.Person.ID] = true
+		}
 		for _, a := range d.Attendants {
 			if f.lastSlot.IsZero() {
 				break
 			}
-			if last, ok := f.reported[a.ID]; !ok || last.Before(f.lastSlot) {
+			if last, ok := f.reported[a.ID]; !away[a.ID] && (!ok || last.Before(f.lastSlot)) {
 				e.Silent = append(e.Silent, a.Key)
 			}
 		}
@@ -261,6 +275,7 @@ type taskFacts struct {
 	instructions []Instruction
 	lastSlot     time.Time
 	reported     map[uint]time.Time
+	away         []models.Absence
 }
 
 // loadFacts reads what the entries need for all tasks at once.
@@ -268,6 +283,13 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	out := make(map[uint]*taskFacts, len(ids))
 	for _, id := range ids {
 		out[id] = &taskFacts{reported: map[uint]time.Time{}, doneAt: map[uint]time.Time{}}
+	}
+	absences, err := models.AbsencesOnTasks(tx, ids, tx.NowFunc())
+	if err != nil {
+		return nil, err
+	}
+	for id, a := range absences {
+		out[id].away = a
 	}
 	for _, chunk := range models.IDChunks(ids) {
 		latest, err := latestReports(tx, chunk)
