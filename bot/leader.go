@@ -225,23 +225,48 @@ func (t *turn) answerCoordination(rc replyContext, purpose, text string) error {
 // tellTeam writes to the task's attendants and person in charge, each in
 // their language, with optional buttons.
 func (t *turn) tellTeam(d *models.TaskDetail, key string, text func(lang string) string, buttons func(lang string) [][]models.Button) error {
+	// The deputy of someone away gets what was meant for them too, and
+	// confirms for them (代确认).
+	absences, err := models.AbsencesOnTasks(t.tx, []uint{d.Task.ID}, t.now)
+	if err != nil {
+		return err
+	}
+	type recipient struct {
+		p      models.Person
+		absent *models.Person
+	}
+	var to []recipient
 	seen := map[uint]bool{}
 	for _, group := range [][]models.Person{d.Attendants, d.Owners} {
 		for _, p := range group {
-			if seen[p.ID] || !reachable(&p) {
-				continue
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				to = append(to, recipient{p: p})
 			}
-			seen[p.ID] = true
-			lang := personLang(&p)
-			out := models.Outgoing{Text: text(lang)}
-			if buttons != nil {
-				out.Buttons = buttons(lang)
-			}
-			taskID := d.Task.ID
-			if err := models.EnqueueRef(t.tx, fmt.Sprintf("%s:%d", key, p.ID), *p.TelegramID, models.OutSendMessage, out,
-				models.MessageRef{Purpose: "team", TaskID: &taskID}); err != nil {
-				return err
-			}
+		}
+	}
+	for _, a := range absences[d.Task.ID] {
+		if a.Named && a.StandIn != nil && !seen[a.StandIn.ID] {
+			seen[a.StandIn.ID] = true
+			to = append(to, recipient{p: *a.StandIn, absent: &a.Person})
+		}
+	}
+	taskID := d.Task.ID
+	for _, r := range to {
+		if !reachable(&r.p) {
+			continue
+		}
+		lang := personLang(&r.p)
+		out := models.Outgoing{Text: text(lang)}
+		if r.absent != nil {
+			out.Text = t.h.Catalog.T(lang, "team_for_away", map[string]any{"Name": E(r.absent.Key)}) + "\n" + out.Text
+		}
+		if buttons != nil {
+			out.Buttons = buttons(lang)
+		}
+		if err := models.EnqueueRef(t.tx, fmt.Sprintf("%s:%d", key, r.p.ID), *r.p.TelegramID, models.OutSendMessage, out,
+			models.MessageRef{Purpose: "team", TaskID: &taskID}); err != nil {
+			return err
 		}
 	}
 	return nil

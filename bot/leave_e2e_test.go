@@ -78,6 +78,21 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 			summary := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
 			has(t, summary, "T01", "刘洋 请假至2026-11-27 · 代报：孙丽")
 
+			// The leader's instruction reaches the deputy too, who
+			// confirms it for the person away.
+			sunBefore = len(sun.Messages())
+			e.next(wang, 1, func() { wang.SendText("/instruct T01 本周完成签约") })
+			instruction := e.wait(sun, sunBefore+1)[sunBefore]
+			has(t, instruction, "代 刘洋 接收", "本周完成签约")
+			e.press(sun, instruction.ID, instruction.Buttons[0][0].CallbackData)
+			var receipt models.InstructionReceipt
+			if err := e.store.DB.Where("person_id = ?", liuP.ID).Take(&receipt).Error; err != nil {
+				t.Fatal(err)
+			}
+			if receipt.ConfirmedAt == nil || receipt.ConfirmedByID == nil || *receipt.ConfirmedByID != sunP.ID {
+				t.Fatalf("刘洋's receipt %+v: want confirmed by 孙丽", receipt)
+			}
+
 			back := e.next(liu, 1, func() { liu.SendText("/back") })[0]
 			has(t, back, "已销假", "T01", "节点1", "孙丽 代报")
 

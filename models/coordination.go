@@ -177,26 +177,49 @@ func GiveInstruction(tx *gorm.DB, by, taskID uint, text string) (*Instruction, e
 }
 
 // ConfirmInstruction records that a person read an instruction; it reports
-// false when they had confirmed it already.
+// false when there was nothing left for them to confirm. A deputy's
+// confirmation also stands for the people away they report for (代确认).
 func ConfirmInstruction(tx *gorm.DB, instructionID, personID uint, now time.Time) (bool, error) {
+	var in Instruction
+	if err := tx.Take(&in, instructionID).Error; err != nil {
+		return false, notFound(err, fmt.Sprintf("instruction %d", instructionID))
+	}
+	acting, err := ActingFor(tx, personID, in.TaskID, now)
+	if err != nil {
+		return false, err
+	}
+	var own int64
+	if err := tx.Model(&InstructionReceipt{}).Where("instruction_id = ? AND person_id = ?", instructionID, personID).Count(&own).Error; err != nil {
+		return false, fmt.Errorf("receipt of instruction %d: %w", instructionID, err)
+	}
+	if own == 0 && len(acting) == 0 {
+		return false, fmt.Errorf("instruction %d for person %d: %w", instructionID, personID, ErrNotFound)
+	}
+	confirmed := false
+	if len(acting) > 0 {
+		res := tx.Model(&InstructionReceipt{}).Where("instruction_id = ? AND person_id IN ? AND confirmed_at IS NULL", instructionID, acting).
+			Updates(map[string]any{"confirmed_at": now, "confirmed_by_id": personID})
+		if res.Error != nil {
+			return false, fmt.Errorf("confirm instruction %d for people away: %w", instructionID, res.Error)
+		}
+		if res.RowsAffected > 0 {
+			confirmed = true
+			detail := fmt.Sprintf("instruction %d: unread → confirmed by deputy %d for %v", instructionID, personID, acting)
+			if err := Audit(tx, &personID, &in.TaskID, "instruction_confirmed", detail); err != nil {
+				return false, err
+			}
+		}
+	}
 	res := tx.Model(&InstructionReceipt{}).Where("instruction_id = ? AND person_id = ? AND confirmed_at IS NULL", instructionID, personID).
 		Update("confirmed_at", now)
 	if res.Error != nil {
 		return false, fmt.Errorf("confirm instruction %d: %w", instructionID, res.Error)
 	}
-	if res.RowsAffected == 0 {
-		var n int64
-		if err := tx.Model(&InstructionReceipt{}).Where("instruction_id = ? AND person_id = ?", instructionID, personID).Count(&n).Error; err != nil {
+	if res.RowsAffected > 0 {
+		confirmed = true
+		if err := Audit(tx, &personID, &in.TaskID, "instruction_confirmed", fmt.Sprintf("instruction %d: unread → confirmed", instructionID)); err != nil {
 			return false, err
 		}
-		if n == 0 {
-			return false, fmt.Errorf("instruction %d for person %d: %w", instructionID, personID, ErrNotFound)
-		}
-		return false, nil
 	}
-	var in Instruction
-	if err := tx.Take(&in, instructionID).Error; err != nil {
-		return false, notFound(err, fmt.Sprintf("instruction %d", instructionID))
-	}
-	return true, Audit(tx, &personID, &in.TaskID, "instruction_confirmed", fmt.Sprintf("instruction %d: unread → confirmed", instructionID))
+	return confirmed, nil
 }

@@ -151,6 +151,9 @@ type InstructionReceipt struct {
 	InstructionID uint `gorm:"not null;uniqueIndex:idx_receipt"`
 	PersonID      uint `gorm:"not null;uniqueIndex:idx_receipt"`
 	ConfirmedAt   *time.Time
+	// ConfirmedByID is the deputy who confirmed for the person while they
+	// were away (代确认); nil when they confirmed themselves.
+	ConfirmedByID *uint
 	CreatedAt     time.Time
 }
 

@@ -24,3 +24,4 @@ CREATE TABLE leave_deputies (
 CREATE UNIQUE INDEX idx_leave_deputy ON leave_deputies USING btree (leave_id, task_id);
 CREATE INDEX idx_leave_deputies_deputy_id ON leave_deputies USING btree (deputy_id);
 ALTER TABLE reports ADD COLUMN on_behalf_of_id bigint;
+ALTER TABLE instruction_receipts ADD COLUMN confirmed_by_id bigint;

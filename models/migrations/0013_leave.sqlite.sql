@@ -5,3 +5,4 @@ CREATE TABLE `leave_deputies` (`id` integer PRIMARY KEY AUTOINCREMENT,`leave_id`
 CREATE UNIQUE INDEX `idx_leave_deputy` ON `leave_deputies`(`leave_id`,`task_id`);
 CREATE INDEX `idx_leave_deputies_deputy_id` ON `leave_deputies`(`deputy_id`);
 ALTER TABLE `reports` ADD COLUMN `on_behalf_of_id` integer;
+ALTER TABLE `instruction_receipts` ADD COLUMN `confirmed_by_id` integer;
