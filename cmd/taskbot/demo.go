@@ -141,10 +141,14 @@ var demoScript = []demoStep{
 	{note: "The task now shows what was reported.", who: "王建国", say: "/task T01", answers: 1},
 
 	{note: "The leader answers the coordination request; the answer reaches the attendants.", who: "王建国", press: "✍️", answers: 1},
-	{who: "王建国", replyTo: "last", say: "已协调区自然资源局，下周一前批复", answers: 1, others: map[string]int{"杨帆": 1}},
-	{who: "王建国", press: "✅ 已解决", answers: 0, others: map[string]int{"杨帆": 1}},
-	{note: "The leader gives an instruction (批示); the attendant confirms with one button.", who: "王建国", say: "/instruct T01 本周内完成项目库梳理", answers: 1, others: map[string]int{"杨帆": 1}},
+	{who: "王建国", replyTo: "last", say: "已协调区自然资源局，下周一前批复", answers: 1, others: map[string]int{"杨帆": 1, "刘洋": 1}},
+	{who: "王建国", press: "✅ 已解决", answers: 0, others: map[string]int{"杨帆": 1, "刘洋": 1}},
+	{note: "The leader gives an instruction (批示); the attendant confirms with one button.", who: "王建国", say: "/instruct T01 本周内完成项目库梳理", answers: 1, others: map[string]int{"杨帆": 1, "刘洋": 1}},
 	{who: "杨帆", press: "收到", answers: 0},
+	{note: "An attendant goes on leave (请假), naming the person in charge as deputy (代报), who is told.", who: "杨帆", say: "/leave 今天 出差 代报 刘洋", answers: 1, others: map[string]int{"刘洋": 1}},
+	{note: "While 杨帆 is away, the reminder round reaches the deputy instead, marked for whom.", who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"刘洋": 1}},
+	{note: "The deputy reports; the report keeps both names.", who: "刘洋", replyTo: "代 杨帆 填报", say: "1 95% 项目库梳理基本完成", answers: 1},
+	{note: "Back early: one message says what was reported meanwhile.", who: "杨帆", say: "/back", answers: 1},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
