@@ -412,13 +412,18 @@ func (d *Dispatcher) leads() bool {
 // sends (see models.Store.ReleaseNonLeaderClaims).
 func (d *Dispatcher) takeOver(ctx context.Context) {
 	unattempted, inDoubt, err := d.opt.Store.ReleaseNonLeaderClaims(context.WithoutCancel(ctx), d.opt.Instance)
+	d.released("claims of other instances", unattempted, inDoubt, err)
+}
+
+// released counts and logs what a release of others' claims gave back.
+func (d *Dispatcher) released(whose string, unattempted, inDoubt int64, err error) {
 	switch {
 	case err != nil:
-		d.log.Warn("release claims of other instances failed", "err", err)
+		d.log.Warn("release "+whose+" failed", "err", err)
 	case unattempted+inDoubt > 0:
 		d.metrics.released.WithLabelValues("unattempted").Add(float64(unattempted))
 		d.metrics.released.WithLabelValues("in_doubt").Add(float64(inDoubt))
-		d.log.Info("claims of other instances released", "unattempted", unattempted, "in_doubt", inDoubt)
+		d.log.Warn(whose+" released", "unattempted", unattempted, "in_doubt", inDoubt)
 	}
 }
 
@@ -430,14 +435,7 @@ func (d *Dispatcher) takeOver(ctx context.Context) {
 func (d *Dispatcher) releaseDead(ctx context.Context) {
 	inDoubtToo := d.opt.Leadership == nil || d.opt.Leadership.WritableFor() > d.opt.Liveness
 	unattempted, inDoubt, err := d.opt.Store.ReleaseDeadClaims(context.WithoutCancel(ctx), d.opt.Instance, d.opt.Liveness, inDoubtToo)
-	switch {
-	case err != nil:
-		d.log.Warn("release claims of dead instances failed", "err", err)
-	case unattempted+inDoubt > 0:
-		d.metrics.released.WithLabelValues("unattempted").Add(float64(unattempted))
-		d.metrics.released.WithLabelValues("in_doubt").Add(float64(inDoubt))
-		d.log.Warn("claims of a dead instance released", "unattempted", unattempted, "in_doubt", inDoubt)
-	}
+	d.released("claims of a dead instance", unattempted, inDoubt, err)
 }
 
 // handle takes one claimed message to its outcome.

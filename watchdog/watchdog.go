@@ -73,20 +73,7 @@ func (p *Part) Running() (stopped func()) {
 	if p == nil {
 		return func() {}
 	}
-	p.w.mu.Lock()
-	defer p.w.mu.Unlock()
-	if p.running == 0 && p.busy == 0 {
-		p.last = p.w.now()
-	}
-	p.running++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			p.w.mu.Lock()
-			defer p.w.mu.Unlock()
-			p.running--
-		})
-	}
+	return p.hold(func(p *Part) *int { return &p.running }, false)
 }
 
 // Beat records progress: a round of work done, or none found to do.
@@ -105,19 +92,28 @@ func (p *Part) Busy() (done func()) {
 	if p == nil {
 		return func() {}
 	}
+	return p.hold(func(p *Part) *int { return &p.busy }, true)
+}
+
+// hold counts one more of what count points at until the returned function
+// is called (once, however often); the quiet time of a part that had no
+// work starts now, and with beatAtEnd the end is progress.
+func (p *Part) hold(count func(*Part) *int, beatAtEnd bool) func() {
 	p.w.mu.Lock()
 	defer p.w.mu.Unlock()
 	if p.running == 0 && p.busy == 0 {
 		p.last = p.w.now()
 	}
-	p.busy++
+	(*count(p))++
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			p.w.mu.Lock()
 			defer p.w.mu.Unlock()
-			p.busy--
-			p.last = p.w.now()
+			(*count(p))--
+			if beatAtEnd {
+				p.last = p.w.now()
+			}
 		})
 	}
 }
