@@ -30,6 +30,7 @@ var migrationIDs = []string{
 	"0009_scaleout",
 	"0010_weekly",
 	"0011_delivery",
+	"0014_extensions",
 }
 
 // LatestSchema is the newest schema version.

@@ -27,6 +27,7 @@ var entities = []any{
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
 	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
+	&models.ExtensionRequest{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an
