@@ -29,7 +29,7 @@ func attachmentsOf(m *tgmodels.Message) []models.Attachment {
 // a status reply to a reminder, detail for a report, a correction, or
 // evidence. It reports false when the replied-to message has no context.
 func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
-	if m.ReplyToMessage == nil || who.person == nil {
+	if m.ReplyToMessage == nil || !who.known() {
 		return false, nil
 	}
 	sent, err := models.SentMessage(t.tx, m.Chat.ID, m.ReplyToMessage.ID)
@@ -43,6 +43,17 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		if inFlight {
 			return false, ErrNotYet
 		}
+	}
+	if who.person == nil {
+		// An admin on no task answers only the question for the reason
+		// of refusing an extension.
+		if err == nil && strings.HasPrefix(sent.Purpose, purposeExtensionRefuse) {
+			return true, t.extensionRefusalReason(m.Chat.ID, who, sent.Purpose, textOf(m))
+		}
+		if models.IsNotFound(err) {
+			err = nil
+		}
+		return false, err
 	}
 	if err == nil && sent.Purpose == models.PurposeSummary {
 		text := m.Text
@@ -91,7 +102,21 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 	if strings.HasPrefix(sent.Purpose, purposeCloseBack) {
 		return true, t.closeBackReason(rc, sent.Purpose, text)
 	}
+	if strings.HasPrefix(sent.Purpose, purposeExtensionAsk) {
+		return true, t.extensionAnswer(rc, sent.Purpose, text)
+	}
+	if strings.HasPrefix(sent.Purpose, purposeExtensionRefuse) {
+		return true, t.extensionRefusalReason(rc.chatID, rc.who, sent.Purpose, text)
+	}
 	return false, nil
+}
+
+// textOf is a message's text, or its caption.
+func textOf(m *tgmodels.Message) string {
+	if m.Text != "" {
+		return m.Text
+	}
+	return m.Caption
 }
 
 // attachEvidence keeps a photo or document on the acknowledged report.
@@ -229,6 +254,10 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.confirmInstruction(q, who, uint(id))
 	case "cl", "co", "cb":
 		return t.closeCallback(q, who, parts[0], uint(id))
+	case "x":
+		return t.extensionButton(q, who, uint(id))
+	case "xa", "xr":
+		return t.extensionDecisionCallback(q, who, parts[0], uint(id))
 	case "c":
 		return t.askCorrection(q, who, uint(id))
 	}

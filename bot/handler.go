@@ -97,13 +97,14 @@ func (t *turn) reply(chatID int64, text string) error {
 
 // speaker is who wrote: the bound person if any, and whether an admin.
 type speaker struct {
-	person *models.Person
-	admin  bool
-	lang   string
+	person     *models.Person
+	admin      bool
+	lang       string
+	telegramID int64
 }
 
 func (t *turn) speaker(from *tgmodels.User) (speaker, error) {
-	s := speaker{admin: t.h.Admins[from.ID]}
+	s := speaker{admin: t.h.Admins[from.ID], telegramID: from.ID}
 	p, err := models.PersonByTelegramID(t.tx, from.ID)
 	switch {
 	case err == nil:
@@ -194,6 +195,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.leave(m, who, args)
 	case "back":
 		return t.back(m, who)
+	case "extend":
+		return t.extendCommand(m, who, args)
 	}
 	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
 }
@@ -477,6 +480,11 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	who, err := t.speaker(&q.From)
 	if err != nil {
 		return err
+	}
+	if who.person == nil && who.admin && isExtensionDecision(q.Data) {
+		// An admin on no task decides a request no leader could be told
+		// of.
+		return t.reportCallback(q, who)
 	}
 	if who.person == nil {
 		text := t.h.Catalog.T(who.lang, "callback_expired", nil)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"taskbot/bot/extension"
 	"taskbot/bot/reply"
 	"taskbot/models"
 )
@@ -46,6 +47,12 @@ func TestCatalogsAreComplete(t *testing.T) {
 	}
 	for _, r := range []models.Role{models.RoleLeader, models.RoleOwner, models.RoleAttendant} {
 		built = append(built, "role_"+string(r))
+	}
+	for _, k := range extension.Kinds {
+		built = append(built, "extend_problem_"+string(k))
+	}
+	for _, d := range []string{models.ExtensionApproved, models.ExtensionRefused} {
+		built = append(built, "extend_already_"+d, "extend_"+d, "extend_"+d+"_short")
 	}
 	for _, c := range MenuCommands {
 		built = append(built, "cmd_"+c)

@@ -54,7 +54,8 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 	c := r.Catalog
 	now := tx.NowFunc()
 	loc := r.personLocation(p)
-	light := models.StatusLight(d.Task, d.Milestones, facts, models.Today(now, loc), r.LightRules.OrDefault())
+	today, rules := models.Today(now, loc), r.LightRules.OrDefault()
+	light := models.StatusLight(d.Task, d.Milestones, facts, today, rules)
 	var b strings.Builder
 	title := "reminder_title"
 	if kind == models.ReminderFollowUp {
@@ -70,7 +71,13 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 		b.WriteString(r.Render.Milestone(lang, m, now, loc))
 		b.WriteString("\n")
 		label := c.T(lang, "button_report_milestone", map[string]any{"Seq": m.Seq, "Title": truncateRunes(m.Title, 16)})
-		buttons = append(buttons, []models.Button{{Text: label, Data: fmt.Sprintf("m:%d", m.ID)}})
+		row := []models.Button{{Text: label, Data: fmt.Sprintf("m:%d", m.ID)}}
+		if models.MilestoneDueSoon(m, today, rules) {
+			// A due date moves only by an extension asked before it:
+			// offered while there is still time.
+			row = append(row, models.Button{Text: c.T(lang, "button_request_extension", map[string]any{"Seq": m.Seq}), Data: fmt.Sprintf("x:%d", m.ID)})
+		}
+		buttons = append(buttons, row)
 	}
 	b.WriteString(c.T(lang, "reminder_how", nil))
 	taskID := d.Task.ID

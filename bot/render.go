@@ -66,7 +66,7 @@ func LightEmoji(l models.Light) string {
 // Milestone renders one milestone line.
 func (r *Renderer) Milestone(lang string, m models.Milestone, now time.Time, loc *time.Location) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d. %s — %s", m.Seq, E(m.Title), r.Catalog.T(lang, "milestone_due", map[string]any{"Due": DueDate(m.DueDate)}))
+	fmt.Fprintf(&b, "%d. %s — %s%s", m.Seq, E(m.Title), r.Catalog.T(lang, "milestone_due", map[string]any{"Due": DueDate(m.DueDate)}), r.datesNote(lang, m))
 	if models.MilestoneOverdue(m, models.Today(now, loc)) {
 		fmt.Fprintf(&b, " ⚠️%s", r.Catalog.T(lang, "milestone_overdue", nil))
 	}

@@ -72,8 +72,20 @@ type Milestone struct {
 	Seq     int    `gorm:"not null;uniqueIndex:idx_milestone_task_seq"`
 	Title   string `gorm:"size:2000;not null"`
 	DueDate time.Time
-	State   MilestoneState `gorm:"size:16;not null;default:pending"`
-	Percent int            `gorm:"not null;default:0"`
+	// OriginalDue is the due date the milestone was first given, its first
+	// baseline. BaselineDue is the due date last agreed: the original, or
+	// the date of the latest approved extension. A due date a re-import
+	// moves moves neither (the import names such moves), so a leader can
+	// always tell an agreed date from an edited one. ListedDue is the date
+	// the task list last gave: a list that still gives it has not been
+	// edited there, and leaves an extended due date alone. Read them
+	// through Original, Baseline and Listed: rows written without them
+	// have them zero.
+	OriginalDue time.Time
+	BaselineDue time.Time
+	ListedDue   time.Time
+	State       MilestoneState `gorm:"size:16;not null;default:pending"`
+	Percent     int            `gorm:"not null;default:0"`
 	// LastReportID is the report that set State and Percent.
 	LastReportID *uint
 	CreatedAt    time.Time
@@ -441,6 +453,34 @@ type CloseRequest struct {
 	// Basis lists the report each milestone stood on when the close-out
 	// was asked for; approval refuses if any of them changed since.
 	Basis     string `gorm:"size:2000;not null;default:''"`
+	CreatedAt time.Time
+	DecidedAt *time.Time
+}
+
+// Extension decisions.
+const (
+	ExtensionApproved = "approved"
+	ExtensionRefused  = "refused"
+)
+
+// ExtensionRequest asks a milestone's contracting leader to move its due
+// date (延期申请). It is asked before the due date, and open until a leader
+// decides; approval moves the due date and the baseline.
+type ExtensionRequest struct {
+	ID     uint `gorm:"primaryKey"`
+	TaskID uint `gorm:"not null;index"`
+	// MilestoneID has at most one undecided request.
+	MilestoneID uint `gorm:"not null;index;uniqueIndex:idx_extension_open,where:decision = ''"`
+	RequestedBy uint `gorm:"not null"`
+	// FromDue is the due date when the request was made; NewDue the one
+	// asked for. Both are calendar dates at midnight UTC.
+	FromDue   time.Time `gorm:"not null"`
+	NewDue    time.Time `gorm:"not null"`
+	Reason    string    `gorm:"size:2000;not null"`
+	Decision  string    `gorm:"size:16;not null;default:''"`
+	DecidedBy *uint
+	// Answer is the leader's reason for a refusal.
+	Answer    string `gorm:"size:2000;not null;default:''"`
 	CreatedAt time.Time
 	DecidedAt *time.Time
 }

@@ -32,6 +32,7 @@ var migrationIDs = []string{
 	"0011_delivery",
 	"0012_coordination_state",
 	"0013_leave",
+	"0014_extensions",
 }
 
 // LatestSchema is the newest schema version.

@@ -226,7 +226,7 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 }
 
 func loadMilestones(tx *gorm.DB, taskIDs []uint, each func(Milestone)) error {
-	rows, err := tx.Raw(`SELECT id, task_id, seq, title, due_date, state, percent, last_report_id, created_at, updated_at
+	rows, err := tx.Raw(`SELECT id, task_id, seq, title, due_date, original_due, baseline_due, listed_due, state, percent, last_report_id, created_at, updated_at
 FROM milestones WHERE task_id IN ? ORDER BY task_id, seq`, taskIDs).Rows()
 	if err != nil {
 		return fmt.Errorf("load milestones: %w", err)
@@ -234,12 +234,13 @@ FROM milestones WHERE task_id IN ? ORDER BY task_id, seq`, taskIDs).Rows()
 	defer rows.Close()
 	for rows.Next() {
 		var m Milestone
-		var due sql.NullTime
+		var due, original, baseline, listed sql.NullTime
 		var last sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.TaskID, &m.Seq, &m.Title, &due, &m.State, &m.Percent, &last, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		if err := rows.Scan(&m.ID, &m.TaskID, &m.Seq, &m.Title, &due, &original, &baseline, &listed, &m.State, &m.Percent, &last,
+			&m.CreatedAt, &m.UpdatedAt); err != nil {
 			return fmt.Errorf("load milestones: %w", err)
 		}
-		m.DueDate = due.Time
+		m.DueDate, m.OriginalDue, m.BaselineDue, m.ListedDue = due.Time, original.Time, baseline.Time, listed.Time
 		if last.Valid {
 			id := uint(last.Int64)
 			m.LastReportID = &id

@@ -34,6 +34,12 @@ func newLedger(t *testing.T, s *models.Store, clock *storetest.Clock) *ledger {
 	if _, err := s.ImportTasks(context.Background(), sampleList(), false); err != nil {
 		t.Fatal(err)
 	}
+	return loadLedger(t, s, clock)
+}
+
+// loadLedger is the view of a task list imported already.
+func loadLedger(t *testing.T, s *models.Store, clock *storetest.Clock) *ledger {
+	t.Helper()
 	d, err := models.TaskByCode(s.DB, "T01")
 	if err != nil {
 		t.Fatal(err)

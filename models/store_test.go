@@ -28,6 +28,7 @@ var entities = []any{
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
 	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
 	&models.Leave{}, &models.LeaveDeputy{},
+	&models.ExtensionRequest{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

@@ -52,8 +52,26 @@ type ImportResult struct {
 	// BoundWithoutTasks are people bound to Telegram whom this import left
 	// on no task (a name written differently, or someone replaced).
 	BoundWithoutTasks []string
+	// DueDatesMoved are the milestones whose due date the file moved: it
+	// gives another date than the list gave before. The due date follows
+	// the file; the baseline does not, since only an approved extension
+	// moves it. A file that still gives the date it gave before leaves an
+	// extended due date alone.
+	DueDatesMoved []DueDateMove
 	// Warnings are the reader's remarks (ignored columns and the like).
 	Warnings []string
+}
+
+// DueDateMove is a due date a task list moved, with the milestone's
+// baseline, which stayed.
+type DueDateMove struct {
+	Milestone          string // T07#2
+	From, To, Baseline time.Time
+}
+
+func (m DueDateMove) String() string {
+	return fmt.Sprintf("%s %s → %s (baseline %s)", m.Milestone, m.From.UTC().Format(time.DateOnly), m.To.UTC().Format(time.DateOnly),
+		m.Baseline.UTC().Format(time.DateOnly))
 }
 
 // Changed tells whether the import changed anything.
@@ -274,20 +292,41 @@ func upsertMilestones(tx *gorm.DB, task Task, spec TaskSpec, res *ImportResult) 
 		m, ok := bySeq[ms.Seq]
 		delete(bySeq, ms.Seq)
 		if !ok {
-			m = Milestone{TaskID: task.ID, Seq: ms.Seq, Title: ms.Title, DueDate: due, State: StatePending}
+			m = Milestone{TaskID: task.ID, Seq: ms.Seq, Title: ms.Title, DueDate: due, OriginalDue: due, BaselineDue: due, ListedDue: due,
+				State: StatePending}
 			if err := tx.Create(&m).Error; err != nil {
 				return fmt.Errorf("create milestone %s#%d: %w", task.Code, ms.Seq, err)
 			}
 			res.MilestonesCreated++
 			continue
 		}
-		if m.Title == ms.Title && m.DueDate.Equal(due) {
+		// A list that gives the date it gave before was not edited there:
+		// the due date stays, whatever an approved extension made it.
+		// One that gives another date moves the due date, and the import
+		// says so; the baseline stays, since only an extension moves it.
+		edited := !due.Equal(m.Listed())
+		moved := edited && !due.Equal(m.DueDate.UTC())
+		if m.Title == ms.Title && !edited {
 			continue
 		}
-		if err := tx.Model(&m).Updates(map[string]any{"title": ms.Title, "due_date": due}).Error; err != nil {
+		update := map[string]any{"title": ms.Title}
+		if edited {
+			update["due_date"], update["listed_due"] = due, due
+		}
+		if err := tx.Model(&Milestone{}).Where("id = ?", m.ID).Updates(update).Error; err != nil {
 			return fmt.Errorf("update milestone %s#%d: %w", task.Code, ms.Seq, err)
 		}
+		if m.Title == ms.Title && !moved {
+			// The list caught up with an extension: nothing anyone sees
+			// changed.
+			continue
+		}
 		res.MilestonesUpdated++
+		if moved {
+			res.DueDatesMoved = append(res.DueDatesMoved, DueDateMove{
+				Milestone: fmt.Sprintf("%s#%d", task.Code, ms.Seq), From: m.DueDate.UTC(), To: due, Baseline: m.Baseline(),
+			})
+		}
 	}
 	for seq := range bySeq {
 		res.MissingMilestones = append(res.MissingMilestones, fmt.Sprintf("%s#%d", task.Code, seq))

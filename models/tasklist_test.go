@@ -86,7 +86,8 @@ func TestImportTasksIsIdempotentAndKeepsReports(t *testing.T) {
 		}
 		want = models.ImportResult{TasksCreated: 1, TasksUpdated: 1, MilestonesCreated: 1, MilestonesUpdated: 1,
 			PeopleCreated: 2, AssignmentsAdded: 3, AssignmentsRemoved: 1,
-			MissingTasks: []string{"T02"}, MissingMilestones: []string{"T01#2"}}
+			MissingTasks: []string{"T02"}, MissingMilestones: []string{"T01#2"},
+			DueDatesMoved: []models.DueDateMove{{Milestone: "T01#1", From: date(2026, 3, 31), To: date(2026, 4, 30), Baseline: date(2026, 3, 31)}}}
 		if !reflect.DeepEqual(res, want) {
 			t.Fatalf("re-import %+v, want %+v", res, want)
 		}

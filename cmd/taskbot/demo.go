@@ -145,6 +145,11 @@ var demoScript = []demoStep{
 	{who: "王建国", press: "✅ 已解决", answers: 0, others: map[string]int{"杨帆": 1, "刘洋": 1}},
 	{note: "The leader gives an instruction (批示); the attendant confirms with one button.", who: "王建国", say: "/instruct T01 本周内完成项目库梳理", answers: 1, others: map[string]int{"杨帆": 1, "刘洋": 1}},
 	{who: "杨帆", press: "收到", answers: 0},
+	{note: "Before a milestone falls due, the attendant asks to extend it (延期申请); the request reaches the leader at once.",
+		who: "杨帆", say: "/extend T01 3 2027-01-15 用地审批延后，开工顺延一个月", answers: 1, others: map[string]int{"王建国": 1}},
+	{note: "The leader approves with one button; the attendant is told, and the milestone keeps its original due date beside the new one.",
+		who: "王建国", press: "✅ 批准", answers: 0, others: map[string]int{"杨帆": 1}},
+	{who: "杨帆", say: "/task T01", answers: 1},
 	{note: "An attendant goes on leave (请假), naming the person in charge as deputy (代报), who is told.", who: "杨帆", say: "/leave 今天 出差 代报 刘洋", answers: 1, others: map[string]int{"刘洋": 1}},
 	{note: "While 杨帆 is away, the reminder round reaches the deputy instead, marked for whom.", who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"刘洋": 1}},
 	{note: "The deputy reports; the report keeps both names.", who: "刘洋", replyTo: "代 杨帆 填报", say: "1 95% 项目库梳理基本完成", answers: 1},
@@ -153,10 +158,22 @@ var demoScript = []demoStep{
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
 
+// demoDay is when the demo plays, whenever it runs: Friday 27 November 2026,
+// 10:30 in Shanghai, the example list's year. Its due dates, lights and
+// the extension it asks for read the same on any day; the clock then runs
+// as the wall clock does.
+var demoDay = time.Date(2026, 11, 27, 2, 30, 0, 0, time.UTC)
+
+// demoClock is the demo's one clock: demoDay plus the time since start.
+func demoClock(start time.Time) models.Clock {
+	return func() time.Time { return demoDay.Add(time.Since(start)) }
+}
+
 // runDemo runs the whole demo and prints its transcript to w.
 func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, board bool) error {
 	fmt.Fprintf(w, "== taskbot demo ==\ndatabase: %s\n\n", dbPath)
-	store, err := models.Open(ctx, dbPath, models.Options{Logger: log})
+	clock := demoClock(time.Now())
+	store, err := models.Open(ctx, dbPath, models.Options{Logger: log, Clock: clock})
 	if err != nil {
 		return err
 	}
@@ -166,7 +183,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		name string
 		data []byte
 	}{{"examples/tasks.csv", examples.TasksCSV}, {"examples/tasks.xlsx", examples.TasksXLSX}} {
-		res, err := importFile(ctx, store, bytes.NewReader(f.data), f.name, importer.Options{Today: time.Now()}, false, nil)
+		res, err := importFile(ctx, store, bytes.NewReader(f.data), f.name, importer.Options{Today: clock()}, false, nil)
 		if err != nil {
 			return err
 		}
@@ -268,7 +285,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 	_ = srv.WaitFor(waitCtx, func(st *telegramtest.State) bool { return st.UnansweredCallbacks() == 0 })
 	cancel()
 	if board {
-		if err := serveDemoBoard(ctx, w, <-boardAddr, srv.Token(), users); err != nil {
+		if err := serveDemoBoard(ctx, w, <-boardAddr, srv.Token(), users, clock()); err != nil {
 			return err
 		}
 		// Ctrl-C ended the board; the demo still finishes its files.

@@ -31,11 +31,11 @@ var demoBoardPeople = []struct{ key, lang, what string }{
 // serveDemoBoard prints a signed link per demo person, each opening the
 // board in a desktop browser the way Telegram opens the Mini App, and
 // keeps the demo running until ctx ends (Ctrl-C).
-func serveDemoBoard(ctx context.Context, w io.Writer, addr, token string, users map[string]*telegramtest.User) error {
+func serveDemoBoard(ctx context.Context, w io.Writer, addr, token string, users map[string]*telegramtest.User, now time.Time) error {
 	fmt.Fprintf(w, "\n== board ==\nThe board runs on http://%s; each link signs in as one demo person (valid %s).\n", addr, web.DefaultAuthMaxAge)
 	for _, p := range demoBoardPeople {
 		u := users[p.key]
-		initData, err := web.SignInitData(token, web.WebAppUser{ID: u.ID(), FirstName: p.key, LanguageCode: p.lang}, time.Now())
+		initData, err := web.SignInitData(token, web.WebAppUser{ID: u.ID(), FirstName: p.key, LanguageCode: p.lang}, now)
 		if err != nil {
 			return err
 		}

@@ -130,6 +130,12 @@ func printImportResult(w io.Writer, r models.ImportResult, dryRun bool) {
 		fmt.Fprintf(w, "bound but now on no task (renamed? invite the new name and they open it from the same account): %s\n",
 			strings.Join(r.BoundWithoutTasks, ", "))
 	}
+	if len(r.DueDatesMoved) > 0 {
+		fmt.Fprintln(w, "due dates moved by the file; their baselines stay (only an approved extension moves one):")
+		for _, m := range r.DueDatesMoved {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	}
 	if len(r.MissingTasks) > 0 {
 		fmt.Fprintf(w, "not in the file, left as they are: tasks %s\n", strings.Join(r.MissingTasks, ", "))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"gorm.io/gorm"
 
 	"taskbot/models"
 )
@@ -141,6 +142,11 @@ func TestDemo(t *testing.T) {
 		"标记为已解决：等待用地审批",
 		"📝 领导批示 T01",
 		"已确认收到",
+		"⏳ 延期申请 T01",
+		"时限 2026-12-15 → 申请延至 2027-01-15\n  原因：用地审批延后，开工顺延一个月",
+		"已向 T01 的包抓领导提交延期申请",
+		"延期申请已批准：T01 节点3「新签约项目开工率达到60%」时限 2026-12-15 → 2027-01-15（原定 2026-12-15）",
+		"3. 新签约项目开工率达到60% — 时限 2027-01-15（原定 2026-12-15） · 受阻",
 		"📊 重点任务汇总",
 		"<photo>",
 		"<taskbot-",
@@ -315,6 +321,64 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	if _, err := run(t, "export", "--out", filepath.Join(dir, "x.pdf"), "--db", db); err == nil {
 		t.Fatal("export to .pdf accepted")
+	}
+}
+
+// After an approved extension the list it came from, which still gives the
+// original date, leaves the extension alone; the ledger exported then shows
+// the original and the extended due dates, and loads back with no changes.
+func TestExportImportRoundTripAfterAnExtension(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	if _, err := run(t, "import", "../../examples/tasks.csv", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(context.Background(), db, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := models.TaskByCode(store.DB, "T01")
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	asked := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	err = store.Tx(context.Background(), func(tx *gorm.DB) error {
+		req, err := models.RequestExtension(tx, d.Attendants[0].ID, models.ExtensionAsk{MilestoneID: d.Milestones[3].ID,
+			NewDue: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), Reason: "资金拨付延后"}, time.UTC, asked)
+		if err != nil {
+			return err
+		}
+		_, err = models.DecideExtension(tx, models.Decider{PersonID: &d.Leaders[0].ID}, req.ID, models.ExtensionApproved, "", asked)
+		return err
+	})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := run(t, "import", "../../examples/tasks.csv", "--db", db)
+	if err != nil || !strings.Contains(got, "no changes") || strings.Contains(got, "due dates moved") {
+		t.Fatalf("the original list after the extension: %v\n%s", err, got)
+	}
+	for _, name := range []string{"ledger.csv", "ledger.xlsx"} {
+		out := filepath.Join(dir, name)
+		if _, err := run(t, "export", "--out", out, "--db", db); err != nil {
+			t.Fatalf("export %s: %v", name, err)
+		}
+		if name == "ledger.csv" {
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), ",原定时限,延期后时限\n") || !strings.Contains(string(data), "全年到位资金完成目标任务,2027-03-31,") ||
+				!strings.Contains(string(data), ",2027-01-31,2027-03-31\n") {
+				t.Errorf("the exported ledger lacks the original and extended due dates:\n%s", data)
+			}
+		}
+		got, err := run(t, "import", out, "--db", db)
+		if err != nil || !strings.Contains(got, "no changes") {
+			t.Fatalf("re-importing %s: %v\n%s", name, err, got)
+		}
 	}
 }
 
