@@ -109,6 +109,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	reminders := &scheduler.Reminders{Store: store, Writer: &bot.Reminders{Catalog: catalog, Render: render, Location: shanghai},
 		DefaultSpec: "0 9 * * 1-5", DefaultZone: shanghai, CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2,
 		Interval: time.Hour, Logger: log, Enqueued: dispatcher.Notify}
+	handler.RemindTask = reminders.RemindTask
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{dispatcher.Run, proc.Run, poller.Run} {
 		wg.Add(1)

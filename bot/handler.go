@@ -473,7 +473,11 @@ func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
 	if err != nil {
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "remind_done", map[string]any{"Code": E(code), "Count": n}))
+	missing, err := t.unreached(who.lang, d, d.Attendants)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "remind_done", map[string]any{"Code": E(code), "Count": n})+missing)
 }
 
 func (t *turn) callback(q *tgmodels.CallbackQuery) error {

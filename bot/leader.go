@@ -303,7 +303,12 @@ func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 	if err != nil {
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": len(in.Receipts)}))
+	team := append(append([]models.Person(nil), d.Attendants...), d.Owners...)
+	missing, err := t.unreached(who.lang, d, team)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": reached(team)})+missing)
 }
 
 // confirmInstruction handles the "received" button.
