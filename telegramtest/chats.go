@@ -43,6 +43,11 @@ type Msg struct {
 	// ReplyTo is the id of the message this one replies to, 0 if none.
 	ReplyTo int
 
+	// Service is the kind of a service message, named after the Message
+	// field that carries it ("new_chat_members", "left_chat_member",
+	// ...); empty for ordinary messages.
+	Service string
+
 	Photo    *File
 	Document *File
 }
@@ -91,7 +96,12 @@ type message struct {
 	replyTo   *message
 	photo     *File
 	document  *File
+	svc       *service // set for service messages
 }
+
+// replyTarget is the message this one replies to, as far as Telegram's
+// delivery rules are concerned.
+func (m *message) replyTarget() *message { return m.replyTo }
 
 type chat struct {
 	id     int64
@@ -142,6 +152,9 @@ func (m *message) toMsg() Msg {
 		Photo:     m.photo,
 		Document:  m.document,
 	}
+	if m.svc != nil {
+		out.Service = m.svc.kind
+	}
 	if m.from != nil {
 		out.FromID = m.from.id
 	}
@@ -173,6 +186,7 @@ func (s *Server) wireChat(c *chat) wChat {
 	}
 	if c.group != nil {
 		w.Title = c.group.title
+		w.IsForum = c.group.forum
 	}
 	return w
 }
@@ -209,6 +223,9 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 	if d := m.document; d != nil {
 		w.Document = &wDocument{FileID: d.FileID, FileUniqueID: d.FileUniqueID, FileName: d.Name, MIMEType: d.MIMEType, FileSize: len(d.Data)}
 	}
+	if m.svc != nil {
+		m.svc.wire(w)
+	}
 	return w
 }
 
@@ -223,15 +240,49 @@ func (s *Server) chatByParam(v string) *chat {
 	return s.chats[id]
 }
 
-// targetChatLocked finds the chat a send goes to, failing like the real
-// server for unknown chats and users who blocked the bot.
-func (s *Server) targetChatLocked(chatID string, sending bool) (*chat, *apiError) {
+// access is what a call needs from the chat it names, after the access
+// rights of the real server (Client::check_chat_access): reading the chat,
+// reading its members, editing messages, or writing (sending, managing
+// topics).
+type access int
+
+const (
+	accessRead access = iota
+	accessReadMembers
+	accessEdit
+	accessWrite
+)
+
+// chatLocked resolves a chat_id parameter and checks that the bot may act
+// on the chat as the call needs, failing as the real server does. In a
+// basic group the bot may still read after being removed, in a (private)
+// supergroup it may not.
+func (s *Server) chatLocked(chatID string, a access) (*chat, *apiError) {
 	c := s.chatByParam(chatID)
 	if c == nil {
 		return nil, badRequest("chat not found")
 	}
-	if sending && c.user != nil && c.user.blocked {
+	if c.user != nil && c.user.blocked && a == accessWrite {
 		return nil, forbidden("bot was blocked by the user")
+	}
+	g := c.group
+	if g == nil {
+		return c, nil
+	}
+	kind := "supergroup"
+	if !g.super() {
+		kind = "group"
+		// Members can only be read with write access in basic groups.
+		needEdit := a != accessRead
+		if !needEdit {
+			return c, nil
+		}
+	}
+	switch g.bot.status {
+	case StatusKicked:
+		return nil, forbidden("bot was kicked from the " + kind + " chat")
+	case StatusLeft:
+		return nil, forbidden("bot is not a member of the " + kind + " chat")
 	}
 	return c, nil
 }

@@ -20,6 +20,9 @@ const (
 	EventBotMessage     EventKind = "bot_message"
 	EventBotEdit        EventKind = "bot_edit"
 	EventCallbackAnswer EventKind = "callback_answer"
+	// EventService is a change to a chat made by a user: the bot added,
+	// removed or promoted, a topic created, the group migrated...
+	EventService EventKind = "service"
 )
 
 // Event is one step of the conversation, for transcripts (see
@@ -70,6 +73,8 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, "%s -> %s #%d: %s", e.From, e.Chat, e.MessageID, e.Text)
 	case EventBotEdit:
 		fmt.Fprintf(&b, "%s edited #%d for %s: %s", e.From, e.MessageID, e.Chat, e.Text)
+	case EventService:
+		fmt.Fprintf(&b, "%s%s %s", e.From, where, e.Text)
 	case EventCallbackAnswer:
 		fmt.Fprintf(&b, "%s answered the press on #%d", e.From, e.MessageID)
 		if e.Text != "" {

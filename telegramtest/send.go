@@ -103,7 +103,7 @@ func (s *Server) sendMedia(c *call, kind string) (any, *apiError) {
 func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, e := s.targetChatLocked(c.p.str("chat_id"), true)
+	ch, e := s.chatLocked(c.p.str("chat_id"), accessWrite)
 	if e != nil {
 		return nil, e
 	}
@@ -122,6 +122,9 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	s.limiter.record(now, ch.id)
 	m.date = now
 	ch.add(m)
+	if ch.group != nil {
+		ch.group.lastBot = s.bot.ID
+	}
 	s.recordSentLocked(c.method.Name, m, EventBotMessage)
 	return s.wireMessage(m, true), nil
 }
@@ -150,7 +153,7 @@ func (s *Server) sendChatAction(c *call) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, e := s.targetChatLocked(c.p.str("chat_id"), true); e != nil {
+	if _, e := s.chatLocked(c.p.str("chat_id"), accessWrite); e != nil {
 		return nil, e
 	}
 	return true, nil

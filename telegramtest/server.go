@@ -30,8 +30,9 @@ type Options struct {
 	// BotFirstName is the bot's display name. Default "Taskbot Demo".
 	BotFirstName string
 	// ReadAllGroupMessages turns the bot's group privacy mode off. With
-	// privacy mode on (the default, as for a new real bot), the bot
-	// receives only commands and replies to its own messages from groups.
+	// privacy mode on (the default, as for a new real bot), a bot that is
+	// not an administrator of a group receives from it only commands for
+	// it, replies to its messages and service messages.
 	ReadAllGroupMessages bool
 
 	// RateLimits are the flood limits enforced on sends and edits. Nil
@@ -281,6 +282,8 @@ var handlers = map[string]handlerFunc{
 	"getFile":                (*Server).getFile,
 	"setChatMenuButton":      (*Server).setChatMenuButton,
 	"getChatMenuButton":      (*Server).getChatMenuButton,
+	"getChat":                (*Server).getChat,
+	"getChatMember":          (*Server).getChatMember,
 }
 
 // Methods lists the Bot API methods the server implements. Others that

@@ -14,7 +14,9 @@ type User struct {
 	// Guarded by s.mu.
 	firstName, lastName, username, lang string
 	blocked                             bool
-	chat                                *chat
+	// isBot marks another bot account, which has no chat with this bot.
+	isBot bool
+	chat  *chat
 }
 
 // NewUser creates a user who has started the bot, so the bot may write to
@@ -26,7 +28,7 @@ func (s *Server) NewUser(id int64, firstName, languageCode string) *User {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.chats[id] != nil {
+	if s.chats[id] != nil || s.users[id] != nil {
 		panic(fmt.Sprintf("telegramtest: chat %d already exists", id))
 	}
 	u := &User{s: s, id: id, firstName: firstName, lang: languageCode}
@@ -34,6 +36,25 @@ func (s *Server) NewUser(id int64, firstName, languageCode string) *User {
 	u.chat.user = u
 	s.users[id] = u
 	s.chats[id] = u.chat
+	return u
+}
+
+// NewOtherBot creates another bot account, e.g. to add to a group with
+// AddMember: Telegram never delivers its messages to this bot, and under
+// privacy mode a bare /command then only reaches whichever bot posted
+// last. Posting as it works like posting as a user; it has no private chat
+// with this bot. It panics if id is not positive or already taken.
+func (s *Server) NewOtherBot(id int64, firstName, username string) *User {
+	if id <= 0 {
+		panic(fmt.Sprintf("telegramtest: bot id must be positive, got %d", id))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chats[id] != nil || s.users[id] != nil || id == s.bot.ID {
+		panic(fmt.Sprintf("telegramtest: id %d already exists", id))
+	}
+	u := &User{s: s, id: id, firstName: firstName, username: username, isBot: true}
+	s.users[id] = u
 	return u
 }
 
@@ -85,7 +106,7 @@ func (u *User) displayName() string {
 }
 
 func (u *User) wire() wUser {
-	return wUser{ID: u.id, FirstName: u.firstName, LastName: u.lastName, Username: u.username, LanguageCode: u.lang}
+	return wUser{ID: u.id, IsBot: u.isBot, FirstName: u.firstName, LastName: u.lastName, Username: u.username, LanguageCode: u.lang}
 }
 
 // SendText sends a text message to the bot. Commands in it ("/start abc")
@@ -171,13 +192,12 @@ func (u *User) WaitMessages(ctx context.Context, n int) ([]Msg, error) {
 }
 
 func (s *Server) setBlockedLocked(u *User, blocked bool) {
-	if u.blocked == blocked {
+	if u.blocked == blocked || u.chat == nil {
 		return
 	}
 	u.blocked = blocked
-	kicked := int64(0)
-	oldM := wChatMember{Status: "member", User: s.wireBot()}
-	newM := wChatMember{Status: "kicked", User: s.wireBot(), UntilDate: &kicked}
+	oldM := memberWire(StatusMember, s.wireBot(), Rights{}, false)
+	newM := memberWire(StatusKicked, s.wireBot(), Rights{}, false)
 	kind := EventBlocked
 	if !blocked {
 		oldM, newM = newM, oldM

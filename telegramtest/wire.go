@@ -31,6 +31,7 @@ type wChat struct {
 	Username  string `json:"username,omitempty"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
+	IsForum   bool   `json:"is_forum,omitempty"`
 }
 
 type wPhotoSize struct {
@@ -62,6 +63,8 @@ type wMessage struct {
 	Document        *wDocument   `json:"document,omitempty"`
 	Caption         string       `json:"caption,omitempty"`
 	CaptionEntities []Entity     `json:"caption_entities,omitempty"`
+	NewChatMembers  []wUser      `json:"new_chat_members,omitempty"`
+	LeftChatMember  *wUser       `json:"left_chat_member,omitempty"`
 	ReplyMarkup     any          `json:"reply_markup,omitempty"`
 }
 
@@ -73,12 +76,9 @@ type wCallbackQuery struct {
 	Data         string    `json:"data,omitempty"`
 }
 
-type wChatMember struct {
-	Status string `json:"status"`
-	User   wUser  `json:"user"`
-	// Required for "kicked" (0 means forever); absent otherwise.
-	UntilDate *int64 `json:"until_date,omitempty"`
-}
+// wChatMember is a ChatMember: which fields it has depends on the status,
+// so it is built as a map (see memberWire).
+type wChatMember map[string]any
 
 type wChatMemberUpdated struct {
 	Chat          wChat       `json:"chat"`

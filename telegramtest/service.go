@@ -1,0 +1,42 @@
+package telegramtest
+
+// service is the content of a service message: what Telegram posts about
+// a change in a chat rather than what a member wrote.
+type service struct {
+	// kind is the Message field that carries it, e.g. "new_chat_members".
+	kind       string
+	newMembers []wUser
+	leftMember *wUser
+}
+
+// wire puts the service content into the message's wire shape.
+func (sv *service) wire(w *wMessage) {
+	switch sv.kind {
+	case "new_chat_members":
+		w.NewChatMembers = sv.newMembers
+	case "left_chat_member":
+		w.LeftChatMember = sv.leftMember
+	}
+}
+
+// servicePostLocked adds a service message to c as from (nil: the bot) and
+// delivers it as the real server would: the bot gets every service message
+// of a chat it is in, and of its own service messages only those the Bot
+// API forwards to it (Client::need_skip_update_message).
+func (s *Server) servicePostLocked(c *chat, from *User, sv *service) *message {
+	m := c.add(&message{from: from, date: s.now(), svc: sv})
+	deliver := s.botReceivesLocked(c, m)
+	if from == nil {
+		deliver = deliver && ownServiceDelivered[sv.kind]
+	}
+	if deliver {
+		s.enqueueLocked(UpdateMessage, s.wireMessage(m, true))
+	}
+	s.notifyLocked()
+	return m
+}
+
+// ownServiceDelivered lists the service messages caused by the bot that it
+// still receives as updates; any other message the bot sends is not
+// echoed back to it.
+var ownServiceDelivered = map[string]bool{}
