@@ -15,6 +15,10 @@ type post struct {
 	replyTo int
 	photo   bool
 	docName string
+	// anonymous posts as the group itself, as an anonymous administrator
+	// does, signed with signature (their custom title) if set.
+	anonymous bool
+	signature string
 }
 
 // errNoChat is what acting in a private chat gives for another bot's
@@ -43,14 +47,21 @@ func (s *Server) userPost(c *chat, from *User, p post) (Msg, error) {
 	if c.user != nil && c.user.blocked {
 		s.setBlockedLocked(c.user, false)
 	}
-	if g := c.group; g != nil {
+	now := s.now()
+	m := &message{from: from, date: now}
+	switch g := c.group; {
+	case p.anonymous && g == nil:
+		return Msg{}, errors.New("telegramtest: only group administrators can post anonymously")
+	case p.anonymous:
+		// Telegram hides the administrator behind GroupAnonymousBot and
+		// names the group as the sender.
+		m.from, m.senderChat, m.signature = s.anonymous, c, p.signature
+	case g != nil:
 		g.members[from.id] = from
 		if from.isBot {
 			g.lastBot = from.id
 		}
 	}
-	now := s.now()
-	m := &message{from: from, date: now}
 	if p.replyTo != 0 {
 		m.replyTo = c.byID[p.replyTo]
 		if m.replyTo == nil {

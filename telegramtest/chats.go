@@ -43,6 +43,13 @@ type Msg struct {
 	// ReplyTo is the id of the message this one replies to, 0 if none.
 	ReplyTo int
 
+	// SenderChatID is the chat the message was sent on behalf of: the
+	// group itself for a message of an anonymous administrator, whose
+	// FromID is then GroupAnonymousBotID. AuthorSignature is their custom
+	// title, if any.
+	SenderChatID    int64
+	AuthorSignature string
+
 	// Service is the kind of a service message, named after the Message
 	// field that carries it ("new_chat_members", "left_chat_member",
 	// ...); empty for ordinary messages.
@@ -97,6 +104,10 @@ type message struct {
 	photo     *File
 	document  *File
 	svc       *service // set for service messages
+	// senderChat is the chat a message was posted on behalf of: the group
+	// itself for its anonymous administrators.
+	senderChat *chat
+	signature  string
 }
 
 // replyTarget is the message this one replies to, as far as Telegram's
@@ -155,6 +166,9 @@ func (m *message) toMsg() Msg {
 	if m.svc != nil {
 		out.Service = m.svc.kind
 	}
+	if m.senderChat != nil {
+		out.SenderChatID, out.AuthorSignature = m.senderChat.id, m.signature
+	}
 	if m.from != nil {
 		out.FromID = m.from.id
 	}
@@ -210,6 +224,10 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 	} else {
 		u := m.from.wire()
 		w.From = &u
+	}
+	if m.senderChat != nil {
+		sc := s.wireChat(m.senderChat)
+		w.SenderChat, w.AuthorSignature = &sc, m.signature
 	}
 	if !m.editDate.IsZero() {
 		w.EditDate = m.editDate.Unix()

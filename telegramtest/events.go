@@ -99,9 +99,13 @@ func (e Event) String() string {
 }
 
 func (s *Server) userEvent(kind EventKind, m *message) Event {
+	from := m.from.displayName()
+	if m.senderChat != nil {
+		from = firstNonEmpty(m.signature, "anonymous admin")
+	}
 	return Event{
 		Time: s.now(), Kind: kind, ChatID: m.chat.id, Chat: m.chat.title(),
-		From: m.from.displayName(), UserID: m.from.id, MessageID: m.id,
+		From: from, UserID: m.from.id, MessageID: m.id,
 		Text: firstNonEmpty(m.text, m.caption), File: fileLabel(m),
 	}
 }

@@ -330,6 +330,44 @@ func (g *Group) SendCommand(from *User, command, args string) Msg {
 	return g.SendText(from, commandText(command, args))
 }
 
+// GroupAnonymousBotID is the user id of GroupAnonymousBot, the account
+// Telegram shows as the sender of an anonymous administrator's messages.
+const GroupAnonymousBotID = 1087968824
+
+// GroupPost is a message posted to a group, for Post.
+type GroupPost struct {
+	// From is the member posting; ignored with Anonymous.
+	From *User
+	// Anonymous posts as the group itself, as an administrator with
+	// "remain anonymous" does: the message comes from GroupAnonymousBot
+	// with sender_chat set to the group.
+	Anonymous bool
+	// Signature is an anonymous administrator's custom title, sent as
+	// author_signature.
+	Signature string
+	Text      string
+	// ReplyTo is the id of the message replied to, 0 for none.
+	ReplyTo int
+}
+
+// Post posts p to the group. The bot receives it as Telegram decides
+// (see SendText).
+func (g *Group) Post(p GroupPost) (Msg, error) {
+	from := p.From
+	if p.Anonymous {
+		from = nil
+	} else if from == nil {
+		return Msg{}, errors.New("telegramtest: a group post needs From or Anonymous")
+	}
+	return g.s.userPost(g.chat, from, post{text: p.Text, replyTo: p.ReplyTo, anonymous: p.Anonymous, signature: p.Signature})
+}
+
+// SendAnonymous posts text as the group itself, as an anonymous
+// administrator does.
+func (g *Group) SendAnonymous(text string) (Msg, error) {
+	return g.Post(GroupPost{Anonymous: true, Text: text})
+}
+
 // ReplyTo posts text as from, replying to message messageID.
 func (g *Group) ReplyTo(from *User, messageID int, text string) (Msg, error) {
 	return g.s.userPost(g.chat, from, post{text: text, replyTo: messageID})
@@ -392,7 +430,7 @@ func (s *Server) botReceivesLocked(c *chat, m *message) bool {
 	if m.svc != nil {
 		return true
 	}
-	if m.from != nil && m.from.isBot {
+	if m.from != nil && m.from.isBot && m.senderChat == nil {
 		return false
 	}
 	if s.opts.ReadAllGroupMessages || g.bot.status == StatusAdministrator {

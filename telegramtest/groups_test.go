@@ -304,3 +304,47 @@ func TestPrivacyMode(t *testing.T) {
 		t.Errorf("other bot %s", raw)
 	}
 }
+
+// An administrator posting as the group comes from GroupAnonymousBot with
+// sender_chat set to the group.
+func TestAnonymousAdministrator(t *testing.T) {
+	srv := newServer(t, Options{})
+	alice := srv.NewUser(1001, "Alice", "en")
+	g := srv.NewSupergroup(-1001234567890, "Team", false, alice)
+	me := srv.BotUser().Username
+
+	cmd, err := g.Post(GroupPost{Anonymous: true, Signature: "Chair", Text: "/report@" + me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.SendAnonymous("chatter"); err != nil {
+		t.Fatal(err)
+	}
+	if cmd.FromID != GroupAnonymousBotID || cmd.SenderChatID != g.ID() || cmd.AuthorSignature != "Chair" {
+		t.Errorf("stored %+v", cmd)
+	}
+	ups := takeUpdates(t, srv)
+	if len(ups) != 1 {
+		t.Fatalf("privacy mode delivered %v", texts(ups))
+	}
+	m := ups[0].Message
+	if m.From == nil || m.From.ID != GroupAnonymousBotID || !m.From.IsBot || m.From.Username != "GroupAnonymousBot" ||
+		m.SenderChat == nil || m.SenderChat.ID != g.ID() || m.SenderChat.Title != "Team" || m.AuthorSignature != "Chair" {
+		t.Errorf("anonymous command %+v from %+v sender_chat %+v", m, m.From, m.SenderChat)
+	}
+	// GroupAnonymousBot is a bot, but its messages are the administrators'
+	// and reach an administrator bot.
+	g.SetBotRights(&Rights{CanPinMessages: true})
+	if _, err := g.SendAnonymous("chatter"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(texts(takeUpdates(t, srv))); got != "[chatter]" {
+		t.Errorf("admin bot got %s", got)
+	}
+	if _, err := g.Post(GroupPost{Text: "nobody"}); err == nil {
+		t.Error("a post without From or Anonymous succeeded")
+	}
+	if got := g.Members(); fmt.Sprint(got) != "[1001]" {
+		t.Errorf("anonymous posts added members: %v", got)
+	}
+}

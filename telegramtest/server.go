@@ -118,6 +118,8 @@ type Server struct {
 	filePaths map[string]*File
 	// menuButtons are the menu buttons set, by private chat (0: default).
 	menuButtons map[int64]MenuButton
+	// anonymous is the account anonymous group administrators post as.
+	anonymous *User
 }
 
 // New starts a server on 127.0.0.1 with a free port.
@@ -185,6 +187,8 @@ func New(opts Options) (*Server, error) {
 		limiter:   newLimiter(limits),
 		faults:    map[string][]Fault{},
 	}
+	s.anonymous = &User{s: s, id: GroupAnonymousBotID, firstName: "Group", username: "GroupAnonymousBot", isBot: true}
+	s.users[GroupAnonymousBotID] = s.anonymous
 	s.upd.lastID = int64(100_000_000 + s.rng.IntN(900_000_000))
 	s.srv = &http.Server{
 		Handler:           s,

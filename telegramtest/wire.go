@@ -53,6 +53,8 @@ type wDocument struct {
 type wMessage struct {
 	MessageID       int          `json:"message_id"`
 	From            *wUser       `json:"from,omitempty"`
+	SenderChat      *wChat       `json:"sender_chat,omitempty"`
+	AuthorSignature string       `json:"author_signature,omitempty"`
 	Date            int64        `json:"date"`
 	Chat            wChat        `json:"chat"`
 	ReplyToMessage  *wMessage    `json:"reply_to_message,omitempty"`
