@@ -19,6 +19,8 @@ type post struct {
 	// does, signed with signature (their custom title) if set.
 	anonymous bool
 	signature string
+	// thread is the forum topic to post in.
+	thread int
 }
 
 // errNoChat is what acting in a private chat gives for another bot's
@@ -68,6 +70,14 @@ func (s *Server) userPost(c *chat, from *User, p post) (Msg, error) {
 			return Msg{}, fmt.Errorf("telegramtest: chat %d has no message %d to reply to", c.id, p.replyTo)
 		}
 	}
+	if p.thread != 0 && (c.group == nil || !c.group.forum) {
+		return Msg{}, fmt.Errorf("telegramtest: chat %d has no topics", c.id)
+	}
+	thread, e := s.threadForLocked(c, m.from, p.thread, m.replyTo)
+	if e != nil {
+		return Msg{}, fmt.Errorf("telegramtest: cannot post in topic %d of chat %d: %s", p.thread, c.id, e.desc)
+	}
+	m.thread = thread
 	switch {
 	case p.photo:
 		m.photo = s.storeUserPhotoLocked()

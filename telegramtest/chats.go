@@ -40,8 +40,13 @@ type Msg struct {
 	// force reply.
 	Placeholder string
 
-	// ReplyTo is the id of the message this one replies to, 0 if none.
+	// ReplyTo is the id of the message this one explicitly replies to, 0
+	// if none. (On the wire, messages of a forum topic also reply to the
+	// topic's creation message; ThreadID says which topic that is.)
 	ReplyTo int
+	// ThreadID is the forum topic the message is in (message_thread_id),
+	// 0 outside topics.
+	ThreadID int
 
 	// SenderChatID is the chat the message was sent on behalf of: the
 	// group itself for a message of an anonymous administrator, whose
@@ -108,11 +113,20 @@ type message struct {
 	// itself for its anonymous administrators.
 	senderChat *chat
 	signature  string
+	// thread is the forum topic of the message: the id of the topic's
+	// creation message, 0 for none.
+	thread int
 }
 
-// replyTarget is the message this one replies to, as far as Telegram's
-// delivery rules are concerned.
-func (m *message) replyTarget() *message { return m.replyTo }
+// replyTarget is the message this one replies to, as Telegram sees it: in
+// a forum topic, a message that replies to nothing else replies to the
+// topic's creation message (Client::get_implicit_reply_to_message_id).
+func (m *message) replyTarget() *message {
+	if m.replyTo != nil || m.thread == 0 || m.thread >= m.id {
+		return m.replyTo
+	}
+	return m.chat.byID[m.thread]
+}
 
 type chat struct {
 	id     int64
@@ -162,6 +176,7 @@ func (m *message) toMsg() Msg {
 		Caption:   m.caption,
 		Photo:     m.photo,
 		Document:  m.document,
+		ThreadID:  m.thread,
 	}
 	if m.svc != nil {
 		out.Service = m.svc.kind
@@ -232,8 +247,11 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 	if !m.editDate.IsZero() {
 		w.EditDate = m.editDate.Unix()
 	}
-	if withReply && m.replyTo != nil {
-		w.ReplyToMessage = s.wireMessage(m.replyTo, false)
+	if m.thread != 0 {
+		w.MessageThreadID, w.IsTopicMessage = m.thread, true
+	}
+	if r := m.replyTarget(); withReply && r != nil {
+		w.ReplyToMessage = s.wireMessage(r, false)
 	}
 	if m.photo != nil {
 		w.Photo = m.photo.sizes

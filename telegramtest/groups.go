@@ -36,6 +36,8 @@ type Group struct {
 	// lastBot is the id of the last bot that posted here: under privacy
 	// mode a bare /command goes to that bot only.
 	lastBot int64
+	// topics are a forum's topics by message_thread_id.
+	topics map[int]*topic
 }
 
 // membership is the bot's status in a group.
@@ -135,6 +137,12 @@ func (s *Server) newGroupLocked(id int64, title string, super, forum bool, membe
 		admins: map[int64]Rights{}, bot: membership{status: StatusMember}}
 	g.chat = newChat(id, kind)
 	g.chat.group = g
+	if super {
+		// Message 1 of a supergroup is the service message that created
+		// it, which is also the General topic of a forum: no topic and no
+		// message of the bot's ever has id 1.
+		g.chat.nextID = 2
+	}
 	for _, u := range members {
 		g.members[u.id] = u
 	}
@@ -244,7 +252,7 @@ func (g *Group) addBot(by *User, r *Rights) error {
 	g.members[by.id] = by
 	s.setBotMembershipLocked(g, by, membershipFor(r), "added the bot")
 	bot := s.wireBot()
-	s.servicePostLocked(g.chat, by, &service{kind: "new_chat_members", newMembers: []wUser{bot}})
+	s.servicePostLocked(g.chat, by, &service{kind: "new_chat_members", newMembers: []wUser{bot}}, 0)
 	return nil
 }
 
@@ -264,7 +272,7 @@ func (g *Group) RemoveBot(by *User) error {
 	}
 	s.setBotMembershipLocked(g, by, membership{status: StatusKicked}, "removed the bot")
 	bot := s.wireBot()
-	s.servicePostLocked(g.chat, by, &service{kind: "left_chat_member", leftMember: &bot})
+	s.servicePostLocked(g.chat, by, &service{kind: "left_chat_member", leftMember: &bot}, 0)
 	return nil
 }
 
@@ -346,8 +354,12 @@ type GroupPost struct {
 	// author_signature.
 	Signature string
 	Text      string
-	// ReplyTo is the id of the message replied to, 0 for none.
+	// ReplyTo is the id of the message replied to, 0 for none. A reply
+	// lands in the topic of the message replied to.
 	ReplyTo int
+	// ThreadID is the forum topic to post in (its message_thread_id), 0
+	// for the General topic or a group without topics.
+	ThreadID int
 }
 
 // Post posts p to the group. The bot receives it as Telegram decides
@@ -359,7 +371,7 @@ func (g *Group) Post(p GroupPost) (Msg, error) {
 	} else if from == nil {
 		return Msg{}, errors.New("telegramtest: a group post needs From or Anonymous")
 	}
-	return g.s.userPost(g.chat, from, post{text: p.Text, replyTo: p.ReplyTo, anonymous: p.Anonymous, signature: p.Signature})
+	return g.s.userPost(g.chat, from, post{text: p.Text, replyTo: p.ReplyTo, thread: p.ThreadID, anonymous: p.Anonymous, signature: p.Signature})
 }
 
 // SendAnonymous posts text as the group itself, as an anonymous
@@ -368,7 +380,8 @@ func (g *Group) SendAnonymous(text string) (Msg, error) {
 	return g.Post(GroupPost{Anonymous: true, Text: text})
 }
 
-// ReplyTo posts text as from, replying to message messageID.
+// ReplyTo posts text as from, replying to message messageID, in the topic
+// of that message.
 func (g *Group) ReplyTo(from *User, messageID int, text string) (Msg, error) {
 	return g.s.userPost(g.chat, from, post{text: text, replyTo: messageID})
 }

@@ -110,6 +110,9 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	if m.replyTo, e = s.replyTargetLocked(ch, c.p.str("reply_parameters")); e != nil {
 		return nil, e
 	}
+	if m.thread, e = s.threadForLocked(ch, nil, int(parseInt(c.p.str("message_thread_id"))), m.replyTo); e != nil {
+		return nil, e
+	}
 	now := s.now()
 	if e := s.limiter.check(now, ch.id); e != nil {
 		return nil, e

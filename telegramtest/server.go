@@ -288,6 +288,10 @@ var handlers = map[string]handlerFunc{
 	"getChatMenuButton":      (*Server).getChatMenuButton,
 	"getChat":                (*Server).getChat,
 	"getChatMember":          (*Server).getChatMember,
+	"createForumTopic":       (*Server).createForumTopic,
+	"editForumTopic":         (*Server).editForumTopic,
+	"closeForumTopic":        (*Server).closeForumTopic,
+	"reopenForumTopic":       (*Server).reopenForumTopic,
 }
 
 // Methods lists the Bot API methods the server implements. Others that

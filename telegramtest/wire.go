@@ -52,11 +52,13 @@ type wDocument struct {
 
 type wMessage struct {
 	MessageID       int          `json:"message_id"`
+	MessageThreadID int          `json:"message_thread_id,omitempty"`
 	From            *wUser       `json:"from,omitempty"`
 	SenderChat      *wChat       `json:"sender_chat,omitempty"`
 	AuthorSignature string       `json:"author_signature,omitempty"`
 	Date            int64        `json:"date"`
 	Chat            wChat        `json:"chat"`
+	IsTopicMessage  bool         `json:"is_topic_message,omitempty"`
 	ReplyToMessage  *wMessage    `json:"reply_to_message,omitempty"`
 	EditDate        int64        `json:"edit_date,omitempty"`
 	Text            string       `json:"text,omitempty"`
@@ -67,7 +69,12 @@ type wMessage struct {
 	CaptionEntities []Entity     `json:"caption_entities,omitempty"`
 	NewChatMembers  []wUser      `json:"new_chat_members,omitempty"`
 	LeftChatMember  *wUser       `json:"left_chat_member,omitempty"`
-	ReplyMarkup     any          `json:"reply_markup,omitempty"`
+	// Forum topic service messages; closed and reopened are empty objects.
+	ForumTopicCreated  *wForumTopicCreated `json:"forum_topic_created,omitempty"`
+	ForumTopicEdited   *wForumTopicEdited  `json:"forum_topic_edited,omitempty"`
+	ForumTopicClosed   *struct{}           `json:"forum_topic_closed,omitempty"`
+	ForumTopicReopened *struct{}           `json:"forum_topic_reopened,omitempty"`
+	ReplyMarkup        any                 `json:"reply_markup,omitempty"`
 }
 
 type wCallbackQuery struct {
@@ -88,6 +95,26 @@ type wChatMemberUpdated struct {
 	Date          int64       `json:"date"`
 	OldChatMember wChatMember `json:"old_chat_member"`
 	NewChatMember wChatMember `json:"new_chat_member"`
+}
+
+type wForumTopic struct {
+	MessageThreadID   int    `json:"message_thread_id"`
+	Name              string `json:"name"`
+	IconColor         int    `json:"icon_color"`
+	IconCustomEmojiID string `json:"icon_custom_emoji_id,omitempty"`
+}
+
+type wForumTopicCreated struct {
+	Name              string `json:"name"`
+	IconColor         int    `json:"icon_color"`
+	IconCustomEmojiID string `json:"icon_custom_emoji_id,omitempty"`
+}
+
+// wForumTopicEdited has only what changed; an icon removed is an empty
+// icon_custom_emoji_id, hence the pointer.
+type wForumTopicEdited struct {
+	Name              string  `json:"name,omitempty"`
+	IconCustomEmojiID *string `json:"icon_custom_emoji_id,omitempty"`
 }
 
 type wBotCommand struct {
