@@ -49,6 +49,11 @@ func (s *Server) userPost(c *chat, from *User, p post) (Msg, error) {
 	if c.user != nil && c.user.blocked {
 		s.setBlockedLocked(c.user, false)
 	}
+	if g := c.group; g != nil {
+		if err := g.usableLocked(); err != nil {
+			return Msg{}, err
+		}
+	}
 	now := s.now()
 	m := &message{from: from, date: now}
 	switch g := c.group; {

@@ -59,6 +59,10 @@ type Msg struct {
 	// field that carries it ("new_chat_members", "left_chat_member",
 	// ...); empty for ordinary messages.
 	Service string
+	// MigrateToChatID and MigrateFromChatID are set in the service
+	// messages of a group's migration to a supergroup.
+	MigrateToChatID   int64
+	MigrateFromChatID int64
 
 	Photo    *File
 	Document *File
@@ -180,6 +184,7 @@ func (m *message) toMsg() Msg {
 	}
 	if m.svc != nil {
 		out.Service = m.svc.kind
+		out.MigrateToChatID, out.MigrateFromChatID = m.svc.migrateTo, m.svc.migrateFrom
 	}
 	if m.senderChat != nil {
 		out.SenderChatID, out.AuthorSignature = m.senderChat.id, m.signature
@@ -308,6 +313,13 @@ func (s *Server) chatLocked(chatID string, a access) (*chat, *apiError) {
 	kind := "supergroup"
 	if !g.super() {
 		kind = "group"
+		// A group that became a supergroup answers everything but reads
+		// with where it went, which go-telegram/bot turns into a
+		// *bot.MigrateError. (The real server lets edits through to
+		// fail further on; here they fail the same way as sends.)
+		if g.migratedTo != nil && a != accessRead {
+			return nil, &apiError{code: 400, desc: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: g.migratedTo.id}
+		}
 		// Members can only be read with write access in basic groups.
 		needEdit := a != accessRead
 		if !needEdit {

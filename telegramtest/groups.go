@@ -38,6 +38,8 @@ type Group struct {
 	lastBot int64
 	// topics are a forum's topics by message_thread_id.
 	topics map[int]*topic
+	// migratedTo is the supergroup a basic group became.
+	migratedTo *Group
 }
 
 // membership is the bot's status in a group.
@@ -302,12 +304,62 @@ func (g *Group) PromoteBot(by *User, r Rights) error {
 }
 
 // usableLocked refuses test actions on a group that can no longer take
-// them.
+// them: after Close, or once it became a supergroup.
 func (g *Group) usableLocked() error {
 	if g.s.closed {
 		return ErrClosed
 	}
+	if g.migratedTo != nil {
+		return fmt.Errorf("telegramtest: group %d became supergroup %d", g.id, g.migratedTo.id)
+	}
 	return nil
+}
+
+// MigrateToSupergroup turns basic group g into a supergroup, as by does
+// when upgrading it, and returns the supergroup. It gets a new "-100…" id
+// and keeps the title, the members and the bot with its rights. The old
+// group gets a service message with migrate_to_chat_id, the supergroup one
+// with migrate_from_chat_id (the bot receives both), and from then on
+// every call naming the old group but getChat fails with 400 and
+// parameters.migrate_to_chat_id, which go-telegram/bot returns as a
+// *bot.MigrateError.
+func (s *Server) MigrateToSupergroup(g *Group, by *User) (*Group, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := g.usableLocked(); err != nil {
+		return nil, err
+	}
+	if g.super() {
+		return nil, fmt.Errorf("telegramtest: %d is a supergroup already", g.id)
+	}
+	var id int64
+	for id == 0 || s.chats[id] != nil {
+		// Like real supergroup ids: -100 and ten digits.
+		id = supergroupIDs - 1_000_000_000 - s.rng.Int64N(9_000_000_000)
+	}
+	var members []*User
+	for _, u := range g.members {
+		members = append(members, u)
+	}
+	ng := s.newGroupLocked(id, g.title, true, false, members)
+	for uid, r := range g.admins {
+		ng.admins[uid] = r
+	}
+	ng.bot, ng.lastBot = g.bot, g.lastBot
+	g.members[by.id], ng.members[by.id] = by, by
+	s.servicePostLocked(g.chat, by, &service{kind: "migrate_to_chat_id", migrateTo: ng.id}, 0)
+	g.migratedTo = ng
+	s.servicePostLocked(ng.chat, by, &service{kind: "migrate_from_chat_id", migrateFrom: g.id}, 0)
+	s.emitLocked(Event{Time: s.now(), Kind: EventService, ChatID: g.id, Chat: g.title, From: by.displayName(),
+		UserID: by.id, Text: fmt.Sprintf("upgraded the group to supergroup %d", ng.id)})
+	return ng, nil
+}
+
+// MigratedTo is the supergroup g became, nil if it did not.
+func (g *Group) MigratedTo() *Group {
+	g.s.mu.Lock()
+	defer g.s.mu.Unlock()
+	return g.migratedTo
 }
 
 // setBotMembershipLocked changes the bot's status and sends the

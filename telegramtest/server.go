@@ -420,7 +420,8 @@ func resultResponse(result any) response {
 
 func errorResponse(e *apiError) response {
 	type respParams struct {
-		RetryAfter int `json:"retry_after,omitempty"`
+		MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
+		RetryAfter      int   `json:"retry_after,omitempty"`
 	}
 	env := struct {
 		OK          bool        `json:"ok"`
@@ -428,8 +429,8 @@ func errorResponse(e *apiError) response {
 		Description string      `json:"description"`
 		Parameters  *respParams `json:"parameters,omitempty"`
 	}{ErrorCode: e.code, Description: e.desc}
-	if e.retryAfter > 0 {
-		env.Parameters = &respParams{RetryAfter: e.retryAfter}
+	if e.retryAfter > 0 || e.migrateTo != 0 {
+		env.Parameters = &respParams{RetryAfter: e.retryAfter, MigrateToChatID: e.migrateTo}
 	}
 	body, _ := json.Marshal(env)
 	return response{status: e.code, contentType: "application/json", body: body}

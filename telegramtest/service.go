@@ -9,6 +9,8 @@ type service struct {
 	leftMember   *wUser
 	topicCreated *wForumTopicCreated
 	topicEdited  *wForumTopicEdited
+	migrateTo    int64
+	migrateFrom  int64
 }
 
 // wire puts the service content into the message's wire shape.
@@ -18,6 +20,10 @@ func (sv *service) wire(w *wMessage) {
 		w.NewChatMembers = sv.newMembers
 	case "left_chat_member":
 		w.LeftChatMember = sv.leftMember
+	case "migrate_to_chat_id":
+		w.MigrateToChatID = sv.migrateTo
+	case "migrate_from_chat_id":
+		w.MigrateFromChatID = sv.migrateFrom
 	case "forum_topic_created":
 		w.ForumTopicCreated = sv.topicCreated
 	case "forum_topic_edited":
