@@ -32,8 +32,10 @@ type Msg struct {
 
 	// Buttons is the inline keyboard, row by row.
 	Buttons [][]Button
-	// Keyboard is a reply keyboard's button texts, row by row.
+	// Keyboard is a reply keyboard's button texts, row by row, and
+	// ReplyKeyboard its buttons with the chat and user requests.
 	Keyboard       [][]string
+	ReplyKeyboard  [][]KeyboardButton
 	RemoveKeyboard bool
 	ForceReply     bool
 	// Placeholder is the input field placeholder of a reply keyboard or
@@ -63,6 +65,12 @@ type Msg struct {
 	// messages of a group's migration to a supergroup.
 	MigrateToChatID   int64
 	MigrateFromChatID int64
+	// RequestID, SharedChatID and SharedUserIDs are set in the
+	// chat_shared and users_shared messages of a user answering a
+	// keyboard request.
+	RequestID     int
+	SharedChatID  int64
+	SharedUserIDs []int64
 
 	Photo    *File
 	Document *File
@@ -185,6 +193,15 @@ func (m *message) toMsg() Msg {
 	if m.svc != nil {
 		out.Service = m.svc.kind
 		out.MigrateToChatID, out.MigrateFromChatID = m.svc.migrateTo, m.svc.migrateFrom
+		if cs := m.svc.chatShared; cs != nil {
+			out.RequestID, out.SharedChatID = cs.RequestID, cs.ChatID
+		}
+		if us := m.svc.usersShared; us != nil {
+			out.RequestID = us.RequestID
+			for _, u := range us.Users {
+				out.SharedUserIDs = append(out.SharedUserIDs, u.UserID)
+			}
+		}
 	}
 	if m.senderChat != nil {
 		out.SenderChatID, out.AuthorSignature = m.senderChat.id, m.signature
@@ -200,7 +217,12 @@ func (m *message) toMsg() Msg {
 			out.Buttons = append(out.Buttons, slices.Clone(row))
 		}
 		for _, row := range mk.keyboard {
-			out.Keyboard = append(out.Keyboard, slices.Clone(row))
+			var texts []string
+			for _, b := range row {
+				texts = append(texts, b.Text)
+			}
+			out.Keyboard = append(out.Keyboard, texts)
+			out.ReplyKeyboard = append(out.ReplyKeyboard, slices.Clone(row))
 		}
 		out.RemoveKeyboard = mk.removeKbd
 		out.ForceReply = mk.forceReply

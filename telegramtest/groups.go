@@ -76,21 +76,42 @@ type Rights struct {
 	CustomTitle string
 }
 
-func (r Rights) flags() []bool {
-	return []bool{r.IsAnonymous, r.CanManageChat, r.CanDeleteMessages, r.CanManageVideoChats,
-		r.CanRestrictMembers, r.CanPromoteMembers, r.CanChangeInfo, r.CanInviteUsers, r.CanPostStories,
-		r.CanEditStories, r.CanDeleteStories, r.CanPinMessages, r.CanManageTopics, r.CanManageTags}
+// fields lists r's rights, so that every loop over them has one list.
+func (r *Rights) fields() []*bool {
+	return []*bool{&r.IsAnonymous, &r.CanManageChat, &r.CanDeleteMessages, &r.CanManageVideoChats,
+		&r.CanRestrictMembers, &r.CanPromoteMembers, &r.CanChangeInfo, &r.CanInviteUsers, &r.CanPostStories,
+		&r.CanEditStories, &r.CanDeleteStories, &r.CanPinMessages, &r.CanManageTopics, &r.CanManageTags}
 }
 
 // empty reports whether r grants nothing, which makes its holder a plain
 // member.
 func (r Rights) empty() bool {
-	for _, f := range r.flags() {
-		if f {
+	for _, f := range r.fields() {
+		if *f {
 			return false
 		}
 	}
 	return true
+}
+
+// covers reports whether r has every right that want has.
+func (r Rights) covers(want Rights) bool {
+	have, need := r.fields(), want.fields()
+	for i := range need {
+		if *need[i] && !*have[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// union is r with every right of o added.
+func (r Rights) union(o Rights) Rights {
+	add := o.fields()
+	for i, f := range r.fields() {
+		*f = *f || *add[i]
+	}
+	return r
 }
 
 func (r Rights) normalized() Rights {

@@ -107,6 +107,12 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	if e != nil {
 		return nil, e
 	}
+	if chats, users := m.markup.requests(); ch.user == nil && (chats || users) {
+		if chats {
+			return nil, badRequest("chats can be requested in private chats only")
+		}
+		return nil, badRequest("users can be requested in private chats only")
+	}
 	if m.replyTo, e = s.replyTargetLocked(ch, c.p.str("reply_parameters")); e != nil {
 		return nil, e
 	}

@@ -11,6 +11,8 @@ type service struct {
 	topicEdited  *wForumTopicEdited
 	migrateTo    int64
 	migrateFrom  int64
+	chatShared   *wChatShared
+	usersShared  *wUsersShared
 }
 
 // wire puts the service content into the message's wire shape.
@@ -24,6 +26,10 @@ func (sv *service) wire(w *wMessage) {
 		w.MigrateToChatID = sv.migrateTo
 	case "migrate_from_chat_id":
 		w.MigrateFromChatID = sv.migrateFrom
+	case "chat_shared":
+		w.ChatShared = sv.chatShared
+	case "users_shared":
+		w.UsersShared = sv.usersShared
 	case "forum_topic_created":
 		w.ForumTopicCreated = sv.topicCreated
 	case "forum_topic_edited":
