@@ -74,6 +74,10 @@ type Msg struct {
 
 	Photo    *File
 	Document *File
+
+	// Reactions are the emoji the bot reacted to the message with
+	// (setMessageReaction).
+	Reactions []string
 }
 
 // Button returns the first inline button with the given text.
@@ -128,6 +132,8 @@ type message struct {
 	// thread is the forum topic of the message: the id of the topic's
 	// creation message, 0 for none.
 	thread int
+	// reactions are the bot's reactions to the message.
+	reactions []string
 }
 
 // replyTarget is the message this one replies to, as Telegram sees it: in
@@ -189,6 +195,7 @@ func (m *message) toMsg() Msg {
 		Photo:     m.photo,
 		Document:  m.document,
 		ThreadID:  m.thread,
+		Reactions: slices.Clone(m.reactions),
 	}
 	if m.svc != nil {
 		out.Service = m.svc.kind

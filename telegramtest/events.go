@@ -20,6 +20,9 @@ const (
 	EventBotMessage     EventKind = "bot_message"
 	EventBotEdit        EventKind = "bot_edit"
 	EventCallbackAnswer EventKind = "callback_answer"
+	// EventBotReaction is the bot setting its reaction to a message;
+	// Text is the emoji, empty when it removed its reaction.
+	EventBotReaction EventKind = "bot_reaction"
 	// EventService is a change to a chat made by a user: the bot added,
 	// removed or promoted, a topic created, the group migrated...
 	EventService EventKind = "service"
@@ -73,6 +76,8 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, "%s -> %s #%d: %s", e.From, e.Chat, e.MessageID, e.Text)
 	case EventBotEdit:
 		fmt.Fprintf(&b, "%s edited #%d for %s: %s", e.From, e.MessageID, e.Chat, e.Text)
+	case EventBotReaction:
+		fmt.Fprintf(&b, "%s reacted to #%d in %s: %s", e.From, e.MessageID, e.Chat, firstNonEmpty(e.Text, "(none)"))
 	case EventService:
 		fmt.Fprintf(&b, "%s%s %s", e.From, where, e.Text)
 	case EventCallbackAnswer:

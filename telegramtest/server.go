@@ -292,6 +292,7 @@ var handlers = map[string]handlerFunc{
 	"editForumTopic":         (*Server).editForumTopic,
 	"closeForumTopic":        (*Server).closeForumTopic,
 	"reopenForumTopic":       (*Server).reopenForumTopic,
+	"setMessageReaction":     (*Server).setMessageReaction,
 }
 
 // Methods lists the Bot API methods the server implements. Others that
