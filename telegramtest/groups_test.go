@@ -348,3 +348,68 @@ func TestAnonymousAdministrator(t *testing.T) {
 		t.Errorf("anonymous posts added members: %v", got)
 	}
 }
+
+func TestCommandScopesInGroups(t *testing.T) {
+	srv := newServer(t, Options{})
+	alice := srv.NewUser(1001, "Alice", "en")
+	g := srv.NewSupergroup(-1001234567890, "Team", true, alice)
+	old := srv.NewGroup(-4001, "Old", alice)
+	b := newBot(t, srv)
+	ctx := testCtx(t)
+	set := func(scope models.BotCommandScope, cmds ...string) error {
+		var list []models.BotCommand
+		for _, c := range cmds {
+			list = append(list, models.BotCommand{Command: c, Description: c})
+		}
+		_, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: list, Scope: scope})
+		return err
+	}
+	if err := set(&models.BotCommandScopeAllGroupChats{}, "report"); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(&models.BotCommandScopeChat{ChatID: g.ID()}, "report", "topic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(&models.BotCommandScopeChatMember{ChatID: g.ID(), UserID: alice.ID()}, "report", "topic", "assign"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Commands(CommandScope{Type: "all_group_chats"}, ""); len(got) != 1 || got[0].Command != "report" {
+		t.Errorf("all_group_chats %+v", got)
+	}
+	if got := srv.Commands(CommandScope{Type: "chat", ChatID: g.ID()}, ""); len(got) != 2 {
+		t.Errorf("chat %+v", got)
+	}
+	if got := srv.Commands(CommandScope{Type: "chat_member", ChatID: g.ID(), UserID: alice.ID()}, ""); len(got) != 3 {
+		t.Errorf("chat_member %+v", got)
+	}
+	got, err := b.GetMyCommands(ctx, &bot.GetMyCommandsParams{Scope: &models.BotCommandScopeChatMember{ChatID: g.ID(), UserID: alice.ID()}})
+	if err != nil || len(got) != 3 || got[2].Command != "assign" {
+		t.Errorf("getMyCommands(chat_member) = %+v, %v", got, err)
+	}
+	// A scope may name the chat as a string, as go-telegram/bot allows.
+	if got, err := b.GetMyCommands(ctx, &bot.GetMyCommandsParams{Scope: &models.BotCommandScopeChat{ChatID: fmt.Sprint(g.ID())}}); err != nil || len(got) != 2 {
+		t.Errorf("getMyCommands(chat as string) = %+v, %v", got, err)
+	}
+
+	wantBadRequest(t, set(&models.BotCommandScopeChatMember{ChatID: alice.ID(), UserID: alice.ID()}, "x"), "can't use specified scope in private chats")
+	wantBadRequest(t, set(&models.BotCommandScopeChatAdministrators{ChatID: alice.ID()}, "x"), "can't use specified scope in private chats")
+	wantBadRequest(t, set(&models.BotCommandScopeChatMember{ChatID: g.ID(), UserID: 424242}, "x"), "user not found")
+	wantBadRequest(t, set(&models.BotCommandScopeChat{ChatID: -777}, "x"), "chat not found")
+	if err := set(&models.BotCommandScopeChat{ChatID: alice.ID()}, "start"); err != nil {
+		t.Errorf("chat scope of a private chat: %v", err)
+	}
+	sg, err := srv.MigrateToSupergroup(old, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var migrate *bot.MigrateError
+	if err := set(&models.BotCommandScopeChat{ChatID: old.ID()}, "x"); !errors.As(err, &migrate) || migrate.MigrateToChatID != int(sg.ID()) {
+		t.Errorf("scope naming a migrated group: %v", err)
+	}
+	if err := g.RemoveBot(alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(&models.BotCommandScopeChat{ChatID: g.ID()}, "x"); !errors.Is(err, bot.ErrorForbidden) {
+		t.Errorf("scope naming a group the bot left: %v", err)
+	}
+}
