@@ -7,9 +7,8 @@ import (
 	"strings"
 )
 
-// Chat member statuses, as ChatMember.status spells them.
+// The bot's statuses in a group, as ChatMember.status spells them.
 const (
-	StatusCreator       = "creator"
 	StatusAdministrator = "administrator"
 	StatusMember        = "member"
 	StatusLeft          = "left"
