@@ -15,7 +15,17 @@ type post struct {
 	replyTo int
 	photo   bool
 	docName string
+	// anonymous posts as the group itself, as an anonymous administrator
+	// does, signed with signature (their custom title) if set.
+	anonymous bool
+	signature string
+	// thread is the forum topic to post in.
+	thread int
 }
+
+// errNoChat is what acting in a private chat gives for another bot's
+// account: bots cannot write to bots.
+var errNoChat = errors.New("telegramtest: another bot has no chat with this bot")
 
 type callbackQuery struct {
 	id        string
@@ -33,20 +43,46 @@ func (s *Server) userPost(c *chat, from *User, p post) (Msg, error) {
 	if s.closed {
 		return Msg{}, ErrClosed
 	}
+	if c == nil {
+		return Msg{}, errNoChat
+	}
 	if c.user != nil && c.user.blocked {
 		s.setBlockedLocked(c.user, false)
 	}
-	if c.group != nil {
-		c.group.members[from.id] = from
+	if g := c.group; g != nil {
+		if err := g.usableLocked(); err != nil {
+			return Msg{}, err
+		}
 	}
 	now := s.now()
 	m := &message{from: from, date: now}
+	switch g := c.group; {
+	case p.anonymous && g == nil:
+		return Msg{}, errors.New("telegramtest: only group administrators can post anonymously")
+	case p.anonymous:
+		// Telegram hides the administrator behind GroupAnonymousBot and
+		// names the group as the sender.
+		m.from, m.senderChat, m.signature = s.anonymous, c, p.signature
+	case g != nil:
+		g.members[from.id] = from
+		if from.isBot {
+			g.lastBot = from.id
+		}
+	}
 	if p.replyTo != 0 {
 		m.replyTo = c.byID[p.replyTo]
 		if m.replyTo == nil {
 			return Msg{}, fmt.Errorf("telegramtest: chat %d has no message %d to reply to", c.id, p.replyTo)
 		}
 	}
+	if p.thread != 0 && (c.group == nil || !c.group.forum) {
+		return Msg{}, fmt.Errorf("telegramtest: chat %d has no topics", c.id)
+	}
+	thread, e := s.threadForLocked(c, m.from, p.thread, m.replyTo)
+	if e != nil {
+		return Msg{}, fmt.Errorf("telegramtest: cannot post in topic %d of chat %d: %s", p.thread, c.id, e.desc)
+	}
+	m.thread = thread
 	switch {
 	case p.photo:
 		m.photo = s.storeUserPhotoLocked()
@@ -75,6 +111,9 @@ func (s *Server) userEdit(c *chat, from *User, messageID int, text string) (Msg,
 	if s.closed {
 		return Msg{}, ErrClosed
 	}
+	if c == nil {
+		return Msg{}, errNoChat
+	}
 	m := c.byID[messageID]
 	if m == nil || m.from != from {
 		return Msg{}, fmt.Errorf("telegramtest: chat %d has no message %d from user %d", c.id, messageID, from.id)
@@ -101,6 +140,9 @@ func (s *Server) press(c *chat, from *User, messageID int, data string) (string,
 	defer s.mu.Unlock()
 	if s.closed {
 		return "", ErrClosed
+	}
+	if c == nil {
+		return "", errNoChat
 	}
 	m := c.byID[messageID]
 	if m == nil || m.from != nil {
@@ -141,29 +183,4 @@ func (s *Server) press(c *chat, from *User, messageID int, data string) (string,
 // chatInstance is the stable, opaque chat_instance of a chat.
 func chatInstance(chatID int64) string {
 	return strconv.FormatInt(int64((uint64(chatID)*0x9e3779b97f4a7c15)>>1), 10)
-}
-
-// botReceivesLocked applies group privacy mode: in groups, a bot with
-// privacy on only sees commands (bare or addressed to it) and replies to
-// its own messages.
-func (s *Server) botReceivesLocked(c *chat, m *message) bool {
-	if c.group == nil || s.opts.ReadAllGroupMessages {
-		return true
-	}
-	if m.replyTo != nil && m.replyTo.from == nil {
-		return true
-	}
-	text, ents := m.text, m.entities
-	if m.photo != nil || m.document != nil {
-		text, ents = m.caption, m.capEnts
-	}
-	if len(ents) == 0 || ents[0].Type != "bot_command" || ents[0].Offset != 0 {
-		return false
-	}
-	cmd := text
-	if i := strings.IndexFunc(cmd, func(r rune) bool { return r == ' ' || r == '\n' }); i >= 0 {
-		cmd = cmd[:i]
-	}
-	_, addressee, addressed := strings.Cut(cmd, "@")
-	return !addressed || strings.EqualFold(addressee, s.bot.Username)
 }

@@ -32,19 +32,52 @@ type Msg struct {
 
 	// Buttons is the inline keyboard, row by row.
 	Buttons [][]Button
-	// Keyboard is a reply keyboard's button texts, row by row.
+	// Keyboard is a reply keyboard's button texts, row by row, and
+	// ReplyKeyboard its buttons with the chat and user requests.
 	Keyboard       [][]string
+	ReplyKeyboard  [][]KeyboardButton
 	RemoveKeyboard bool
 	ForceReply     bool
 	// Placeholder is the input field placeholder of a reply keyboard or
 	// force reply.
 	Placeholder string
 
-	// ReplyTo is the id of the message this one replies to, 0 if none.
+	// ReplyTo is the id of the message this one explicitly replies to, 0
+	// if none. (On the wire, messages of a forum topic also reply to the
+	// topic's creation message; ThreadID says which topic that is.)
 	ReplyTo int
+	// ThreadID is the forum topic the message is in (message_thread_id),
+	// 0 outside topics.
+	ThreadID int
+
+	// SenderChatID is the chat the message was sent on behalf of: the
+	// group itself for a message of an anonymous administrator, whose
+	// FromID is then GroupAnonymousBotID. AuthorSignature is their custom
+	// title, if any.
+	SenderChatID    int64
+	AuthorSignature string
+
+	// Service is the kind of a service message, named after the Message
+	// field that carries it ("new_chat_members", "left_chat_member",
+	// ...); empty for ordinary messages.
+	Service string
+	// MigrateToChatID and MigrateFromChatID are set in the service
+	// messages of a group's migration to a supergroup.
+	MigrateToChatID   int64
+	MigrateFromChatID int64
+	// RequestID, SharedChatID and SharedUserIDs are set in the
+	// chat_shared and users_shared messages of a user answering a
+	// keyboard request.
+	RequestID     int
+	SharedChatID  int64
+	SharedUserIDs []int64
 
 	Photo    *File
 	Document *File
+
+	// Reactions are the emoji the bot reacted to the message with
+	// (setMessageReaction).
+	Reactions []string
 }
 
 // Button returns the first inline button with the given text.
@@ -91,6 +124,26 @@ type message struct {
 	replyTo   *message
 	photo     *File
 	document  *File
+	svc       *service // set for service messages
+	// senderChat is the chat a message was posted on behalf of: the group
+	// itself for its anonymous administrators.
+	senderChat *chat
+	signature  string
+	// thread is the forum topic of the message: the id of the topic's
+	// creation message, 0 for none.
+	thread int
+	// reactions are the bot's reactions to the message.
+	reactions []string
+}
+
+// replyTarget is the message this one replies to, as Telegram sees it: in
+// a forum topic, a message that replies to nothing else replies to the
+// topic's creation message (Client::get_implicit_reply_to_message_id).
+func (m *message) replyTarget() *message {
+	if m.replyTo != nil || m.thread == 0 || m.thread >= m.id {
+		return m.replyTo
+	}
+	return m.chat.byID[m.thread]
 }
 
 type chat struct {
@@ -141,6 +194,24 @@ func (m *message) toMsg() Msg {
 		Caption:   m.caption,
 		Photo:     m.photo,
 		Document:  m.document,
+		ThreadID:  m.thread,
+		Reactions: slices.Clone(m.reactions),
+	}
+	if m.svc != nil {
+		out.Service = m.svc.kind
+		out.MigrateToChatID, out.MigrateFromChatID = m.svc.migrateTo, m.svc.migrateFrom
+		if cs := m.svc.chatShared; cs != nil {
+			out.RequestID, out.SharedChatID = cs.RequestID, cs.ChatID
+		}
+		if us := m.svc.usersShared; us != nil {
+			out.RequestID = us.RequestID
+			for _, u := range us.Users {
+				out.SharedUserIDs = append(out.SharedUserIDs, u.UserID)
+			}
+		}
+	}
+	if m.senderChat != nil {
+		out.SenderChatID, out.AuthorSignature = m.senderChat.id, m.signature
 	}
 	if m.from != nil {
 		out.FromID = m.from.id
@@ -153,7 +224,12 @@ func (m *message) toMsg() Msg {
 			out.Buttons = append(out.Buttons, slices.Clone(row))
 		}
 		for _, row := range mk.keyboard {
-			out.Keyboard = append(out.Keyboard, slices.Clone(row))
+			var texts []string
+			for _, b := range row {
+				texts = append(texts, b.Text)
+			}
+			out.Keyboard = append(out.Keyboard, texts)
+			out.ReplyKeyboard = append(out.ReplyKeyboard, slices.Clone(row))
 		}
 		out.RemoveKeyboard = mk.removeKbd
 		out.ForceReply = mk.forceReply
@@ -173,6 +249,7 @@ func (s *Server) wireChat(c *chat) wChat {
 	}
 	if c.group != nil {
 		w.Title = c.group.title
+		w.IsForum = c.group.forum
 	}
 	return w
 }
@@ -197,17 +274,27 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 		u := m.from.wire()
 		w.From = &u
 	}
+	if m.senderChat != nil {
+		sc := s.wireChat(m.senderChat)
+		w.SenderChat, w.AuthorSignature = &sc, m.signature
+	}
 	if !m.editDate.IsZero() {
 		w.EditDate = m.editDate.Unix()
 	}
-	if withReply && m.replyTo != nil {
-		w.ReplyToMessage = s.wireMessage(m.replyTo, false)
+	if m.thread != 0 {
+		w.MessageThreadID, w.IsTopicMessage = m.thread, true
+	}
+	if r := m.replyTarget(); withReply && r != nil {
+		w.ReplyToMessage = s.wireMessage(r, false)
 	}
 	if m.photo != nil {
 		w.Photo = m.photo.sizes
 	}
 	if d := m.document; d != nil {
 		w.Document = &wDocument{FileID: d.FileID, FileUniqueID: d.FileUniqueID, FileName: d.Name, MIMEType: d.MIMEType, FileSize: len(d.Data)}
+	}
+	if m.svc != nil {
+		m.svc.wire(w)
 	}
 	return w
 }
@@ -223,15 +310,56 @@ func (s *Server) chatByParam(v string) *chat {
 	return s.chats[id]
 }
 
-// targetChatLocked finds the chat a send goes to, failing like the real
-// server for unknown chats and users who blocked the bot.
-func (s *Server) targetChatLocked(chatID string, sending bool) (*chat, *apiError) {
+// access is what a call needs from the chat it names, after the access
+// rights of the real server (Client::check_chat_access): reading the chat,
+// reading its members, editing messages, or writing (sending, managing
+// topics).
+type access int
+
+const (
+	accessRead access = iota
+	accessReadMembers
+	accessEdit
+	accessWrite
+)
+
+// chatLocked resolves a chat_id parameter and checks that the bot may act
+// on the chat as the call needs, failing as the real server does. In a
+// basic group the bot may still read after being removed, in a (private)
+// supergroup it may not.
+func (s *Server) chatLocked(chatID string, a access) (*chat, *apiError) {
 	c := s.chatByParam(chatID)
 	if c == nil {
 		return nil, badRequest("chat not found")
 	}
-	if sending && c.user != nil && c.user.blocked {
+	if c.user != nil && c.user.blocked && a == accessWrite {
 		return nil, forbidden("bot was blocked by the user")
+	}
+	g := c.group
+	if g == nil {
+		return c, nil
+	}
+	kind := "supergroup"
+	if !g.super() {
+		kind = "group"
+		// A group that became a supergroup answers everything but reads
+		// with where it went, which go-telegram/bot turns into a
+		// *bot.MigrateError. (The real server lets edits through to
+		// fail further on; here they fail the same way as sends.)
+		if g.migratedTo != nil && a != accessRead {
+			return nil, &apiError{code: 400, desc: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: g.migratedTo.id}
+		}
+		// Members can only be read with write access in basic groups.
+		needEdit := a != accessRead
+		if !needEdit {
+			return c, nil
+		}
+	}
+	switch g.bot.status {
+	case StatusKicked:
+		return nil, forbidden("bot was kicked from the " + kind + " chat")
+	case StatusLeft:
+		return nil, forbidden("bot is not a member of the " + kind + " chat")
 	}
 	return c, nil
 }

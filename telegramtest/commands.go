@@ -17,7 +17,8 @@ type BotCommand struct {
 // CommandScope is a BotCommandScope: Type is "default",
 // "all_private_chats", "all_group_chats", "all_chat_administrators",
 // "chat", "chat_administrators" or "chat_member"; ChatID and UserID are
-// set for the scopes that name them.
+// set for the scopes that name them. ChatID is the numeric id whatever
+// form the bot sent it in.
 type CommandScope struct {
 	Type   string
 	ChatID int64
@@ -63,10 +64,22 @@ func (s *Server) commandKeyLocked(p *params) (commandKey, *apiError) {
 			return key, badRequest("can't parse BotCommandScope JSON object")
 		}
 		key.scope = CommandScope{Type: sc.Type, UserID: sc.UserID}
+		if sc.Type == "chat_member" && sc.UserID <= 0 {
+			return key, badRequest("can't parse BotCommandScope: Invalid user_id specified")
+		}
 		if sc.ChatID != nil {
-			ch := s.chatByParam(fmt.Sprint(sc.ChatID))
-			if ch == nil {
-				return key, badRequest("chat not found")
+			// As the real server: the chat must be one the bot can read
+			// the members of (Client::check_bot_command_scope), and
+			// only the chat scope applies to private chats.
+			ch, e := s.chatLocked(fmt.Sprint(sc.ChatID), accessReadMembers)
+			if e != nil {
+				return key, e
+			}
+			if ch.user != nil && sc.Type != "chat" {
+				return key, badRequest("can't use specified scope in private chats")
+			}
+			if sc.Type == "chat_member" && s.users[sc.UserID] == nil {
+				return key, badRequest("user not found")
 			}
 			key.scope.ChatID = ch.id
 		}

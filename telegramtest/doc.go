@@ -39,6 +39,41 @@
 // against the spec's object types, and the package's tests run them on
 // everything the server emits.
 //
+// # Groups, supergroups and forums
+//
+// NewGroup makes a basic group, NewSupergroup a supergroup, a forum if
+// asked; the bot starts as a plain member. Group.SetBotRights sets the bot
+// up as an administrator (Rights mirrors ChatAdministratorRights) and
+// Group.SetMemberRights does so for users, without updates; AddBot,
+// AddBotAsAdmin, RemoveBot and PromoteBot change the bot's membership the
+// way a user does, with the my_chat_member update and service message the
+// bot gets in Telegram. getChat and getChatMember answer from this state,
+// and a removed bot's calls fail with the real 403s.
+//
+// What the bot receives from a group follows privacy mode as documented:
+// an administrator bot, or one with Options.ReadAllGroupMessages, gets
+// every message but other bots' (NewOtherBot); otherwise only service
+// messages, commands addressed to it (a bare /cmd only if no other bot
+// posted after it) and replies to its messages. Group.Post and
+// SendAnonymous post as an anonymous administrator (GroupAnonymousBot
+// with sender_chat).
+//
+// In forums the bot manages topics with can_manage_topics, or as their
+// creator; users create, close and reopen them (Group.CreateTopic,
+// CloseTopic, ReopenTopic) and post, reply and press in them
+// (SendInTopic, Post, ReplyTo, Press). A topic message carries
+// message_thread_id and replies to the topic's creation message, so a
+// privacy-mode bot receives every message of the topics it created.
+// Closed topics refuse posts with TOPIC_CLOSED.
+//
+// Server.MigrateToSupergroup upgrades a basic group: afterwards calls
+// naming the old id fail with parameters.migrate_to_chat_id
+// (*bot.MigrateError in go-telegram/bot).
+//
+// Reply keyboard buttons may request a chat or users; User.ShareChat and
+// User.ShareUsers answer them with chat_shared and users_shared messages.
+// setMessageReaction records the bot's reaction in Msg.Reactions.
+//
 // # Failure injection
 //
 // InjectFault makes the next call of a method fail the ways production

@@ -18,7 +18,7 @@ func (s *Server) editTargetLocked(p *params) (*message, *apiError) {
 	if !p.has("message_id") {
 		return nil, badRequest("message identifier is not specified")
 	}
-	ch, e := s.targetChatLocked(p.str("chat_id"), false)
+	ch, e := s.chatLocked(p.str("chat_id"), accessEdit)
 	if e != nil {
 		return nil, e
 	}

@@ -20,6 +20,12 @@ const (
 	EventBotMessage     EventKind = "bot_message"
 	EventBotEdit        EventKind = "bot_edit"
 	EventCallbackAnswer EventKind = "callback_answer"
+	// EventBotReaction is the bot setting its reaction to a message;
+	// Text is the emoji, empty when it removed its reaction.
+	EventBotReaction EventKind = "bot_reaction"
+	// EventService is a change to a chat made by a user: the bot added,
+	// removed or promoted, a topic created, the group migrated...
+	EventService EventKind = "service"
 )
 
 // Event is one step of the conversation, for transcripts (see
@@ -70,6 +76,10 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, "%s -> %s #%d: %s", e.From, e.Chat, e.MessageID, e.Text)
 	case EventBotEdit:
 		fmt.Fprintf(&b, "%s edited #%d for %s: %s", e.From, e.MessageID, e.Chat, e.Text)
+	case EventBotReaction:
+		fmt.Fprintf(&b, "%s reacted to #%d in %s: %s", e.From, e.MessageID, e.Chat, firstNonEmpty(e.Text, "(none)"))
+	case EventService:
+		fmt.Fprintf(&b, "%s%s %s", e.From, where, e.Text)
 	case EventCallbackAnswer:
 		fmt.Fprintf(&b, "%s answered the press on #%d", e.From, e.MessageID)
 		if e.Text != "" {
@@ -94,9 +104,13 @@ func (e Event) String() string {
 }
 
 func (s *Server) userEvent(kind EventKind, m *message) Event {
+	from := m.from.displayName()
+	if m.senderChat != nil {
+		from = firstNonEmpty(m.signature, "anonymous admin")
+	}
 	return Event{
 		Time: s.now(), Kind: kind, ChatID: m.chat.id, Chat: m.chat.title(),
-		From: m.from.displayName(), UserID: m.from.id, MessageID: m.id,
+		From: from, UserID: m.from.id, MessageID: m.id,
 		Text: firstNonEmpty(m.text, m.caption), File: fileLabel(m),
 	}
 }

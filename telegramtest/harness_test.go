@@ -46,7 +46,8 @@ type apiResp struct {
 	ErrorCode   int             `json:"error_code"`
 	Description string          `json:"description"`
 	Parameters  *struct {
-		RetryAfter int `json:"retry_after"`
+		RetryAfter      int   `json:"retry_after"`
+		MigrateToChatID int64 `json:"migrate_to_chat_id"`
 	} `json:"parameters"`
 }
 
@@ -73,6 +74,15 @@ func do(t *testing.T, req *http.Request) apiResp {
 	var r apiResp
 	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatalf("%s: answer is not JSON: %v: %s", req.URL.Path, err, body)
+	}
+	var raw struct {
+		Parameters json.RawMessage `json:"parameters"`
+	}
+	_ = json.Unmarshal(body, &raw)
+	if raw.Parameters != nil {
+		if err := CheckObject("ResponseParameters", raw.Parameters); err != nil {
+			t.Errorf("%s: parameters violate the spec: %v", req.URL.Path, err)
+		}
 	}
 	r.Status = resp.StatusCode
 	if r.OK {

@@ -5,7 +5,8 @@ import (
 )
 
 // RateLimits are the flood limits of the real server, enforced on every
-// send and edit (never on getUpdates, answerCallbackQuery, getMe or the
+// send and edit, in groups and their topics alike (never on getUpdates,
+// answerCallbackQuery, setMessageReaction, topic management, getMe or the
 // command methods). A call over a limit is not performed and is answered
 // 429 with the whole number of seconds until the window frees. A zero or
 // negative field disables that limit.

@@ -124,3 +124,64 @@ func TestLimitThroughGoTelegram(t *testing.T) {
 		t.Errorf("%d messages delivered, want 1", n)
 	}
 }
+
+// In a forum every topic is the same group for the per-group limit, and
+// edits count with sends; answering presses, reacting and managing
+// topics do not count.
+func TestPerGroupLimitInTopics(t *testing.T) {
+	clock := newFakeClock()
+	srv := newServer(t, Options{Now: clock.Now, RateLimits: &RateLimits{PerGroupPerMinute: 3}})
+	alice := srv.NewUser(1001, "Alice", "en")
+	forum := srv.NewSupergroup(-1001234567890, "Projects", true, alice)
+	forum.SetBotRights(&Rights{CanManageTopics: true})
+	b := newBot(t, srv)
+	ctx := testCtx(t)
+	var topics []int
+	for _, name := range []string{"A", "B", "C", "D"} {
+		tp, err := b.CreateForumTopic(ctx, &bot.CreateForumTopicParams{ChatID: forum.ID(), Name: name})
+		if err != nil {
+			t.Fatalf("createForumTopic %s: %v", name, err)
+		}
+		topics = append(topics, tp.MessageThreadID)
+	}
+	send := func(thread int) (*models.Message, error) {
+		return b.SendMessage(ctx, &bot.SendMessageParams{ChatID: forum.ID(), MessageThreadID: thread, Text: "status",
+			ReplyMarkup: keyboard([]models.InlineKeyboardButton{{Text: "Done", CallbackData: "done"}})})
+	}
+	first, err := send(topics[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := send(topics[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: forum.ID(), MessageID: first.ID, Text: "status, edited"}); err != nil {
+		t.Fatal(err)
+	}
+	var tooMany *bot.TooManyRequestsError
+	if _, err := send(topics[2]); !errors.As(err, &tooMany) || tooMany.RetryAfter != 60 {
+		t.Fatalf("fourth call into the group: %v", err)
+	}
+	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: forum.ID(), Text: "general"}); !bot.IsTooManyRequestsError(err) {
+		t.Errorf("General topic: %v", err)
+	}
+	// Not counted, and not refused.
+	if _, err := b.CloseForumTopic(ctx, &bot.CloseForumTopicParams{ChatID: forum.ID(), MessageThreadID: topics[3]}); err != nil {
+		t.Errorf("closeForumTopic over the limit: %v", err)
+	}
+	if _, err := b.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: forum.ID(), MessageID: first.ID, Reaction: emojiReaction("👍")}); err != nil {
+		t.Errorf("setMessageReaction over the limit: %v", err)
+	}
+	qid, err := forum.Press(alice, second.ID, "done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: qid}); err != nil {
+		t.Errorf("answerCallbackQuery over the limit: %v", err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := send(topics[2]); err != nil {
+		t.Errorf("a minute later: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -13,14 +14,65 @@ type Button struct {
 	URL          string
 }
 
+// KeyboardButton is a reply keyboard button: its text and, for a button
+// that asks the user to pick a chat or users, the request.
+type KeyboardButton struct {
+	Text         string
+	RequestChat  *ChatRequest
+	RequestUsers *UsersRequest
+}
+
+// ChatRequest is a KeyboardButtonRequestChat. The optional restrictions
+// are nil when not given.
+type ChatRequest struct {
+	RequestID               int
+	ChatIsChannel           bool
+	ChatIsForum             *bool
+	ChatHasUsername         *bool
+	ChatIsCreated           bool
+	UserAdministratorRights *Rights
+	BotAdministratorRights  *Rights
+	BotIsMember             bool
+	RequestTitle            bool
+	RequestUsername         bool
+	RequestPhoto            bool
+}
+
+// UsersRequest is a KeyboardButtonRequestUsers; MaxQuantity is 1 when not
+// given.
+type UsersRequest struct {
+	RequestID       int
+	UserIsBot       *bool
+	UserIsPremium   *bool
+	MaxQuantity     int
+	RequestName     bool
+	RequestUsername bool
+	RequestPhoto    bool
+}
+
 // markup is a validated reply_markup.
 type markup struct {
 	inline      [][]Button
 	inlineJSON  []any // normalised inline_keyboard, echoed in Message.reply_markup
-	keyboard    [][]string
+	keyboard    [][]KeyboardButton
 	removeKbd   bool
 	forceReply  bool
 	placeholder string
+}
+
+// requests reports whether the keyboard has buttons requesting a chat or
+// users, which only private chats take.
+func (m *markup) requests() (chat, users bool) {
+	if m == nil {
+		return false, false
+	}
+	for _, row := range m.keyboard {
+		for _, b := range row {
+			chat = chat || b.RequestChat != nil
+			users = users || b.RequestUsers != nil
+		}
+	}
+	return chat, users
 }
 
 // inlineActionFields are the InlineKeyboardButton fields that give a button
@@ -67,14 +119,14 @@ func parseMarkup(raw string) (*markup, *apiError) {
 		rows, _ := obj["keyboard"].([]any)
 		for _, r := range rows {
 			cells, _ := r.([]any)
-			var row []string
+			var row []KeyboardButton
 			for _, c := range cells {
 				b, _ := c.(map[string]any)
-				text, _ := b["text"].(string)
-				if text == "" {
-					return nil, badRequest("can't parse keyboard button: Text must be non-empty")
+				btn, err := parseKeyboardButton(b)
+				if err != nil {
+					return nil, err
 				}
-				row = append(row, text)
+				row = append(row, btn)
 			}
 			m.keyboard = append(m.keyboard, row)
 		}
@@ -94,6 +146,118 @@ func parseMarkup(raw string) (*markup, *apiError) {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	return m, nil
+}
+
+// wKeyboardButton is what parseKeyboardButton reads of a button the spec
+// check has passed.
+type wKeyboardButton struct {
+	Text        string `json:"text"`
+	RequestChat *struct {
+		RequestID               json.Number `json:"request_id"`
+		ChatIsChannel           bool        `json:"chat_is_channel"`
+		ChatIsForum             *bool       `json:"chat_is_forum"`
+		ChatHasUsername         *bool       `json:"chat_has_username"`
+		ChatIsCreated           bool        `json:"chat_is_created"`
+		UserAdministratorRights *wRights    `json:"user_administrator_rights"`
+		BotAdministratorRights  *wRights    `json:"bot_administrator_rights"`
+		BotIsMember             bool        `json:"bot_is_member"`
+		RequestTitle            bool        `json:"request_title"`
+		RequestUsername         bool        `json:"request_username"`
+		RequestPhoto            bool        `json:"request_photo"`
+	} `json:"request_chat"`
+	RequestUsers *struct {
+		RequestID       json.Number `json:"request_id"`
+		UserIsBot       *bool       `json:"user_is_bot"`
+		UserIsPremium   *bool       `json:"user_is_premium"`
+		MaxQuantity     json.Number `json:"max_quantity"`
+		RequestName     bool        `json:"request_name"`
+		RequestUsername bool        `json:"request_username"`
+		RequestPhoto    bool        `json:"request_photo"`
+	} `json:"request_users"`
+}
+
+// wRights is a ChatAdministratorRights in a request; the real server reads
+// every field as optional (Client::get_chat_administrator_rights).
+type wRights struct {
+	IsAnonymous         bool `json:"is_anonymous"`
+	CanManageChat       bool `json:"can_manage_chat"`
+	CanDeleteMessages   bool `json:"can_delete_messages"`
+	CanManageVideoChats bool `json:"can_manage_video_chats"`
+	CanRestrictMembers  bool `json:"can_restrict_members"`
+	CanPromoteMembers   bool `json:"can_promote_members"`
+	CanChangeInfo       bool `json:"can_change_info"`
+	CanInviteUsers      bool `json:"can_invite_users"`
+	CanPostStories      bool `json:"can_post_stories"`
+	CanEditStories      bool `json:"can_edit_stories"`
+	CanDeleteStories    bool `json:"can_delete_stories"`
+	CanPinMessages      bool `json:"can_pin_messages"`
+	CanManageTopics     bool `json:"can_manage_topics"`
+	CanManageTags       bool `json:"can_manage_tags"`
+}
+
+func (w *wRights) rights() *Rights {
+	if w == nil {
+		return nil
+	}
+	r := Rights{IsAnonymous: w.IsAnonymous, CanManageChat: w.CanManageChat, CanDeleteMessages: w.CanDeleteMessages,
+		CanManageVideoChats: w.CanManageVideoChats, CanRestrictMembers: w.CanRestrictMembers,
+		CanPromoteMembers: w.CanPromoteMembers, CanChangeInfo: w.CanChangeInfo, CanInviteUsers: w.CanInviteUsers,
+		CanPostStories: w.CanPostStories, CanEditStories: w.CanEditStories, CanDeleteStories: w.CanDeleteStories,
+		CanPinMessages: w.CanPinMessages, CanManageTopics: w.CanManageTopics, CanManageTags: w.CanManageTags}
+	return &r
+}
+
+// requestID reads a request_id as the real server does: a signed 32-bit
+// integer (JsonObject::get_required_int_field).
+func requestID(n json.Number) (int, *apiError) {
+	id, err := strconv.ParseInt(n.String(), 10, 32)
+	if err != nil {
+		return 0, badRequest(`can't parse keyboard button: Field "request_id" must be a valid Number`)
+	}
+	return int(id), nil
+}
+
+func parseKeyboardButton(b map[string]any) (KeyboardButton, *apiError) {
+	var w wKeyboardButton
+	raw, _ := json.Marshal(b)
+	if err := jsonUnmarshal(string(raw), &w); err != nil {
+		return KeyboardButton{}, badRequest("can't parse keyboard button: %v", err)
+	}
+	if w.Text == "" {
+		return KeyboardButton{}, badRequest("can't parse keyboard button: Text must be non-empty")
+	}
+	btn := KeyboardButton{Text: w.Text}
+	if rc := w.RequestChat; rc != nil {
+		id, e := requestID(rc.RequestID)
+		if e != nil {
+			return KeyboardButton{}, e
+		}
+		btn.RequestChat = &ChatRequest{
+			RequestID: id, ChatIsChannel: rc.ChatIsChannel, ChatIsForum: rc.ChatIsForum,
+			ChatHasUsername: rc.ChatHasUsername, ChatIsCreated: rc.ChatIsCreated,
+			UserAdministratorRights: rc.UserAdministratorRights.rights(),
+			BotAdministratorRights:  rc.BotAdministratorRights.rights(),
+			BotIsMember:             rc.BotIsMember, RequestTitle: rc.RequestTitle,
+			RequestUsername: rc.RequestUsername, RequestPhoto: rc.RequestPhoto,
+		}
+	}
+	if ru := w.RequestUsers; ru != nil {
+		id, e := requestID(ru.RequestID)
+		if e != nil {
+			return KeyboardButton{}, e
+		}
+		// The real server takes anything below 1 as 1; above the
+		// documented 10 this server refuses rather than guess.
+		n := max(parseInt(ru.MaxQuantity.String()), 1)
+		if n > 10 {
+			return KeyboardButton{}, badRequest("can't parse keyboard button: max_quantity must be 1-10")
+		}
+		btn.RequestUsers = &UsersRequest{
+			RequestID: id, UserIsBot: ru.UserIsBot, UserIsPremium: ru.UserIsPremium, MaxQuantity: int(n),
+			RequestName: ru.RequestName, RequestUsername: ru.RequestUsername, RequestPhoto: ru.RequestPhoto,
+		}
+	}
+	return btn, nil
 }
 
 func parseInlineButton(b map[string]any) (Button, map[string]any, *apiError) {

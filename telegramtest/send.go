@@ -103,11 +103,20 @@ func (s *Server) sendMedia(c *call, kind string) (any, *apiError) {
 func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, e := s.targetChatLocked(c.p.str("chat_id"), true)
+	ch, e := s.chatLocked(c.p.str("chat_id"), accessWrite)
 	if e != nil {
 		return nil, e
 	}
+	if chats, users := m.markup.requests(); ch.user == nil && (chats || users) {
+		if chats {
+			return nil, badRequest("chats can be requested in private chats only")
+		}
+		return nil, badRequest("users can be requested in private chats only")
+	}
 	if m.replyTo, e = s.replyTargetLocked(ch, c.p.str("reply_parameters")); e != nil {
+		return nil, e
+	}
+	if m.thread, e = s.threadForLocked(ch, nil, int(parseInt(c.p.str("message_thread_id"))), m.replyTo); e != nil {
 		return nil, e
 	}
 	now := s.now()
@@ -122,6 +131,9 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	s.limiter.record(now, ch.id)
 	m.date = now
 	ch.add(m)
+	if ch.group != nil {
+		ch.group.lastBot = s.bot.ID
+	}
 	s.recordSentLocked(c.method.Name, m, EventBotMessage)
 	return s.wireMessage(m, true), nil
 }
@@ -150,7 +162,7 @@ func (s *Server) sendChatAction(c *call) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, e := s.targetChatLocked(c.p.str("chat_id"), true); e != nil {
+	if _, e := s.chatLocked(c.p.str("chat_id"), accessWrite); e != nil {
 		return nil, e
 	}
 	return true, nil

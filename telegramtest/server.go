@@ -30,8 +30,9 @@ type Options struct {
 	// BotFirstName is the bot's display name. Default "Taskbot Demo".
 	BotFirstName string
 	// ReadAllGroupMessages turns the bot's group privacy mode off. With
-	// privacy mode on (the default, as for a new real bot), the bot
-	// receives only commands and replies to its own messages from groups.
+	// privacy mode on (the default, as for a new real bot), a bot that is
+	// not an administrator of a group receives from it only commands for
+	// it, replies to its messages and service messages.
 	ReadAllGroupMessages bool
 
 	// RateLimits are the flood limits enforced on sends and edits. Nil
@@ -117,6 +118,8 @@ type Server struct {
 	filePaths map[string]*File
 	// menuButtons are the menu buttons set, by private chat (0: default).
 	menuButtons map[int64]MenuButton
+	// anonymous is the account anonymous group administrators post as.
+	anonymous *User
 }
 
 // New starts a server on 127.0.0.1 with a free port.
@@ -184,6 +187,8 @@ func New(opts Options) (*Server, error) {
 		limiter:   newLimiter(limits),
 		faults:    map[string][]Fault{},
 	}
+	s.anonymous = &User{s: s, id: GroupAnonymousBotID, firstName: "Group", username: "GroupAnonymousBot", isBot: true}
+	s.users[GroupAnonymousBotID] = s.anonymous
 	s.upd.lastID = int64(100_000_000 + s.rng.IntN(900_000_000))
 	s.srv = &http.Server{
 		Handler:           s,
@@ -281,6 +286,13 @@ var handlers = map[string]handlerFunc{
 	"getFile":                (*Server).getFile,
 	"setChatMenuButton":      (*Server).setChatMenuButton,
 	"getChatMenuButton":      (*Server).getChatMenuButton,
+	"getChat":                (*Server).getChat,
+	"getChatMember":          (*Server).getChatMember,
+	"createForumTopic":       (*Server).createForumTopic,
+	"editForumTopic":         (*Server).editForumTopic,
+	"closeForumTopic":        (*Server).closeForumTopic,
+	"reopenForumTopic":       (*Server).reopenForumTopic,
+	"setMessageReaction":     (*Server).setMessageReaction,
 }
 
 // Methods lists the Bot API methods the server implements. Others that
@@ -409,7 +421,8 @@ func resultResponse(result any) response {
 
 func errorResponse(e *apiError) response {
 	type respParams struct {
-		RetryAfter int `json:"retry_after,omitempty"`
+		MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
+		RetryAfter      int   `json:"retry_after,omitempty"`
 	}
 	env := struct {
 		OK          bool        `json:"ok"`
@@ -417,8 +430,8 @@ func errorResponse(e *apiError) response {
 		Description string      `json:"description"`
 		Parameters  *respParams `json:"parameters,omitempty"`
 	}{ErrorCode: e.code, Description: e.desc}
-	if e.retryAfter > 0 {
-		env.Parameters = &respParams{RetryAfter: e.retryAfter}
+	if e.retryAfter > 0 || e.migrateTo != 0 {
+		env.Parameters = &respParams{RetryAfter: e.retryAfter, MigrateToChatID: e.migrateTo}
 	}
 	body, _ := json.Marshal(env)
 	return response{status: e.code, contentType: "application/json", body: body}

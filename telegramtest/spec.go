@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -146,6 +147,14 @@ const (
 	checkRequest
 )
 
+// lenientBooleans are the types whose required Boolean fields the real
+// server reads as optional in requests, absent meaning false
+// (Client::get_chat_administrator_rights). go-telegram/bot leaves out the
+// false ones of ChatAdministratorRights, so holding them to the letter of
+// the spec would refuse bots Telegram serves. Elsewhere, as for
+// KeyboardButtonRequestChat.chat_is_channel, the spec's word stands.
+var lenientBooleans = map[string]bool{"ChatAdministratorRights": true}
+
 // check validates v against any of the alternative types.
 func (sp *apiSpec) check(mode checkMode, types []string, v any, path string) error {
 	var first error
@@ -260,6 +269,9 @@ func (sp *apiSpec) checkOne(mode checkMode, typ string, v any, path string) erro
 	}
 	for _, f := range t.Fields {
 		if f.Required && obj[f.Name] == nil {
+			if mode == checkRequest && lenientBooleans[typ] && slices.Equal(f.Types, []string{"Boolean"}) {
+				continue
+			}
 			return fmt.Errorf("%s: %s is missing required field %q", path, typ, f.Name)
 		}
 	}

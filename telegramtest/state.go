@@ -11,11 +11,13 @@ import (
 type State struct{ s *Server }
 
 // Messages returns the bot's messages in a chat, in order, edits applied.
+// Service messages the bot caused (a topic it created...) are not among
+// them; History has them.
 func (st *State) Messages(chatID int64) []Msg {
 	var out []Msg
 	if c := st.s.chats[chatID]; c != nil {
 		for _, m := range c.msgs {
-			if m.from == nil {
+			if m.from == nil && m.svc == nil {
 				out = append(out, m.toMsg())
 			}
 		}

@@ -14,7 +14,9 @@ type User struct {
 	// Guarded by s.mu.
 	firstName, lastName, username, lang string
 	blocked                             bool
-	chat                                *chat
+	// isBot marks another bot account, which has no chat with this bot.
+	isBot bool
+	chat  *chat
 }
 
 // NewUser creates a user who has started the bot, so the bot may write to
@@ -26,7 +28,7 @@ func (s *Server) NewUser(id int64, firstName, languageCode string) *User {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.chats[id] != nil {
+	if s.chats[id] != nil || s.users[id] != nil {
 		panic(fmt.Sprintf("telegramtest: chat %d already exists", id))
 	}
 	u := &User{s: s, id: id, firstName: firstName, lang: languageCode}
@@ -34,6 +36,25 @@ func (s *Server) NewUser(id int64, firstName, languageCode string) *User {
 	u.chat.user = u
 	s.users[id] = u
 	s.chats[id] = u.chat
+	return u
+}
+
+// NewOtherBot creates another bot account, e.g. to add to a group with
+// AddMember: Telegram never delivers its messages to this bot, and under
+// privacy mode a bare /command then only reaches whichever bot posted
+// last. Posting as it works like posting as a user; it has no private chat
+// with this bot. It panics if id is not positive or already taken.
+func (s *Server) NewOtherBot(id int64, firstName, username string) *User {
+	if id <= 0 {
+		panic(fmt.Sprintf("telegramtest: bot id must be positive, got %d", id))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chats[id] != nil || s.users[id] != nil || id == s.bot.ID {
+		panic(fmt.Sprintf("telegramtest: id %d already exists", id))
+	}
+	u := &User{s: s, id: id, firstName: firstName, username: username, isBot: true}
+	s.users[id] = u
 	return u
 }
 
@@ -85,7 +106,7 @@ func (u *User) displayName() string {
 }
 
 func (u *User) wire() wUser {
-	return wUser{ID: u.id, FirstName: u.firstName, LastName: u.lastName, Username: u.username, LanguageCode: u.lang}
+	return wUser{ID: u.id, IsBot: u.isBot, FirstName: u.firstName, LastName: u.lastName, Username: u.username, LanguageCode: u.lang}
 }
 
 // SendText sends a text message to the bot. Commands in it ("/start abc")
@@ -171,13 +192,12 @@ func (u *User) WaitMessages(ctx context.Context, n int) ([]Msg, error) {
 }
 
 func (s *Server) setBlockedLocked(u *User, blocked bool) {
-	if u.blocked == blocked {
+	if u.blocked == blocked || u.chat == nil {
 		return
 	}
 	u.blocked = blocked
-	kicked := int64(0)
-	oldM := wChatMember{Status: "member", User: s.wireBot()}
-	newM := wChatMember{Status: "kicked", User: s.wireBot(), UntilDate: &kicked}
+	oldM := memberWire(StatusMember, s.wireBot(), Rights{}, false)
+	newM := memberWire(StatusKicked, s.wireBot(), Rights{}, false)
 	kind := EventBlocked
 	if !blocked {
 		oldM, newM = newM, oldM
@@ -190,111 +210,6 @@ func (s *Server) setBlockedLocked(u *User, blocked bool) {
 	})
 	s.emitLocked(Event{Time: now, Kind: kind, ChatID: u.id, Chat: u.displayName(), From: u.displayName(), UserID: u.id})
 	s.notifyLocked()
-}
-
-// Group is a group chat the bot is a member of. Its id is negative, as in
-// Telegram; ids at or below -1000000000000 are supergroups.
-type Group struct {
-	s     *Server
-	id    int64
-	title string
-	chat  *chat
-	// Guarded by s.mu.
-	members map[int64]*User
-}
-
-// NewGroup creates a group containing the bot and members. It panics if
-// id is not negative or already taken.
-func (s *Server) NewGroup(id int64, title string, members ...*User) *Group {
-	if id >= 0 {
-		panic(fmt.Sprintf("telegramtest: group id must be negative, got %d", id))
-	}
-	kind := "group"
-	if id <= -1_000_000_000_000 {
-		kind = "supergroup"
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.chats[id] != nil {
-		panic(fmt.Sprintf("telegramtest: chat %d already exists", id))
-	}
-	g := &Group{s: s, id: id, title: title, members: map[int64]*User{}}
-	g.chat = newChat(id, kind)
-	g.chat.group = g
-	for _, u := range members {
-		g.members[u.id] = u
-	}
-	s.groups[id] = g
-	s.chats[id] = g.chat
-	return g
-}
-
-// ID is the group's (negative) chat id.
-func (g *Group) ID() int64 { return g.id }
-
-// Title is the group's title.
-func (g *Group) Title() string { return g.title }
-
-// AddMember adds u to the group. Posting from a non-member adds them too.
-func (g *Group) AddMember(u *User) {
-	g.s.mu.Lock()
-	defer g.s.mu.Unlock()
-	g.members[u.id] = u
-}
-
-// Members returns the group's members' ids.
-func (g *Group) Members() []int64 {
-	g.s.mu.Lock()
-	defer g.s.mu.Unlock()
-	var ids []int64
-	for id := range g.members {
-		ids = append(ids, id)
-	}
-	sortInt64s(ids)
-	return ids
-}
-
-// SendText posts text to the group as from. With privacy mode on (the
-// default) the bot only gets the update if it is a command or a reply to
-// the bot.
-func (g *Group) SendText(from *User, text string) Msg {
-	m, _ := g.s.userPost(g.chat, from, post{text: text})
-	return m
-}
-
-// SendCommand posts "/command args" to the group as from.
-func (g *Group) SendCommand(from *User, command, args string) Msg {
-	return g.SendText(from, commandText(command, args))
-}
-
-// ReplyTo posts text as from, replying to message messageID.
-func (g *Group) ReplyTo(from *User, messageID int, text string) (Msg, error) {
-	return g.s.userPost(g.chat, from, post{text: text, replyTo: messageID})
-}
-
-// EditMessage edits one of from's messages in the group.
-func (g *Group) EditMessage(from *User, messageID int, newText string) (Msg, error) {
-	return g.s.userEdit(g.chat, from, messageID, newText)
-}
-
-// Press presses an inline button of the bot's message as from.
-func (g *Group) Press(from *User, messageID int, callbackData string) (string, error) {
-	return g.s.press(g.chat, from, messageID, callbackData)
-}
-
-// Messages returns the messages the bot has sent to the group.
-func (g *Group) Messages() []Msg { return g.s.Messages(g.id) }
-
-// History returns every message of the group.
-func (g *Group) History() []Msg { return g.s.History(g.id) }
-
-// LastMessage returns the bot's latest message in the group.
-func (g *Group) LastMessage() (Msg, bool) { return last(g.Messages()) }
-
-// WaitMessages waits until the bot has sent at least n messages to the
-// group and returns them all.
-func (g *Group) WaitMessages(ctx context.Context, n int) ([]Msg, error) {
-	return g.s.waitMessages(ctx, g.id, n)
 }
 
 func commandText(command, args string) string {

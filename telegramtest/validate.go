@@ -10,7 +10,8 @@ import (
 type apiError struct {
 	code       int
 	desc       string
-	retryAfter int // only for 429
+	retryAfter int   // only for 429
+	migrateTo  int64 // for calls into a group that became a supergroup
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.code, e.desc) }

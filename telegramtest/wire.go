@@ -31,6 +31,7 @@ type wChat struct {
 	Username  string `json:"username,omitempty"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
+	IsForum   bool   `json:"is_forum,omitempty"`
 }
 
 type wPhotoSize struct {
@@ -50,19 +51,34 @@ type wDocument struct {
 }
 
 type wMessage struct {
-	MessageID       int          `json:"message_id"`
-	From            *wUser       `json:"from,omitempty"`
-	Date            int64        `json:"date"`
-	Chat            wChat        `json:"chat"`
-	ReplyToMessage  *wMessage    `json:"reply_to_message,omitempty"`
-	EditDate        int64        `json:"edit_date,omitempty"`
-	Text            string       `json:"text,omitempty"`
-	Entities        []Entity     `json:"entities,omitempty"`
-	Photo           []wPhotoSize `json:"photo,omitempty"`
-	Document        *wDocument   `json:"document,omitempty"`
-	Caption         string       `json:"caption,omitempty"`
-	CaptionEntities []Entity     `json:"caption_entities,omitempty"`
-	ReplyMarkup     any          `json:"reply_markup,omitempty"`
+	MessageID         int           `json:"message_id"`
+	MessageThreadID   int           `json:"message_thread_id,omitempty"`
+	From              *wUser        `json:"from,omitempty"`
+	SenderChat        *wChat        `json:"sender_chat,omitempty"`
+	AuthorSignature   string        `json:"author_signature,omitempty"`
+	Date              int64         `json:"date"`
+	Chat              wChat         `json:"chat"`
+	IsTopicMessage    bool          `json:"is_topic_message,omitempty"`
+	ReplyToMessage    *wMessage     `json:"reply_to_message,omitempty"`
+	EditDate          int64         `json:"edit_date,omitempty"`
+	Text              string        `json:"text,omitempty"`
+	Entities          []Entity      `json:"entities,omitempty"`
+	Photo             []wPhotoSize  `json:"photo,omitempty"`
+	Document          *wDocument    `json:"document,omitempty"`
+	Caption           string        `json:"caption,omitempty"`
+	CaptionEntities   []Entity      `json:"caption_entities,omitempty"`
+	NewChatMembers    []wUser       `json:"new_chat_members,omitempty"`
+	LeftChatMember    *wUser        `json:"left_chat_member,omitempty"`
+	MigrateToChatID   int64         `json:"migrate_to_chat_id,omitempty"`
+	MigrateFromChatID int64         `json:"migrate_from_chat_id,omitempty"`
+	ChatShared        *wChatShared  `json:"chat_shared,omitempty"`
+	UsersShared       *wUsersShared `json:"users_shared,omitempty"`
+	// Forum topic service messages; closed and reopened are empty objects.
+	ForumTopicCreated  *wForumTopicCreated `json:"forum_topic_created,omitempty"`
+	ForumTopicEdited   *wForumTopicEdited  `json:"forum_topic_edited,omitempty"`
+	ForumTopicClosed   *struct{}           `json:"forum_topic_closed,omitempty"`
+	ForumTopicReopened *struct{}           `json:"forum_topic_reopened,omitempty"`
+	ReplyMarkup        any                 `json:"reply_markup,omitempty"`
 }
 
 type wCallbackQuery struct {
@@ -73,12 +89,9 @@ type wCallbackQuery struct {
 	Data         string    `json:"data,omitempty"`
 }
 
-type wChatMember struct {
-	Status string `json:"status"`
-	User   wUser  `json:"user"`
-	// Required for "kicked" (0 means forever); absent otherwise.
-	UntilDate *int64 `json:"until_date,omitempty"`
-}
+// wChatMember is a ChatMember: which fields it has depends on the status,
+// so it is built as a map (see memberWire).
+type wChatMember map[string]any
 
 type wChatMemberUpdated struct {
 	Chat          wChat       `json:"chat"`
@@ -86,6 +99,26 @@ type wChatMemberUpdated struct {
 	Date          int64       `json:"date"`
 	OldChatMember wChatMember `json:"old_chat_member"`
 	NewChatMember wChatMember `json:"new_chat_member"`
+}
+
+type wForumTopic struct {
+	MessageThreadID   int    `json:"message_thread_id"`
+	Name              string `json:"name"`
+	IconColor         int    `json:"icon_color"`
+	IconCustomEmojiID string `json:"icon_custom_emoji_id,omitempty"`
+}
+
+type wForumTopicCreated struct {
+	Name              string `json:"name"`
+	IconColor         int    `json:"icon_color"`
+	IconCustomEmojiID string `json:"icon_custom_emoji_id,omitempty"`
+}
+
+// wForumTopicEdited has only what changed; an icon removed is an empty
+// icon_custom_emoji_id, hence the pointer.
+type wForumTopicEdited struct {
+	Name              string  `json:"name,omitempty"`
+	IconCustomEmojiID *string `json:"icon_custom_emoji_id,omitempty"`
 }
 
 type wBotCommand struct {
