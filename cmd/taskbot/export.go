@@ -28,7 +28,7 @@ with their light and latest report, the full report history, and the
 coordination requests and instructions) or .csv (the ledger). The ledger's
 first columns are the import's, so the file loads back with taskbot import.`,
 		Args: cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			ext := strings.ToLower(filepath.Ext(out))
 			if ext != ".xlsx" && ext != ".csv" {
 				return fmt.Errorf("--out %q: want a .xlsx or .csv file", out)

@@ -35,7 +35,11 @@ the file are listed and left alone; reports are never deleted.`,
 				return err
 			}
 			defer f.Close()
-			store, err := a.openStore(cmd.Context())
+			open := a.openStore
+			if dryRun {
+				open = a.openExisting
+			}
+			store, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}

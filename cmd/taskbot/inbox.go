@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -19,7 +18,7 @@ func newInboxCommand(a *app) *cobra.Command {
 		Use:   "inbox",
 		Short: "List updates set aside after failing every retry (requeue them with `inbox retry`)",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			failed, err := store.FailedUpdates(cmd.Context())
 			if err != nil {
 				return err
@@ -29,13 +28,13 @@ func newInboxCommand(a *app) *cobra.Command {
 				fmt.Fprintln(out, "no failed updates")
 				return nil
 			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tUPDATE\tCHAT\tATTEMPTS\tRECEIVED\tLAST ERROR")
+			var tb table
+			tb.row("ID", "UPDATE", "CHAT", "ATTEMPTS", "RECEIVED", "LAST ERROR")
 			for _, u := range failed {
-				fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%s\t%s\n", u.ID, u.UpdateID, u.ChatID, u.Attempts,
+				tb.row(fmt.Sprint(u.ID), fmt.Sprint(u.UpdateID), fmt.Sprint(u.ChatID), fmt.Sprint(u.Attempts),
 					u.ReceivedAt.UTC().Format(time.RFC3339), firstLine(u.LastError, 160))
 			}
-			return w.Flush()
+			return tb.write(out)
 		}),
 	}
 	cmd.AddCommand(newInboxRetryCommand(a))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,7 +97,7 @@ func newLeaveListCommand(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List the leave that has not ended",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			db := store.DB.WithContext(cmd.Context())
 			var leaves []models.Leave
 			if err := db.Where("cancelled_at IS NULL AND ends_at > ?", store.Now()).Order("starts_at").Find(&leaves).Error; err != nil {
@@ -115,19 +114,19 @@ func newLeaveListCommand(a *app) *cobra.Command {
 				}
 				return names[id]
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tPERSON\tFROM\tTO\tKIND\tDEPUTY\tREASON")
+			var tb table
+			tb.row("ID", "PERSON", "FROM", "TO", "KIND", "DEPUTY", "REASON")
 			for _, l := range leaves {
 				deputy := "-"
 				if l.DeputyID != nil {
 					deputy = name(*l.DeputyID)
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, name(l.PersonID), bot.DueDate(l.FirstDay), bot.DueDate(l.LastDay), l.Kind, deputy, l.Reason)
+				tb.row(fmt.Sprint(l.ID), name(l.PersonID), bot.DueDate(l.FirstDay), bot.DueDate(l.LastDay), string(l.Kind), deputy, l.Reason)
 			}
 			if len(leaves) == 0 {
-				fmt.Fprintln(w, "no leave recorded")
+				tb.row("no leave recorded")
 			}
-			return w.Flush()
+			return tb.write(cmd.OutOrStdout())
 		}),
 	}
 }

@@ -249,6 +249,9 @@ func run(t testing.TB, args ...string) (string, error) {
 
 func TestCalendarImport(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
+	if _, err := run(t, "import", "--db", db, filepath.Join("..", "..", "examples", "tasks.csv")); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
 	if err := os.WriteFile(bad, []byte("日期,类型,名称\n2026-10-01,休,国庆节\n2026-13-01,休,坏日期\n"), 0o600); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -16,13 +15,13 @@ func newPeopleCommand(a *app) *cobra.Command {
 		Use:   "people",
 		Short: "List people, their roles, and who is bound or unreachable",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			people, err := models.People(store.DB.WithContext(cmd.Context()))
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tTELEGRAM\tSTATUS\tROLES")
+			var tb table
+			tb.row("NAME", "TELEGRAM", "STATUS", "ROLES")
 			for _, p := range people {
 				tg, status := "-", "not bound"
 				if p.Person.TelegramID != nil {
@@ -35,9 +34,9 @@ func newPeopleCommand(a *app) *cobra.Command {
 				for _, r := range p.RoleNames() {
 					roles = append(roles, fmt.Sprintf("%s %s", r, strings.Join(p.Roles[r], ",")))
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Person.Key, tg, status, strings.Join(roles, "; "))
+				tb.row(p.Person.Key, tg, status, strings.Join(roles, "; "))
 			}
-			return w.Flush()
+			return tb.write(cmd.OutOrStdout())
 		}),
 	}
 }
@@ -47,7 +46,7 @@ func newTasksCommand(a *app) *cobra.Command {
 		Use:   "tasks",
 		Short: "List tasks with their milestones and people",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			tasks, err := models.AllTasks(store.DB.WithContext(cmd.Context()))
 			if err != nil {
 				return err

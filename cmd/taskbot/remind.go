@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,7 +70,7 @@ func newCalendarCommand(a *app) *cobra.Command {
 		Use:   "calendar",
 		Short: "Show the work calendar: public holidays and adjusted working days (调休)",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			var days []models.CalendarDay
 			if err := store.DB.WithContext(cmd.Context()).Order("day").Find(&days).Error; err != nil {
 				return err
@@ -80,11 +79,11 @@ func newCalendarCommand(a *app) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "no calendar loaded: `taskbot calendar import FILE` (reminders follow it with --workdays)")
 				return nil
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			var tb table
 			for _, d := range days {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", d.Day, d.Kind, d.Name)
+				tb.row(d.Day, d.Kind, d.Name)
 			}
-			return w.Flush()
+			return tb.write(cmd.OutOrStdout())
 		}),
 	}
 	cmd.AddCommand(&cobra.Command{

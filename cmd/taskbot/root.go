@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -70,6 +72,30 @@ a flag on the command line wins over the variable.`,
 
 func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	return models.Open(ctx, a.common.DB, models.Options{Logger: a.log})
+}
+
+// openExisting opens the database for a command that only reads: a SQLite
+// file that does not exist is an error naming it, never a new empty
+// database that every later command would then quietly use.
+func (a *app) openExisting(ctx context.Context) (*models.Store, error) {
+	if !models.IsPostgresDSN(a.common.DB) {
+		if _, err := os.Stat(a.common.DB); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s (--db or TASKBOT_DB): load a task list first with `taskbot import FILE`, or name the database the bot uses", a.common.DB)
+		}
+	}
+	return a.openStore(ctx)
+}
+
+// withExistingStore is withStore for commands that only read.
+func (a *app) withExistingStore(body func(cmd *cobra.Command, args []string, store *models.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		store, err := a.openExisting(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return body(cmd, args, store)
+	}
 }
 
 // withStore gives a command body the database, closed when it returns.

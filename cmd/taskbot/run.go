@@ -74,7 +74,7 @@ func (o *reminderOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "follow-up", "TASKBOT_FOLLOW_UP")
 	fs.IntVar(&o.EscalateAfter, "escalate-after", d.EscalateAfter, "slots in a row without a report before the contracting leader is told (0: never)")
 	withEnv(fs, "escalate-after", "TASKBOT_ESCALATE_AFTER")
-	fs.BoolVar(&o.Workdays, "workdays", false, "reminders follow working days and the calendar loaded with `taskbot calendar import`")
+	fs.BoolVar(&o.Workdays, "workdays", false, "reminders follow working days and the holidays and adjusted working days loaded with 'taskbot calendar import'")
 	withEnv(fs, "workdays", "TASKBOT_WORKDAYS")
 	fs.StringVar(&o.SummaryAt, "summary-at", d.SummaryAt, "time of the leaders' daily summary (HH:MM in each person's time zone; /summaryat changes one's own)")
 	withEnv(fs, "summary-at", "TASKBOT_SUMMARY_AT")

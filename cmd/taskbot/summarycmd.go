@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ send it now. Without --person or --all it is the admins' summary of every task;
 is sent and nothing is recorded: the next real summary still marks what changed
 since the last one sent.`,
 		Args: cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
+		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			return printSummaries(cmd.OutOrStdout(), store, o)
 		}),
 	}
@@ -97,6 +98,11 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 	}
 	if o.All && o.Chart != "" {
 		return errors.New("--chart draws one summary: give --person, or neither")
+	}
+	if o.Chart != "" && !strings.EqualFold(filepath.Ext(o.Chart), ".png") {
+		// A chart written as summary.xlsx or over the database opens as
+		// nothing and may destroy what was there.
+		return fmt.Errorf("--chart %q: the chart is a PNG picture; give a file name ending in .png", o.Chart)
 	}
 	if err := checkWarnDays(o.WarnDays); err != nil {
 		return err
