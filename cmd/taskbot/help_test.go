@@ -1,15 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"taskbot/models"
+	"taskbot/web"
 )
 
 // pflag reads a `quoted` word in a flag's usage as the name of its value
@@ -69,5 +75,49 @@ func TestSummaryChartMustBeAPNG(t *testing.T) {
 	png := filepath.Join(dir, "chart.PNG")
 	if _, err := run(t, "summary", "--db", db, "--chart", png); err != nil {
 		t.Fatalf("--chart %s: %v", png, err)
+	}
+}
+
+// board-link signs a bound person in as Telegram would: the board accepts
+// the link with the same token, and refuses it with another.
+func TestBoardLinkSignsInABoundPerson(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	if _, err := run(t, "import", "--db", db, filepath.Join("..", "..", "examples", "tasks.csv")); err != nil {
+		t.Fatal(err)
+	}
+	const token = "123456:TEST-TOKEN"
+	if _, err := run(t, "board-link", "--db", db, "--token", token, "--person", "王建国"); err == nil || !strings.Contains(err.Error(), "has not accepted their invitation") {
+		t.Fatalf("unbound person: %v", err)
+	}
+	store, err := models.Open(context.Background(), db, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB.Model(&models.Person{}).Where("key = ?", "王建国").Update("telegram_id", 4242).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Close()
+	if _, err := run(t, "board-link", "--db", db, "--person", "王建国"); err == nil || !strings.Contains(err.Error(), "--token") {
+		t.Fatalf("no token: %v", err)
+	}
+	out, err := run(t, "board-link", "--db", db, "--token", token, "--person", "王建国", "--web-url", "http://127.0.0.1:8090/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, _, _ := strings.Cut(out, "\n")
+	raw, ok := strings.CutPrefix(link, "http://127.0.0.1:8090/#tgWebAppData=")
+	if !ok {
+		t.Fatalf("link %q", link)
+	}
+	initData, err := url.QueryUnescape(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := web.CheckInitData(initData, token, time.Now(), web.DefaultAuthMaxAge)
+	if err != nil || signed.User.ID != 4242 {
+		t.Fatalf("the board refuses the link: %+v %v", signed, err)
+	}
+	if _, err := web.CheckInitData(initData, "654321:OTHER", time.Now(), web.DefaultAuthMaxAge); err == nil {
+		t.Fatal("the link signs in with another bot's token")
 	}
 }
