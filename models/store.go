@@ -102,7 +102,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db, err = gorm.Open(sqlite.Open(s.dsn), cfg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		return nil, fmt.Errorf("open %s database: %w%s", dialect, err, dsnHint(dialect))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -118,7 +118,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+		return nil, fmt.Errorf("connect to %s database: %w%s", dialect, err, dsnHint(dialect))
 	}
 	s.DB, s.Dialect = db, dialect
 	if !opt.SkipMigrate && !opt.ReadOnly {
@@ -128,6 +128,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// dsnHint says what a PostgreSQL address looks like, after an error that
+// may come from a mistyped one.
+func dsnHint(d Dialect) string {
+	if d != Postgres {
+		return ""
+	}
+	return "; check --db or TASKBOT_DB: postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=disable, with the server running and the database created"
 }
 
 // IsPostgresDSN tells a PostgreSQL URL from a SQLite path.

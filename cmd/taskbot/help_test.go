@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"taskbot/models"
+	"taskbot/telegramtest"
 	"taskbot/web"
 )
 
@@ -119,5 +120,37 @@ func TestBoardLinkSignsInABoundPerson(t *testing.T) {
 	}
 	if _, err := web.CheckInitData(initData, "654321:OTHER", time.Now(), web.DefaultAuthMaxAge); err == nil {
 		t.Fatal("the link signs in with another bot's token")
+	}
+}
+
+// Errors a newcomer meets say what to type next.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	srv, err := telegramtest.New(telegramtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "t.db")
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"missing argument", []string{"import", "--db", db}, []string{"accepts 1 arg(s), received 0", "usage: taskbot import", "taskbot import --help"}},
+		{"unknown flag", []string{"tasks", "--frobnicate"}, []string{"unknown flag: --frobnicate", "taskbot tasks --help"}},
+		{"wrong token", []string{"invite", "--db", db, "--all", "--token", "123456:WRONG", "--api-url", srv.URL()}, []string{"Telegram refused the bot token", "@BotFather"}},
+		{"bad postgres url", []string{"tasks", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, []string{"check --db or TASKBOT_DB: postgres://USER:PASSWORD@HOST:5432/DATABASE"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := run(t, c.args...)
+			if err == nil {
+				t.Fatalf("%v succeeded", c.args)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -149,8 +149,11 @@ func botUsername(ctx context.Context, given, token, apiURL string) (string, erro
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	me, err := api.GetMe(ctx)
-	if err != nil {
-		return "", fmt.Errorf("read bot username with getMe: %w", err)
+	switch {
+	case errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
+		return "", fmt.Errorf("Telegram refused the bot token (%w): check --token or TASKBOT_TOKEN; @BotFather's /token shows the bot's token", err)
+	case err != nil:
+		return "", fmt.Errorf("read the bot's username with getMe from %s: %w (is the network or --api-url right?)", apiURL, err)
 	}
 	return me.Username, nil
 }

@@ -68,7 +68,32 @@ a flag on the command line wins over the variable.`,
 		newRestoreCommand(a),
 		newVersionCommand(),
 	)
+	sayWhatToDo(root)
 	return root
+}
+
+// sayWhatToDo makes cobra's own errors (a missing argument, an unknown
+// flag) end with the command's usage line and where to read more: "accepts
+// 1 arg(s), received 0" alone does not tell a newcomer what to type.
+func sayWhatToDo(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nusage: %s (see `%s --help`)", err, c.UseLine(), c.CommandPath())
+	})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if check := c.Args; check != nil {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if err := check(cmd, args); err != nil {
+					return fmt.Errorf("%w\nusage: %s (see `%s --help`)", err, cmd.UseLine(), cmd.CommandPath())
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 func (a *app) openStore(ctx context.Context) (*models.Store, error) {
