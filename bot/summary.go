@@ -98,6 +98,9 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	if len(e.Silent) > 0 {
 		line("summary_silent", E(strings.Join(e.Silent, c.T(lang, "list_sep", nil))))
 	}
+	if len(e.Unbound) > 0 {
+		line("summary_unbound", E(strings.Join(e.Unbound, c.T(lang, "list_sep", nil))))
+	}
 	for _, a := range e.Away {
 		what := c.T(lang, "summary_away_until", map[string]any{"Name": E(a.Person.Key), "Until": DueDate(a.Until)})
 		if a.StandIn != nil {

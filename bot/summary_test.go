@@ -67,6 +67,10 @@ func summaryStoreOn(t *testing.T, open func(testing.TB, models.Options) *models.
 	if _, err := s.ImportTasks(ctx, specs, false); err != nil {
 		t.Fatal(err)
 	}
+	// Everyone bound but 孙丽, who never opened her invitation.
+	if err := s.DB.Exec("UPDATE people SET telegram_id = 5000 + id WHERE key <> '孙丽'").Error; err != nil {
+		t.Fatal(err)
+	}
 	t1, _ := models.TaskByCode(s.DB, "T01")
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&models.Reminder{TaskID: t1.Task.ID, PersonID: t1.Attendants[0].ID, Kind: models.ReminderSlot,

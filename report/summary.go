@@ -45,6 +45,9 @@ type Entry struct {
 	// Silent are attendants who have not reported since the task's last
 	// reminder, leaving out those away.
 	Silent []string
+	// Unbound are attendants who never opened their invitation: they get
+	// no reminders, so they are not silent, but nobody hears from them.
+	Unbound []string
 	// Away are the task's reporters on leave, with who stands in.
 	Away []models.Absence
 	// Unattended says everyone who reports on the task is away and nobody
@@ -233,10 +236,15 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 			away[a.Person.ID] = true
 		}
 		for _, a := range d.Attendants {
+			if a.TelegramID == nil {
+				e.Unbound = append(e.Unbound, a.Key)
+			}
+		}
+		for _, a := range d.Attendants {
 			if f.lastSlot.IsZero() {
 				break
 			}
-			if last, ok := f.reported[a.ID]; !away[a.ID] && (!ok || last.Before(f.lastSlot)) {
+			if last, ok := f.reported[a.ID]; a.TelegramID != nil && !away[a.ID] && (!ok || last.Before(f.lastSlot)) {
 				e.Silent = append(e.Silent, a.Key)
 			}
 		}
