@@ -272,3 +272,24 @@ func MarkAnnounced(tx *gorm.DB, snapshotID uint, now time.Time) (bool, error) {
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// LedTaskCodes are the codes of the tasks each person contracts as a
+// leader, by person id, by code.
+func LedTaskCodes(tx *gorm.DB, personIDs []uint) (map[uint][]string, error) {
+	out := map[uint][]string{}
+	for _, chunk := range chunks(personIDs, maxIDsPerQuery) {
+		var rows []struct {
+			PersonID uint
+			Code     string
+		}
+		err := tx.Table("assignments a").Select("a.person_id, t.code").Joins("JOIN tasks t ON t.id = a.task_id").
+			Where("a.role = ? AND a.person_id IN ?", RoleLeader, chunk).Order("t.code").Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("tasks led by %d people: %w", len(chunk), err)
+		}
+		for _, r := range rows {
+			out[r.PersonID] = append(out[r.PersonID], r.Code)
+		}
+	}
+	return out, nil
+}
