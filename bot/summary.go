@@ -32,6 +32,10 @@ func (r *Renderer) Summary(lang string, s *report.Summary, loc *time.Location) [
 		counts = append(counts, fmt.Sprintf("%s%d", LightEmoji(l), s.Counts[l]))
 	}
 	head.WriteString(strings.Join(counts, "  "))
+	if s.Period != nil {
+		head.WriteString("\n")
+		head.WriteString(r.PeriodLine(lang, s.Period))
+	}
 	entries := []string{head.String()}
 	for _, e := range s.Entries {
 		entries = append(entries, r.summaryEntry(lang, e, loc))

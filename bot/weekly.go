@@ -29,12 +29,12 @@ func (r *Renderer) Weekly(lang string, w *report.Week, loc *time.Location) []str
 	}
 	head.WriteString(strings.Join(counts, "  "))
 	entries := []string{head.String()}
-	section := func(key string, lines []string) {
+	section := func(title string, lines []string) {
 		if len(lines) == 0 {
 			return
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "<b>%s</b>", c.T(lang, key, nil))
+		fmt.Fprintf(&b, "<b>%s</b>", title)
 		for i, l := range lines {
 			if i == weeklySectionLines {
 				fmt.Fprintf(&b, "\n%s", c.T(lang, "weekly_more", map[string]any{"N": len(lines) - i}))
@@ -82,16 +82,20 @@ func (r *Renderer) Weekly(lang string, w *report.Week, loc *time.Location) []str
 		silent = append(silent, fmt.Sprintf("%s · %s", E(s.Code), E(strings.Join(s.People, sep))))
 	}
 	before := len(entries)
-	section("weekly_turned_red", red)
-	section("weekly_turned_green", green)
-	section("weekly_completed", done)
-	section("weekly_newly_overdue", overdue)
-	section("weekly_opened", opened)
-	section("weekly_answered", answered)
-	section("weekly_unconfirmed", unconfirmed)
-	section("weekly_silent", silent)
+	section(c.T(lang, "weekly_turned_red", nil), red)
+	section(c.T(lang, "weekly_turned_green", nil), green)
+	section(c.T(lang, "weekly_completed", nil), done)
+	section(c.T(lang, "weekly_newly_overdue", nil), overdue)
+	section(c.T(lang, "weekly_opened", nil), opened)
+	section(c.T(lang, "weekly_answered", nil), answered)
+	section(c.T(lang, "weekly_unconfirmed", nil), unconfirmed)
+	section(c.T(lang, "weekly_silent", nil), silent)
 	if len(entries) == before {
 		entries = append(entries, c.T(lang, "weekly_quiet", nil))
+	}
+	if w.Period != nil {
+		title, lines := r.periodSection(lang, w.Period)
+		section(title, lines)
 	}
 	return SplitEntries(entries, "\n\n", MaxMessageRunes)
 }
@@ -112,6 +116,8 @@ func (h *Handler) BuildWeek(tx *gorm.DB, p *models.Person, chatID int64, admin b
 	}
 	if admin {
 		opt.GroupBy = report.ByLeader
+	} else if p != nil {
+		opt.Reader = p.ID
 	}
 	if last, ok, err := models.LastWeekly(tx, chatID); err != nil {
 		return nil, nil, err

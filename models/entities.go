@@ -484,3 +484,43 @@ type ExtensionRequest struct {
 	CreatedAt time.Time
 	DecidedAt *time.Time
 }
+
+// Period is a window of calendar days the district assesses its tasks
+// over (考核期): a calendar quarter, which exists without being added and is
+// named like "2027Q1", or a window an admin names ("2027Q1 开门红").
+// Periods may overlap. FirstDay and LastDay are calendar days kept as
+// midnight UTC like due dates, both included.
+type Period struct {
+	ID        uint      `gorm:"primaryKey"`
+	Name      string    `gorm:"size:64;not null;uniqueIndex:idx_periods_name"`
+	FirstDay  time.Time `gorm:"not null"`
+	LastDay   time.Time `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+// PeriodSnapshot is a period's figures frozen when it ended (定格), once,
+// for good: afterwards the period is read from it, and a change to the
+// ledger shows as a note, never as a new figure. PeriodKey is the
+// period's name ("2027Q1", or a named period's).
+type PeriodSnapshot struct {
+	ID        uint      `gorm:"primaryKey"`
+	PeriodKey string    `gorm:"size:64;not null;uniqueIndex:idx_period_snapshots_key"`
+	FirstDay  time.Time `gorm:"not null"`
+	LastDay   time.Time `gorm:"not null"`
+	FrozenAt  time.Time `gorm:"not null"`
+	// AnnouncedAt is when the leaders' cards and the admins' table were
+	// queued (or found too late to send); nil until then. It is the only
+	// column that changes after the snapshot is taken.
+	AnnouncedAt *time.Time
+}
+
+// PeriodFigure is one scope's frozen figures.
+type PeriodFigure struct {
+	ID         uint      `gorm:"primaryKey"`
+	SnapshotID uint      `gorm:"not null;uniqueIndex:idx_period_figure"`
+	Scope      ScopeKind `gorm:"size:16;not null;uniqueIndex:idx_period_figure"`
+	ScopeKey   string    `gorm:"size:200;not null;uniqueIndex:idx_period_figure"`
+	Name       string    `gorm:"size:200;not null;default:''"`
+	Title      string    `gorm:"size:800;not null;default:''"`
+	Figures    `gorm:"embedded"`
+}

@@ -29,6 +29,7 @@ var entities = []any{
 	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
 	&models.Leave{}, &models.LeaveDeputy{},
 	&models.ExtensionRequest{},
+	&models.Period{}, &models.PeriodSnapshot{}, &models.PeriodFigure{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

@@ -16,11 +16,13 @@ import (
 )
 
 // Ledger is everything the export writes: the tasks (台账), the report
-// history, and the coordination requests and instructions.
+// history, the coordination requests and instructions, and the figures of
+// each period begun (季度考核).
 type Ledger struct {
 	Rows         [][]string
 	History      [][]string
 	Coordination [][]string
+	Assessment   [][]string
 }
 
 // headers of the ledger sheet. The first columns are the import's, so that
@@ -45,15 +47,26 @@ var coordinationHeaders = map[string][]string{
 	"en": {"kind", "code", "by", "text", "answer", "status", "at"},
 }
 
-var sheetNames = map[string][3]string{
-	"zh": {"台账", "报告记录", "协调与批示"},
-	"en": {"ledger", "reports", "coordination"},
+// assessmentHeaders of the 季度考核 sheet: per period begun and per scope,
+// the figures (models.Figures); 序时进度 is 序时已完成 over 序时应完成.
+var assessmentHeaders = map[string][]string{
+	"zh": {"考核期", "起始日", "截止日", "状态", "范围", "名称", "任务名称", "到期节点", "已完成", "完成率", "按期完成", "逾期",
+		"序时应完成", "序时已完成", "序时进度", "脱幅任务", "备注"},
+	"en": {"period", "from", "to", "state", "scope", "name", "title", "due", "done", "done_rate", "on_time", "late",
+		"due_by_today", "done_by_today", "pace", "behind_tasks", "note"},
+}
+
+var sheetNames = map[string][4]string{
+	"zh": {"台账", "报告记录", "协调与批示", "季度考核"},
+	"en": {"ledger", "reports", "coordination", "assessment"},
 }
 
 var words = map[string]map[string]string{
 	"zh": {"red": "红", "yellow": "黄", "green": "绿", "done": "已完成", "pending": "未开始", "on_track": "正常推进", "at_risk": "有风险",
 		"blocked": "受阻", "superseded": "已更正", "withdrawn": "已撤回", "standing": "有效", "coordination": "协调请求", "instruction": "批示",
-		"resolved": "已解决", "open": "未解决", "confirmed": "已确认", "unconfirmed": "未确认"},
+		"resolved": "已解决", "open": "未解决", "confirmed": "已确认", "unconfirmed": "未确认",
+		"running": "进行中", "frozen": "已定格", "district": "全区", "department": "牵头单位", "leader": "包抓领导", "task": "任务",
+		"nothing due": "本期无节点", "changed after the end": "结束后有变动"},
 	"en": {},
 }
 
@@ -99,7 +112,8 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 	for i, l := range latest {
 		byMilestone[l.MilestoneID] = i
 	}
-	l := &Ledger{Rows: [][]string{ledgerHeaders[lang]}, History: [][]string{historyHeaders[lang]}, Coordination: [][]string{coordinationHeaders[lang]}}
+	l := &Ledger{Rows: [][]string{ledgerHeaders[lang]}, History: [][]string{historyHeaders[lang]}, Coordination: [][]string{coordinationHeaders[lang]},
+		Assessment: [][]string{assessmentHeaders[lang]}}
 	codes := map[uint]string{}
 	for _, d := range tasks {
 		codes[d.Task.ID] = d.Task.Code
@@ -187,10 +201,68 @@ FROM instructions i JOIN people p ON p.id = i.leader_id ORDER BY i.id`).Scan(&in
 		l.Coordination = append(l.Coordination, []string{word(lang, "instruction"), codes[in.TaskID], in.Leader, in.Text, "",
 			fmt.Sprintf("%s %d/%d", word(lang, "confirmed"), in.Confirmed, in.Total), in.CreatedAt.In(loc).Format("2006-01-02 15:04")})
 	}
+	basis, err := models.AssessmentBasisOf(tx, tasks, loc)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := assessmentRows(tx, basis, today, lang)
+	if err != nil {
+		return nil, err
+	}
+	l.Assessment = append(l.Assessment, rows...)
 	return l, nil
 }
 
-// WriteXLSX writes the three sheets.
+// assessmentRows are the figures of each period begun by today, per
+// scope; a period that has ended is read from its snapshot, frozen now if
+// nobody froze it yet. A task with nothing due in a period is left out.
+func assessmentRows(tx *gorm.DB, basis *models.AssessmentBasis, today time.Time, lang string) ([][]string, error) {
+	periods, err := models.PeriodsBegun(tx, today)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for _, p := range periods {
+		a, err := models.AssessPeriod(tx, basis, p, today, tx.NowFunc())
+		if err != nil {
+			return nil, err
+		}
+		state := "running"
+		if a.Frozen != nil {
+			state = "frozen"
+		}
+		for _, r := range a.Rows {
+			if r.Kind == models.ScopeTask && r.Empty() && !r.Changed {
+				continue
+			}
+			doneRate, pace := "", ""
+			if v, ok := r.DonePercent(); ok {
+				doneRate = fmt.Sprintf("%d%%", v)
+			}
+			if v, ok := r.PacePercent(); ok {
+				pace = fmt.Sprintf("%d%%", v)
+			}
+			var notes []string
+			if r.Empty() {
+				notes = append(notes, word(lang, "nothing due"))
+			}
+			if r.Changed {
+				notes = append(notes, word(lang, "changed after the end"))
+			}
+			name := r.Name
+			if r.Kind == models.ScopeDistrict {
+				name = word(lang, "district")
+			}
+			out = append(out, []string{a.Period.Name, a.Period.FirstDay.Format(time.DateOnly), a.Period.LastDay.Format(time.DateOnly),
+				word(lang, state), word(lang, string(r.Kind)), name, r.Title, fmt.Sprint(r.Due), fmt.Sprint(r.Done), doneRate,
+				fmt.Sprint(r.OnTime), fmt.Sprint(r.Late), fmt.Sprint(r.DueByToday), fmt.Sprint(r.DoneByToday), pace,
+				fmt.Sprint(r.BehindTasks), strings.Join(notes, "; ")})
+		}
+	}
+	return out, nil
+}
+
+// WriteXLSX writes the four sheets.
 func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	names, ok := sheetNames[lang]
 	if !ok {
@@ -198,7 +270,7 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination} {
+	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment} {
 		name := names[i]
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -238,13 +310,24 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 // as far as a spreadsheet knows, so formula-like cells get a leading quote;
 // `taskbot import` takes it off again.
 func (l *Ledger) WriteCSV(w io.Writer) error {
+	return writeCSV(w, l.Rows)
+}
+
+// WriteAssessmentCSV writes the 季度考核 sheet as a CSV file of its own,
+// like WriteCSV: the ledger's file must load back with taskbot import,
+// which a second table in it would break.
+func (l *Ledger) WriteAssessmentCSV(w io.Writer) error {
+	return writeCSV(w, l.Assessment)
+}
+
+func writeCSV(w io.Writer, sheet [][]string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString("\ufeff"); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(bw)
 	cells := make([]string, 0, len(ledgerHeaders["zh"]))
-	for i, row := range l.Rows {
+	for i, row := range sheet {
 		cells = cells[:0]
 		for _, v := range row {
 			cells = append(cells, importer.QuoteCSVCell(v))

@@ -90,6 +90,16 @@ type Summary struct {
 	// Lights is the light of every task of the summary, by task id: what
 	// the reader's next summary compares with.
 	Lights map[uint]models.Light
+	// Period is the summary's tasks counted over the current period
+	// (开门红, 季度考核).
+	Period *PeriodLine
+}
+
+// PeriodLine is a set of tasks counted over the period holding the day:
+// the innermost named period, else the quarter (models.CurrentPeriod).
+type PeriodLine struct {
+	Period models.Period
+	models.Figures
 }
 
 // GroupBy says what a summary's bars stand for.
@@ -123,13 +133,37 @@ type Options struct {
 	Departments bool
 	// GroupBy is what the chart's bars stand for; department by default.
 	GroupBy GroupBy
-	// Location is the reader's zone, which decides the month a milestone
-	// was done in; UTC when nil.
+	// Location is the reader's zone, which decides the month and the day
+	// a milestone was done in; UTC when nil.
 	Location *time.Location
+
+	// period is the current period, read once per build.
+	period *models.Period
+}
+
+// withPeriod sets the period holding opt.Today, read from the store.
+func (opt Options) withPeriod(tx *gorm.DB) (Options, error) {
+	p, err := models.CurrentPeriod(tx, opt.Today)
+	if err != nil {
+		return opt, err
+	}
+	opt.period = &p
+	return opt, nil
+}
+
+func (opt Options) location() *time.Location {
+	if opt.Location == nil {
+		return time.UTC
+	}
+	return opt.Location
 }
 
 // Build makes the summary of tasks.
 func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error) {
+	opt, err := opt.withPeriod(tx)
+	if err != nil {
+		return nil, err
+	}
 	facts, err := load(tx, tasks, opt)
 	if err != nil {
 		return nil, err
@@ -143,6 +177,10 @@ func Build(tx *gorm.DB, tasks []models.TaskDetail, opt Options) (*Summary, error
 // bot's daily round and `taskbot summary` build with it; opt.Today is the
 // readers' calendar day, so readers are given together by zone.
 func BuildAll(tx *gorm.DB, readers []uint, previous map[uint]map[uint]models.Light, opt Options) (map[uint]*Summary, error) {
+	opt, err := opt.withPeriod(tx)
+	if err != nil {
+		return nil, err
+	}
 	tasks, err := models.TasksOfPeople(tx, readers)
 	if err != nil {
 		return nil, err
@@ -202,6 +240,12 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 	}
 	s.Groups = groups(tasks, s.GroupBy)
 	s.Months = months(tasks, facts, opt)
+	if p := opt.period; p != nil {
+		outcomes := models.OutcomesOf(tasks, doneTimes(tasks, facts), opt.location())
+		s.Period = &PeriodLine{Period: *p, Figures: models.Total(outcomes, func(ms []models.Outcome) models.Figures {
+			return models.CountPeriod(*p, ms, opt.Today)
+		})}
+	}
 	s.Lights = make(map[uint]models.Light, len(tasks))
 	for _, d := range tasks {
 		s.Counts[d.Light]++
@@ -263,6 +307,17 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 	return s, nil
 }
 
+// doneTimes is when each done milestone of tasks was done, by milestone
+// id: the one map every task's facts share.
+func doneTimes(tasks []models.TaskDetail, facts map[uint]*taskFacts) map[uint]time.Time {
+	for _, d := range tasks {
+		if f := facts[d.Task.ID]; f != nil {
+			return f.doneAt
+		}
+	}
+	return nil
+}
+
 func lightRank(l models.Light) int {
 	switch l {
 	case models.LightRed:
@@ -276,7 +331,8 @@ func lightRank(l models.Light) int {
 }
 
 type taskFacts struct {
-	// doneAt is when each done milestone was reported done, by id.
+	// doneAt is when each done milestone was reported done, by milestone
+	// id (models.DoneTimes); it holds other tasks' milestones too.
 	doneAt       map[uint]time.Time
 	latest       *Latest
 	coordination []models.CoordinationRequest
@@ -290,7 +346,7 @@ type taskFacts struct {
 func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	out := make(map[uint]*taskFacts, len(ids))
 	for _, id := range ids {
-		out[id] = &taskFacts{reported: map[uint]time.Time{}, doneAt: map[uint]time.Time{}}
+		out[id] = &taskFacts{reported: map[uint]time.Time{}}
 	}
 	absences, err := models.AbsencesOnTasks(tx, ids, tx.NowFunc())
 	if err != nil {
@@ -299,6 +355,14 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 	for id, a := range absences {
 		out[id].away = a
 	}
+	doneAt, err := models.DoneTimes(tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Milestone ids are unique: every task reads its own from one map.
+	for _, f := range out {
+		f.doneAt = doneAt
+	}
 	for _, chunk := range models.IDChunks(ids) {
 		latest, err := latestReports(tx, chunk)
 		if err != nil {
@@ -306,21 +370,6 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 		}
 		for id, l := range latest {
 			out[id].latest = l
-		}
-		var done []struct {
-			ID     uint
-			TaskID uint
-			At     sqlTime
-		}
-		// A done milestone was done when its standing report said so; one
-		// done without a report (an import) counts from its last change.
-		err = tx.Raw(`SELECT m.id, m.task_id, COALESCE(r.created_at, m.updated_at) AS at FROM milestones m
-LEFT JOIN reports r ON r.id = m.last_report_id WHERE m.task_id IN ? AND m.state = ?`, chunk, models.StateDone).Scan(&done).Error
-		if err != nil {
-			return nil, fmt.Errorf("done milestones: %w", err)
-		}
-		for _, d := range done {
-			out[d.TaskID].doneAt[d.ID] = d.At.Time
 		}
 		var open []models.CoordinationRequest
 		if err := tx.Where("task_id IN ? AND resolved_at IS NULL", chunk).Order("id").Find(&open).Error; err != nil {

@@ -28,6 +28,18 @@ type Week struct {
 	// Silent are the attendants of open tasks who did not report all
 	// week.
 	Silent []WeekSilent
+	// Period is the digest's tasks counted over the current period, per
+	// leader and lead department.
+	Period *PeriodTable
+}
+
+// PeriodTable is a set of tasks counted over a period: the whole set
+// first, then each lead department and each contracting leader, by name.
+type PeriodTable struct {
+	Period models.Period
+	// Whole says the set is every task (the district), not a reader's.
+	Whole bool
+	Rows  []models.ScopeFigures
 }
 
 // WeekTask is a task whose light changed.
@@ -69,11 +81,19 @@ type WeekOptions struct {
 	Since, Until time.Time
 	// Before are the lights of the reader's last digest, by task id.
 	Before map[uint]models.Light
+	// Reader is whose digest it is, by person id: their own line is the
+	// only leader's in its table. 0 for an admin's digest of every task,
+	// which has every leader's.
+	Reader uint
 }
 
 // BuildWeek makes the weekly digest of tasks. It reads the store and
 // writes nothing.
 func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, error) {
+	var err error
+	if opt.Options, err = opt.Options.withPeriod(tx); err != nil {
+		return nil, err
+	}
 	facts, err := load(tx, tasks, opt.Options)
 	if err != nil {
 		return nil, err
@@ -83,11 +103,8 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 		return nil, err
 	}
 	w := &Week{Summary: s, Since: opt.Since, Until: opt.Until}
-	loc := opt.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	sinceDay := models.Today(opt.Since, loc)
+	w.Period = periodTable(tasks, facts, opt)
+	sinceDay := models.Today(opt.Since, opt.location())
 	ids := make([]uint, 0, len(tasks))
 	byID := make(map[uint]*models.TaskDetail, len(tasks))
 	for i := range tasks {
@@ -164,4 +181,27 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 		}
 	}
 	return w, nil
+}
+
+// periodTable counts the digest's tasks over the current period: the
+// whole set, each lead department, and each leader (only the reader, in a
+// reader's digest).
+func periodTable(tasks []models.TaskDetail, facts map[uint]*taskFacts, opt WeekOptions) *PeriodTable {
+	p := opt.period
+	if p == nil {
+		return nil
+	}
+	outcomes := models.OutcomesOf(tasks, doneTimes(tasks, facts), opt.location())
+	rows := models.AssessScopes(outcomes, func(ms []models.Outcome) models.Figures { return models.CountPeriod(*p, ms, opt.Today) })
+	t := &PeriodTable{Period: *p, Whole: opt.Reader == 0}
+	for _, r := range rows {
+		switch {
+		case r.Kind == models.ScopeDistrict, r.Kind == models.ScopeDepartment:
+		case r.Kind == models.ScopeLeader && (opt.Reader == 0 || r.Key == models.LeaderScopeKey(opt.Reader)):
+		default:
+			continue
+		}
+		t.Rows = append(t.Rows, r)
+	}
+	return t
 }

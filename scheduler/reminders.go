@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -48,6 +49,14 @@ type WeeklyWriter interface {
 	AdminWeekly(tx *gorm.DB, chatID int64, week, key string) (bool, error)
 }
 
+// PeriodWriter tells, when a period has just been frozen, each leader
+// their figures and the admins the district's, into the outbox inside the
+// caller's transaction (the bot implements it). It says how many chats it
+// wrote to.
+type PeriodWriter interface {
+	PeriodFrozen(tx *gorm.DB, snap *models.PeriodSnapshot, admins []int64) (int, error)
+}
+
 // Reminders sends each task's attendants their reminders on schedule,
 // follows up once when nobody reported, and tells the leader after
 // EscalateAfter silent slots. Every decision is made in the database: a
@@ -80,6 +89,9 @@ type Reminders struct {
 	// zone.
 	Weekly     WeeklyWriter
 	WeeklySpec string
+	// Periods, when set, hears of each period frozen at its end (Tick
+	// freezes them, in DefaultZone's calendar, whether or not it is set).
+	Periods PeriodWriter
 	// Interval is how often Run looks for due work.
 	Interval time.Duration
 	Logger   *slog.Logger
@@ -91,6 +103,11 @@ type Reminders struct {
 	Watch *watchdog.Part
 	// Progress, when set, hears how far RemindNow has come, in tasks.
 	Progress func(done, total int)
+
+	// frozenThrough is the district's last day (Unix seconds) on which
+	// every period ended by then was found frozen: looking again the same
+	// day finds nothing new to freeze, and costs a scan of the milestones.
+	frozenThrough atomic.Int64
 }
 
 // Run ticks until ctx ends: every Interval, and at the moment the next
@@ -153,7 +170,78 @@ func (r *Reminders) Tick(ctx context.Context) error {
 	if err := r.fireDue(ctx, cal); err != nil {
 		return err
 	}
-	return r.followUps(ctx)
+	if err := r.followUps(ctx); err != nil {
+		return err
+	}
+	return r.periods(ctx)
+}
+
+// announceWithin is how many days after a period's end its leaders and
+// admins are still told of its frozen figures: a period found ended later
+// (the bot was down, or assessment is new to a database with years of
+// quarters) is frozen without a message for each.
+const announceWithin = 7
+
+// periods freezes the periods ended by the district's today, once each,
+// and tells each leader and admin of a period frozen (by this tick or by
+// any reader) once, through the outbox.
+func (r *Reminders) periods(ctx context.Context) error {
+	now := r.Store.Now()
+	today := models.Today(now, r.DefaultZone)
+	queued := false
+	err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
+		queued = false
+		if r.frozenThrough.Load() != today.Unix() {
+			took, err := models.FreezeEnded(tx, today, r.DefaultZone, now)
+			if err != nil {
+				return err
+			}
+			for _, snap := range took {
+				r.Logger.Info("period frozen", "period", snap.PeriodKey, "first_day", snap.FirstDay.Format(time.DateOnly),
+					"last_day", snap.LastDay.Format(time.DateOnly))
+			}
+		}
+		if r.Periods == nil {
+			return nil
+		}
+		snaps, err := models.UnannouncedSnapshots(tx)
+		if err != nil {
+			return err
+		}
+		for _, snap := range snaps {
+			won, err := models.MarkAnnounced(tx, snap.ID, now)
+			if err != nil {
+				return err
+			}
+			if !won {
+				continue // another instance told them
+			}
+			if today.After(snap.LastDay.UTC().AddDate(0, 0, announceWithin)) {
+				if err := models.Audit(tx, nil, nil, "period_not_announced", fmt.Sprintf("%s ended %s, more than %d days ago",
+					snap.PeriodKey, snap.LastDay.UTC().Format(time.DateOnly), announceWithin)); err != nil {
+					return err
+				}
+				continue
+			}
+			n, err := r.Periods.PeriodFrozen(tx, &snap, r.Admins)
+			if err != nil {
+				return err
+			}
+			queued = queued || n > 0
+			if err := models.Audit(tx, nil, nil, "period_announced", fmt.Sprintf("%s: %d chat(s)", snap.PeriodKey, n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("periods: %w", err)
+	}
+	r.frozenThrough.Store(today.Unix())
+	if queued && r.Enqueued != nil {
+		r.Enqueued()
+	}
+	return nil
 }
 
 // LoadCalendar reads the work calendar from the store.

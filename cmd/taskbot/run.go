@@ -298,6 +298,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	summaries := &bot.Summaries{Handler: handler, Admins: admins}
 	reminders.Summaries = summaries
 	reminders.SummaryAt = o.SummaryAt
+	reminders.Periods = summaries
 	if err := o.weeklyOptions.wire(reminders, summaries); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ type table struct {
 
 func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
 
-// write prints the rows, two spaces between columns, none after the last.
+// write prints the rows, two spaces between columns, none at a line's end.
 func (t *table) write(w io.Writer) error {
 	var widths []int
 	for _, r := range t.rows {
@@ -29,12 +29,15 @@ func (t *table) write(w io.Writer) error {
 	}
 	var b strings.Builder
 	for _, r := range t.rows {
+		var line strings.Builder
 		for i, c := range r {
-			b.WriteString(c)
+			line.WriteString(c)
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+				line.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
 			}
 		}
+		// An empty last cell leaves no trailing spaces.
+		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
