@@ -29,6 +29,7 @@ var texts = map[string]map[string]string{
 		"none": "无", "back": "返回看板", "on_time": "按时报告率", "overdue_milestones": "逾期节点",
 		"tasks": "任务数", "no_rate": "暂无提醒", "ranking_note": "与管理员每日汇总的排名相同：先按按时报告率，再按逾期节点数。",
 		"ago_min": "%d 分钟前", "ago_hour": "%d 小时前", "ago_day": "%d 天前", "just_now": "刚刚", "milestone": "节点",
+		"awaiting_coordination": "待协调", "days_left": "剩 %d 天", "due_today": "今天到期", "missed_slots": "连续 %d 次未报告",
 		"changes_in_chat": "看板只供查看；报告、批示等操作请在聊天中进行。",
 	},
 	"en": {
@@ -47,7 +48,9 @@ var texts = map[string]map[string]string{
 		"withdrawn": "withdrawn", "reopens": "reopens", "evidence": "Evidence", "photo": "photo", "document": "document",
 		"none": "none", "back": "Back to the board", "on_time": "On-time reports", "overdue_milestones": "overdue milestones",
 		"tasks": "tasks", "no_rate": "no reminders yet", "ranking_note": "The ranking of the admins' daily summary: on-time report rate first, then fewest overdue milestones.",
-		"ago_min": "%d min ago", "ago_hour": "%d h ago", "ago_day": "%d days ago", "just_now": "just now", "milestone": "M",
+		"ago_min": "%d min ago", "ago_hour": "%d h ago", "ago_day": "%d days ago", "ago_day_1": "%d day ago", "just_now": "just now", "milestone": "M",
+		"overdue_days_1": "%d day overdue", "awaiting_coordination": "awaiting coordination", "days_left": "%d days left", "days_left_1": "%d day left",
+		"due_today": "due today", "missed_slots": "%d reminders unanswered", "missed_slots_1": "%d reminder unanswered",
 		"changes_in_chat": "The board only shows; report, instruct and coordinate in chat.",
 	},
 }
@@ -67,10 +70,22 @@ func T(lang, key string) string {
 	return "[" + key + "]"
 }
 
+// tn is the text key in lang with the count n in it, in the singular
+// where the language has one (key_1).
+func tn(lang, key string, n int) string {
+	if n == 1 {
+		if s, ok := texts[lang][key+"_1"]; ok {
+			return fmt.Sprintf(s, n)
+		}
+	}
+	return fmt.Sprintf(T(lang, key), n)
+}
+
 var funcs = template.FuncMap{
 	"taskPath": taskPath,
 	"t":        T,
 	"tf":       func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
+	"tn":       tn,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

@@ -88,16 +88,16 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		return
 	}
 	counts := map[models.Light]int{}
-	shown := rows[:0]
+	var shown []boardRow
+	total := 0
 	for _, row := range rows {
 		counts[row.Task.Light]++
-		if f.Light == "" || string(row.Task.Light) == f.Light {
-			shown = append(shown, row)
+		if f.Light != "" && string(row.Task.Light) != f.Light {
+			continue
 		}
-	}
-	total := len(shown)
-	if len(shown) > maxBoardRows {
-		shown = shown[:maxBoardRows]
+		if total++; len(shown) < maxBoardRows {
+			shown = append(shown, boardRow{BoardRow: row, Reasons: reasons(row, rd.today, s.Rules)})
+		}
 	}
 	var lights []lightCount
 	for _, l := range []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone} {

@@ -52,6 +52,29 @@ func rows(body string) []string {
 	return out
 }
 
+var (
+	rowStart = regexp.MustCompile(`<li class="row [^"]*" data-code="([^"]*)"`)
+	reasonIn = regexp.MustCompile(`data-reason="\w+">([^<]*)<`)
+)
+
+// cardReasons are the reasons each card of the board gives, by task code.
+func cardReasons(body string) map[string]string {
+	out := map[string]string{}
+	starts := rowStart.FindAllStringSubmatchIndex(body, -1)
+	for i, m := range starts {
+		end := len(body)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		var why []string
+		for _, r := range reasonIn.FindAllStringSubmatch(body[m[1]:end], -1) {
+			why = append(why, r[1])
+		}
+		out[body[m[2]:m[3]]] = strings.Join(why, " ")
+	}
+	return out
+}
+
 func TestBoardAccess(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
 	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, store *models.Store) {
@@ -87,6 +110,25 @@ func TestBoardAccess(t *testing.T) {
 			})
 		}
 
+		t.Run("each card says why it is red or yellow", func(t *testing.T) {
+			for _, tc := range []struct {
+				initData string
+				want     map[string]string
+			}{
+				{leader, map[string]string{"T01": "逾期 5 天 待协调", "T02": "剩 2 天", "T03": ""}},
+				{other, map[string]string{"T04": "3 days overdue", "T02": "2 days left", "T03": ""}},
+			} {
+				got := cardReasons(get(t, base, "/app/board", tc.initData).body)
+				if len(got) != len(tc.want) {
+					t.Errorf("reasons %q, want %q", got, tc.want)
+				}
+				for code, want := range tc.want {
+					if got[code] != want {
+						t.Errorf("%s: reasons %q, want %q", code, got[code], want)
+					}
+				}
+			}
+		})
 		t.Run("forged, missing or old initData is 401", func(t *testing.T) {
 			forged := strings.Replace(leader, "hash=", "hash=00", 1)
 			stale, err := web.SignInitData(token, web.WebAppUser{ID: leaderTG, FirstName: "x"}, w.now.Add(-25*time.Hour))
