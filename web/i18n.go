@@ -115,18 +115,19 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 }
 
-// ago says how long before now t was, coarsely.
+// ago says how long before now t was, coarsely: in minutes, hours, and
+// from a whole day on in days ("1 天前", never "24 小时前").
 func ago(lang string, now, t time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
 		return T(lang, "just_now")
 	case d < time.Hour:
-		return fmt.Sprintf(T(lang, "ago_min"), int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf(T(lang, "ago_hour"), int(d.Hours()))
+		return tn(lang, "ago_min", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return tn(lang, "ago_hour", int(d.Hours()))
 	}
-	return fmt.Sprintf(T(lang, "ago_day"), int(d.Hours()/24))
+	return tn(lang, "ago_day", int(d.Hours()/24))
 }
 
 // taskPath is the board's path of a task's page. The code is one escaped
