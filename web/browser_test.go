@@ -107,6 +107,9 @@ func TestBoardInBrowser(t *testing.T) {
 		if got, err := rowsIn(c); err != nil || strings.Join(got, " ") != "T01:red T02:yellow T03:green" {
 			t.Fatalf("board rows %v (%v), want the red T01 first", got, err)
 		}
+		if lang, err := chromedp.Run(c, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "zh-CN" {
+			t.Errorf("<html lang=%q> (%v), want zh-CN", lang, err)
+		}
 
 		err = chromedp.Do(c,
 			click(`li.row[data-code="T01"] a`),
@@ -175,6 +178,11 @@ func TestBoardInBrowser(t *testing.T) {
 		status, text := statusAndText(t, c)
 		if status != "403" || strings.Contains(text, "保障房") {
 			t.Fatalf("T04 for 杨帆: status %s, %q", status, text)
+		}
+		// The refusal leads back to the board.
+		err = chromedp.Do(c, click(`a.back`), waitFor(`main[data-path="/app/board"] li.row`))
+		if err != nil {
+			t.Fatal(err)
 		}
 	})
 

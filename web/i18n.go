@@ -86,13 +86,8 @@ var funcs = template.FuncMap{
 	"t":        T,
 	"tf":       func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
 	"tn":       tn,
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02")
-	},
-	"local": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
+	"date":     date,
+	"local":    local,
 	"keys": func(people []models.Person) string {
 		keys := make([]string, len(people))
 		for i, p := range people {
@@ -113,6 +108,23 @@ var funcs = template.FuncMap{
 	"ago":  ago,
 	"rate": func(r float64) string { return fmt.Sprintf("%.0f%%", r*100) },
 	"add":  func(a, b int) int { return a + b },
+}
+
+// date is a due date (kept as midnight UTC) as a <time> element, which the
+// style keeps on one line: a date broken after "2026-11-" is misread.
+func date(t time.Time) template.HTML {
+	if t.IsZero() {
+		return "—"
+	}
+	d := t.UTC().Format("2006-01-02")
+	return template.HTML(`<time datetime="` + d + `">` + d + `</time>`)
+}
+
+// local is a moment in the reader's time zone, as a <time> element kept
+// on one line like date's.
+func local(t time.Time, loc *time.Location) template.HTML {
+	t = t.In(loc)
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + `</time>`)
 }
 
 // ago says how long before now t was, coarsely: in minutes, hours, and

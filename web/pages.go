@@ -107,8 +107,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		}
 		lights = append(lights, lightCount{Light: l, N: counts[l], Href: href, Active: f.Light == string(l)})
 	}
-	s.render(w, http.StatusOK, "board.html", map[string]any{
-		"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
+	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{
+		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
 		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
 		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
 	})
@@ -143,7 +143,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request, rd *reader) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "task.html", map[string]any{"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
+	s.render(w, http.StatusOK, rd.lang, "task.html", map[string]any{"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
 		"Files": s.Files != nil})
 }
 
@@ -179,7 +179,7 @@ func (s *Server) ranking(w http.ResponseWriter, r *http.Request, rd *reader) {
 			bars[i].Width = max(1, int(d.OnTimeRate*maxWidth))
 		}
 	}
-	s.render(w, http.StatusOK, "ranking.html", map[string]any{"Lang": rd.lang, "Bars": bars, "Height": len(bars) * barHeight})
+	s.render(w, http.StatusOK, rd.lang, "ranking.html", map[string]any{"Bars": bars, "Height": len(bars) * barHeight})
 }
 
 // file streams one piece of evidence, fetched from Telegram by its file id,

@@ -129,6 +129,41 @@ func TestBoardAccess(t *testing.T) {
 				}
 			}
 		})
+		t.Run("pages say their language", func(t *testing.T) {
+			for _, tc := range []struct{ path, initData, want string }{
+				{"/app/board", leader, "zh-CN"}, {"/app/board", other, "en"}, {"/app/task/T04", other, "en"},
+				{"/app/task/T04", attendant, "zh-CN"}, {"/app/board", "", "zh-CN"}, // the bilingual 401
+			} {
+				if got := get(t, base, tc.path, tc.initData).header.Get("Content-Language"); got != tc.want {
+					t.Errorf("%s: Content-Language %q, want %q", tc.path, got, tc.want)
+				}
+			}
+		})
+		t.Run("a refusal leads back to the board", func(t *testing.T) {
+			for _, tc := range []struct{ path, initData, want string }{
+				{"/app/board", stranger, "返回看板"}, {"/app/task/T04", attendant, "返回看板"},
+				{"/app/task/T99", other, "Back to the board"}, {"/app/ranking", leader, "返回看板"},
+			} {
+				a := get(t, base, tc.path, tc.initData)
+				back := regexp.MustCompile(`<a class="back" data-nav href="/app/board">← ([^<]*)</a>`).FindStringSubmatch(a.body)
+				if a.status != http.StatusForbidden || back == nil || back[1] != tc.want {
+					t.Errorf("%s: status %d, back link %q, want %q", tc.path, a.status, back, tc.want)
+				}
+			}
+		})
+		t.Run("dates are kept on one line", func(t *testing.T) {
+			timeEl := regexp.MustCompile(`<time[^>]*>[^<]*</time>`)
+			dateLike := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+			for _, path := range []string{"/app/board", "/app/task/T01"} {
+				body := get(t, base, path, leader).body
+				if !strings.Contains(body, "<time") {
+					t.Fatalf("%s shows no <time>", path)
+				}
+				if rest := timeEl.ReplaceAllString(body, ""); dateLike.MatchString(rest) {
+					t.Errorf("%s: a date outside <time>: %q", path, dateLike.FindString(rest))
+				}
+			}
+		})
 		t.Run("forged, missing or old initData is 401", func(t *testing.T) {
 			forged := strings.Replace(leader, "hash=", "hash=00", 1)
 			stale, err := web.SignInitData(token, web.WebAppUser{ID: leaderTG, FirstName: "x"}, w.now.Add(-25*time.Hour))

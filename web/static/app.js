@@ -31,6 +31,9 @@
     return fetch(path, { headers: headers, cache: "no-store" }).then(function (res) {
       return res.text().then(function (html) {
         main.innerHTML = html;
+        // The reader's language is known once initData is checked.
+        var lang = res.headers.get("Content-Language");
+        if (lang) document.documentElement.lang = lang;
         main.dataset.status = String(res.status);
         main.dataset.path = path;
         main.removeAttribute("aria-busy");
