@@ -107,7 +107,14 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		}
 		lights = append(lights, lightCount{Light: l, N: counts[l], Href: href, Active: f.Light == string(l)})
 	}
+	narrowed := 0
+	for _, v := range []string{f.Dept, f.Leader, f.Cat} {
+		if v != "" {
+			narrowed++
+		}
+	}
 	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{
+		"Narrowed": narrowed, "Clear": boardFilter{Q: f.Q}.query(f.Light),
 		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
 		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
 		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
