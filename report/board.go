@@ -21,18 +21,27 @@ type BoardRow struct {
 	// when none is.
 	OverdueDays int
 	Latest      *Latest
+	// Facts are what the light was decided from beyond the milestones, so
+	// that the board can say why a task is red or yellow.
+	Facts models.LightFacts
 }
 
 // Board reads the board's rows for tasks (their lights included) in a
 // fixed number of queries whatever their number, worst first: by light,
 // then the longest overdue, then by code.
 func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models.LightRules) ([]BoardRow, error) {
-	if err := models.AttachLights(tx, tasks, today, rules); err != nil {
-		return nil, err
-	}
 	ids := make([]uint, len(tasks))
 	for i, d := range tasks {
 		ids[i] = d.Task.ID
+	}
+	// models.AttachLights, keeping the facts for the rows.
+	facts, err := models.LoadLightFacts(tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range tasks {
+		d := &tasks[i]
+		d.Light = models.StatusLight(d.Task, d.Milestones, facts[d.Task.ID], today, rules)
 	}
 	latest := make(map[uint]*Latest, len(tasks))
 	for _, chunk := range models.IDChunks(ids) {
@@ -46,7 +55,7 @@ func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models
 	}
 	rows := make([]BoardRow, len(tasks))
 	for i, d := range tasks {
-		r := BoardRow{Task: d, Latest: latest[d.Task.ID]}
+		r := BoardRow{Task: d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID]}
 		for j := range d.Milestones {
 			m := &d.Milestones[j]
 			if m.State == models.StateDone {

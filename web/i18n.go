@@ -18,8 +18,8 @@ var texts = map[string]map[string]string{
 		"forbidden": "没有找到该任务，或您无权查看。", "error": "出错了，请稍后再试。", "file_unavailable": "暂时无法取得该文件。",
 		"red": "红灯", "yellow": "黄灯", "green": "绿灯", "done": "已完成",
 		"pending": "未开始", "on_track": "正常推进", "at_risk": "有风险", "blocked": "受阻",
-		"search": "搜索编号或名称", "all_lights": "全部状态", "all_depts": "全部牵头单位", "all_leaders": "全部包抓领导", "all_cats": "全部类别",
-		"filter": "筛选", "ranking": "单位排名", "board": "看板", "no_tasks": "没有符合条件的任务。",
+		"search": "搜索编号或名称", "all_depts": "全部牵头单位", "all_leaders": "全部包抓领导", "all_cats": "全部类别",
+		"filter": "筛选", "clear_filters": "清除筛选", "ranking": "单位排名", "board": "看板", "no_tasks": "没有符合条件的任务。",
 		"shown": "显示前 %d 项，共 %d 项；请用筛选或搜索缩小范围。",
 		"next":  "下一节点", "overdue_days": "逾期 %d 天", "latest": "最新报告", "no_report": "尚无报告",
 		"leaders": "包抓领导", "owners": "责任人", "attendants": "专班联络员", "department": "牵头单位", "category": "类别",
@@ -29,6 +29,7 @@ var texts = map[string]map[string]string{
 		"none": "无", "back": "返回看板", "on_time": "按时报告率", "overdue_milestones": "逾期节点",
 		"tasks": "任务数", "no_rate": "暂无提醒", "ranking_note": "与管理员每日汇总的排名相同：先按按时报告率，再按逾期节点数。",
 		"ago_min": "%d 分钟前", "ago_hour": "%d 小时前", "ago_day": "%d 天前", "just_now": "刚刚", "milestone": "节点",
+		"awaiting_coordination": "待协调", "days_left": "剩 %d 天", "due_today": "今天到期", "missed_slots": "连续 %d 次未报告",
 		"changes_in_chat": "看板只供查看；报告、批示等操作请在聊天中进行。",
 	},
 	"en": {
@@ -37,8 +38,8 @@ var texts = map[string]map[string]string{
 		"forbidden": "No such task, or you may not see it.", "error": "Something went wrong; please try again later.", "file_unavailable": "The file cannot be fetched right now.",
 		"red": "Red", "yellow": "Yellow", "green": "Green", "done": "Done",
 		"pending": "pending", "on_track": "on track", "at_risk": "at risk", "blocked": "blocked",
-		"search": "Search code or title", "all_lights": "All lights", "all_depts": "All departments", "all_leaders": "All leaders", "all_cats": "All categories",
-		"filter": "Filter", "ranking": "Departments", "board": "Board", "no_tasks": "No task matches.",
+		"search": "Search code or title", "all_depts": "All departments", "all_leaders": "All leaders", "all_cats": "All categories",
+		"filter": "Filter", "clear_filters": "Clear filters", "ranking": "Departments", "board": "Board", "no_tasks": "No task matches.",
 		"shown": "Showing the first %d of %d; narrow with the filters or search.",
 		"next":  "Next", "overdue_days": "%d days overdue", "latest": "Latest", "no_report": "No report yet",
 		"leaders": "Leaders", "owners": "Owners", "attendants": "Attendants", "department": "Department", "category": "Category",
@@ -47,7 +48,9 @@ var texts = map[string]map[string]string{
 		"withdrawn": "withdrawn", "reopens": "reopens", "evidence": "Evidence", "photo": "photo", "document": "document",
 		"none": "none", "back": "Back to the board", "on_time": "On-time reports", "overdue_milestones": "overdue milestones",
 		"tasks": "tasks", "no_rate": "no reminders yet", "ranking_note": "The ranking of the admins' daily summary: on-time report rate first, then fewest overdue milestones.",
-		"ago_min": "%d min ago", "ago_hour": "%d h ago", "ago_day": "%d days ago", "just_now": "just now", "milestone": "M",
+		"ago_min": "%d min ago", "ago_hour": "%d h ago", "ago_day": "%d days ago", "ago_day_1": "%d day ago", "just_now": "just now", "milestone": "M",
+		"overdue_days_1": "%d day overdue", "awaiting_coordination": "awaiting coordination", "days_left": "%d days left", "days_left_1": "%d day left",
+		"due_today": "due today", "missed_slots": "%d reminders unanswered", "missed_slots_1": "%d reminder unanswered",
 		"changes_in_chat": "The board only shows; report, instruct and coordinate in chat.",
 	},
 }
@@ -67,17 +70,24 @@ func T(lang, key string) string {
 	return "[" + key + "]"
 }
 
+// tn is the text key in lang with the count n in it, in the singular
+// where the language has one (key_1).
+func tn(lang, key string, n int) string {
+	if n == 1 {
+		if s, ok := texts[lang][key+"_1"]; ok {
+			return fmt.Sprintf(s, n)
+		}
+	}
+	return fmt.Sprintf(T(lang, key), n)
+}
+
 var funcs = template.FuncMap{
 	"taskPath": taskPath,
 	"t":        T,
 	"tf":       func(lang, key string, args ...any) string { return fmt.Sprintf(T(lang, key), args...) },
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02")
-	},
-	"local": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
+	"tn":       tn,
+	"date":     date,
+	"local":    local,
 	"keys": func(people []models.Person) string {
 		keys := make([]string, len(people))
 		for i, p := range people {
@@ -100,18 +110,36 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 }
 
-// ago says how long before now t was, coarsely.
+// date is a due date (kept as midnight UTC) as a <time> element, which the
+// style keeps on one line: a date broken after "2026-11-" is misread.
+func date(t time.Time) template.HTML {
+	if t.IsZero() {
+		return "—"
+	}
+	d := t.UTC().Format("2006-01-02")
+	return template.HTML(`<time datetime="` + d + `">` + d + `</time>`)
+}
+
+// local is a moment in the reader's time zone, as a <time> element kept
+// on one line like date's.
+func local(t time.Time, loc *time.Location) template.HTML {
+	t = t.In(loc)
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + `</time>`)
+}
+
+// ago says how long before now t was, coarsely: in minutes, hours, and
+// from a whole day on in days ("1 天前", never "24 小时前").
 func ago(lang string, now, t time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
 		return T(lang, "just_now")
 	case d < time.Hour:
-		return fmt.Sprintf(T(lang, "ago_min"), int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf(T(lang, "ago_hour"), int(d.Hours()))
+		return tn(lang, "ago_min", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return tn(lang, "ago_hour", int(d.Hours()))
 	}
-	return fmt.Sprintf(T(lang, "ago_day"), int(d.Hours()/24))
+	return tn(lang, "ago_day", int(d.Hours()/24))
 }
 
 // taskPath is the board's path of a task's page. The code is one escaped

@@ -88,16 +88,16 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		return
 	}
 	counts := map[models.Light]int{}
-	shown := rows[:0]
+	var shown []boardRow
+	total := 0
 	for _, row := range rows {
 		counts[row.Task.Light]++
-		if f.Light == "" || string(row.Task.Light) == f.Light {
-			shown = append(shown, row)
+		if f.Light != "" && string(row.Task.Light) != f.Light {
+			continue
 		}
-	}
-	total := len(shown)
-	if len(shown) > maxBoardRows {
-		shown = shown[:maxBoardRows]
+		if total++; len(shown) < maxBoardRows {
+			shown = append(shown, boardRow{BoardRow: row, Reasons: reasons(row, rd.today, s.Rules)})
+		}
 	}
 	var lights []lightCount
 	for _, l := range []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone} {
@@ -107,8 +107,15 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		}
 		lights = append(lights, lightCount{Light: l, N: counts[l], Href: href, Active: f.Light == string(l)})
 	}
-	s.render(w, http.StatusOK, "board.html", map[string]any{
-		"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
+	narrowed := 0
+	for _, v := range []string{f.Dept, f.Leader, f.Cat} {
+		if v != "" {
+			narrowed++
+		}
+	}
+	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{
+		"Narrowed": narrowed, "Clear": boardFilter{Q: f.Q}.query(f.Light),
+		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
 		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
 		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
 	})
@@ -143,7 +150,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request, rd *reader) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "task.html", map[string]any{"Lang": rd.lang, "Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
+	s.render(w, http.StatusOK, rd.lang, "task.html", map[string]any{"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
 		"Files": s.Files != nil})
 }
 
@@ -179,7 +186,7 @@ func (s *Server) ranking(w http.ResponseWriter, r *http.Request, rd *reader) {
 			bars[i].Width = max(1, int(d.OnTimeRate*maxWidth))
 		}
 	}
-	s.render(w, http.StatusOK, "ranking.html", map[string]any{"Lang": rd.lang, "Bars": bars, "Height": len(bars) * barHeight})
+	s.render(w, http.StatusOK, rd.lang, "ranking.html", map[string]any{"Bars": bars, "Height": len(bars) * barHeight})
 }
 
 // file streams one piece of evidence, fetched from Telegram by its file id,

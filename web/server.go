@@ -185,8 +185,12 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *reader)) htt
 // language is not known yet.
 const bilingual = "zh+en"
 
+// message renders the message key. One refusing a bound person something
+// (a task, the ranking) or a person not bound yet offers the way back to
+// the board's start, which works again once they are bound.
 func (s *Server) message(w http.ResponseWriter, status int, lang, key string) {
-	s.render(w, status, "message.html", map[string]any{"Lang": lang, "Key": key})
+	s.render(w, status, lang, "message.html", map[string]any{"Key": key, "Bilingual": lang == bilingual,
+		"Back": key == "forbidden" || key == "unbound"})
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -194,7 +198,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.message(w, http.StatusInternalServerError, bilingual, "error")
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+// render renders the page name in lang (data's "Lang"), and says the
+// language in Content-Language: the shell's script sets <html lang> from
+// it, so the page is read, hyphenated and spoken as the language it is in.
+func (s *Server) render(w http.ResponseWriter, status int, lang, name string, data map[string]any) {
+	data["Lang"] = lang
 	var b strings.Builder
 	if err := s.pages.ExecuteTemplate(&b, name, data); err != nil {
 		s.Logger.Error("board render", "page", name, "err", err)
@@ -202,8 +210,18 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", htmlLang(lang))
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, b.String())
+}
+
+// htmlLang is lang as a language tag; a bilingual message is in Chinese
+// first, its English part marked in the page.
+func htmlLang(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "zh-CN"
 }
 
 // parseID reads a positive id from a path value.

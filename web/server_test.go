@@ -52,6 +52,29 @@ func rows(body string) []string {
 	return out
 }
 
+var (
+	rowStart = regexp.MustCompile(`<li class="row [^"]*" data-code="([^"]*)"`)
+	reasonIn = regexp.MustCompile(`data-reason="\w+">([^<]*)<`)
+)
+
+// cardReasons are the reasons each card of the board gives, by task code.
+func cardReasons(body string) map[string]string {
+	out := map[string]string{}
+	starts := rowStart.FindAllStringSubmatchIndex(body, -1)
+	for i, m := range starts {
+		end := len(body)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		var why []string
+		for _, r := range reasonIn.FindAllStringSubmatch(body[m[1]:end], -1) {
+			why = append(why, r[1])
+		}
+		out[body[m[2]:m[3]]] = strings.Join(why, " ")
+	}
+	return out
+}
+
 func TestBoardAccess(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
 	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, store *models.Store) {
@@ -87,6 +110,60 @@ func TestBoardAccess(t *testing.T) {
 			})
 		}
 
+		t.Run("each card says why it is red or yellow", func(t *testing.T) {
+			for _, tc := range []struct {
+				initData string
+				want     map[string]string
+			}{
+				{leader, map[string]string{"T01": "逾期 5 天 待协调", "T02": "剩 2 天", "T03": ""}},
+				{other, map[string]string{"T04": "3 days overdue", "T02": "2 days left", "T03": ""}},
+			} {
+				got := cardReasons(get(t, base, "/app/board", tc.initData).body)
+				if len(got) != len(tc.want) {
+					t.Errorf("reasons %q, want %q", got, tc.want)
+				}
+				for code, want := range tc.want {
+					if got[code] != want {
+						t.Errorf("%s: reasons %q, want %q", code, got[code], want)
+					}
+				}
+			}
+		})
+		t.Run("pages say their language", func(t *testing.T) {
+			for _, tc := range []struct{ path, initData, want string }{
+				{"/app/board", leader, "zh-CN"}, {"/app/board", other, "en"}, {"/app/task/T04", other, "en"},
+				{"/app/task/T04", attendant, "zh-CN"}, {"/app/board", "", "zh-CN"}, // the bilingual 401
+			} {
+				if got := get(t, base, tc.path, tc.initData).header.Get("Content-Language"); got != tc.want {
+					t.Errorf("%s: Content-Language %q, want %q", tc.path, got, tc.want)
+				}
+			}
+		})
+		t.Run("a refusal leads back to the board", func(t *testing.T) {
+			for _, tc := range []struct{ path, initData, want string }{
+				{"/app/board", stranger, "返回看板"}, {"/app/task/T04", attendant, "返回看板"},
+				{"/app/task/T99", other, "Back to the board"}, {"/app/ranking", leader, "返回看板"},
+			} {
+				a := get(t, base, tc.path, tc.initData)
+				back := regexp.MustCompile(`<a class="back" data-nav href="/app/board">← ([^<]*)</a>`).FindStringSubmatch(a.body)
+				if a.status != http.StatusForbidden || back == nil || back[1] != tc.want {
+					t.Errorf("%s: status %d, back link %q, want %q", tc.path, a.status, back, tc.want)
+				}
+			}
+		})
+		t.Run("dates are kept on one line", func(t *testing.T) {
+			timeEl := regexp.MustCompile(`<time[^>]*>[^<]*</time>`)
+			dateLike := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+			for _, path := range []string{"/app/board", "/app/task/T01"} {
+				body := get(t, base, path, leader).body
+				if !strings.Contains(body, "<time") {
+					t.Fatalf("%s shows no <time>", path)
+				}
+				if rest := timeEl.ReplaceAllString(body, ""); dateLike.MatchString(rest) {
+					t.Errorf("%s: a date outside <time>: %q", path, dateLike.FindString(rest))
+				}
+			}
+		})
 		t.Run("forged, missing or old initData is 401", func(t *testing.T) {
 			forged := strings.Replace(leader, "hash=", "hash=00", 1)
 			stale, err := web.SignInitData(token, web.WebAppUser{ID: leaderTG, FirstName: "x"}, w.now.Add(-25*time.Hour))
