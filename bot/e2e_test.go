@@ -701,7 +701,7 @@ func TestSummariesFollowEachLeadersZone(t *testing.T) {
 	has(t, summary, "Key tasks summary 2026-11-23", "🟢 1")
 }
 
-// Admins get the summary of every task daily, with the departments ranked.
+// Admins get the summary of every task daily; no ranking unless turned on.
 func TestAdminsDailySummary(t *testing.T) {
 	e := startE2E(t, storetest.SQLite)
 	admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
@@ -711,7 +711,10 @@ func TestAdminsDailySummary(t *testing.T) {
 	e.tick()
 	e.advance(10 * time.Hour)
 	msgs := e.next(admin, 1, e.tick)
-	has(t, msgs[0], "重点任务汇总", "🔴 1", "T01", "牵头单位排名", "区发改局", "区水利局")
+	has(t, msgs[0], "重点任务汇总", "🔴 1", "T01")
+	if strings.Contains(msgs[0].Text, "牵头单位") {
+		t.Fatalf("a ranking nobody turned on: %q", msgs[0].Text)
+	}
 	e.tick()
 	if n := len(admin.Messages()); n != 1 {
 		t.Fatalf("admin summary sent %d times", n)

@@ -34,6 +34,9 @@ type Handler struct {
 	// LightRules decide the status lights shown (DefaultLightRules when
 	// zero).
 	LightRules models.LightRules
+	// Rankings adds the lead departments' ranking, by task outcomes, to
+	// the admins' summary; off unless an admin turns it on.
+	Rankings bool
 	// RemindTask queues a reminder round for one task inside tx (for
 	// /remind); nil turns the command off.
 	RemindTask func(tx *gorm.DB, taskID uint, byPerson *uint) (int, error)

@@ -47,12 +47,8 @@ func (r *Renderer) Summary(lang string, s *report.Summary, loc *time.Location) [
 		var b strings.Builder
 		b.WriteString(c.T(lang, "summary_departments", nil))
 		for i, d := range s.Departments {
-			rate := "—"
-			if d.OnTimeRate >= 0 {
-				rate = fmt.Sprintf("%.0f%%", 100*d.OnTimeRate)
-			}
 			fmt.Fprintf(&b, "\n%d. %s · %s", i+1, E(d.Name), c.T(lang, "summary_department_line",
-				map[string]any{"Rate": rate, "Overdue": d.Overdue, "Tasks": d.Tasks}))
+				map[string]any{"Overdue": d.Overdue, "Tasks": d.Tasks, "Done": d.Done, "Milestones": d.Milestones}))
 		}
 		entries = append(entries, b.String())
 	}
@@ -182,7 +178,7 @@ func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now ti
 	if err != nil {
 		return nil, err
 	}
-	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin, Location: loc}
+	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin && h.Rankings, Location: loc}
 	if admin {
 		opt.GroupBy = report.ByLeader
 	}

@@ -97,7 +97,7 @@ func summaryStoreOn(t *testing.T, open func(testing.TB, models.Options) *models.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, &bot.Handler{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}}, now
+	return s, &bot.Handler{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Rankings: true}, now
 }
 
 func intp(n int) *int { return &n }

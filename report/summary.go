@@ -61,14 +61,32 @@ type Entry struct {
 	Before  models.Light
 }
 
-// Department ranks a lead department for the admins' summary.
+// Department is a lead department in the ranking an admin may turn on.
+// Under the national rule on government apps a ranking weighs task
+// outcomes only — overdue and done milestones — never how often or how
+// fast people used the bot.
 type Department struct {
 	Name string
-	// OnTimeRate is the share of reminder slots answered before their
-	// follow-up was due; -1 when there were none.
-	OnTimeRate float64
-	Overdue    int
-	Tasks      int
+	// Tasks, Milestones, Done and Overdue count the department's tasks
+	// and their milestones, done and overdue (past due, not done).
+	Tasks, Milestones, Done, Overdue int
+}
+
+// OverduePerTask weighs overdue milestones by the tasks the department
+// leads, so that a department leading many tasks is not ranked last for it.
+func (d Department) OverduePerTask() float64 {
+	if d.Tasks == 0 {
+		return 0
+	}
+	return float64(d.Overdue) / float64(d.Tasks)
+}
+
+// DoneShare is the share of the department's milestones done.
+func (d Department) DoneShare() float64 {
+	if d.Milestones == 0 {
+		return 0
+	}
+	return float64(d.Done) / float64(d.Milestones)
 }
 
 // Summary is one reader's picture of their tasks.
@@ -462,64 +480,39 @@ func RankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([
 
 // rankDepartments ranks lead departments by their on-time report rate,
 // then by fewest overdue milestones.
-func rankDepartments(tx *gorm.DB, tasks []models.TaskDetail, today time.Time) ([]Department, error) {
+func rankDepartments(_ *gorm.DB, tasks []models.TaskDetail, today time.Time) ([]Department, error) {
 	byName := map[string]*Department{}
-	deptOf := map[uint]string{}
-	var ids []uint
 	for _, d := range tasks {
 		name := d.Task.Department
 		dep := byName[name]
 		if dep == nil {
-			dep = &Department{Name: name, OnTimeRate: -1}
+			dep = &Department{Name: name}
 			byName[name] = dep
 		}
 		dep.Tasks++
-		deptOf[d.Task.ID] = name
-		ids = append(ids, d.Task.ID)
 		for _, m := range d.Milestones {
-			if models.MilestoneOverdue(m, today) {
+			dep.Milestones++
+			switch {
+			case m.State == models.StateDone:
+				dep.Done++
+			case models.MilestoneOverdue(m, today):
 				dep.Overdue++
 			}
 		}
 	}
-	// A slot answered on time is one that needed no follow-up: the
-	// follow-up goes out exactly when nobody reported within --follow-up.
-	slots, followUps := map[string]int{}, map[string]int{}
-	for _, chunk := range models.IDChunks(ids) {
-		var rows []struct {
-			TaskID uint
-			Kind   models.ReminderKind
-			N      int
-		}
-		err := tx.Model(&models.Reminder{}).Select("task_id, kind, COUNT(*) AS n").
-			Where("task_id IN ? AND kind IN ?", chunk, []models.ReminderKind{models.ReminderSlot, models.ReminderFollowUp}).
-			Group("task_id, kind").Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("reminders per task: %w", err)
-		}
-		for _, r := range rows {
-			if r.Kind == models.ReminderSlot {
-				slots[deptOf[r.TaskID]] += r.N
-			} else {
-				followUps[deptOf[r.TaskID]] += r.N
-			}
-		}
-	}
 	out := make([]Department, 0, len(byName))
-	for name, dep := range byName {
-		if slots[name] > 0 {
-			dep.OnTimeRate = 1 - float64(min(followUps[name], slots[name]))/float64(slots[name])
-		}
+	for _, dep := range byName {
 		out = append(out, *dep)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].OnTimeRate != out[j].OnTimeRate {
-			return out[i].OnTimeRate > out[j].OnTimeRate
+		a, b := out[i], out[j]
+		if x, y := a.OverduePerTask(), b.OverduePerTask(); x != y {
+			return x < y
 		}
-		if out[i].Overdue != out[j].Overdue {
-			return out[i].Overdue < out[j].Overdue
+		if x, y := a.DoneShare(), b.DoneShare(); x != y {
+			return x > y
 		}
-		return out[i].Name < out[j].Name
+		return a.Name < b.Name
 	})
 	return out, nil
 }

@@ -115,7 +115,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 	}
 	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{
 		"Narrowed": narrowed, "Clear": boardFilter{Q: f.Q}.query(f.Light),
-		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Filter": f,
+		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Rankings": s.Rankings, "Filter": f,
 		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
 		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
 	})
@@ -163,7 +163,7 @@ type rankBar struct {
 // ranking shows the departments' ranking of the admins' summary, as a
 // chart; it is the admins' alone.
 func (s *Server) ranking(w http.ResponseWriter, r *http.Request, rd *reader) {
-	if !rd.viewer.Admin {
+	if !rd.viewer.Admin || !s.Rankings {
 		s.message(w, http.StatusForbidden, rd.lang, "forbidden")
 		return
 	}
@@ -179,11 +179,15 @@ func (s *Server) ranking(w http.ResponseWriter, r *http.Request, rd *reader) {
 		return
 	}
 	const barHeight, maxWidth = 28, 200
+	worst := 0.0
+	for _, d := range deps {
+		worst = max(worst, d.OverduePerTask())
+	}
 	bars := make([]rankBar, len(deps))
 	for i, d := range deps {
 		bars[i] = rankBar{Department: d, Y: i * barHeight}
-		if d.OnTimeRate > 0 {
-			bars[i].Width = max(1, int(d.OnTimeRate*maxWidth))
+		if worst > 0 && d.Overdue > 0 {
+			bars[i].Width = max(1, int(d.OverduePerTask()/worst*maxWidth))
 		}
 	}
 	s.render(w, http.StatusOK, rd.lang, "ranking.html", map[string]any{"Bars": bars, "Height": len(bars) * barHeight})

@@ -54,6 +54,10 @@ type Server struct {
 	// Location is the time zone of people who have not chosen one.
 	Location *time.Location
 	Rules    models.LightRules
+	// Rankings shows admins the lead departments' ranking by task
+	// outcomes; off unless an admin turns it on (the national rule allows
+	// rankings of outcomes only, and none by default).
+	Rankings bool
 	// MaxAge is how old initData may be (DefaultAuthMaxAge when zero).
 	MaxAge time.Duration
 	// Files serves evidence; nil lists it without serving it.

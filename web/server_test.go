@@ -79,6 +79,7 @@ func TestBoardAccess(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
 	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, store *models.Store) {
 		w := newWorld(t, store, clock)
+		w.rankings = true
 		base := w.serve(t)
 		leader, attendant, other := w.initData(t, leaderTG, "zh-hans"), w.initData(t, attendantTG, "zh-hans"), w.initData(t, otherTG, "en")
 		admin, stranger := w.initData(t, adminTG, "zh-hans"), w.initData(t, strangerTG, "zh-hans")
@@ -225,9 +226,14 @@ func TestBoardAccess(t *testing.T) {
 				t.Fatalf("leader: %d", a.status)
 			}
 			a := get(t, base, "/app/ranking", admin)
-			for _, want := range []string{"区发改局", "区商务局", "区住建局", "<svg"} {
+			for _, want := range []string{"区发改局", "区商务局", "区住建局", "<svg", "逾期节点", "只看任务结果"} {
 				if !strings.Contains(a.body, want) {
 					t.Errorf("ranking lacks %q", want)
+				}
+			}
+			for _, never := range []string{"按时报告", "报告率"} {
+				if strings.Contains(a.body, never) {
+					t.Errorf("the ranking weighs use of the bot: %q", never)
 				}
 			}
 		})
@@ -243,5 +249,22 @@ func TestBoardAccess(t *testing.T) {
 				t.Fatalf("status %d, csp %q, body %s", a.status, a.header.Get("Content-Security-Policy"), a.body)
 			}
 		})
+	})
+}
+
+// The departments' ranking is off unless an admin turns it on: no tab on
+// the board and no page, for admins too.
+func TestRankingOffByDefault(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		w := newWorld(t, s, clock)
+		base := w.serve(t)
+		admin := w.initData(t, adminTG, "zh")
+		if a := get(t, base, "/app/ranking", admin); a.status != http.StatusForbidden {
+			t.Fatalf("ranking without --rankings: %d", a.status)
+		}
+		if a := get(t, base, "/app/board", admin); strings.Contains(a.body, "/app/ranking") {
+			t.Fatal("the board links to a ranking that is off")
+		}
 	})
 }

@@ -45,6 +45,8 @@ type world struct {
 	now   time.Time
 	files map[string][]byte
 	url   string
+	// rankings turns the departments' ranking on (off, as by default).
+	rankings bool
 }
 
 var photo = func() []byte {
@@ -138,7 +140,7 @@ func (w *world) serve(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &web.Server{DB: w.store.DB, Token: token, Admins: map[int64]bool{adminTG: true}, Location: shanghai,
+	s := &web.Server{DB: w.store.DB, Token: token, Admins: map[int64]bool{adminTG: true}, Location: shanghai, Rankings: w.rankings,
 		Files: fakeFiles(w.files), Now: func() time.Time { return w.now },
 		LanguageFor: func(chosen, tl string) string {
 			if chosen != "" {

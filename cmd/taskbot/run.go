@@ -293,6 +293,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		return err
 	}
 	handler.LightRules = o.lightRules()
+	handler.Rankings = o.Rankings
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
 	reminders.Watch = watch.Part("scheduler")
 	summaries := &bot.Summaries{Handler: handler, Admins: admins}

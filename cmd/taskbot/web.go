@@ -23,6 +23,9 @@ type webOptions struct {
 	WebListen  string
 	WebURL     string
 	WebAuthAge time.Duration
+	// Rankings shows the lead departments' ranking, by task outcomes, in
+	// the admins' summary and on the board.
+	Rankings bool
 	// boardReady, when set, learns the address the board listens on.
 	boardReady func(addr string)
 }
@@ -34,6 +37,8 @@ func (o *webOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "web-url", "TASKBOT_WEB_URL")
 	fs.DurationVar(&o.WebAuthAge, "web-auth-max-age", web.DefaultAuthMaxAge, "how long Telegram's signed sign-in to the board stays valid")
 	withEnv(fs, "web-auth-max-age", "TASKBOT_WEB_AUTH_MAX_AGE")
+	fs.BoolVar(&o.Rankings, "rankings", false, "show admins a ranking of lead departments by task outcomes (overdue and done milestones; never by use of the bot) in their summary and on the board")
+	withEnv(fs, "rankings", "TASKBOT_RANKINGS")
 }
 
 // boardURL checks --web-url: HTTPS, served from its root. Plain HTTP is
@@ -82,7 +87,7 @@ func (o *webOptions) startBoard(ctx context.Context, store *models.Store, api *t
 	if o.WebAuthAge <= 0 {
 		return nil, fmt.Errorf("--web-auth-max-age must be positive, got %v", o.WebAuthAge)
 	}
-	board := &web.Server{DB: store.DB, Token: token, Admins: admins, Location: loc, Rules: rules, MaxAge: o.WebAuthAge,
+	board := &web.Server{DB: store.DB, Token: token, Admins: admins, Location: loc, Rules: rules, MaxAge: o.WebAuthAge, Rankings: o.Rankings,
 		Files: &bot.Files{API: api, Token: token, Client: &http.Client{Timeout: time.Minute}},
 		Now:   store.Now, Logger: log, LanguageFor: bot.LanguageFor}
 	h, err := board.Handler()
