@@ -104,10 +104,10 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d%%", *p)
 	},
-	"join": func(s []string) string { return strings.Join(s, "、") },
-	"ago":  ago,
+	"join":    func(s []string) string { return strings.Join(s, "、") },
+	"ago":     ago,
 	"perTask": func(r float64) string { return fmt.Sprintf("%.1f", r) },
-	"add":  func(a, b int) int { return a + b },
+	"add":     func(a, b int) int { return a + b },
 }
 
 // date is a due date (kept as midnight UTC) as a <time> element, which the
