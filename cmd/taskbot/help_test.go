@@ -138,7 +138,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	}{
 		{"missing argument", []string{"import", "--db", db}, []string{"accepts 1 arg(s), received 0", "usage: taskbot import", "taskbot import --help"}},
 		{"unknown flag", []string{"tasks", "--frobnicate"}, []string{"unknown flag: --frobnicate", "taskbot tasks --help"}},
-		{"wrong token", []string{"invite", "--db", db, "--all", "--token", "123456:WRONG", "--api-url", srv.URL()}, []string{"Telegram refused the bot token", "@BotFather"}},
+		{"wrong token", []string{"invite", "--db", db, "--all", "--token", "123456:WRONG", "--api-url", srv.URL()}, []string{"the bot token was refused by Telegram", "@BotFather"}},
 		{"bad postgres url", []string{"tasks", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, []string{"check --db or TASKBOT_DB: postgres://USER:PASSWORD@HOST:5432/DATABASE"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

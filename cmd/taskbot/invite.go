@@ -151,7 +151,7 @@ func botUsername(ctx context.Context, given, token, apiURL string) (string, erro
 	me, err := api.GetMe(ctx)
 	switch {
 	case errors.Is(err, tg.ErrorUnauthorized), errors.Is(err, tg.ErrorNotFound):
-		return "", fmt.Errorf("Telegram refused the bot token (%w): check --token or TASKBOT_TOKEN; @BotFather's /token shows the bot's token", err)
+		return "", fmt.Errorf("the bot token was refused by Telegram (%w): check --token or TASKBOT_TOKEN; @BotFather's /token shows the bot's token", err)
 	case err != nil:
 		return "", fmt.Errorf("read the bot's username with getMe from %s: %w (is the network or --api-url right?)", apiURL, err)
 	}
