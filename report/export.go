@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +152,15 @@ FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id 
 	if err != nil {
 		return nil, fmt.Errorf("report history: %w", err)
 	}
+	// A ledger is read task by task: the history follows the tasks' codes,
+	// each task's reports in the order they came.
+	sort.SliceStable(history, func(i, j int) bool {
+		a, b := codes[history[i].TaskID], codes[history[j].TaskID]
+		if a != b {
+			return a < b
+		}
+		return history[i].Seq < history[j].Seq
+	})
 	for _, h := range history {
 		percent, standing := "", "standing"
 		if h.Percent != nil {
@@ -262,7 +273,10 @@ func assessmentRows(tx *gorm.DB, basis *models.AssessmentBasis, today time.Time,
 	return out, nil
 }
 
-// WriteXLSX writes the four sheets.
+// WriteXLSX writes the four sheets as a government ledger reads: a frozen,
+// bold header row, columns as wide as their contents, the light coloured,
+// dates, times, numbers and percentages as typed cells. Text stays text:
+// a title such as =HYPERLINK(...) is an inline string, never a formula.
 func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	names, ok := sheetNames[lang]
 	if !ok {
@@ -270,6 +284,10 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
+	st, err := newSheetStyles(f)
+	if err != nil {
+		return err
+	}
 	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment} {
 		name := names[i]
 		if i == 0 {
@@ -279,30 +297,172 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 		} else if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("export sheet %s: %w", name, err)
 		}
-		sw, err := f.NewStreamWriter(name)
-		if err != nil {
-			return fmt.Errorf("export sheet %s: %w", name, err)
-		}
-		for r, row := range sheet {
-			// Plain strings become inline text cells: a title such as
-			// =HYPERLINK(...) stays text and is never stored as a formula.
-			cells := make([]any, len(row))
-			for c, v := range row {
-				cells[c] = v
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, r+1)
-			if err := sw.SetRow(cell, cells); err != nil {
-				return fmt.Errorf("export sheet %s row %d: %w", name, r+1, err)
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			return fmt.Errorf("export sheet %s: %w", name, err)
+		if err := writeSheet(f, name, sheet, columnKinds[i], st); err != nil {
+			return err
 		}
 	}
 	if _, err := f.WriteTo(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
+}
+
+// cellKind is how a column's cells are typed in the XLSX file.
+type cellKind int
+
+const (
+	textCell    cellKind = iota
+	dateCell             // 2006-01-02
+	timeCell             // 2006-01-02 15:04
+	intCell              // a count or a number
+	percentCell          // 0–100, shown as a percentage
+	lightCell            // the status light, coloured
+)
+
+// columnKinds types the columns of the four sheets, by position (the
+// headers above): only what a spreadsheet should sort or sum is typed.
+var columnKinds = [4]map[int]cellKind{
+	{7: intCell, 9: dateCell, 11: lightCell, 13: percentCell, 15: timeCell, 17: dateCell, 18: dateCell},
+	{0: timeCell, 2: intCell, 5: percentCell, 7: intCell},
+	{6: timeCell},
+	{1: dateCell, 2: dateCell, 7: intCell, 8: intCell, 10: intCell, 11: intCell, 12: intCell, 13: intCell, 15: intCell},
+}
+
+// sheetStyles are the style ids the sheets use.
+type sheetStyles struct {
+	header, date, time, percent, int int
+	light                            map[string]int
+}
+
+func newSheetStyles(f *excelize.File) (*sheetStyles, error) {
+	border := []excelize.Border{{Type: "bottom", Color: "999999", Style: 1}}
+	date, datetime := "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+	st := &sheetStyles{light: map[string]int{}}
+	for _, s := range []struct {
+		id    *int
+		style excelize.Style
+	}{
+		{&st.header, excelize.Style{Font: &excelize.Font{Bold: true}, Border: border,
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}}, Alignment: &excelize.Alignment{Vertical: "center"}}},
+		{&st.date, excelize.Style{CustomNumFmt: &date}},
+		{&st.time, excelize.Style{CustomNumFmt: &datetime}},
+		{&st.percent, excelize.Style{NumFmt: 9}},
+		{&st.int, excelize.Style{NumFmt: 1}},
+	} {
+		id, err := f.NewStyle(&s.style)
+		if err != nil {
+			return nil, fmt.Errorf("export styles: %w", err)
+		}
+		*s.id = id
+	}
+	// Each light in its colour with text that reads on it.
+	for _, l := range []struct {
+		words      []string
+		fill, font string
+	}{
+		{[]string{"红", "red"}, "C62828", "FFFFFF"},
+		{[]string{"黄", "yellow"}, "FFD54F", "000000"},
+		{[]string{"绿", "green"}, "2E7D32", "FFFFFF"},
+		{[]string{"已完成", "done"}, "616161", "FFFFFF"},
+	} {
+		id, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: l.font},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{l.fill}}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+		if err != nil {
+			return nil, fmt.Errorf("export styles: %w", err)
+		}
+		for _, w := range l.words {
+			st.light[w] = id
+		}
+	}
+	return st, nil
+}
+
+// writeSheet streams one sheet: widths first (the stream writer takes them
+// only before the rows), the header frozen.
+func writeSheet(f *excelize.File, name string, sheet [][]string, kinds map[int]cellKind, st *sheetStyles) error {
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("export sheet %s: %w", name, err)
+	}
+	var widths []int
+	for _, row := range sheet {
+		for c, v := range row {
+			if c >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[c] = max(widths[c], textWidth(v))
+		}
+	}
+	for c, wd := range widths {
+		if err := sw.SetColWidth(c+1, c+1, float64(min(max(wd, 6), 60)+2)); err != nil {
+			return fmt.Errorf("export sheet %s: %w", name, err)
+		}
+	}
+	if len(sheet) > 0 {
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return fmt.Errorf("export sheet %s: %w", name, err)
+		}
+	}
+	for r, row := range sheet {
+		cells := make([]any, len(row))
+		for c, v := range row {
+			if r == 0 {
+				cells[c] = excelize.Cell{StyleID: st.header, Value: v}
+				continue
+			}
+			cells[c] = typedCell(v, kinds[c], st)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+1)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return fmt.Errorf("export sheet %s row %d: %w", name, r+1, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("export sheet %s: %w", name, err)
+	}
+	return nil
+}
+
+// typedCell is v as its column's kind, or as text when it does not read
+// as one (an empty date, a word where a number was expected).
+func typedCell(v string, kind cellKind, st *sheetStyles) any {
+	switch kind {
+	case dateCell:
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return excelize.Cell{StyleID: st.date, Value: t}
+		}
+	case timeCell:
+		if t, err := time.Parse("2006-01-02 15:04", v); err == nil {
+			return excelize.Cell{StyleID: st.time, Value: t}
+		}
+	case intCell:
+		if n, err := strconv.Atoi(v); err == nil {
+			return excelize.Cell{StyleID: st.int, Value: n}
+		}
+	case percentCell:
+		if n, err := strconv.Atoi(v); err == nil {
+			return excelize.Cell{StyleID: st.percent, Value: float64(n) / 100}
+		}
+	case lightCell:
+		if id, ok := st.light[v]; ok {
+			return excelize.Cell{StyleID: id, Value: v}
+		}
+	}
+	return v
+}
+
+// textWidth approximates the columns a cell's text takes: two for a
+// Chinese character.
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // WriteCSV writes the ledger sheet (a CSV file holds one sheet), with a

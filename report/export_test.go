@@ -142,3 +142,96 @@ func TestLedgerShowsOriginalAndExtendedDueDates(t *testing.T) {
 		}
 	})
 }
+
+// The XLSX ledger reads like a government ledger: header frozen and bold,
+// dates, times, counts and percentages typed, the light coloured, columns
+// wide enough, the report history in task order.
+func TestXLSXLedgerIsFormatted(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC))
+	s := storetest.SQLite(t, models.Options{Clock: clock.Now})
+	ctx := context.Background()
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	specs := []models.TaskSpec{
+		{Code: "T02", Title: "河道综合治理", Department: "区水利局", Leaders: []models.PersonSpec{{Name: "王建国"}},
+			Attendants: []models.PersonSpec{{Name: "孙丽"}}, Milestones: []models.MilestoneSpec{{Seq: 1, Title: "清淤", Due: day(3, 31)}}},
+		{Code: "T01", Title: "招商引资", Department: "区发改局", Leaders: []models.PersonSpec{{Name: "王建国"}},
+			Attendants: []models.PersonSpec{{Name: "刘洋"}}, Milestones: []models.MilestoneSpec{{Seq: 1, Title: "对接", Due: day(12, 15)}}},
+	}
+	if _, err := s.ImportTasks(ctx, specs, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"T02", "T01"} { // reported in the other order
+		d, err := models.TaskByCode(s.DB, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			_, err := models.RecordReport(tx, d.Attendants[0].ID, models.ReportInput{TaskID: d.Task.ID, MilestoneID: d.Milestones[0].ID,
+				State: models.StateOnTrack, Percent: func() *int { n := 40; return &n }()}, clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := report.BuildLedger(s.DB, models.Today(clock.Now(), time.UTC), models.DefaultLightRules, time.UTC, "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := l.WriteXLSX(&buf, "zh"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	panes, err := f.GetPanes("台账")
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Fatalf("header not frozen: %+v %v", panes, err)
+	}
+	header, _ := f.GetRows("台账")
+	cell := func(sheet string, col int, row int) string {
+		name, _ := excelize.CoordinatesToCellName(col+1, row)
+		return name
+	}
+	for col, want := range map[int]excelize.CellType{9: excelize.CellTypeNumber, 13: excelize.CellTypeNumber, 7: excelize.CellTypeNumber} {
+		if got, err := f.GetCellType("台账", cell("台账", col, 2)); err != nil || got == excelize.CellTypeInlineString || got == excelize.CellTypeSharedString {
+			t.Errorf("column %q is text (%v %v), want %v", header[0][col], got, err, want)
+		}
+	}
+	if header[1][9] != "2026-03-31" && header[2][9] != "2026-03-31" {
+		t.Errorf("due dates read back as %q, %q", header[1][9], header[2][9])
+	}
+	if header[1][13] != "40%" {
+		t.Errorf("percent reads back as %q, want 40%%", header[1][13])
+	}
+	lightStyle, err := f.GetCellStyle("台账", cell("台账", 11, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(lightStyle)
+	if err != nil || len(st.Fill.Color) == 0 {
+		t.Fatalf("the light %q is not coloured: %+v %v", header[1][11], st, err)
+	}
+	if w, err := f.GetColWidth("台账", "B"); err != nil || w < 10 {
+		t.Errorf("title column %v wide (%v)", w, err)
+	}
+	history, _ := f.GetRows("报告记录")
+	if len(history) != 3 || history[1][1] != "T01" || history[2][1] != "T02" {
+		t.Fatalf("history not in task order: %q", history)
+	}
+	// Typed by position: the headers there must be the ones typed.
+	for _, c := range []struct {
+		sheet string
+		col   int
+		name  string
+	}{{"台账", 7, "节点序号"}, {"台账", 9, "完成时限"}, {"台账", 11, "状态灯"}, {"台账", 13, "完成百分比"}, {"台账", 15, "最新报告时间"},
+		{"台账", 17, "原定时限"}, {"台账", 18, "延期后时限"}, {"报告记录", 0, "报告时间"}, {"报告记录", 5, "完成百分比"}} {
+		rows, _ := f.GetRows(c.sheet)
+		if rows[0][c.col] != c.name {
+			t.Errorf("%s column %d is %q, typed as %q", c.sheet, c.col, rows[0][c.col], c.name)
+		}
+	}
+}
