@@ -2,11 +2,13 @@ package scheduler
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -101,6 +103,12 @@ type Reminders struct {
 	Metrics *Metrics
 	// Watch, when set, is told of each round (watchdog).
 	Watch *watchdog.Part
+
+	// syncedInputs and syncedAt are the fingerprint of the last
+	// reconcile's inputs and when it ran (see syncIfChanged).
+	syncMu       sync.Mutex
+	syncedInputs string
+	syncedAt     time.Time
 	// Progress, when set, hears how far RemindNow has come, in tasks.
 	Progress func(done, total int)
 
@@ -164,7 +172,7 @@ func (r *Reminders) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.syncSchedules(ctx, cal); err != nil {
+	if err := r.syncIfChanged(ctx, cal); err != nil {
 		return err
 	}
 	if err := r.fireDue(ctx, cal); err != nil {
@@ -264,6 +272,63 @@ func (r *Reminders) zone(name string) *time.Location {
 		}
 	}
 	return r.DefaultZone
+}
+
+// fullSyncEvery is how often the schedules are reconciled even when
+// nothing they derive from seems to have changed: a safety net for a change
+// made behind the fingerprint's back (a hand-edited row).
+const fullSyncEvery = time.Hour
+
+// syncIfChanged reconciles the schedules when what they derive from has
+// changed since the last reconcile (see scheduleInputs), or an hour has
+// passed. Reloading every schedule of a city each tick was most of an idle
+// bot's CPU and allocations.
+func (r *Reminders) syncIfChanged(ctx context.Context, cal *Calendar) error {
+	inputs, err := scheduleInputs(r.Store.DB.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	now := r.Store.Now()
+	r.syncMu.Lock()
+	fresh := inputs == r.syncedInputs && now.Sub(r.syncedAt) < fullSyncEvery && now.After(r.syncedAt)
+	r.syncMu.Unlock()
+	if fresh {
+		return nil
+	}
+	if err := r.syncSchedules(ctx, cal); err != nil {
+		return err
+	}
+	// Read again after the reconcile: its own writes change the count of
+	// schedules, which is part of the fingerprint.
+	if inputs, err = scheduleInputs(r.Store.DB.WithContext(ctx)); err != nil {
+		return err
+	}
+	r.syncMu.Lock()
+	r.syncedInputs, r.syncedAt = inputs, now
+	r.syncMu.Unlock()
+	return nil
+}
+
+// scheduleInputs fingerprints, in one query, what the schedules derive
+// from: the assignments, the tasks (closed, schedule specs), the people
+// (bound, time zones, summary times), the calendar and the schedules
+// themselves. Every change of these bumps a count or an updated_at.
+func scheduleInputs(db *gorm.DB) (string, error) {
+	var v [9]sql.NullString
+	err := db.Raw(`SELECT (SELECT COUNT(*) FROM assignments), (SELECT MAX(id) FROM assignments),
+  (SELECT COUNT(*) FROM tasks WHERE done), (SELECT MAX(updated_at) FROM tasks),
+  (SELECT COUNT(telegram_id) FROM people), (SELECT MAX(updated_at) FROM people),
+  (SELECT COUNT(*) FROM calendar_days), (SELECT MAX(created_at) FROM calendar_days),
+  (SELECT COUNT(*) FROM schedules)`).Row().Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8])
+	if err != nil {
+		return "", fmt.Errorf("schedule inputs: %w", err)
+	}
+	var b strings.Builder
+	for _, s := range v {
+		b.WriteString(s.String)
+		b.WriteByte('|')
+	}
+	return b.String(), nil
 }
 
 // syncSchedules keeps the stored schedules in step with the task list:

@@ -182,3 +182,29 @@ func BenchmarkRemindNow(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIdleTick is one tick of the scheduler of a city with nothing
+// due: what an idle bot spends every 30 s.
+//
+//	go test -run '^$' -bench IdleTick -benchmem ./scheduler/
+func BenchmarkIdleTick(b *testing.B) {
+	for _, db := range cityStores {
+		b.Run(db.name, func(b *testing.B) {
+			clock := storetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)) // Monday 10:00 Shanghai
+			s := db.open(b, models.Options{Clock: clock.Now})
+			seedCity(b, s)
+			r := productReminders(b, s)
+			if err := r.Tick(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				clock.Advance(30 * time.Second)
+				if err := r.Tick(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
