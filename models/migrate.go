@@ -33,6 +33,7 @@ var migrationIDs = []string{
 	"0012_coordination_state",
 	"0013_leave",
 	"0014_extensions",
+	"0016_work_groups",
 }
 
 // LatestSchema is the newest schema version.

@@ -29,6 +29,7 @@ var entities = []any{
 	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
 	&models.Leave{}, &models.LeaveDeputy{},
 	&models.ExtensionRequest{},
+	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an
