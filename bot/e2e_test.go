@@ -86,6 +86,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
+	handler.Chats = &bot.TelegramChats{API: api}
 	outcomes := make(chan struct{}, 1)
 	dispatcher, err := outbox.New(outbox.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
 		PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond, PollInterval: 20 * time.Millisecond,

@@ -269,6 +269,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Location:         loc,
 		Logger:           log,
 		CorrectionWindow: o.CorrectionWindow,
+		Chats:            &bot.TelegramChats{API: api},
 	}
 	member := o.clusterOptions.member(store, log)
 	member.Watch = watch.Part("heartbeat")
