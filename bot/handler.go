@@ -493,6 +493,15 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	if err != nil {
 		return err
 	}
+	if inGroup(q) {
+		alert, err := t.groupGate(q, who)
+		if err != nil {
+			return err
+		}
+		if alert != "" {
+			return t.answerAlert(q, alert)
+		}
+	}
 	if who.person == nil && who.admin && isExtensionDecision(q.Data) {
 		// An admin on no task decides a request no leader could be told
 		// of.

@@ -196,3 +196,263 @@ func TestBotRemovedUnbindsTheGroup(t *testing.T) {
 		}
 	})
 }
+
+// forumFor makes a forum with the rights a work group needs, bound to T01
+// by its leader.
+func (e *e2e) forumFor(id int64, members ...*telegramtest.User) *telegramtest.Group {
+	e.t.Helper()
+	wang := e.users["王建国"]
+	forum := e.srv.NewSupergroup(id, "招商专班", true, append(members, wang)...)
+	forum.SetBotRights(&telegramtest.Rights{CanManageTopics: true, CanPinMessages: true, CanInviteUsers: true})
+	e.inGroup(forum, 1, func() { forum.SendText(wang, "/bind"+e.bot()+" T01") })
+	e.advance(0)
+	if n := len(forum.Topics()); n != 1 {
+		e.t.Fatalf("%d topics after binding", n)
+	}
+	return forum
+}
+
+// A task's topic shows its light, renamed by the reminder round only when
+// the light changed; it closes with the task's close-out and reopens when
+// the task is open again.
+func TestTopicFollowsTheTask(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, wang := e.users["刘洋"], e.users["王建国"]
+		forum := e.forumFor(-1001000000004, liu)
+		topic := forum.Topics()[0]
+
+		e.tick()
+		e.advance(time.Hour + time.Minute) // Monday 09:01: T01 is red (milestone 1 overdue)
+		e.next(liu, 1, e.tick)
+		e.advance(0)
+		if got, _ := forum.Topic(topic.ID); got.Name != "🔴 T01 · 招商引资 <重点> & 签约" {
+			t.Fatalf("topic after the first round: %q", got.Name)
+		}
+		e.advance(24 * time.Hour) // Tuesday: still red
+		e.next(liu, 1, e.tick)
+		e.advance(0)
+		if n := e.srv.Calls("editForumTopic"); n != 1 {
+			t.Fatalf("%d renames, want 1: the light did not change", n)
+		}
+
+		e.next(liu, 1, func() { liu.SendText("/report T01 1 done") })
+		ack := e.next(liu, 1, func() { liu.SendText("/report T01 2 done") })[0]
+		request := e.next(wang, 1, func() {
+			if _, err := liu.Press(ack.ID, ack.Buttons[1][0].CallbackData); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+		e.next(liu, 1, func() {
+			if answer := e.press(wang, request.ID, request.Buttons[0][0].CallbackData); answer != "已批准销号" {
+				t.Errorf("approve answered %q", answer)
+			}
+		})
+		e.advance(0)
+		got, _ := forum.Topic(topic.ID)
+		if !got.Closed || got.Name != "✅ T01 · 招商引资 <重点> & 签约" {
+			t.Fatalf("topic after the close-out: %+v", got)
+		}
+
+		// Opened again (by hand in the database, as no chat command
+		// reopens a task): the next round reopens the topic.
+		if err := e.store.DB.Exec("UPDATE tasks SET done = ?, closed_at = NULL WHERE code = 'T01'", false).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.DB.Exec("UPDATE milestones SET state = 'pending' WHERE seq = 2 AND task_id = (SELECT id FROM tasks WHERE code = 'T01')").Error; err != nil {
+			t.Fatal(err)
+		}
+		e.tick()
+		e.advance(24 * time.Hour) // Wednesday 09:01
+		e.next(liu, 1, e.tick)
+		e.advance(0)
+		if got, _ := forum.Topic(topic.ID); got.Closed || !strings.HasPrefix(got.Name, "🟢 T01") {
+			t.Fatalf("topic after reopening: %+v", got)
+		}
+	})
+}
+
+// waitIn waits until cond holds for the group's messages.
+func (e *e2e) waitIn(g *telegramtest.Group, what string, cond func([]telegramtest.Msg) bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := e.srv.WaitFor(ctx, func(st *telegramtest.State) bool { return cond(st.Messages(g.ID())) })
+	if err != nil {
+		var texts []string
+		for _, m := range g.Messages() {
+			texts = append(texts, m.Text)
+		}
+		e.t.Fatalf("%s: %v; messages %q", what, err, texts)
+	}
+}
+
+// pressIn presses a button of the bot's message in g and returns the
+// answer to the press.
+func (e *e2e) pressIn(g *telegramtest.Group, u *telegramtest.User, msgID int, data string) telegramtest.CallbackAnswer {
+	e.t.Helper()
+	e.advance(0)
+	before := len(e.srv.CallbackAnswers())
+	if _, err := g.Press(u, msgID, data); err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := e.srv.WaitFor(ctx, func(st *telegramtest.State) bool { return len(st.CallbackAnswers()) > before }); err != nil {
+		e.t.Fatalf("press not answered: %v", err)
+	}
+	e.advance(0)
+	return e.srv.CallbackAnswers()[before]
+}
+
+func (e *e2e) reports() int64 {
+	e.t.Helper()
+	e.advance(0)
+	var n int64
+	if err := e.store.DB.Model(&models.Report{}).Count(&n).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// In the group: one reminder per slot in the task's topic, mentioning
+// the attendants due, with the milestone buttons; a reply to it is a
+// report, acknowledged quietly in the topic, and the reminder is edited
+// to say who reported. Buttons are for the task's reporters only; an
+// anonymous administrator is refused; chatter is neither a report nor
+// kept; instructions are posted in the topic too.
+func TestReminderAndReportsInATopic(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, wang, sun := e.users["刘洋"], e.users["王建国"], e.users["孙丽"]
+		stranger := e.srv.NewUser(301, "路人", "zh-hans")
+		forum := e.forumFor(-1001000000005, liu, sun, stranger)
+		topic := forum.Topics()[0].ID
+		set := e.inGroup(forum, 1, func() { forum.SendText(wang, "/delivery"+e.bot()+" T01 group") })[0]
+		has(t, set, "T01", "群内提醒")
+
+		e.tick()
+		e.advance(time.Hour + time.Minute) // Monday 09:01
+		liuBefore := len(liu.Messages())
+		reminder := e.inGroup(forum, 1, e.tick)[0]
+		has(t, reminder, "T01", "完成招商对接", "请 刘洋 报告进展")
+		if reminder.ThreadID != topic {
+			t.Fatalf("reminder in thread %d, want the task's topic %d", reminder.ThreadID, topic)
+		}
+		mentioned := false
+		for _, ent := range reminder.Entities {
+			mentioned = mentioned || ent.URL == "tg://user?id=201"
+		}
+		if !mentioned || len(reminder.Buttons) != 2 {
+			t.Fatalf("reminder entities %+v buttons %+v", reminder.Entities, reminder.Buttons)
+		}
+		e.advance(0)
+		if n := len(liu.Messages()); n != liuBefore {
+			t.Fatalf("delivery group reminded 刘洋 privately too: %+v", liu.Messages()[liuBefore:])
+		}
+		var rows int64
+		e.store.DB.Model(&models.Reminder{}).Where("task_id = (SELECT id FROM tasks WHERE code = 'T01')").Count(&rows)
+		if rows != 1 {
+			t.Fatalf("%d reminder rows, want 1 for 刘洋's follow-up", rows)
+		}
+
+		// Chatter in the topic: no report, not kept.
+		reports := e.reports()
+		if _, err := forum.SendInTopic(liu, topic, "大家好，今天下午开会"); err != nil {
+			t.Fatal(err)
+		}
+		// Updates are handled in the order they came: once a later one is
+		// answered, the chatter has been handled.
+		e.next(liu, 1, func() { liu.SendText("/mytasks") })
+		var kept int64
+		e.store.DB.Model(&models.InboxUpdate{}).Where("payload LIKE ?", "%今天下午开会%").Count(&kept)
+		if e.reports() != reports || kept != 0 {
+			t.Fatalf("chatter: %d reports (was %d), %d updates kept", e.reports(), reports, kept)
+		}
+
+		// A reply to the reminder is a report.
+		ack := e.inGroup(forum, 1, func() {
+			if _, err := forum.ReplyTo(liu, reminder.ID, "1 80% 已对接三家"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+		has(t, ack, "已记录", "节点1", "80%")
+		if ack.ThreadID != topic || ack.ReplyTo == 0 {
+			t.Fatalf("acknowledgement %+v not in the topic, replying", ack)
+		}
+		edited := func(want string) func([]telegramtest.Msg) bool {
+			return func(ms []telegramtest.Msg) bool {
+				for _, m := range ms {
+					if m.ID == reminder.ID {
+						return strings.Contains(m.Text, want)
+					}
+				}
+				return false
+			}
+		}
+		e.waitIn(forum, "reminder edited", edited("已报 刘洋 09:01 节点1 80%"))
+		if m := e.milestone("T01", 1); m.Percent != 80 {
+			t.Fatalf("milestone after the group report: %+v", m)
+		}
+
+		// Buttons: a stranger and 孙丽 (not on T01) get an alert; nothing changes.
+		reports = e.reports()
+		for _, u := range []*telegramtest.User{stranger, sun} {
+			answer := e.pressIn(forum, u, reminder.ID, reminder.Buttons[0][0].CallbackData)
+			if !answer.ShowAlert || !strings.Contains(answer.Text, "不是给您的") {
+				t.Fatalf("%s's press answered %+v", u.FirstName(), answer)
+			}
+		}
+		if e.reports() != reports {
+			t.Fatal("a stranger's press stored a report")
+		}
+		// 刘洋's press goes on privately.
+		stateQ := e.next(liu, 1, func() {
+			if answer := e.pressIn(forum, liu, reminder.ID, reminder.Buttons[0][0].CallbackData); answer.ShowAlert {
+				t.Errorf("attendant's press answered with an alert: %+v", answer)
+			}
+		})[0]
+		has(t, stateQ, "节点1")
+
+		// An anonymous administrator is refused.
+		anon := e.inGroup(forum, 1, func() {
+			post := telegramtest.GroupPost{Anonymous: true, Text: "/report" + e.bot() + " T01 2 done", ThreadID: topic}
+			if _, err := forum.Post(post); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+		has(t, anon, "匿名")
+		if e.reports() != reports {
+			t.Fatal("an anonymous administrator's report was stored")
+		}
+
+		// Reactions instead of words, and /report in the topic.
+		has(t, e.inGroup(forum, 1, func() { forum.SendInTopic(wang, topic, "/ack"+e.bot()+" reaction") })[0], "👌")
+		msg, err := forum.SendInTopic(liu, topic, "/report"+e.bot()+" T01 2 50% 谈判中")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitIn(forum, "reminder edited again", edited("节点2 50%"))
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := e.srv.WaitFor(ctx, func(st *telegramtest.State) bool {
+			for _, m := range st.History(forum.ID()) {
+				if m.ID == msg.ID {
+					return len(m.Reactions) == 1 && m.Reactions[0] == "👌"
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatalf("no 👌 on the report: %v", err)
+		}
+
+		// An instruction goes to the topic as well as to the attendant.
+		e.next(liu, 1, func() {
+			in := e.inGroup(forum, 1, func() { e.next(wang, 1, func() { wang.SendText("/instruct T01 本周完成签约") }) })[0]
+			has(t, in, "领导批示", "本周完成签约")
+			if in.ThreadID != topic {
+				t.Errorf("instruction in thread %d", in.ThreadID)
+			}
+		})
+	})
+}

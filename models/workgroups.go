@@ -121,9 +121,17 @@ type GroupReminder struct {
 	ThreadID int          `gorm:"not null;default:0"`
 	// OutboxID is the row that sends it, which edits name.
 	OutboxID uint `gorm:"not null;index"`
-	// Text is the reminder as posted, HTML; edits add who reported since.
+	// Text is the line naming the people due, HTML: an edit renders the
+	// task as it stands then, with this line and who reported since.
 	Text      string `gorm:"type:text;not null"`
 	CreatedAt time.Time
+}
+
+// Due is someone a group reminder names as due to report: Person, for
+// someone away when StandIn is set.
+type Due struct {
+	Person  Person
+	StandIn *StandIn
 }
 
 // Rights the bot may lack in a group.
