@@ -343,12 +343,12 @@ func (t *turn) groupMember(u *tgmodels.ChatMemberUpdated) error {
 	})
 }
 
-// migrated follows a group that became a supergroup: announced in both
-// chats, it is applied once (models.MigrateChat is idempotent), and the
-// new chat gets the work group's menu.
+// migrated follows a group that became a supergroup, announced in both
+// chats: the work group and its queue move (models.MigrateChat, which a
+// send to the old id may have done already), and the new chat, a work
+// group, gets its menu, once.
 func (t *turn) migrated(from, to int64) error {
-	moved, err := models.MigrateChat(t.tx, from, to)
-	if err != nil || !moved {
+	if _, err := models.MigrateChat(t.tx, from, to); err != nil {
 		return err
 	}
 	if _, err := models.WorkGroupByChat(t.tx, to); err != nil {
@@ -357,7 +357,7 @@ func (t *turn) migrated(from, to int64) error {
 		}
 		return err
 	}
-	return t.h.groupMenu(t.tx, to, true)
+	return t.h.groupMenuOnce(t.tx, to, fmt.Sprintf("menu-migrated:%d:%d", from, to))
 }
 
 // groupCommand starts the private way of binding: a keyboard button that
@@ -593,6 +593,16 @@ func (h *Handler) tellAdmins(tx *gorm.DB, key string, text func(lang string) str
 // groupMenu sets a work group's command menu (BotCommandScopeChat), in
 // Chinese by default and English for English clients, or deletes it.
 func (h *Handler) groupMenu(tx *gorm.DB, chatID int64, set bool) error {
+	return h.queueMenu(tx, chatID, set, fmt.Sprintf("menu:%d:%t:%d", chatID, set, tx.NowFunc().UnixNano()))
+}
+
+// groupMenuOnce sets a work group's menu under key, so that the same event
+// handled twice sets it once.
+func (h *Handler) groupMenuOnce(tx *gorm.DB, chatID int64, key string) error {
+	return h.queueMenu(tx, chatID, true, key)
+}
+
+func (h *Handler) queueMenu(tx *gorm.DB, chatID int64, set bool, key string) error {
 	for _, v := range []struct{ code, lang string }{{"", LangZH}, {LangEN, LangEN}} {
 		out := models.Outgoing{Language: v.code}
 		if set {
@@ -600,8 +610,7 @@ func (h *Handler) groupMenu(tx *gorm.DB, chatID int64, set bool) error {
 				out.Commands = append(out.Commands, models.Command{Command: name, Description: h.Catalog.T(v.lang, "gcmd_"+name, nil)})
 			}
 		}
-		key := fmt.Sprintf("menu:%d:%s:%t:%d", chatID, v.lang, set, tx.NowFunc().UnixNano())
-		if err := models.Enqueue(tx, key, chatID, models.OutSetCommands, out); err != nil {
+		if err := models.Enqueue(tx, key+":"+v.lang, chatID, models.OutSetCommands, out); err != nil {
 			return err
 		}
 	}

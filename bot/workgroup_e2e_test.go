@@ -456,3 +456,64 @@ func TestReminderAndReportsInATopic(t *testing.T) {
 		})
 	})
 }
+
+// A group that becomes a supergroup takes its binding and the messages
+// queued to it along — whether the bot hears of it by the update or by a
+// send refused for the old id — and goes on as the work group.
+func TestGroupBecomesASupergroupWithMessagesQueued(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, wang := e.users["刘洋"], e.users["王建国"]
+		group := e.srv.NewGroup(-4001, "招商专班", wang, liu)
+		e.inGroup(group, 1, func() { group.SendText(wang, "/bind"+e.bot()+" T01") })
+		e.inGroup(group, 1, func() { group.SendText(wang, "/delivery"+e.bot()+" T01 group") })
+		e.advance(0)
+
+		super, err := e.srv.MigrateToSupergroup(group, wang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Queued for the group right away, before or after the bot hears
+		// of the migration: both must reach the supergroup.
+		if _, err := e.reminders.RemindNow(context.Background(), "T01", nil); err != nil {
+			t.Fatal(err)
+		}
+		e.next(wang, 1, func() { wang.SendText("/instruct T01 本周完成签约") })
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		msgs, err := super.WaitMessages(ctx, 2)
+		if err != nil {
+			t.Fatalf("supergroup got %d messages: %v", len(msgs), err)
+		}
+		var reminder telegramtest.Msg
+		for _, m := range msgs {
+			if strings.Contains(m.Text, "进展提醒") {
+				reminder = m
+			}
+		}
+		if reminder.ID == 0 || !strings.Contains(msgs[0].Text+msgs[1].Text, "领导批示") {
+			t.Fatalf("supergroup messages %q", []string{msgs[0].Text, msgs[1].Text})
+		}
+		if got := e.boundTasks(super.ID()); got != "T01" {
+			t.Fatalf("supergroup bound to %q", got)
+		}
+		var failed, migrations int64
+		e.store.DB.Model(&models.OutboxMessage{}).Where("state = ? AND chat_id < 0", models.OutboxFailed).Count(&failed)
+		e.store.DB.Model(&models.AuditEvent{}).Where("kind = 'work_group_migrate'").Count(&migrations)
+		if failed != 0 || migrations == 0 {
+			t.Fatalf("%d messages failed, %d migrations audited", failed, migrations)
+		}
+		menu := e.srv.Commands(telegramtest.CommandScope{Type: "chat", ChatID: super.ID()}, "")
+		if len(menu) == 0 {
+			t.Fatal("the supergroup has no command menu")
+		}
+
+		// The reminder moved with the queue: a reply to it is a report.
+		ack := e.inGroup(super, 1, func() {
+			if _, err := super.ReplyTo(liu, reminder.ID, "2 30% 洽谈中"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+		has(t, ack, "已记录", "节点2", "30%")
+	})
+}
