@@ -2,11 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	tgmodels "github.com/go-telegram/bot/models"
+
 	"taskbot/models"
+	"taskbot/models/storetest"
 	"taskbot/telegramtest"
 )
 
@@ -406,6 +410,16 @@ func TestReminderAndReportsInATopic(t *testing.T) {
 		if e.reports() != reports {
 			t.Fatal("a stranger's press stored a report")
 		}
+		// 孙丽 reporting on T01 in its group is refused, and nothing stored.
+		notHers := e.inGroup(forum, 1, func() {
+			if _, err := forum.SendInTopic(sun, topic, "/report"+e.bot()+" T01 1 done"); err != nil {
+				t.Fatal(err)
+			}
+		})[0]
+		has(t, notHers, "只有任务 T01 的专班联络员和责任人可以报告进展")
+		if e.reports() != reports {
+			t.Fatal("a report by someone not on the task was stored")
+		}
 		// 刘洋's press goes on privately.
 		stateQ := e.next(liu, 1, func() {
 			if answer := e.pressIn(forum, liu, reminder.ID, reminder.Buttons[0][0].CallbackData); answer.ShowAlert {
@@ -516,4 +530,42 @@ func TestGroupBecomesASupergroupWithMessagesQueued(t *testing.T) {
 		})[0]
 		has(t, ack, "已记录", "节点2", "30%")
 	})
+}
+
+// A binding button answers only on the message that offered its group:
+// the same data on any other message of the bot's binds nothing.
+func TestForgedBindButtonBindsNothing(t *testing.T) {
+	s := storetest.SQLite(t, models.Options{})
+	h := newHarness(t, s)
+	wang := userRef{id: 103, lang: "zh-hans"}
+	h.say(wang, "/start "+h.invite("王建国"))
+	h.say(wang, "/mytasks")
+	var row models.OutboxMessage
+	if err := s.DB.Where("chat_id = ?", wang.id).Order("id DESC").Take(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Model(&row).Updates(map[string]any{"state": models.OutboxSent, "telegram_message_id": 55}).Error; err != nil {
+		t.Fatal(err)
+	}
+	d, err := models.TaskByCode(s.DB, "T01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const forum = int64(-1001000000009)
+	h.update(func(u *tgmodels.Update) {
+		u.CallbackQuery = &tgmodels.CallbackQuery{ID: "forged", From: tgmodels.User{ID: wang.id, FirstName: "W"},
+			Data:    fmt.Sprintf("gb:%d:%d", forum, d.Task.ID),
+			Message: tgmodels.MaybeInaccessibleMessage{Message: &tgmodels.Message{ID: 55, Chat: private(wang.id)}}}
+	})
+	h.drain(wang.id)
+	var answer models.OutboxMessage
+	if err := s.DB.Where("kind = ?", models.OutAnswerCallback).Take(&answer).Error; err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := answer.Outgoing(); out.Text != "该按钮已失效。" {
+		t.Fatalf("forged press answered %q", out.Text)
+	}
+	if tasks, err := models.BoundTasks(s.DB, forum); err != nil || len(tasks) != 0 {
+		t.Fatalf("forged press bound %v (%v)", tasks, err)
+	}
 }

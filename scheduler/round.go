@@ -140,7 +140,10 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		if sent {
 			rows = append(rows, rem)
 		}
-		if delivery.Group() {
+		if delivery.Group() && p.TelegramID != nil {
+			// Someone not bound is no one the group can mention or
+			// the bot take a report from; blocking the bot privately
+			// does not keep them from the group.
 			gs := groupSlot{j.taskID, j.kind, j.slotKey}
 			if _, ok := groupDue[gs]; !ok {
 				groupOrder = append(groupOrder, gs)
