@@ -386,12 +386,7 @@ func (t *turn) mayBindSome(who speaker) (bool, error) {
 	if who.person == nil {
 		return false, nil
 	}
-	var n int64
-	err := t.tx.Model(&models.Assignment{}).Where("person_id = ? AND role = ?", who.person.ID, models.RoleLeader).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("tasks led by person %d: %w", who.person.ID, err)
-	}
-	return n > 0, nil
+	return models.LeadsAnyTask(t.tx, who.person.ID)
 }
 
 // chatShared answers the group picked with the request button: which task

@@ -278,6 +278,16 @@ func mayBind(tx *gorm.DB, by Binder, t Task) error {
 	return &NotBinderError{Code: t.Code}
 }
 
+// LeadsAnyTask tells whether the person is a contracting leader of some
+// task, and so may bind a work group to it.
+func LeadsAnyTask(tx *gorm.DB, personID uint) (bool, error) {
+	var n int64
+	if err := tx.Model(&Assignment{}).Where("person_id = ? AND role = ?", personID, RoleLeader).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("tasks led by person %d: %w", personID, err)
+	}
+	return n > 0, nil
+}
+
 // BindResult says what a binding changed.
 type BindResult struct {
 	Group WorkGroup
