@@ -150,6 +150,12 @@ func (t *turn) decideClose(chatID int64, who speaker, id uint, decision, reason 
 			return err
 		}
 	}
+	if decision == models.CloseApproved {
+		// A closed task's topic closes with it.
+		if err := t.h.syncTaskTopic(t.tx, req.TaskID); err != nil {
+			return err
+		}
+	}
 	d, err := t.taskByID(req.TaskID)
 	if err != nil {
 		return err

@@ -295,7 +295,12 @@ func (t *turn) chooseMilestone(q *tgmodels.CallbackQuery, who speaker, milestone
 	if m.State == models.StateDone {
 		return t.answer(q, c.T(who.lang, "problem_milestone_done", map[string]any{"Seq": m.Seq}))
 	}
-	if err := t.answer(q, ""); err != nil {
+	toast := ""
+	if inGroup(q) {
+		// The steps that follow are one person's: they go on privately.
+		toast = c.T(who.lang, "group_continue_private", nil)
+	}
+	if err := t.answer(q, toast); err != nil {
 		return err
 	}
 	var row []models.Button
@@ -373,6 +378,9 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 		return err
 	}
 	if err := t.notifyCoordinationWithdrawn(d, ch.Withdrawn, who.person, ""); err != nil {
+		return err
+	}
+	if err := t.h.refreshGroupReminder(t.tx, d.Task.ID, t.inboxID); err != nil {
 		return err
 	}
 	m := milestoneByID(d, r.MilestoneID)

@@ -86,6 +86,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
+	handler.Chats = &bot.TelegramChats{API: api}
 	outcomes := make(chan struct{}, 1)
 	dispatcher, err := outbox.New(outbox.Options{Store: store, Sender: bot.NewSender(api), GlobalRate: 1000,
 		PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond, PollInterval: 20 * time.Millisecond,
@@ -106,7 +107,8 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 		PollInterval: 20 * time.Millisecond, Handled: dispatcher.Notify}
 	poller := &bot.Poller{ServerURL: srv.URL(), Token: srv.Token(), Store: store, Client: &http.Client{Timeout: 10 * time.Second},
 		PollTimeout: time.Second, Logger: log, Stored: proc.Wake}
-	reminders := &scheduler.Reminders{Store: store, Writer: &bot.Reminders{Catalog: catalog, Render: render, Location: shanghai},
+	writer := &bot.Reminders{Catalog: catalog, Render: render, Location: shanghai}
+	reminders := &scheduler.Reminders{Store: store, Writer: writer, Groups: writer,
 		DefaultSpec: "0 9 * * 1-5", DefaultZone: shanghai, CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2,
 		Interval: time.Hour, Logger: log, Enqueued: dispatcher.Notify}
 	handler.RemindTask = reminders.RemindTask

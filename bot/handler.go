@@ -43,6 +43,9 @@ type Handler struct {
 	// CorrectionWindow is how long a report may be corrected or withdrawn
 	// (models.DefaultCorrectionWindow when zero).
 	CorrectionWindow time.Duration
+	// Chats reads groups from Telegram for binding them (see Prepare);
+	// nil turns binding off.
+	Chats ChatReader
 }
 
 func (h *Handler) correctionWindow() time.Duration {
@@ -124,19 +127,13 @@ func (t *turn) speaker(from *tgmodels.User) (speaker, error) {
 func (s speaker) known() bool { return s.person != nil || s.admin }
 
 func (t *turn) message(m *tgmodels.Message) error {
+	if m.Chat.Type != tgmodels.ChatTypePrivate {
+		return t.groupMessage(m)
+	}
 	if m.From == nil {
 		return nil // channel posts and service messages carry no sender
 	}
-	cmd, args, addressed := t.command(m)
-	if m.Chat.Type != tgmodels.ChatTypePrivate {
-		// In groups the bot answers only commands meant for it, and never
-		// with task data: everyone in the group would read it.
-		if cmd == "" || !addressed {
-			return nil
-		}
-		lang := LanguageFor("", m.From.LanguageCode)
-		return t.reply(m.Chat.ID, t.h.Catalog.T(lang, "group_private_only", map[string]any{"Bot": E(t.h.BotUsername)}))
-	}
+	cmd, args, _ := t.command(m)
 	who, err := t.speaker(m.From)
 	if err != nil {
 		return err
@@ -152,6 +149,9 @@ func (t *turn) message(m *tgmodels.Message) error {
 		if err := models.MarkReachable(t.tx, who.person.ID); err != nil {
 			return err
 		}
+	}
+	if m.ChatShared != nil {
+		return t.chatShared(m, who)
 	}
 	if cmd == "" {
 		if handled, err := t.replyToBot(m, who); handled || err != nil {
@@ -200,6 +200,10 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.back(m, who)
 	case "extend":
 		return t.extendCommand(m, who, args)
+	case "group":
+		return t.groupCommand(m, who)
+	case "delivery":
+		return t.delivery(m, who, args)
 	}
 	return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "unknown_command", map[string]any{"Command": E(truncateRunes("/"+cmd, 40))}))
 }
@@ -207,7 +211,11 @@ func (t *turn) message(m *tgmodels.Message) error {
 // command splits "/task@taskbot_bot T07" into ("task", "T07", true).
 // addressed is false when the command names another bot.
 func (t *turn) command(m *tgmodels.Message) (cmd, args string, addressed bool) {
-	text := m.Text
+	return parseCommand(m.Text, t.h.BotUsername)
+}
+
+// parseCommand splits a command's text; see turn.command.
+func parseCommand(text, botUsername string) (cmd, args string, addressed bool) {
 	if !strings.HasPrefix(text, "/") {
 		return "", "", false
 	}
@@ -217,7 +225,7 @@ func (t *turn) command(m *tgmodels.Message) (cmd, args string, addressed bool) {
 		head = head[:nl]
 	}
 	name, target, hasTarget := strings.Cut(head[1:], "@")
-	addressed = !hasTarget || strings.EqualFold(target, t.h.BotUsername)
+	addressed = !hasTarget || strings.EqualFold(target, botUsername)
 	return strings.ToLower(name), strings.TrimSpace(rest), addressed
 }
 
@@ -488,10 +496,22 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	if err != nil {
 		return err
 	}
+	if inGroup(q) {
+		alert, err := t.groupGate(q, who)
+		if err != nil {
+			return err
+		}
+		if alert != "" {
+			return t.answerAlert(q, alert)
+		}
+	}
 	if who.person == nil && who.admin && isExtensionDecision(q.Data) {
 		// An admin on no task decides a request no leader could be told
 		// of.
 		return t.reportCallback(q, who)
+	}
+	if _, _, ok := parseBindButton(q.Data); ok && who.known() {
+		return t.bindButtonPressed(q, who)
 	}
 	if who.person == nil {
 		text := t.h.Catalog.T(who.lang, "callback_expired", nil)
@@ -503,10 +523,11 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	return t.reportCallback(q, who)
 }
 
-// chatMember follows a person blocking or unblocking the bot.
+// chatMember follows a person blocking or unblocking the bot, and the
+// bot's membership of groups.
 func (t *turn) chatMember(u *tgmodels.ChatMemberUpdated) error {
 	if u.Chat.Type != tgmodels.ChatTypePrivate {
-		return nil
+		return t.groupMember(u)
 	}
 	p, err := models.PersonByTelegramID(t.tx, u.From.ID)
 	if models.IsNotFound(err) {

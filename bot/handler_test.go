@@ -519,7 +519,7 @@ func TestForgedLeaderButtonsAreRefused(t *testing.T) {
 	}
 	for _, a := range answers {
 		if !strings.Contains(a, "只有该任务的包抓领导") {
-			t.Fatalf("a forged leader press answered %q", a)
+			t.Fatalf("a forged leader press answered %q (all: %q)", a, answers)
 		}
 	}
 	var task models.Task

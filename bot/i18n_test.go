@@ -57,6 +57,15 @@ func TestCatalogsAreComplete(t *testing.T) {
 	for _, c := range MenuCommands {
 		built = append(built, "cmd_"+c)
 	}
+	for _, c := range GroupCommands {
+		built = append(built, "gcmd_"+c)
+	}
+	for _, d := range []models.Delivery{models.DeliveryPrivate, models.DeliveryGroup, models.DeliveryBoth} {
+		built = append(built, "delivery_"+string(d))
+	}
+	for _, m := range []models.AckMode{models.AckQuiet, models.AckReaction} {
+		built = append(built, "ack_"+string(m))
+	}
 	for _, k := range built {
 		if !have[k] {
 			t.Errorf("no text %q", k)

@@ -183,7 +183,7 @@ func (t *turn) coordinationCallback(q *tgmodels.CallbackQuery, who speaker, kind
 	if err := t.answer(q, c.T(who.lang, "coordination_resolved_short", nil)); err != nil {
 		return err
 	}
-	return t.tellTeam(d, fmt.Sprintf("coord-resolved:%d", id), func(lang string) string {
+	return t.tellTeamAndGroup(d, fmt.Sprintf("coord-resolved:%d", id), func(lang string) string {
 		return c.T(lang, "coordination_resolved", map[string]any{"Code": E(d.Task.Code), "Leader": E(who.person.Key), "Text": E(req.Text)})
 	}, nil)
 }
@@ -213,7 +213,7 @@ func (t *turn) answerCoordination(rc replyContext, purpose, text string) error {
 	if err != nil {
 		return err
 	}
-	err = t.tellTeam(d, fmt.Sprintf("coord-answer:%d:%d", req.ID, t.inboxID), func(lang string) string {
+	err = t.tellTeamAndGroup(d, fmt.Sprintf("coord-answer:%d:%d", req.ID, t.inboxID), func(lang string) string {
 		return c.T(lang, "coordination_answer", map[string]any{"Code": E(d.Task.Code), "Leader": E(rc.who.person.Key), "Text": E(req.Text), "Answer": E(text)})
 	}, nil)
 	if err != nil {
@@ -272,6 +272,41 @@ func (t *turn) tellTeam(d *models.TaskDetail, key string, text func(lang string)
 	return nil
 }
 
+// tellGroup posts to the task's work group, in its topic, what its team
+// is told privately too: instructions (批示) and the answers to and
+// resolutions of coordination requests. Only for a task whose reminders
+// go to the group; leaders' summaries never do.
+func (t *turn) tellGroup(d *models.TaskDetail, key string, text func(lang string) string, buttons func(lang string) [][]models.Button) error {
+	deliveries, err := models.GroupDeliveries(t.tx, []uint{d.Task.ID})
+	if err != nil {
+		return err
+	}
+	g, ok := deliveries[d.Task.ID]
+	if !ok || !g.Binding.Delivery.Group() {
+		return nil
+	}
+	out := models.Outgoing{Text: text(groupLang)}
+	if buttons != nil {
+		out.Buttons = buttons(groupLang)
+	}
+	if g.Topic != nil {
+		if out.MessageThreadID, out.ThreadOutboxID, err = models.TopicThread(t.tx, g.Topic); err != nil {
+			return err
+		}
+	}
+	taskID := d.Task.ID
+	return models.EnqueueRef(t.tx, key+":group", g.Group.ChatID, models.OutSendMessage, out,
+		models.MessageRef{Purpose: "team", TaskID: &taskID})
+}
+
+// tellTeamAndGroup is tellTeam, and tellGroup with the same words.
+func (t *turn) tellTeamAndGroup(d *models.TaskDetail, key string, text func(lang string) string, buttons func(lang string) [][]models.Button) error {
+	if err := t.tellTeam(d, key, text, buttons); err != nil {
+		return err
+	}
+	return t.tellGroup(d, key, text, buttons)
+}
+
 // instruct handles "/instruct T07 <text>" from a contracting leader.
 func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 	c := t.h.Catalog
@@ -295,7 +330,7 @@ func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 	if err != nil {
 		return err
 	}
-	err = t.tellTeam(d, fmt.Sprintf("instruction:%d", in.ID), func(lang string) string {
+	err = t.tellTeamAndGroup(d, fmt.Sprintf("instruction:%d", in.ID), func(lang string) string {
 		return c.T(lang, "instruction", map[string]any{"Code": E(d.Task.Code), "Title": E(d.Task.Title), "Leader": E(who.person.Key), "Text": E(in.Text)})
 	}, func(lang string) [][]models.Button {
 		return [][]models.Button{{{Text: c.T(lang, "button_received", nil), Data: fmt.Sprintf("ir:%d", in.ID)}}}

@@ -53,6 +53,15 @@ type Processor struct {
 	waits map[uint]int // touched only by the goroutine that processes
 }
 
+// Preparer is an UpdateHandler that reads what an update needs from
+// Telegram before the transaction that handles it: a call to Telegram
+// inside it would hold the database (SQLite's one writer) on the network.
+// What it read travels in the context it returns; an error makes the
+// update fail and wait for its retry.
+type Preparer interface {
+	Prepare(ctx context.Context, upd *tgmodels.Update) (context.Context, error)
+}
+
 // UpdateHandler applies one update inside the transaction that marks it done.
 type UpdateHandler interface {
 	// inboxID is the update's row in the inbox: unlike Telegram's update
@@ -186,6 +195,12 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 		handled  []models.InboxUpdate
 		failures []failedUpdate
 	)
+	prepared := map[uint]prepared{}
+	for _, row := range rows {
+		if row.ChatID == 0 || !held[row.ChatID] {
+			prepared[row.ID] = p.prepare(ctx, row)
+		}
+	}
 	err := p.Store.Tx(ctx, func(tx *gorm.DB) error {
 		handled, failures, res = nil, nil, groupResult{}
 		skip := map[int64]bool{}
@@ -193,9 +208,15 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 			if row.ChatID != 0 && (held[row.ChatID] || skip[row.ChatID]) {
 				continue
 			}
-			uctx := ctx
+			pre := prepared[row.ID]
+			if pre.err != nil {
+				failures = append(failures, failedUpdate{row, pre.err})
+				skip[row.ChatID] = true
+				continue
+			}
+			uctx := pre.ctx
 			if p.waits[row.ID] >= maxWaits {
-				uctx = context.WithValue(ctx, patienceKey{}, true)
+				uctx = context.WithValue(uctx, patienceKey{}, true)
 			}
 			savepoint := fmt.Sprintf("update%d", row.ID)
 			if err := tx.SavePoint(savepoint).Error; err != nil {
@@ -313,10 +334,15 @@ func (p *Processor) Process(ctx context.Context, row models.InboxUpdate) bool {
 
 func (p *Processor) process(ctx context.Context, row models.InboxUpdate) outcome {
 	p.init()
-	if p.waits[row.ID] >= maxWaits {
-		ctx = context.WithValue(ctx, patienceKey{}, true)
+	pre := p.prepare(ctx, row)
+	err := pre.err
+	if err == nil {
+		uctx := pre.ctx
+		if p.waits[row.ID] >= maxWaits {
+			uctx = context.WithValue(uctx, patienceKey{}, true)
+		}
+		err = p.apply(uctx, row)
 	}
-	err := p.apply(ctx, row)
 	if errors.Is(err, ErrNotYet) {
 		p.waits[row.ID]++
 		return waitMoment
@@ -332,6 +358,30 @@ func (p *Processor) process(ctx context.Context, row models.InboxUpdate) outcome
 		return finished
 	}
 	return p.fail(ctx, row, err)
+}
+
+// prepared is what the handler read before an update's transaction.
+type prepared struct {
+	ctx context.Context
+	err error
+}
+
+// prepare has a Preparer read what the update needs; a row that cannot be
+// decoded is left for applyIn to fail.
+func (p *Processor) prepare(ctx context.Context, row models.InboxUpdate) prepared {
+	pr, ok := p.Handler.(Preparer)
+	if !ok {
+		return prepared{ctx: ctx}
+	}
+	upd, err := decodeUpdate(row)
+	if err != nil {
+		return prepared{ctx: ctx}
+	}
+	uctx, err := pr.Prepare(ctx, upd)
+	if err != nil {
+		return prepared{ctx: ctx, err: err}
+	}
+	return prepared{ctx: uctx}
 }
 
 func decodeUpdate(row models.InboxUpdate) (*tgmodels.Update, error) {

@@ -66,19 +66,11 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 		b.WriteString(c.T(lang, "reminder_stand_in", map[string]any{"Name": E(standIn.For.Key), "Until": DueDate(standIn.Until)}))
 		b.WriteString("\n")
 	}
-	var buttons [][]models.Button
 	for _, m := range open {
 		b.WriteString(r.Render.Milestone(lang, m, now, loc))
 		b.WriteString("\n")
-		label := c.T(lang, "button_report_milestone", map[string]any{"Seq": m.Seq, "Title": truncateRunes(m.Title, 16)})
-		row := []models.Button{{Text: label, Data: fmt.Sprintf("m:%d", m.ID)}}
-		if models.MilestoneDueSoon(m, today, rules) {
-			// A due date moves only by an extension asked before it:
-			// offered while there is still time.
-			row = append(row, models.Button{Text: c.T(lang, "button_request_extension", map[string]any{"Seq": m.Seq}), Data: fmt.Sprintf("x:%d", m.ID)})
-		}
-		buttons = append(buttons, row)
 	}
+	buttons := reminderButtons(c, lang, open, today, rules)
 	b.WriteString(c.T(lang, "reminder_how", nil))
 	taskID := d.Task.ID
 	err := models.EnqueueRef(tx, key, *p.TelegramID, models.OutSendMessage,
@@ -88,6 +80,35 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 		return false, err
 	}
 	return true, nil
+}
+
+// reminderButtons are a reminder's buttons: one per open milestone to
+// report on it, with one to ask for an extension beside a milestone due
+// soon.
+func reminderButtons(c *Catalog, lang string, open []models.Milestone, today time.Time, rules models.LightRules) [][]models.Button {
+	var buttons [][]models.Button
+	for _, m := range open {
+		label := c.T(lang, "button_report_milestone", map[string]any{"Seq": m.Seq, "Title": truncateRunes(m.Title, 16)})
+		row := []models.Button{{Text: label, Data: fmt.Sprintf("m:%d", m.ID)}}
+		if models.MilestoneDueSoon(m, today, rules) {
+			// A due date moves only by an extension asked before it:
+			// offered while there is still time.
+			row = append(row, models.Button{Text: c.T(lang, "button_request_extension", map[string]any{"Seq": m.Seq}), Data: fmt.Sprintf("x:%d", m.ID)})
+		}
+		buttons = append(buttons, row)
+	}
+	return buttons
+}
+
+// openMilestones are the milestones of a task not done yet.
+func openMilestones(d *models.TaskDetail) []models.Milestone {
+	var open []models.Milestone
+	for _, m := range d.Milestones {
+		if m.State != models.StateDone {
+			open = append(open, m)
+		}
+	}
+	return open
 }
 
 // Escalation tells a leader who has not reported on what.

@@ -44,6 +44,8 @@ type replyContext struct {
 	correcting *models.Report
 	// reopen is the done milestone the reporter confirmed reopening.
 	reopen int
+	// group is set for a report made in a work group.
+	group *groupCtx
 }
 
 func parseContext(d *models.TaskDetail, correcting *models.Report) reply.Context {
@@ -127,10 +129,10 @@ func (t *turn) statusReply(rc replyContext, text string) error {
 		return err
 	}
 	if !ok {
-		return t.reply(rc.chatID, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))
+		return t.rcReply(rc, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
 	if rc.task.Task.Done {
-		return t.reply(rc.chatID, c.T(lang, "report_task_closed", map[string]any{"Code": E(rc.task.Task.Code)}))
+		return t.rcReply(rc, c.T(lang, "report_task_closed", map[string]any{"Code": E(rc.task.Task.Code)}))
 	}
 	res := reply.Parse(text, parseContext(rc.task, rc.correcting))
 	if res.Problem == nil {
@@ -166,7 +168,7 @@ func (t *turn) askBack(rc replyContext, text string, res reply.Result) error {
 	answerable := (p.Kind == reply.NeedMilestone || p.Kind == reply.AmbiguousNumber || p.Kind == reply.NeedState || reopenable) &&
 		p.Item != nil && p.Others == 0
 	if !answerable {
-		return t.reply(rc.chatID, c.T(lang, "problem_"+string(p.Kind), data)+"\n"+c.T(lang, "report_example", nil))
+		return t.rcReply(rc, c.T(lang, "problem_"+string(p.Kind), data)+"\n"+c.T(lang, "report_example", nil))
 	}
 	state := pendingState{Items: res.Items, Item: p.Item, Kind: p.Kind, Number: p.Number, Source: rc.source, Files: rc.attachments}
 	if rc.correcting != nil {
@@ -202,10 +204,10 @@ func (t *turn) askBack(rc replyContext, text string, res reply.Result) error {
 			rows = append(rows, []models.Button{{Text: label, Data: fmt.Sprintf("pm:%d:%d", pending.ID, seq)}})
 		}
 	}
-	return t.send(rc.chatID, models.OutSendMessage, models.Outgoing{
+	return t.send(rc.chatID, models.OutSendMessage, t.rcOut(rc, models.Outgoing{
 		Text:    c.T(lang, "ask_"+string(p.Kind), data),
 		Buttons: rows,
-	})
+	}))
 }
 
 // answerPending completes a reply the bot asked about with the pressed
@@ -263,6 +265,12 @@ func (t *turn) answerPending(q *tgmodels.CallbackQuery, who speaker, kind string
 		return err
 	}
 	rc := replyContext{who: who, chatID: p.ChatID, messageID: p.MessageID, task: d, source: state.Source, attachments: state.Files, reopen: reopen}
+	if p.ChatID < 0 && q.Message.Message != nil {
+		// Asked in a work group: answered there, in the question's topic.
+		if rc.group, err = t.groupCtxFor(p.ChatID, topicOf(q.Message.Message)); err != nil {
+			return err
+		}
+	}
 	if state.Corrects != nil {
 		var old models.Report
 		if err := t.tx.Take(&old, *state.Corrects).Error; err != nil {
@@ -354,6 +362,11 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 	if err := t.notifyCoordinationWithdrawn(rc.task, withdrawn, rc.who.person, correctedTo); err != nil {
 		return nil, err
 	}
+	if len(stored) > 0 {
+		if err := t.h.refreshGroupReminder(t.tx, rc.task.Task.ID, t.inboxID); err != nil {
+			return nil, err
+		}
+	}
 	return stored, nil
 }
 
@@ -371,7 +384,7 @@ func (t *turn) refuseReport(rc replyContext, refusal string, seq int) error {
 		}
 	}
 	text := t.h.Catalog.T(rc.who.lang, refusal, data)
-	return t.reply(rc.chatID, text)
+	return t.rcReply(rc, text)
 }
 
 // reportRefusal names the message for a report the rules refuse.
@@ -429,7 +442,12 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 	}
 	taskID, reportID := rc.task.Task.ID, r.ID
 	key := t.nextKey()
-	return models.EnqueueRef(t.tx, key, rc.chatID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: buttons, ReplyTo: rc.messageID},
+	if rc.group != nil && rc.group.ack == models.AckReaction && rc.messageID != 0 {
+		// The group asked for no words: a 👌 on the report, and the
+		// reminder edited to say who reported (refreshGroupReminder).
+		return models.Enqueue(t.tx, key, rc.chatID, models.OutReaction, models.Outgoing{Reaction: "👌", ReactTo: rc.messageID})
+	}
+	return models.EnqueueRef(t.tx, key, rc.chatID, models.OutSendMessage, t.rcOut(rc, models.Outgoing{Text: text, Buttons: buttons, ReplyTo: rc.messageID}),
 		models.MessageRef{Purpose: models.PurposeAck, TaskID: &taskID, ReportID: &reportID})
 }
 

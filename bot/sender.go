@@ -18,8 +18,8 @@ import (
 
 // Sender makes the Bot API call of each outbox message through go-telegram.
 // It implements outbox.Sender: Telegram's answers become the outcome
-// errors the dispatcher acts on, matched by type, never by text — with one
-// exception, noted in sendError.
+// errors the dispatcher acts on, matched by type, never by text — but for
+// the "not modified" answers noted in sendError.
 type Sender struct {
 	API *tg.Bot
 }
@@ -60,12 +60,14 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 	switch kind {
 	case models.OutSendMessage:
 		m, err := s.API.SendMessage(ctx, &tg.SendMessageParams{
-			ChatID:             chatID,
-			Text:               out.Text,
-			ParseMode:          tgmodels.ParseModeHTML,
-			LinkPreviewOptions: noPreview,
-			ReplyParameters:    replyTo(out),
-			ReplyMarkup:        replyMarkup(out),
+			ChatID:              chatID,
+			MessageThreadID:     out.MessageThreadID,
+			Text:                out.Text,
+			ParseMode:           tgmodels.ParseModeHTML,
+			LinkPreviewOptions:  noPreview,
+			DisableNotification: out.Silent,
+			ReplyParameters:     replyTo(out),
+			ReplyMarkup:         replyMarkup(out),
 		})
 		return messageID(m, err)
 
@@ -74,12 +76,14 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 			return 0, fmt.Errorf("%w: photo without a file", outbox.ErrRejected)
 		}
 		m, err := s.API.SendPhoto(ctx, &tg.SendPhotoParams{
-			ChatID:          chatID,
-			Photo:           upload(out, "photo.png"),
-			Caption:         out.Text,
-			ParseMode:       tgmodels.ParseModeHTML,
-			ReplyParameters: replyTo(out),
-			ReplyMarkup:     replyMarkup(out),
+			ChatID:              chatID,
+			MessageThreadID:     out.MessageThreadID,
+			DisableNotification: out.Silent,
+			Photo:               upload(out, "photo.png"),
+			Caption:             out.Text,
+			ParseMode:           tgmodels.ParseModeHTML,
+			ReplyParameters:     replyTo(out),
+			ReplyMarkup:         replyMarkup(out),
 		})
 		return messageID(m, err)
 
@@ -88,12 +92,14 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 			return 0, fmt.Errorf("%w: document without a file", outbox.ErrRejected)
 		}
 		m, err := s.API.SendDocument(ctx, &tg.SendDocumentParams{
-			ChatID:          chatID,
-			Document:        upload(out, "document"),
-			Caption:         out.Text,
-			ParseMode:       tgmodels.ParseModeHTML,
-			ReplyParameters: replyTo(out),
-			ReplyMarkup:     replyMarkup(out),
+			ChatID:              chatID,
+			MessageThreadID:     out.MessageThreadID,
+			DisableNotification: out.Silent,
+			Document:            upload(out, "document"),
+			Caption:             out.Text,
+			ParseMode:           tgmodels.ParseModeHTML,
+			ReplyParameters:     replyTo(out),
+			ReplyMarkup:         replyMarkup(out),
 		})
 		return messageID(m, err)
 
@@ -138,6 +144,61 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 		})
 		return 0, err
 	}
+	return s.groupCall(ctx, chatID, kind, out)
+}
+
+// groupCall makes the calls of work groups: topics, reactions and the
+// group's command menu. A topic call's thread id comes resolved by the
+// dispatcher (see outbox.Dispatcher).
+func (s *Sender) groupCall(ctx context.Context, chatID int64, kind models.OutKind, out models.Outgoing) (int, error) {
+	isTopic := kind == models.OutEditTopic || kind == models.OutCloseTopic || kind == models.OutReopenTopic
+	if isTopic && out.MessageThreadID == 0 {
+		return 0, fmt.Errorf("%w: topic call without a thread id", outbox.ErrRejected)
+	}
+	switch kind {
+	case models.OutCreateTopic:
+		t, err := s.API.CreateForumTopic(ctx, &tg.CreateForumTopicParams{ChatID: chatID, Name: out.TopicName})
+		if err != nil {
+			return 0, err
+		}
+		// The thread id is the row's Telegram id: models.TopicThread
+		// reads it there.
+		return t.MessageThreadID, nil
+
+	case models.OutEditTopic:
+		_, err := s.API.EditForumTopic(ctx, &tg.EditForumTopicParams{ChatID: chatID, MessageThreadID: out.MessageThreadID, Name: out.TopicName})
+		return 0, err
+
+	case models.OutCloseTopic:
+		_, err := s.API.CloseForumTopic(ctx, &tg.CloseForumTopicParams{ChatID: chatID, MessageThreadID: out.MessageThreadID})
+		return 0, err
+
+	case models.OutReopenTopic:
+		_, err := s.API.ReopenForumTopic(ctx, &tg.ReopenForumTopicParams{ChatID: chatID, MessageThreadID: out.MessageThreadID})
+		return 0, err
+
+	case models.OutReaction:
+		if out.ReactTo == 0 || out.Reaction == "" {
+			return 0, fmt.Errorf("%w: reaction without a message or an emoji", outbox.ErrRejected)
+		}
+		_, err := s.API.SetMessageReaction(ctx, &tg.SetMessageReactionParams{ChatID: chatID, MessageID: out.ReactTo,
+			Reaction: []tgmodels.ReactionType{{Type: tgmodels.ReactionTypeTypeEmoji,
+				ReactionTypeEmoji: &tgmodels.ReactionTypeEmoji{Type: tgmodels.ReactionTypeTypeEmoji, Emoji: out.Reaction}}}})
+		return 0, err
+
+	case models.OutSetCommands:
+		scope := &tgmodels.BotCommandScopeChat{ChatID: chatID}
+		if len(out.Commands) == 0 {
+			_, err := s.API.DeleteMyCommands(ctx, &tg.DeleteMyCommandsParams{Scope: scope, LanguageCode: out.Language})
+			return 0, err
+		}
+		commands := make([]tgmodels.BotCommand, len(out.Commands))
+		for i, c := range out.Commands {
+			commands[i] = tgmodels.BotCommand{Command: c.Command, Description: c.Description}
+		}
+		_, err := s.API.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: commands, Scope: scope, LanguageCode: out.Language})
+		return 0, err
+	}
 	return 0, fmt.Errorf("%w: unknown outbox kind %q", outbox.ErrRejected, kind)
 }
 
@@ -175,11 +236,27 @@ func replyTo(out models.Outgoing) *tgmodels.ReplyParameters {
 	return &tgmodels.ReplyParameters{MessageID: out.ReplyTo, AllowSendingWithoutReply: true}
 }
 
-// replyMarkup is the keyboard of a new message: inline buttons, or a forced
-// reply (a message carries one or the other; buttons win).
+// replyMarkup is the keyboard of a new message: inline buttons, a button
+// asking for a group, a forced reply, or the removal of a keyboard (a
+// message carries one; in that order).
 func replyMarkup(out models.Outgoing) tgmodels.ReplyMarkup {
 	if kb := inlineMarkup(out.Buttons); kb != nil {
 		return kb
+	}
+	if r := out.RequestChat; r != nil {
+		// A work group needs the bot as an administrator that may manage
+		// topics (a topic per task), pin reminders and invite people;
+		// Telegram adds or promotes it with these rights as the group is
+		// picked. Any group will do; a forum supergroup is best, which
+		// the question says.
+		return &tgmodels.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true, Keyboard: [][]tgmodels.KeyboardButton{{{
+			Text: r.Button,
+			RequestChat: &tgmodels.KeyboardButtonRequestChat{RequestID: r.RequestID, RequestTitle: true,
+				BotAdministratorRights: &tgmodels.ChatAdministratorRights{CanManageTopics: true, CanPinMessages: true, CanInviteUsers: true}},
+		}}}}
+	}
+	if out.RemoveKeyboard {
+		return &tgmodels.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}
 	if out.ForceReply {
 		return &tgmodels.ForceReply{ForceReply: true, InputFieldPlaceholder: out.Placeholder}
@@ -224,14 +301,14 @@ func inlineMarkup(rows [][]models.Button) *inlineKeyboard {
 //
 //   - 429 → *outbox.RetryAfterError
 //   - 403 (blocked, kicked, deactivated) → outbox.ErrRecipientBlocked
-//   - 400, 404, 401 and a group migrated to a supergroup →
-//     outbox.ErrRejected
+//   - a group migrated to a supergroup → *outbox.MigratedError
+//   - 400, 404 → outbox.ErrRejected
 //   - anything else (5xx, network error, timeout) → transient
 //
-// The exception: an edit answered 400 "message is not modified" already
-// has the content it asked for and counts as done. go-telegram keeps
-// Telegram's description only in the error text, so this one case is
-// recognised by that text.
+// The exceptions: an edit answered 400 "message is not modified", or a
+// topic change answered "TOPIC_NOT_MODIFIED", already has what it asked
+// for and counts as done. go-telegram keeps Telegram's description only in
+// the error text, so these cases are recognised by that text.
 func (s *Sender) sendError(kind models.OutKind, out models.Outgoing, err error) (int, error) {
 	err = scrubToken(err, s.API.Token())
 	var (
@@ -244,12 +321,18 @@ func (s *Sender) sendError(kind models.OutKind, out models.Outgoing, err error) 
 	case errors.As(err, &tooMany):
 		return 0, &outbox.RetryAfterError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
 	case errors.As(err, &migrate):
-		return 0, fmt.Errorf("%w: %w", outbox.ErrRejected, err)
+		// The group became a supergroup: the dispatcher moves the
+		// message, and the group's queue, to the new id.
+		return 0, &outbox.MigratedError{To: int64(migrate.MigrateToChatID), Err: err}
 	case errors.Is(err, tg.ErrorForbidden):
 		return 0, fmt.Errorf("%w: %w", outbox.ErrRecipientBlocked, err)
 	case errors.Is(err, tg.ErrorBadRequest) && (kind == models.OutEditText || kind == models.OutEditMarkup) &&
 		strings.Contains(err.Error(), "message is not modified"):
 		return out.EditMessageID, nil
+	case errors.Is(err, tg.ErrorBadRequest) && (kind == models.OutEditTopic || kind == models.OutCloseTopic || kind == models.OutReopenTopic) &&
+		strings.Contains(err.Error(), "TOPIC_NOT_MODIFIED"):
+		// Already as asked (a call repeated after an unknown outcome).
+		return 0, nil
 	case errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound):
 		return 0, fmt.Errorf("%w: %w", outbox.ErrRejected, err)
 	}

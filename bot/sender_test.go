@@ -253,9 +253,18 @@ func TestSenderErrorMapping(t *testing.T) {
 		t.Errorf("not modified on a send: %v", err)
 	}
 	_, err := s.sendError(models.OutSendMessage, models.Outgoing{}, migrated)
-	var me *tg.MigrateError
-	if !errors.Is(err, outbox.ErrRejected) || !errors.As(err, &me) || me.MigrateToChatID != -1001234 {
+	var (
+		me    *tg.MigrateError
+		moved *outbox.MigratedError
+	)
+	if errors.Is(err, outbox.ErrRejected) || !errors.As(err, &moved) || moved.To != -1001234 || !errors.As(err, &me) {
 		t.Errorf("migrated: %v", err)
+	}
+	topicSame := fmt.Errorf("%w, %s", tg.ErrorBadRequest, "Bad Request: TOPIC_NOT_MODIFIED")
+	for _, k := range []models.OutKind{models.OutEditTopic, models.OutCloseTopic, models.OutReopenTopic} {
+		if _, err := s.sendError(k, models.Outgoing{MessageThreadID: 9}, topicSame); err != nil {
+			t.Errorf("topic not modified on %s: %v", k, err)
+		}
 	}
 	if _, err := s.sendError(models.OutSendMessage, models.Outgoing{}, fmt.Errorf("%w, Not Found", tg.ErrorNotFound)); !errors.Is(err, outbox.ErrRejected) {
 		t.Errorf("404: %v", err)

@@ -98,6 +98,17 @@ func FinishUpdate(tx *gorm.DB, id uint) (bool, error) {
 	return res.RowsAffected == 1, nil
 }
 
+// ForgetUpdate empties the stored payload of an update handled inside tx:
+// what people say to each other in a work group reaches the bot (as an
+// administrator, or in the topics it created) but is not the bot's to
+// keep, not even until the inbox is pruned.
+func ForgetUpdate(tx *gorm.DB, id uint) error {
+	if err := tx.Model(&InboxUpdate{}).Where("id = ?", id).Update("payload", "{}").Error; err != nil {
+		return fmt.Errorf("forget update %d: %w", id, err)
+	}
+	return nil
+}
+
 // InboxRetry is how an update whose handling fails is tried again: after
 // the n-th failure it waits First·2ⁿ⁻¹, at most Max, less a random part of
 // up to half so that updates that failed together do not come back

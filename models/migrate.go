@@ -34,6 +34,7 @@ var migrationIDs = []string{
 	"0013_leave",
 	"0014_extensions",
 	"0015_periods",
+	"0016_work_groups",
 }
 
 // LatestSchema is the newest schema version.

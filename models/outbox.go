@@ -25,11 +25,41 @@ const (
 	OutEditText       OutKind = "edit_text"
 	OutEditMarkup     OutKind = "edit_markup"
 	OutAnswerCallback OutKind = "answer_callback"
+	// OutCreateTopic creates a forum topic named TopicName; the thread id
+	// it gets is kept as the row's Telegram message id.
+	OutCreateTopic OutKind = "create_topic"
+	// OutEditTopic renames, OutCloseTopic closes and OutReopenTopic
+	// reopens the topic MessageThreadID (or ThreadOutboxID).
+	OutEditTopic   OutKind = "edit_topic"
+	OutCloseTopic  OutKind = "close_topic"
+	OutReopenTopic OutKind = "reopen_topic"
+	// OutReaction sets the bot's reaction Reaction on message ReactTo.
+	OutReaction OutKind = "reaction"
+	// OutSetCommands sets the chat's command menu (BotCommandScopeChat) in
+	// Language, or deletes it when Commands is empty.
+	OutSetCommands OutKind = "set_commands"
 )
 
 // RateLimited tells whether Telegram counts this call against its message
-// limits; answering a button press does not.
-func (k OutKind) RateLimited() bool { return k != OutAnswerCallback }
+// limits: answering a button press, reacting and setting the command menu
+// post nothing in the chat. Topic changes post a service message.
+func (k OutKind) RateLimited() bool {
+	return k != OutAnswerCallback && k != OutReaction && k != OutSetCommands
+}
+
+// Command is one entry of a command menu.
+type Command struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+// ChatRequest asks, with a keyboard button in a private chat, for a group
+// in which the bot is an administrator with the rights to run a work
+// group; Telegram adds or promotes the bot as the person picks it.
+type ChatRequest struct {
+	RequestID int32  `json:"request_id"`
+	Button    string `json:"button"`
+}
 
 // Button is one inline keyboard button: Data for a callback, or URL.
 type Button struct {
@@ -64,6 +94,26 @@ type Outgoing struct {
 	// outside any transaction: one too large to draw in the transaction
 	// that decides to send it, which would hold the database meanwhile.
 	Deferred *DeferredFile `json:"deferred,omitempty"`
+	// MessageThreadID is the forum topic a message goes to, or the topic
+	// a topic call changes; ThreadOutboxID names the topic by the outbox
+	// row that creates it, for a topic whose thread id is not known yet
+	// when the message is queued.
+	MessageThreadID int  `json:"thread_id,omitempty"`
+	ThreadOutboxID  uint `json:"thread_outbox_id,omitempty"`
+	// Silent sends without a notification.
+	Silent bool `json:"silent,omitempty"`
+	// TopicName names a topic to create or rename.
+	TopicName string `json:"topic_name,omitempty"`
+	// Reaction is the emoji to react with to message ReactTo.
+	Reaction string `json:"reaction,omitempty"`
+	ReactTo  int    `json:"react_to,omitempty"`
+	// Commands and Language are a chat's command menu (OutSetCommands).
+	Commands []Command `json:"commands,omitempty"`
+	Language string    `json:"language,omitempty"`
+	// RequestChat replaces the keyboard with a button asking for a group;
+	// RemoveKeyboard takes such a keyboard away.
+	RequestChat    *ChatRequest `json:"request_chat,omitempty"`
+	RemoveKeyboard bool         `json:"remove_keyboard,omitempty"`
 }
 
 // DeferredFile names a file the dispatcher has drawn before the call (see
@@ -221,6 +271,40 @@ func takeTurn(tx *gorm.DB, chatID int64, priority int) (bool, error) {
 	// anyway. The claim never takes a head with an older unfinished message
 	// in its chat, so a second head waits its turn.
 	return true, nil
+}
+
+// EnqueueRefID is EnqueueRef that returns the id of the row holding the
+// message, for rows that name it (a topic's, an edited message's).
+func EnqueueRefID(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) (uint, error) {
+	if err := EnqueueRef(tx, key, chatID, kind, out, ref); err != nil {
+		return 0, err
+	}
+	var id uint
+	if err := tx.Model(&OutboxMessage{}).Select("id").Where("idem_key = ?", key).Scan(&id).Error; err != nil {
+		return 0, fmt.Errorf("find outbox row %s: %w", key, err)
+	}
+	return id, nil
+}
+
+// EnqueueLatest queues a call of which only the latest matters, such as an
+// edit of one message: a call of the same family (idempotency keys
+// starting with family) still waiting in the chat's queue takes the new
+// content instead of a second call. Each call in a group costs one of its
+// 20 messages a minute.
+func EnqueueLatest(tx *gorm.DB, family, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
+	payload, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	res := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ? AND kind = ? AND idem_key LIKE ?",
+		chatID, OutboxPending, kind, family+"%").Update("payload", string(payload))
+	if res.Error != nil {
+		return fmt.Errorf("enqueue %s: %w", key, res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	return EnqueueRef(tx, key, chatID, kind, out, ref)
 }
 
 // PutBlob stores data once, keyed by its SHA-256, and returns its id; the
@@ -620,6 +704,26 @@ func releaseClaims(tx *gorm.DB, claims func() *gorm.DB, inDoubtToo bool, now tim
 		"last_error":      "claimant died during the call; outcome unknown",
 	}))
 	return unattempted, res.RowsAffected, res.Error
+}
+
+// RequeueMigrated handles a message refused because its group became a
+// supergroup (Telegram gave it the id to): in one transaction the message
+// goes back to the queue for the new id, due now, and the work group and
+// every message queued to the old id follow it (MigrateChat).
+func (s *Store) RequeueMigrated(ctx context.Context, msg OutboxMessage, to int64, cause error) error {
+	return s.Tx(ctx, func(tx *gorm.DB) error {
+		res := claimed(tx, msg.ID, msg.Claim).Updates(released(map[string]any{
+			"state":           OutboxPending,
+			"chat_id":         to,
+			"next_attempt_at": s.Now(),
+			"last_error":      truncate(cause.Error(), 2000),
+		}))
+		if err := fenced(res, msg.ID, "requeue migrated"); err != nil {
+			return err
+		}
+		_, err := MigrateChat(tx, msg.ChatID, to)
+		return err
+	})
 }
 
 // MarkChatUnreachable handles a chat that refused the bot (blocked it):

@@ -30,6 +30,7 @@ var entities = []any{
 	&models.Leave{}, &models.LeaveDeputy{},
 	&models.ExtensionRequest{},
 	&models.Period{}, &models.PeriodSnapshot{}, &models.PeriodFigure{},
+	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

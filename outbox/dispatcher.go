@@ -159,6 +159,9 @@ const (
 	// ResultDeposed: not attempted, nothing written — this instance's
 	// lease ran out; the new leader takes the message over.
 	ResultDeposed Result = "deposed"
+	// ResultMigrated: the group became a supergroup; the message and the
+	// group's queue moved to its new id, due now.
+	ResultMigrated Result = "migrated"
 )
 
 // Outcome reports one settled message to Options.OnOutcome.
@@ -483,6 +486,11 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 			return
 		}
 	}
+	if out.ThreadOutboxID != 0 && out.MessageThreadID == 0 {
+		if !s.resolveThread(bg, &out) {
+			return
+		}
+	}
 	limited := m.Kind.RateLimited()
 	if err := d.limits.spaced(runCtx, m.ChatID, limited); err != nil {
 		s.stopped(bg)
@@ -545,7 +553,10 @@ type settlement struct {
 func (s *settlement) settle(ctx context.Context, telegramID int, err error) {
 	d, m := s.d, s.m
 	kind := string(m.Kind)
-	var retryAfter *RetryAfterError
+	var (
+		retryAfter *RetryAfterError
+		migrated   *MigratedError
+	)
 	switch {
 	case err == nil:
 		rerr := s.record(ctx, func(ctx context.Context) error { return d.write(ctx, opSent, m, telegramID) })
@@ -562,6 +573,14 @@ func (s *settlement) settle(ctx context.Context, telegramID int, err error) {
 		d.metrics.rateLimited.WithLabelValues(kind).Inc()
 		s.log.Warn("telegram asked to slow down; all sending paused", "retry_after", wait, "err", err)
 		s.retryLater(ctx, wait, err, ResultRateLimited)
+
+	case errors.As(err, &migrated) && migrated.To != 0 && migrated.To != m.ChatID:
+		rerr := s.record(ctx, func(ctx context.Context) error {
+			return d.opt.Store.RequeueMigrated(ctx, m, migrated.To, err)
+		})
+		s.log.Warn("group became a supergroup; its queue moved to the new id", "to_chat_id", migrated.To, "err", err)
+		s.report(Outcome{Result: ResultMigrated, Err: err, RetryAt: d.opt.Store.Now(), RecordErr: rerr})
+		d.Notify()
 
 	case errors.Is(err, ErrRecipientBlocked):
 		rerr := s.record(ctx, func(ctx context.Context) error {
@@ -621,6 +640,33 @@ func (s *settlement) resolveEdit(ctx context.Context, out *models.Outgoing) bool
 		// a transient state (another dispatcher still settling it); wait.
 		s.log.Debug("edited message not sent yet; edit deferred", "edit_outbox_id", target.ID)
 		s.retryLater(ctx, s.d.opt.RetryBase, fmt.Errorf("waiting for outbox message %d to be sent", target.ID), ResultDeferred)
+		return false
+	}
+}
+
+// resolveThread turns out.ThreadOutboxID, the row that creates a forum
+// topic, into the topic's thread id. It reports whether the call can go
+// ahead; if not, the message has been settled. A topic that was never
+// created leaves the message to the group's General topic (and a topic
+// call without a thread is refused by the sender).
+func (s *settlement) resolveThread(ctx context.Context, out *models.Outgoing) bool {
+	target, err := s.d.opt.Store.OutboxMessageByID(ctx, out.ThreadOutboxID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return true
+	case err != nil:
+		s.log.Warn("look up topic creation failed", "err", err)
+		s.retryLater(ctx, s.d.opt.RetryBase, err, ResultDeferred)
+		return false
+	case target.ChatID != s.m.ChatID || target.State == models.OutboxFailed || target.ID > s.m.ID:
+		return true
+	case target.State == models.OutboxSent:
+		out.MessageThreadID = target.TelegramMessageID
+		return true
+	default:
+		// Earlier in the chat's queue and not settled yet: a transient
+		// state, as for an edit (see resolveEdit).
+		s.retryLater(ctx, s.d.opt.RetryBase, fmt.Errorf("waiting for topic creation %d", target.ID), ResultDeferred)
 		return false
 	}
 }

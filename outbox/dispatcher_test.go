@@ -898,3 +898,81 @@ func TestDispatcherGivesUpDeferredFileItCannotDraw(t *testing.T) {
 		}
 	})
 }
+
+// A send refused because the group became a supergroup moves, with every
+// message queued to the old id, to the new one and goes out there, in
+// order; the work group follows.
+func TestDispatcherFollowsAGroupToItsSupergroup(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const basic, super = int64(-4001), int64(-1009990002)
+		send := newFakeSender(func(c call) (int, error) {
+			if c.chatID == basic {
+				return 0, &MigratedError{To: super, Err: errors.New("Bad Request: group chat was upgraded to a supergroup chat")}
+			}
+			return 0, nil
+		})
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond})
+		err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+			return tx.Create(&models.WorkGroup{ChatID: basic, Title: "专班", AckMode: models.AckQuiet}).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second, third := h.text("one", basic), h.text("two", basic), h.text("three", basic)
+		h.start()
+		if o := h.waitOutcome(first); o.Result != ResultMigrated {
+			t.Fatalf("first outcome %+v", o)
+		}
+		for _, id := range []uint{first, second, third} {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("%d: %+v", id, o)
+			}
+		}
+		var texts []string
+		for _, c := range send.callsTo(super) {
+			texts = append(texts, c.out.Text)
+		}
+		if strings.Join(texts, " ") != "one two three" || len(send.callsTo(basic)) != 1 {
+			t.Fatalf("calls to the supergroup %q, to the old group %d", texts, len(send.callsTo(basic)))
+		}
+		if _, err := models.WorkGroupByChat(s.DB, super); err != nil {
+			t.Fatalf("work group did not follow: %v", err)
+		}
+	})
+}
+
+// A message for a topic still being created waits for it, and goes with
+// the thread id the creation got; a topic never created leaves the
+// message to the General topic.
+func TestDispatcherResolvesTopicThread(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const forum = int64(-1009990003)
+		send := newFakeSender(func(c call) (int, error) {
+			switch {
+			case c.kind == models.OutCreateTopic && c.out.TopicName == "broken":
+				return 0, ErrRejected
+			case c.kind == models.OutCreateTopic:
+				return 77, nil
+			}
+			return 0, nil
+		})
+		h := newHarness(t, s, send, Options{PerChatInterval: time.Millisecond, PerGroupInterval: time.Millisecond})
+		topic := h.enqueue("topic", forum, models.OutCreateTopic, models.Outgoing{TopicName: "T01 · 招商"})
+		inTopic := h.enqueue("in", forum, models.OutSendMessage, models.Outgoing{Text: "in the topic", ThreadOutboxID: topic})
+		broken := h.enqueue("broken", forum, models.OutCreateTopic, models.Outgoing{TopicName: "broken"})
+		general := h.enqueue("general", forum, models.OutSendMessage, models.Outgoing{Text: "general", ThreadOutboxID: broken})
+		h.start()
+		for _, id := range []uint{topic, inTopic, general} {
+			if o := h.waitOutcome(id); o.Result != ResultSent {
+				t.Fatalf("%d: %+v", id, o)
+			}
+		}
+		calls := send.callsTo(forum)
+		if len(calls) != 4 || calls[1].out.MessageThreadID != 77 || calls[3].out.MessageThreadID != 0 {
+			t.Fatalf("calls %+v", calls)
+		}
+		if m := h.row(topic); m.TelegramMessageID != 77 {
+			t.Fatalf("topic row %+v", m)
+		}
+	})
+}

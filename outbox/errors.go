@@ -34,3 +34,17 @@ func (e *RetryAfterError) Error() string {
 }
 
 func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// MigratedError means the chat, a basic group, became a supergroup with
+// the id To: the message, and everything queued to the old id, move there
+// and are sent again.
+type MigratedError struct {
+	To  int64
+	Err error
+}
+
+func (e *MigratedError) Error() string {
+	return fmt.Sprintf("group became supergroup %d: %v", e.To, e.Err)
+}
+
+func (e *MigratedError) Unwrap() error { return e.Err }

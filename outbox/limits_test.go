@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"taskbot/models"
 )
 
 func TestLimitsPaceGlobalRate(t *testing.T) {
@@ -170,5 +172,25 @@ func TestLimitsPauseHoldsEveryCall(t *testing.T) {
 	cancel()
 	if _, err := l.acquire(cctx, 2, true); !errors.Is(err, context.Canceled) {
 		t.Fatalf("acquire on a cancelled context: %v", err)
+	}
+}
+
+// Every kind of group a work group can be — basic group, supergroup,
+// forum (whose topics share the group's limit) — is paced as a group.
+func TestLimitsTreatEveryGroupIDAsAGroup(t *testing.T) {
+	l := newLimits(25, time.Second, 3*time.Second)
+	for _, c := range []struct {
+		chat int64
+		want time.Duration
+	}{{201, time.Second}, {-4001, 3 * time.Second}, {-1001000000005, 3 * time.Second}} {
+		if got := l.interval(c.chat); got != c.want {
+			t.Errorf("chat %d spaced %s, want %s", c.chat, got, c.want)
+		}
+	}
+	for kind, limited := range map[models.OutKind]bool{models.OutSendMessage: true, models.OutEditText: true, models.OutCreateTopic: true,
+		models.OutEditTopic: true, models.OutReaction: false, models.OutSetCommands: false, models.OutAnswerCallback: false} {
+		if kind.RateLimited() != limited {
+			t.Errorf("%s rate limited %v, want %v", kind, kind.RateLimited(), limited)
+		}
 	}
 }

@@ -32,6 +32,18 @@ type ReminderWriter interface {
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }
 
+// GroupWriter writes to tasks' work groups inside the caller's transaction
+// (the bot implements it).
+type GroupWriter interface {
+	// GroupReminder posts one reminder about a task in its work group,
+	// naming the people due, and says whether it did: not for a task
+	// with nothing left to report.
+	GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string) (bool, error)
+	// Topic brings a task's forum topic in line with the task: its light
+	// in the name, closed while the task is.
+	Topic(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, topic *models.TaskTopic) error
+}
+
 // SummaryWriter renders a person's daily summary into the outbox inside
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
@@ -66,6 +78,9 @@ type PeriodWriter interface {
 type Reminders struct {
 	Store  *models.Store
 	Writer ReminderWriter
+	// Groups, when set, reminds the tasks bound to a work group there
+	// (as their delivery says) and keeps their topics in step.
+	Groups GroupWriter
 	// DefaultSpec is the schedule of tasks without their own.
 	DefaultSpec string
 	// DefaultZone is the zone of people who have not chosen one.

@@ -84,6 +84,23 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	if err != nil {
 		return 0, err
 	}
+	deliveries := map[uint]models.GroupDelivery{}
+	if r.Groups != nil {
+		if deliveries, err = models.GroupDeliveries(tx, taskIDs); err != nil {
+			return 0, err
+		}
+	}
+	// A task reminded in its work group gets one message per slot there,
+	// naming everyone due; each person still gets a reminder row, which
+	// follow-ups and escalation count.
+	type groupSlot struct {
+		taskID  uint
+		kind    models.ReminderKind
+		slotKey string
+	}
+	groupDue := map[groupSlot][]models.Due{}
+	groupRows := map[groupSlot][]models.Reminder{}
+	var groupOrder []groupSlot
 	rows := make([]models.Reminder, 0, len(jobs))
 	for _, j := range jobs {
 		d, p := details[j.taskID], people[j.personID]
@@ -104,20 +121,56 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			}
 			j.personID, p = standIn.Person.ID, standIn.Person
 		}
-		key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
-		sent, err := r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn)
-		if err != nil {
-			return 0, err
-		}
-		if !sent {
-			continue
-		}
 		rem := models.Reminder{TaskID: j.taskID, PersonID: j.personID, Kind: j.kind, SlotKey: j.slotKey, SlotAt: j.slotAt}
 		if j.kind == models.ReminderSlot {
 			at := j.slotAt.Add(r.FollowUp)
 			rem.FollowUpAt = &at
 		}
-		rows = append(rows, rem)
+		delivery := models.DeliveryPrivate
+		if g, ok := deliveries[j.taskID]; ok {
+			delivery = g.Binding.Delivery
+		}
+		sent := false
+		if delivery.Private() {
+			key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
+			if sent, err = r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn); err != nil {
+				return 0, err
+			}
+		}
+		if sent {
+			rows = append(rows, rem)
+		}
+		if delivery.Group() && p.TelegramID != nil {
+			// Someone not bound is no one the group can mention or
+			// the bot take a report from; blocking the bot privately
+			// does not keep them from the group.
+			gs := groupSlot{j.taskID, j.kind, j.slotKey}
+			if _, ok := groupDue[gs]; !ok {
+				groupOrder = append(groupOrder, gs)
+			}
+			groupDue[gs] = append(groupDue[gs], models.Due{Person: *p, StandIn: standIn})
+			if !sent {
+				groupRows[gs] = append(groupRows[gs], rem)
+			}
+		}
+	}
+	for _, gs := range groupOrder {
+		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey)
+		if err != nil {
+			return 0, err
+		}
+		if sent {
+			rows = append(rows, groupRows[gs]...)
+		}
+	}
+	// The round is where a task's light is read anyway: its topic's name
+	// follows it, renamed only when it changed.
+	for _, id := range taskIDs {
+		if g, ok := deliveries[id]; ok && g.Topic != nil && details[id] != nil {
+			if err := r.Groups.Topic(tx, details[id], facts[id], g.Topic); err != nil {
+				return 0, err
+			}
+		}
 	}
 	if len(rows) > 0 {
 		// A row already recorded (the same slot twice) is left as it is.

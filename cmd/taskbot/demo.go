@@ -96,9 +96,12 @@ func demoDatabase(dir, db string, dbGiven, dirGiven bool) (string, error) {
 // for the bot's answers before the next one starts, so the transcript reads
 // like a conversation.
 type demoStep struct {
-	who     string // key into the demo's users
-	say     string // text to send; "{token}" is replaced by the user's invitation token
-	group   bool   // say it in the work group's chat instead of privately
+	who   string // key into the demo's users
+	say   string // text to send; "{token}" is replaced by the user's invitation token
+	group bool   // say it in the group's chat instead of privately
+	// forum says it in the forum work group, in T01's topic once it has
+	// one; replyTo then names a bot message there.
+	forum   bool
 	answers int    // how many bot messages to wait for
 	note    string // a line printed before the step
 	// press names a button (by the start of its label) on the newest bot
@@ -108,7 +111,8 @@ type demoStep struct {
 	// newest one containing this text.
 	replyTo string
 	photo   bool // send a photo (with say as its caption)
-	// others waits for messages to other people too.
+	// others waits for messages to other people too ("forum": the forum
+	// work group).
 	others map[string]int
 }
 
@@ -154,6 +158,12 @@ var demoScript = []demoStep{
 	{note: "While 杨帆 is away, the reminder round reaches the deputy instead, marked for whom.", who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"刘洋": 1}},
 	{note: "The deputy reports; the report keeps both names.", who: "刘洋", replyTo: "代 杨帆 填报", say: "1 95% 项目库梳理基本完成", answers: 1},
 	{note: "Back early: one message says what was reported meanwhile.", who: "杨帆", say: "/back", answers: 1},
+	{note: "A forum group becomes T01's work group (专班群): the bot, an administrator that may manage topics, opens a topic for the task; the admins are told.",
+		who: "王建国", forum: true, say: "/bind@taskbot_demo_bot T01", answers: 1, others: map[string]int{"admin": 1}},
+	{note: "The task's reminders now go to its topic, one per round, naming the attendants due.", who: "王建国", forum: true, say: "/delivery@taskbot_demo_bot T01 group", answers: 1},
+	{who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"forum": 1}},
+	{note: "An attendant replies to it in the topic: acknowledged there without a notification, and the reminder is edited to say who reported.",
+		who: "杨帆", forum: true, replyTo: "进展提醒", say: "3 50% 用地审批已受理", answers: 1},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
@@ -206,6 +216,8 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		"刘洋":       srv.NewUser(900013, "Liu Yang", "en"),
 	}
 	group := srv.NewGroup(-100900, "招商专班工作群", users["杨帆"], users["王建国"])
+	forum := srv.NewSupergroup(-1009000000001, "重点任务专班", true, users["杨帆"], users["王建国"])
+	forum.SetBotRights(&telegramtest.Rights{CanManageTopics: true, CanPinMessages: true, CanInviteUsers: true})
 
 	tokens := map[string]string{}
 	fmt.Fprintln(w)
@@ -255,16 +267,22 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		text := expandTokens(step.say, step.who, tokens)
 		waitCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		chat := u.ID()
-		if step.group {
+		switch {
+		case step.group:
 			chat = group.ID()
+		case step.forum:
+			chat = forum.ID()
 		}
 		want := tr.botMessages(chat) + step.answers
 		others := map[int64]int{}
 		for who, n := range step.others {
-			id := users[who].ID()
+			id := forum.ID()
+			if who != "forum" {
+				id = users[who].ID()
+			}
 			others[id] = tr.botMessages(id) + n
 		}
-		err := act(step, u, group, text)
+		err := act(step, u, group, forum, text)
 		if err == nil {
 			err = tr.waitBotMessages(waitCtx, chat, want)
 		}
@@ -417,10 +435,24 @@ func writeNewFile(name string, data []byte) error {
 }
 
 // act performs one step of the script as the simulated person.
-func act(step demoStep, u *telegramtest.User, group *telegramtest.Group, text string) error {
+func act(step demoStep, u *telegramtest.User, group, forum *telegramtest.Group, text string) error {
 	switch {
 	case step.group:
 		group.SendText(u, text)
+		return nil
+	case step.forum && step.replyTo != "":
+		target, ok := findMessage(forum.Messages(), step.replyTo)
+		if !ok {
+			return fmt.Errorf("no message %q to reply to in the forum", step.replyTo)
+		}
+		_, err := forum.ReplyTo(u, target, text)
+		return err
+	case step.forum:
+		if topics := forum.Topics(); len(topics) > 0 {
+			_, err := forum.SendInTopic(u, topics[0].ID, text)
+			return err
+		}
+		forum.SendText(u, text)
 		return nil
 	case step.press != "":
 		msg, data, ok := findButton(u.Messages(), step.press)

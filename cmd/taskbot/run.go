@@ -113,9 +113,11 @@ func (o *reminderOptions) lightRules() models.LightRules {
 
 // reminders builds the reminder scheduler.
 func (o *reminderOptions) reminders(store *models.Store, catalog *bot.Catalog, loc *time.Location, log *slog.Logger, enqueued func()) *scheduler.Reminders {
+	writer := &bot.Reminders{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: loc, LightRules: o.lightRules()}
 	return &scheduler.Reminders{
 		Store:         store,
-		Writer:        &bot.Reminders{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: loc, LightRules: o.lightRules()},
+		Writer:        writer,
+		Groups:        writer,
 		DefaultSpec:   o.RemindCron,
 		DefaultZone:   loc,
 		Workdays:      o.Workdays,
@@ -269,6 +271,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Location:         loc,
 		Logger:           log,
 		CorrectionWindow: o.CorrectionWindow,
+		Chats:            &bot.TelegramChats{API: api},
 	}
 	member := o.clusterOptions.member(store, log)
 	member.Watch = watch.Part("heartbeat")

@@ -1,0 +1,11 @@
+CREATE TABLE `work_groups` (`id` integer PRIMARY KEY AUTOINCREMENT,`chat_id` integer NOT NULL,`title` text NOT NULL DEFAULT '',`forum` numeric NOT NULL DEFAULT false,`bot_status` text NOT NULL DEFAULT '',`bot_rights` text NOT NULL DEFAULT '',`rights_seen_at` datetime,`bound_by_person` integer,`bound_by_telegram` integer NOT NULL DEFAULT 0,`bound_at` datetime,`ack_mode` text NOT NULL DEFAULT 'quiet',`created_at` datetime,`updated_at` datetime);
+CREATE UNIQUE INDEX `idx_work_groups_chat_id` ON `work_groups`(`chat_id`);
+CREATE TABLE `work_group_tasks` (`id` integer PRIMARY KEY AUTOINCREMENT,`work_group_id` integer NOT NULL,`task_id` integer NOT NULL,`delivery` text NOT NULL DEFAULT 'private',`bound_by_person` integer,`bound_by_telegram` integer NOT NULL DEFAULT 0,`bound_at` datetime);
+CREATE INDEX `idx_work_group_tasks_work_group_id` ON `work_group_tasks`(`work_group_id`);
+CREATE UNIQUE INDEX `idx_work_group_tasks_task_id` ON `work_group_tasks`(`task_id`);
+CREATE TABLE `task_topics` (`id` integer PRIMARY KEY AUTOINCREMENT,`task_id` integer NOT NULL,`chat_id` integer NOT NULL,`thread_id` integer NOT NULL DEFAULT 0,`outbox_id` integer,`name` text NOT NULL DEFAULT '',`light` text NOT NULL DEFAULT '',`closed` numeric NOT NULL DEFAULT false,`created_at` datetime,`updated_at` datetime);
+CREATE UNIQUE INDEX `idx_task_topic` ON `task_topics`(`task_id`,`chat_id`);
+CREATE INDEX `idx_task_topics_chat_id` ON `task_topics`(`chat_id`);
+CREATE TABLE `group_reminders` (`id` integer PRIMARY KEY AUTOINCREMENT,`task_id` integer NOT NULL,`chat_id` integer NOT NULL,`kind` text NOT NULL,`slot_key` text NOT NULL,`thread_id` integer NOT NULL DEFAULT 0,`outbox_id` integer NOT NULL,`text` text NOT NULL,`created_at` datetime);
+CREATE UNIQUE INDEX `idx_group_reminder` ON `group_reminders`(`task_id`,`chat_id`,`kind`,`slot_key`);
+CREATE INDEX `idx_group_reminders_outbox_id` ON `group_reminders`(`outbox_id`);
