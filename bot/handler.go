@@ -301,6 +301,9 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 		roles = append(roles, r)
 	}
 	sort.Slice(roles, func(i, j int) bool { return roleRank(roles[i]) < roleRank(roles[j]) })
+	if err := t.h.queuePersonMenu(t.tx, m.Chat.ID, lang, commandsFor(roles, who.admin), fmt.Sprintf("menu:person:%d:%d", p.ID, m.From.ID)); err != nil {
+		return err
+	}
 	taskLine := c.T(lang, "welcome_no_tasks", nil)
 	if len(codes) > 0 {
 		taskLine = c.T(lang, "welcome_tasks", map[string]any{"Codes": strings.Join(codes, c.T(lang, "list_sep", nil))})
@@ -323,7 +326,14 @@ func roleRank(r models.Role) int {
 }
 
 func (t *turn) help(m *tgmodels.Message, who speaker) error {
-	text := t.h.Catalog.T(who.lang, "help", nil)
+	var roles []models.Role
+	if who.person != nil {
+		var err error
+		if roles, err = rolesOf(t.tx, who.person.ID); err != nil {
+			return err
+		}
+	}
+	text := t.h.Catalog.roleHelp(who.lang, commandsFor(roles, who.admin))
 	if who.admin {
 		text += "\n\n" + t.h.Catalog.T(who.lang, "help_admin", nil)
 	}

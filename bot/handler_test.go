@@ -131,6 +131,9 @@ func (h *harness) newTexts(chat int64) []string {
 			continue
 		}
 		h.seenRows[r.ID] = true
+		if r.Kind == models.OutSetCommands {
+			continue // the chat's command menu, not an answer
+		}
 		o, err := r.Outgoing()
 		if err != nil {
 			h.t.Fatal(err)
