@@ -23,29 +23,54 @@ func reachable(p *models.Person) bool { return p.TelegramID != nil && !p.Unreach
 // notifyCoordination puts a coordination request before the task's leaders
 // at once, with buttons to answer it or mark it resolved.
 func (t *turn) notifyCoordination(d *models.TaskDetail, c *models.CoordinationRequest, raisedBy *models.Person) error {
-	for _, leader := range d.Leaders {
-		if !reachable(&leader) {
-			continue
-		}
-		lang := personLang(&leader)
-		cat := t.h.Catalog
+	cat := t.h.Catalog
+	taskID := d.Task.ID
+	body := func(lang string) string {
 		where := ""
 		if c.MilestoneID != nil {
 			if m := milestoneByID(d, *c.MilestoneID); m != nil {
 				where = cat.T(lang, "ack_milestone", map[string]any{"Seq": m.Seq, "Title": E(m.Title)}) + "\n"
 			}
 		}
-		text := cat.T(lang, "coordination_title", nil) + "\n" +
+		return cat.T(lang, "coordination_title", nil) + "\n" +
 			fmt.Sprintf("%s<b>%s %s</b>\n", LightEmoji(models.LightRed), E(d.Task.Code), E(d.Task.Title)) + where +
 			cat.T(lang, "coordination_body", map[string]any{"Who": E(raisedBy.Key), "Text": E(c.Text)})
+	}
+	send := func(p *models.Person, banner string) error {
+		if !reachable(p) {
+			return nil
+		}
+		lang := personLang(p)
+		text := body(lang)
+		if banner != "" {
+			text = banner + "\n" + text
+		}
 		buttons := [][]models.Button{{
 			{Text: cat.T(lang, "button_answer", nil), Data: fmt.Sprintf("ca:%d", c.ID)},
 			{Text: cat.T(lang, "button_resolved", nil), Data: fmt.Sprintf("cr:%d", c.ID)},
 		}}
-		taskID := d.Task.ID
-		key := fmt.Sprintf("coord:%d:%d", c.ID, leader.ID)
-		if err := models.EnqueueRef(t.tx, key, *leader.TelegramID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: buttons},
-			models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, c.ID), TaskID: &taskID}); err != nil {
+		key := fmt.Sprintf("coord:%d:%d", c.ID, p.ID)
+		return models.EnqueueRef(t.tx, key, *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: buttons},
+			models.MessageRef{Purpose: fmt.Sprintf("%s%d", purposeCoordination, c.ID), TaskID: &taskID})
+	}
+	for _, leader := range d.Leaders {
+		// A leader on leave: the deputy their leave names acts for them
+		// (代行); with none, the admins hear of it.
+		away, deputy, err := models.LeaderAway(t.tx, taskID, leader.ID, t.now)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !away:
+			err = send(&leader, "")
+		case deputy != nil:
+			err = send(deputy, cat.T(personLang(deputy), "coordination_for_away_leader", map[string]any{"Name": E(leader.Key)}))
+		default:
+			err = t.h.tellAdmins(t.tx, fmt.Sprintf("coord:%d:away:%d", c.ID, leader.ID), func(lang string) string {
+				return cat.T(lang, "coordination_leader_away", map[string]any{"Name": E(leader.Key)}) + "\n" + body(lang)
+			})
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -135,7 +160,10 @@ func (t *turn) coordinate(m *tgmodels.Message, who speaker, args string) error {
 // leaderOf loads the task of a coordination request for one of its
 // leaders, or says why not.
 func (t *turn) leaderOf(who speaker, taskID uint) (*models.TaskDetail, bool, error) {
-	ok, err := models.IsLeader(t.tx, who.person.ID, taskID)
+	if who.person == nil {
+		return nil, false, nil
+	}
+	ok, err := models.MayAnswerCoordination(t.tx, who.person.ID, taskID, t.now)
 	if err != nil || !ok {
 		return nil, false, err
 	}

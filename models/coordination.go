@@ -48,13 +48,13 @@ func CoordinationByID(tx *gorm.DB, id uint) (*CoordinationRequest, error) {
 }
 
 // leadersCoordination loads a request that by, one of its task's
-// contracting leaders, may answer or resolve.
+// contracting leaders or the deputy of one on leave, may answer or resolve.
 func leadersCoordination(tx *gorm.DB, by, id uint) (*CoordinationRequest, error) {
 	c, err := CoordinationByID(tx, id)
 	if err != nil {
 		return nil, err
 	}
-	ok, err := IsLeader(tx, by, c.TaskID)
+	ok, err := MayAnswerCoordination(tx, by, c.TaskID, tx.NowFunc())
 	if err != nil {
 		return nil, err
 	}

@@ -156,8 +156,19 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 		StartsAt: localMidnight(first, loc), EndsAt: localMidnight(last.AddDate(0, 0, 1), loc),
 		Reason: truncate(in.Reason, 500), CreatedBy: by, CreatedAt: now,
 	}
+	// A leave ended early (/back) lasts until then: a new one the same day
+	// begins where it ended.
+	var ended Leave
+	err := tx.Where("person_id = ? AND cancelled_at IS NULL AND returned_at IS NOT NULL AND starts_at < ? AND ends_at > ? AND ends_at < ?",
+		in.PersonID, l.EndsAt, l.StartsAt, l.EndsAt).Order("ends_at DESC").Take(&ended).Error
+	switch {
+	case err == nil:
+		l.StartsAt = ended.EndsAt
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, fmt.Errorf("leave of person %d ended early: %w", in.PersonID, err)
+	}
 	var overlap Leave
-	err := tx.Where("person_id = ? AND cancelled_at IS NULL AND starts_at < ? AND ends_at > ?", in.PersonID, l.EndsAt, l.StartsAt).
+	err = tx.Where("person_id = ? AND cancelled_at IS NULL AND starts_at < ? AND ends_at > ?", in.PersonID, l.EndsAt, l.StartsAt).
 		Order("starts_at").Take(&overlap).Error
 	switch {
 	case err == nil:
@@ -512,4 +523,58 @@ ORDER BY a.task_id, a.person_id`, chunk, reporterRoles, at, at).Scan(&pairs).Err
 		}
 	}
 	return out, nil
+}
+
+// LeaderAway tells, for a leader of a task, whether they are away at the
+// instant at, and who stands in for them there: the deputy their leave
+// names for the task, if bound and not away too (nil otherwise, when the
+// admins are to step in).
+func LeaderAway(tx *gorm.DB, taskID, leaderID uint, at time.Time) (away bool, deputy *Person, err error) {
+	leaves, err := LeavesAt(tx, []uint{leaderID}, at)
+	if err != nil {
+		return false, nil, err
+	}
+	l, ok := leaves[leaderID]
+	if !ok {
+		return false, nil, nil
+	}
+	id := l.DeputyOn(taskID)
+	if id == 0 || id == leaderID {
+		return true, nil, nil
+	}
+	if gone, err := LeavesAt(tx, []uint{id}, at); err != nil || len(gone) > 0 {
+		return true, nil, err
+	}
+	var p Person
+	if err := tx.Take(&p, id).Error; err != nil {
+		return true, nil, notFound(err, fmt.Sprintf("deputy %d", id))
+	}
+	if p.TelegramID == nil {
+		return true, nil, nil
+	}
+	return true, &p, nil
+}
+
+// MayAnswerCoordination tells whether the person may answer and resolve
+// the task's coordination requests at the instant at: one of its
+// contracting leaders, or the deputy a leader on leave named for it (代行).
+func MayAnswerCoordination(tx *gorm.DB, personID, taskID uint, at time.Time) (bool, error) {
+	ok, err := IsLeader(tx, personID, taskID)
+	if err != nil || ok {
+		return ok, err
+	}
+	var leaders []uint
+	if err := tx.Model(&Assignment{}).Where("task_id = ? AND role = ?", taskID, RoleLeader).Pluck("person_id", &leaders).Error; err != nil {
+		return false, fmt.Errorf("leaders of task %d: %w", taskID, err)
+	}
+	for _, l := range leaders {
+		away, deputy, err := LeaderAway(tx, taskID, l, at)
+		if err != nil {
+			return false, err
+		}
+		if away && deputy != nil && deputy.ID == personID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
