@@ -24,6 +24,8 @@ type BoardRow struct {
 	// Facts are what the light was decided from beyond the milestones, so
 	// that the board can say why a task is red or yellow.
 	Facts models.LightFacts
+	// Away are the task's reporters on leave, with who reports for them.
+	Away []models.Absence
 }
 
 // Board reads the board's rows for tasks (their lights included) in a
@@ -53,9 +55,13 @@ func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models
 			latest[id] = r
 		}
 	}
+	away, err := models.AbsencesOnTasks(tx, ids, tx.NowFunc())
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]BoardRow, len(tasks))
 	for i, d := range tasks {
-		r := BoardRow{Task: d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID]}
+		r := BoardRow{Task: d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID], Away: away[d.Task.ID]}
 		for j := range d.Milestones {
 			m := &d.Milestones[j]
 			if m.State == models.StateDone {

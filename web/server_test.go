@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"taskbot/models"
 	"taskbot/models/storetest"
@@ -265,6 +268,37 @@ func TestRankingOffByDefault(t *testing.T) {
 		}
 		if a := get(t, base, "/app/board", admin); strings.Contains(a.body, "/app/ranking") {
 			t.Fatal("the board links to a ranking that is off")
+		}
+	})
+}
+
+// A task's card says who is away and who reports for them.
+func TestBoardShowsWhoIsAway(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		w := newWorld(t, s, clock)
+		yang, err := models.PersonByKey(s.DB, "杨帆")
+		if err != nil {
+			t.Fatal(err)
+		}
+		leader, err := models.PersonByKey(s.DB, "王建国")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shanghai, _ := time.LoadLocation("Asia/Shanghai")
+		err = s.Tx(context.Background(), func(tx *gorm.DB) error {
+			_, err := models.RecordLeave(tx, yang.ID, false, models.LeaveInput{PersonID: yang.ID, Kind: models.LeaveTrip,
+				FirstDay: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), LastDay: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
+				Location: shanghai, DeputyID: leader.ID}, clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := w.serve(t)
+		a := get(t, base, "/app/board", w.initData(t, leaderTG, "zh-hans"))
+		if !strings.Contains(a.body, `杨帆 请假至<time datetime="2026-11-30">2026-11-30</time> · 代报：王建国`) {
+			t.Fatalf("the board does not say who is away:\n%s", a.body)
 		}
 	})
 }
