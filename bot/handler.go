@@ -234,6 +234,9 @@ func (t *turn) refuse(m *tgmodels.Message) error {
 	// One refusal an hour per chat: a stranger who keeps writing learns
 	// nothing more and cannot make the bot spam on their behalf.
 	key := fmt.Sprintf("refuse:%d:%s", m.Chat.ID, t.now.UTC().Format("2006010215"))
+	// The id is what an operator gives TASKBOT_ADMINS: writing to the bot
+	// and reading this line is how one finds one's own.
+	t.h.Logger.Info("message from someone not bound refused", "telegram_user", m.From.ID)
 	return models.Enqueue(t.tx, key, m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: t.h.Catalog.T(lang, "refuse_unbound", nil)})
 }
 
