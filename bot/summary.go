@@ -60,12 +60,10 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 	sep := c.T(lang, "label_sep", nil)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s<b>%s %s</b>", LightEmoji(e.Light), E(e.Task.Task.Code), E(e.Task.Task.Title))
-	if e.Changed {
-		if e.Before == "" {
-			fmt.Fprintf(&b, " 🆕")
-		} else {
-			fmt.Fprintf(&b, " %s", c.T(lang, "summary_changed", map[string]any{"Before": strings.TrimSpace(LightEmoji(e.Before))}))
-		}
+	// A change of light since the reader's last summary says what it was;
+	// a task new to the reader carries no unexplained mark.
+	if e.Changed && e.Before != "" {
+		fmt.Fprintf(&b, " %s", c.T(lang, "summary_changed", map[string]any{"Before": strings.TrimSpace(LightEmoji(e.Before))}))
 	}
 	line := func(key, value string) {
 		fmt.Fprintf(&b, "\n%s%s%s", c.T(lang, key, nil), sep, value)
