@@ -191,6 +191,11 @@ func (t *turn) editedMessage(m *tgmodels.Message) error {
 	if m.From == nil || m.Chat.Type != tgmodels.ChatTypePrivate {
 		return nil
 	}
+	if m.Location != nil {
+		// A live location moving: a visit keeps only its first point,
+		// never a track, so its edits are not read.
+		return nil
+	}
 	who, err := t.speaker(m.From)
 	if err != nil || who.person == nil {
 		return err
