@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -279,6 +280,11 @@ func (t *turn) visitCard(lang string, v *models.Visit) (string, error) {
 	}
 	b.WriteString(t.findingLines(lang, v, codes))
 	b.WriteString("\n" + t.visitLocationLine(lang, v))
+	distances, err := t.siteDistances(lang, v)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(distances)
 	b.WriteString("\n" + c.T(lang, "visit_card_files", map[string]any{"Count": len(v.Files)}))
 	return b.String(), nil
 }
@@ -320,6 +326,44 @@ func (t *turn) visitLocationLine(lang string, v *models.Visit) string {
 		return c.T(lang, "visit_location_live", map[string]any{"At": at, "Minutes": liveMinutes(v.LiveSeconds)})
 	}
 	return c.T(lang, "visit_location_point", map[string]any{"At": at})
+}
+
+// siteDistances tells, for each of the visit's tasks whose list gives its
+// site, how far the visit's location was: information only, as a leader
+// may well meet a project's people elsewhere.
+func (t *turn) siteDistances(lang string, v *models.Visit) (string, error) {
+	if v.Lat == nil || v.Lon == nil || len(v.Tasks) == 0 {
+		return "", nil
+	}
+	var tasks []models.Task
+	if err := t.tx.Where("id IN ? AND site_lat IS NOT NULL AND site_lon IS NOT NULL", visitTaskIDs(v)).Order("code").Find(&tasks).Error; err != nil {
+		return "", fmt.Errorf("sites of visit %d: %w", v.ID, err)
+	}
+	var b strings.Builder
+	for _, task := range tasks {
+		d := models.DistanceMeters(*v.Lat, *v.Lon, *task.SiteLat, *task.SiteLon)
+		b.WriteString("\n" + t.h.Catalog.T(lang, "visit_card_distance", map[string]any{"Code": E(task.Code), "Distance": distanceText(d)}))
+	}
+	return b.String(), nil
+}
+
+func visitTaskIDs(v *models.Visit) []uint {
+	ids := make([]uint, len(v.Tasks))
+	for i, vt := range v.Tasks {
+		ids[i] = vt.TaskID
+	}
+	return ids
+}
+
+// distanceText rounds a distance as one says it: "350 m", "1.2 km".
+func distanceText(m float64) string {
+	switch {
+	case m < 995: // what rounds to 1000 m reads as 1.0 km
+		return fmt.Sprintf("%d m", int(math.Round(m/10))*10)
+	case m < 100000:
+		return fmt.Sprintf("%.1f km", m/1000)
+	}
+	return fmt.Sprintf("%d km", int(math.Round(m/1000)))
 }
 
 // liveMinutes is how long a live location was shared, in minutes; one

@@ -29,6 +29,11 @@ func TestFrontLineVisitInChat(t *testing.T) {
 				t.Fatalf("%d visits after refusals", drafts)
 			}
 
+			// T01's list gives its site, about 330 m north of where the
+			// visit's location will be.
+			if err := e.store.DB.Exec("UPDATE tasks SET site_lat = 31.2334, site_lon = 121.4737 WHERE code = 'T01'").Error; err != nil {
+				t.Fatal(err)
+			}
 			kinds := e.next(wang, 1, func() { wang.SendText("/visit T01") })[0]
 			has(t, kinds, "走一线", "T01", "请选择类型")
 			if len(kinds.Buttons) != 5 || kinds.Buttons[0][0].Text != "现场督导" {
@@ -80,7 +85,8 @@ func TestFrontLineVisitInChat(t *testing.T) {
 			if !card[0].RemoveKeyboard {
 				t.Error("the location keyboard stays after the location")
 			}
-			has(t, card[1], "走一线 · 现场督导", "用地手续滞后", "协调电力接入", "规划调整", "实时位置的首个点，共享 15 分钟", "照片/文件：1")
+			has(t, card[1], "走一线 · 现场督导", "用地手续滞后", "协调电力接入", "规划调整", "实时位置的首个点，共享 15 分钟", "照片/文件：1",
+				"距 T01 项目约 330 m（仅供参考）")
 			saved := e.next(wang, 1, func() { e.press(wang, card[1].ID, card[1].Buttons[0][0].CallbackData) })[0]
 			has(t, saved, "走一线已记录：发现问题 1，现场解决 1", "1 项已转为协调事项")
 			var c models.CoordinationRequest

@@ -57,8 +57,12 @@ type Task struct {
 	Department string `gorm:"size:200;not null;default:''"`
 	Category   string `gorm:"size:100;not null;default:''"`
 	// Schedule is the task's own reminder cron spec; empty uses the default.
-	Schedule   string `gorm:"size:100;not null;default:''"`
-	Done       bool   `gorm:"not null;default:false"`
+	Schedule string `gorm:"size:100;not null;default:''"`
+	Done     bool   `gorm:"not null;default:false"`
+	// SiteLat and SiteLon are where the project is (经度/纬度 in the list),
+	// both or neither; a visit's card tells its distance, as information.
+	SiteLat    *float64
+	SiteLon    *float64
 	ClosedAt   *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

@@ -479,3 +479,14 @@ func VisitWeek(tx *gorm.DB, personID uint, from, to time.Time) (VisitTally, erro
 	}
 	return total, nil
 }
+
+// DistanceMeters is the great-circle distance between two points, for
+// telling how far a visit's location was from a task's site. It is
+// information for the reader, never a check: nothing is refused for it.
+func DistanceMeters(lat1, lon1, lat2, lon2 float64) float64 {
+	const earth = 6371000.0
+	rad := math.Pi / 180
+	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earth * math.Asin(math.Min(1, math.Sqrt(a)))
+}

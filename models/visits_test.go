@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -203,4 +204,48 @@ func TestVisitRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A list's 经度/纬度 set a task's site; importing it again changes nothing,
+// and a list without them leaves the site alone.
+func TestImportKeepsTaskSite(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		list := sampleList()
+		list[0].Site = &models.Site{Lat: 31.2304, Lon: 121.4737}
+		if _, err := s.ImportTasks(ctx, list, false); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ImportTasks(ctx, list, false)
+		if err != nil || again.Changed() {
+			t.Fatalf("second import %+v %v", again, err)
+		}
+		if again, err = s.ImportTasks(ctx, sampleList(), false); err != nil || again.Changed() {
+			t.Fatalf("import without sites %+v %v", again, err)
+		}
+		var task models.Task
+		if err := s.DB.Where("code = ?", "T01").Take(&task).Error; err != nil || task.SiteLat == nil || *task.SiteLat != 31.2304 || *task.SiteLon != 121.4737 {
+			t.Fatalf("T01 %+v %v", task, err)
+		}
+		list[0].Site = &models.Site{Lat: 31.3, Lon: 121.5}
+		if moved, err := s.ImportTasks(ctx, list, false); err != nil || moved.TasksUpdated != 1 {
+			t.Fatalf("moved site %+v %v", moved, err)
+		}
+	})
+}
+
+func TestDistanceMeters(t *testing.T) {
+	for _, c := range []struct {
+		name                   string
+		lat1, lon1, lat2, lon2 float64
+		want                   float64
+	}{
+		{"same point", 31.2304, 121.4737, 31.2304, 121.4737, 0},
+		{"0.003° north", 31.2304, 121.4737, 31.2334, 121.4737, 333.6},
+		{"a degree of longitude at the equator", 0, 0, 0, 1, 111195},
+	} {
+		if got := models.DistanceMeters(c.lat1, c.lon1, c.lat2, c.lon2); got < c.want-1 || got > c.want+1 {
+			t.Errorf("%s: %.1f m, want %.1f", c.name, got, c.want)
+		}
+	}
 }

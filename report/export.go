@@ -33,12 +33,13 @@ type Ledger struct {
 // an exported file loads back with `taskbot import`, which skips the others.
 // 完成时限 is the due date in force; 原定时限 the one the milestone was
 // first given, and 延期后时限 the date of its latest approved extension
-// (empty when none).
+// (empty when none). 经度 and 纬度 are the project's site, when the list
+// gave it.
 var ledgerHeaders = map[string][]string{
 	"zh": {"任务编号", "任务名称", "类别", "包抓领导", "牵头单位", "责任人", "专班联络员", "节点序号", "节点内容", "完成时限", "提醒计划",
-		"状态灯", "节点状态", "完成百分比", "最新报告人", "最新报告时间", "最新报告说明", "原定时限", "延期后时限"},
+		"状态灯", "节点状态", "完成百分比", "最新报告人", "最新报告时间", "最新报告说明", "原定时限", "延期后时限", "经度", "纬度"},
 	"en": {"code", "title", "category", "leader", "department", "owner", "attendants", "milestone_no", "milestone", "due", "schedule",
-		"light", "state", "percent", "latest_by", "latest_at", "latest_note", "original_due", "extended_due"},
+		"light", "state", "percent", "latest_by", "latest_at", "latest_note", "original_due", "extended_due", "longitude", "latitude"},
 }
 
 var historyHeaders = map[string][]string{
@@ -134,7 +135,11 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 			row := []string{d.Task.Code, d.Task.Title, d.Task.Category, joinKeys(d.Leaders), d.Task.Department, joinKeys(d.Owners),
 				joinKeys(d.Attendants), fmt.Sprint(m.Seq), m.Title, m.DueDate.UTC().Format("2006-01-02"), d.Task.Schedule,
 				word(lang, string(d.Light)), word(lang, string(m.State)), fmt.Sprint(m.Percent), "", "", "",
-				m.Original().Format("2006-01-02"), ""}
+				m.Original().Format("2006-01-02"), "", "", ""}
+			if d.Task.SiteLat != nil && d.Task.SiteLon != nil {
+				// The import reads them back: the site survives a round trip.
+				row[19], row[20] = strconv.FormatFloat(*d.Task.SiteLon, 'f', -1, 64), strconv.FormatFloat(*d.Task.SiteLat, 'f', -1, 64)
+			}
 			if !m.Baseline().Equal(m.Original()) {
 				row[18] = m.Baseline().Format("2006-01-02")
 			}

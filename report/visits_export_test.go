@@ -27,6 +27,9 @@ func TestExportListsVisits(t *testing.T) {
 		if _, err := s.ImportTasks(ctx, specs, false); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.DB.Exec("UPDATE tasks SET site_lat = 31.2334, site_lon = 121.4737").Error; err != nil {
+			t.Fatal(err)
+		}
 		wang, err := models.PersonByKey(s.DB, "王建国")
 		if err != nil {
 			t.Fatal(err)
@@ -57,6 +60,9 @@ func TestExportListsVisits(t *testing.T) {
 		l, err := report.BuildLedger(s.DB, models.Today(clock.Now(), time.UTC), models.DefaultLightRules, time.UTC, "zh")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if lon, lat := l.Rows[1][19], l.Rows[1][20]; lon != "121.4737" || lat != "31.2334" || l.Rows[0][19] != "经度" {
+			t.Errorf("ledger site %q %q under %q", lon, lat, l.Rows[0][19])
 		}
 		if len(l.Visits) != 2 {
 			t.Fatalf("visits sheet %q", l.Visits)

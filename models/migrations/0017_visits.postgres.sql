@@ -39,3 +39,4 @@ CREATE TABLE visit_files (
     file_name character varying(200) DEFAULT ''::character varying NOT NULL
 );
 CREATE INDEX idx_visit_files_visit_id ON visit_files USING btree (visit_id);
+ALTER TABLE tasks ADD COLUMN site_lat double precision, ADD COLUMN site_lon double precision;

@@ -9,3 +9,5 @@ CREATE TABLE `visit_findings` (`id` integer PRIMARY KEY AUTOINCREMENT,`visit_id`
 CREATE INDEX `idx_visit_findings_visit_id` ON `visit_findings`(`visit_id`);
 CREATE TABLE `visit_files` (`id` integer PRIMARY KEY AUTOINCREMENT,`visit_id` integer NOT NULL,`kind` text NOT NULL,`file_id` text NOT NULL,`file_name` text NOT NULL DEFAULT '');
 CREATE INDEX `idx_visit_files_visit_id` ON `visit_files`(`visit_id`);
+ALTER TABLE `tasks` ADD COLUMN `site_lat` real;
+ALTER TABLE `tasks` ADD COLUMN `site_lon` real;
