@@ -46,3 +46,26 @@ func TestSiteColumns(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseDegrees(f *testing.F) {
+	for _, s := range []string{"121.4737", "31.2304", "121.5°E", "33.9S", "-0", "NaN", "1e400", "东经121度", " 90 "} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, lat bool) {
+		v, err := parseDegrees(s, lat)
+		if err != nil {
+			if v != 0 {
+				t.Fatalf("%q: %v with error %v", s, v, err)
+			}
+			return
+		}
+		limit := 180.0
+		if lat {
+			limit = 90
+		}
+		if v != v || v > limit || v < -limit {
+			t.Fatalf("%q read as %v", s, v)
+		}
+	})
+}
