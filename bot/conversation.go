@@ -62,6 +62,9 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		}
 		return true, t.summaryReply(m, who, text)
 	}
+	if err == nil && strings.HasPrefix(sent.Purpose, purposeVisit) {
+		return true, t.visitFindings(m, who, sent.Purpose)
+	}
 	if models.IsNotFound(err) || (err == nil && sent.TaskID == nil) {
 		return false, nil
 	}
@@ -188,6 +191,11 @@ func (t *turn) editedMessage(m *tgmodels.Message) error {
 	if m.From == nil || m.Chat.Type != tgmodels.ChatTypePrivate {
 		return nil
 	}
+	if m.Location != nil {
+		// A live location moving: a visit keeps only its first point,
+		// never a track, so its edits are not read.
+		return nil
+	}
 	who, err := t.speaker(m.From)
 	if err != nil || who.person == nil {
 		return err
@@ -260,6 +268,13 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.extensionDecisionCallback(q, who, parts[0], uint(id))
 	case "c":
 		return t.askCorrection(q, who, uint(id))
+	case "vk":
+		if len(parts) != 3 {
+			break
+		}
+		return t.visitCallback(q, who, parts[0], uint(id), parts[2])
+	case "vs", "vc":
+		return t.visitCallback(q, who, parts[0], uint(id), "")
 	}
 	return t.answer(q, c.T(who.lang, "callback_expired", nil))
 }

@@ -157,6 +157,9 @@ func (t *turn) message(m *tgmodels.Message) error {
 		if handled, err := t.replyToBot(m, who); handled || err != nil {
 			return err
 		}
+		if handled, err := t.visitMessage(m, who); handled || err != nil {
+			return err
+		}
 		if m.Text == "" {
 			return t.reply(m.Chat.ID, t.h.Catalog.T(who.lang, "file_not_expected", nil))
 		}
@@ -200,6 +203,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.back(m, who)
 	case "extend":
 		return t.extendCommand(m, who, args)
+	case "visit":
+		return t.visitCommand(m, who, args)
 	case "group":
 		return t.groupCommand(m, who)
 	case "delivery":
@@ -396,6 +401,11 @@ func (t *turn) task(m *tgmodels.Message, who speaker, args string) error {
 		return err
 	}
 	text := t.h.Render.Task(who.lang, one[0], roles, t.now, t.location(who.person))
+	visits, err := t.taskVisitLines(who.lang, d.Task.ID, t.location(who.person))
+	if err != nil {
+		return err
+	}
+	text += visits
 	for _, part := range SplitEntries([]string{text}, "\n", MaxMessageRunes) {
 		if err := t.reply(m.Chat.ID, part); err != nil {
 			return err

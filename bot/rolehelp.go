@@ -22,6 +22,7 @@ var commandRoles = map[string][]models.Role{
 	"summaryat":  {models.RoleLeader, models.RoleOwner},
 	"export":     {},
 	"group":      {models.RoleLeader},
+	"visit":      {models.RoleLeader},
 }
 
 // commandsFor lists, in menu order, the commands of someone holding roles.

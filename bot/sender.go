@@ -255,6 +255,13 @@ func replyMarkup(out models.Outgoing) tgmodels.ReplyMarkup {
 				BotAdministratorRights: &tgmodels.ChatAdministratorRights{CanManageTopics: true, CanPinMessages: true, CanInviteUsers: true}},
 		}}}}
 	}
+	if r := out.RequestLocation; r != nil {
+		// Location is optional evidence, never a check-in: the skip
+		// button is as near as the one that sends it.
+		return &tgmodels.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true, Keyboard: [][]tgmodels.KeyboardButton{{
+			{Text: r.Button, RequestLocation: true}, {Text: r.Skip},
+		}}}
+	}
 	if out.RemoveKeyboard {
 		return &tgmodels.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}

@@ -28,6 +28,10 @@ func (r *Renderer) Weekly(lang string, w *report.Week, loc *time.Location) []str
 		counts = append(counts, fmt.Sprintf("%s%d", LightEmoji(l), w.Counts[l]))
 	}
 	head.WriteString(strings.Join(counts, "  "))
+	if v := w.Visits; v.Visits > 0 {
+		// A week without visits says nothing: there is no count to reach.
+		head.WriteString("\n" + c.T(lang, "weekly_visits", map[string]any{"Visits": v.Visits, "Found": v.Found, "Solved": v.Solved}))
+	}
 	entries := []string{head.String()}
 	section := func(title string, lines []string) {
 		if len(lines) == 0 {

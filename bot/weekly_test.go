@@ -106,8 +106,29 @@ func TestWeeklyDigest(t *testing.T) {
 			if err := models.OpenCoordination(tx, t1.Attendants[0].ID, &models.CoordinationRequest{TaskID: t1.Task.ID, Text: "需协调用地指标"}); err != nil {
 				return err
 			}
-			_, err := models.GiveInstruction(tx, wang.ID, t1.Task.ID, "本周完成签约")
-			return err
+			if _, err := models.GiveInstruction(tx, wang.ID, t1.Task.ID, "本周完成签约"); err != nil {
+				return err
+			}
+			// Two front-line visits by the leader, one to no task.
+			for _, v := range []struct {
+				codes    []string
+				findings string
+			}{{[]string{"T01"}, "发现：用地手续滞后\n发现：道路未通\n已解决：电力接入"}, {nil, "发现：企业用工缺口\n解决：对接人社局"}} {
+				d, err := models.StartVisit(tx, wang.ID, false, v.codes, now)
+				if err != nil {
+					return err
+				}
+				if _, err := models.SetVisitKind(tx, wang.ID, d.ID, models.VisitSupervise); err != nil {
+					return err
+				}
+				if _, err := models.SetVisitFindings(tx, wang.ID, d.ID, v.findings); err != nil {
+					return err
+				}
+				if _, _, err := models.SaveVisit(tx, wang.ID, false, d.ID, now); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -121,7 +142,8 @@ func TestWeeklyDigest(t *testing.T) {
 			t.Fatalf("after the first Friday: %v", keys(digests))
 		}
 		for _, want := range []string{"周报 2026-09-18 至 2026-09-25", "本周完成的节点", "T01 · 1. 完成招商对接", "新提出的协调事项", "需协调用地指标",
-			"尚未确认的批示", "本周完成签约", "本周未报告的联络员", "T01 · 杨帆", "T02 · 孙丽"} {
+			"尚未确认的批示", "本周完成签约", "本周未报告的联络员", "T01 · 杨帆", "T02 · 孙丽",
+			"本周走一线 2 次 · 发现问题3 · 现场解决2"} {
 			if !strings.Contains(first, want) {
 				t.Errorf("first digest lacks %q:\n%s", want, first)
 			}
@@ -154,6 +176,9 @@ func TestWeeklyDigest(t *testing.T) {
 			if !strings.Contains(third, want) {
 				t.Errorf("digest after the holiday lacks %q:\n%s", want, third)
 			}
+		}
+		if strings.Contains(third, "走一线") {
+			t.Errorf("a week without visits mentions them:\n%s", third)
 		}
 		if strings.Contains(third, "新提出的协调事项") {
 			t.Errorf("a request of an earlier week is reported again:\n%s", third)

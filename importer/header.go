@@ -23,6 +23,8 @@ const (
 	fDue
 	fSchedule
 	fCategory
+	fLon
+	fLat
 	numFields
 )
 
@@ -45,6 +47,8 @@ var fieldDefs = [numFields]fieldDef{
 	fDue:        {"due date", []string{"完成时限", "时限", "due"}, true, false},
 	fSchedule:   {"reminder schedule", []string{"提醒计划", "schedule"}, false, true},
 	fCategory:   {"category", []string{"类别", "分类", "category"}, false, true},
+	fLon:        {"longitude", []string{"经度", "longitude", "lon"}, false, true},
+	fLat:        {"latitude", []string{"纬度", "latitude", "lat"}, false, true},
 }
 
 // headerIndex maps a normalised header to its field.

@@ -149,7 +149,12 @@ type Task struct {
 	Milestones []Milestone
 	// Row is the spreadsheet row where the task first appears.
 	Row int
+	// Site is where the project is (经度, 纬度), nil when not given.
+	Site *Site
 }
+
+// Site is a project's place in decimal degrees.
+type Site struct{ Lat, Lon float64 }
 
 // Milestone is one dated step of a task.
 type Milestone struct {

@@ -2,7 +2,9 @@ package importer
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -45,6 +47,7 @@ type taskValue struct {
 	text   string // as shown in messages
 	row    int
 	people []PersonRef
+	num    float64 // a longitude or latitude
 }
 
 type taskBuild struct {
@@ -240,7 +243,7 @@ func (p *parser) row(r sheetRow, prev *taskBuild) *taskBuild {
 			p.tasks = append(p.tasks, t)
 		}
 	}
-	for _, f := range []field{fTitle, fLeader, fDepartment, fOwner, fAttendants, fSchedule, fCategory} {
+	for _, f := range []field{fTitle, fLeader, fDepartment, fOwner, fAttendants, fSchedule, fCategory, fLon, fLat} {
 		if p.cols.index[f] >= 0 {
 			p.taskCell(r, f, t, continued)
 		}
@@ -278,6 +281,12 @@ func (p *parser) taskCell(r sheetRow, f field, t *taskBuild, continued bool) {
 		v.canon = v.text
 		if v.text != "" {
 			_, err = ParseSchedule(v.text)
+		}
+	case fLon, fLat:
+		v.text = oneLine(raw)
+		if v.text != "" {
+			v.num, err = parseDegrees(v.text, f == fLat)
+			v.canon = strconv.FormatFloat(v.num, 'f', -1, 64)
 		}
 	default:
 		v.text = oneLine(raw)
@@ -366,6 +375,14 @@ func (p *parser) finishTask(t *taskBuild) {
 			p.add(t.row, f, "task %s has no %s on any of its rows", t.code, fieldDefs[f].name)
 		}
 	}
+	// A site is a point: a longitude alone, or a latitude alone, is not.
+	if lon, lat := t.vals[fLon], t.vals[fLat]; lon.set != lat.set {
+		missing, gave, given := fLat, fLon, lon
+		if lat.set {
+			missing, gave, given = fLon, fLat, lat
+		}
+		p.add(given.row, missing, "task %s has a %s but no %s", t.code, fieldDefs[gave].name, fieldDefs[missing].name)
+	}
 	blank, firstGiven := 0, 0
 	for _, m := range t.ms {
 		if m.seqBlank {
@@ -414,6 +431,9 @@ func (p *parser) result() *TaskList {
 			Attendants: t.vals[fAttendants].people,
 			Row:        t.row,
 		}
+		if lon, lat := t.vals[fLon], t.vals[fLat]; lon.set && lat.set {
+			task.Site = &Site{Lat: lat.num, Lon: lon.num}
+		}
 		for _, m := range t.ms {
 			task.Milestones = append(task.Milestones, Milestone{Seq: m.seq, Title: m.title, Due: m.due, Row: m.row})
 		}
@@ -432,4 +452,32 @@ func sortProblems(ps []Problem) []Problem {
 		ps = append(ps[:MaxProblems:MaxProblems], Problem{Message: fmt.Sprintf("… and %d more problems not listed", more)})
 	}
 	return ps
+}
+
+// parseDegrees reads a longitude or latitude in decimal degrees
+// ("121.4737", "121.4737°", "121.4737E"); south and west are negative.
+func parseDegrees(s string, lat bool) (float64, error) {
+	what, limit := "longitude", 180.0
+	if lat {
+		what, limit = "latitude", 90.0
+	}
+	t := strings.TrimSpace(strings.ReplaceAll(s, "°", ""))
+	sign := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'E', 'e', 'N', 'n':
+			t = strings.TrimSpace(t[:n-1])
+		case 'W', 'w', 'S', 's':
+			t, sign = strings.TrimSpace(t[:n-1]), -1
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a %s in degrees, e.g. %s", s, what, map[bool]string{false: "121.4737", true: "31.2304"}[lat])
+	}
+	v *= sign
+	if math.Abs(v) > limit {
+		return 0, fmt.Errorf("%s %q is out of range (±%g)", what, s, limit)
+	}
+	return v, nil
 }

@@ -57,8 +57,12 @@ type Task struct {
 	Department string `gorm:"size:200;not null;default:''"`
 	Category   string `gorm:"size:100;not null;default:''"`
 	// Schedule is the task's own reminder cron spec; empty uses the default.
-	Schedule   string `gorm:"size:100;not null;default:''"`
-	Done       bool   `gorm:"not null;default:false"`
+	Schedule string `gorm:"size:100;not null;default:''"`
+	Done     bool   `gorm:"not null;default:false"`
+	// SiteLat and SiteLon are where the project is (经度/纬度 in the list),
+	// both or neither; a visit's card tells its distance, as information.
+	SiteLat    *float64
+	SiteLon    *float64
 	ClosedAt   *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -523,4 +527,56 @@ type PeriodFigure struct {
 	Name       string    `gorm:"size:200;not null;default:''"`
 	Title      string    `gorm:"size:800;not null;default:''"`
 	Figures    `gorm:"embedded"`
+}
+
+// Visit is a leader's front-line visit (走一线) to one or more tasks, or to
+// none (a trip to meet investors).
+type Visit struct {
+	ID uint `gorm:"primaryKey"`
+	// PersonID has at most one draft.
+	PersonID uint      `gorm:"not null;index;uniqueIndex:idx_visit_draft,where:state = 'draft'"`
+	Kind     VisitKind `gorm:"size:16;not null;default:''"`
+	State    string    `gorm:"size:16;not null;default:draft"`
+	// Text is the findings as written.
+	Text string `gorm:"size:4000;not null;default:''"`
+	// Lat and Lon are set together, with LocationSource; LiveSeconds is
+	// how long a live location was shared (only its first point is kept,
+	// never a track).
+	Lat            *float64
+	Lon            *float64
+	LocationSource string `gorm:"size:16;not null;default:''"`
+	LiveSeconds    int    `gorm:"not null;default:0"`
+	StartedAt      time.Time
+	SavedAt        *time.Time `gorm:"index"`
+	Tasks          []VisitTask
+	Findings       []VisitFinding
+	Files          []VisitFile
+}
+
+// VisitTask is one task a visit was about.
+type VisitTask struct {
+	ID      uint `gorm:"primaryKey"`
+	VisitID uint `gorm:"not null;uniqueIndex:idx_visit_task"`
+	TaskID  uint `gorm:"not null;uniqueIndex:idx_visit_task;index"`
+}
+
+// VisitFinding is one finding of a visit; a finding that needs
+// coordination names the request it opened once the visit is saved.
+type VisitFinding struct {
+	ID             uint        `gorm:"primaryKey"`
+	VisitID        uint        `gorm:"not null;index"`
+	Seq            int         `gorm:"not null"`
+	Kind           FindingKind `gorm:"size:16;not null"`
+	TaskID         *uint
+	Text           string `gorm:"size:2000;not null"`
+	CoordinationID *uint
+}
+
+// VisitFile is a photo or document kept as a visit's evidence.
+type VisitFile struct {
+	ID       uint   `gorm:"primaryKey"`
+	VisitID  uint   `gorm:"not null;index"`
+	Kind     string `gorm:"size:16;not null"`
+	FileID   string `gorm:"size:200;not null"`
+	FileName string `gorm:"size:200;not null;default:''"`
 }

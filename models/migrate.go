@@ -35,6 +35,7 @@ var migrationIDs = []string{
 	"0014_extensions",
 	"0015_periods",
 	"0016_work_groups",
+	"0017_visits",
 }
 
 // LatestSchema is the newest schema version.

@@ -114,6 +114,16 @@ type Outgoing struct {
 	// RemoveKeyboard takes such a keyboard away.
 	RequestChat    *ChatRequest `json:"request_chat,omitempty"`
 	RemoveKeyboard bool         `json:"remove_keyboard,omitempty"`
+	// RequestLocation replaces the keyboard with a button sending the
+	// person's location, and a button to go on without one.
+	RequestLocation *LocationRequest `json:"request_location,omitempty"`
+}
+
+// LocationRequest is the two buttons of a keyboard asking for a location:
+// Button sends it, Skip is the text of going on without.
+type LocationRequest struct {
+	Button string `json:"button"`
+	Skip   string `json:"skip"`
 }
 
 // DeferredFile names a file the dispatcher has drawn before the call (see

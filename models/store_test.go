@@ -31,6 +31,7 @@ var entities = []any{
 	&models.ExtensionRequest{},
 	&models.Period{}, &models.PeriodSnapshot{}, &models.PeriodFigure{},
 	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},
+	&models.Visit{}, &models.VisitTask{}, &models.VisitFinding{}, &models.VisitFile{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

@@ -15,7 +15,13 @@ type TaskSpec struct {
 	Code, Title, Department, Category, Schedule string
 	Leaders, Owners, Attendants                 []PersonSpec
 	Milestones                                  []MilestoneSpec
+	// Site is where the project is, when the list gives it; a list that
+	// does not leaves the stored site alone.
+	Site *Site
 }
+
+// Site is a project's place.
+type Site struct{ Lat, Lon float64 }
 
 // PersonSpec names a person; Department tells namesakes apart.
 type PersonSpec struct{ Name, Department string }
@@ -258,19 +264,27 @@ func upsertTask(tx *gorm.DB, spec TaskSpec, byCode map[string]Task, res *ImportR
 	t, ok := byCode[spec.Code]
 	if !ok {
 		t = Task{Code: spec.Code, Title: spec.Title, Department: spec.Department, Category: spec.Category, Schedule: spec.Schedule}
+		if spec.Site != nil {
+			t.SiteLat, t.SiteLon = &spec.Site.Lat, &spec.Site.Lon
+		}
 		if err := tx.Create(&t).Error; err != nil {
 			return t, fmt.Errorf("create task %s: %w", spec.Code, err)
 		}
 		res.TasksCreated++
 		return t, nil
 	}
-	if t.Title == spec.Title && t.Department == spec.Department && t.Category == spec.Category && t.Schedule == spec.Schedule {
+	sameSite := spec.Site == nil || t.SiteLat != nil && t.SiteLon != nil && *t.SiteLat == spec.Site.Lat && *t.SiteLon == spec.Site.Lon
+	if t.Title == spec.Title && t.Department == spec.Department && t.Category == spec.Category && t.Schedule == spec.Schedule && sameSite {
 		return t, nil
 	}
 	// A map, not a struct: Updates(struct) would skip emptied fields.
-	err := tx.Model(&t).Updates(map[string]any{
+	change := map[string]any{
 		"title": spec.Title, "department": spec.Department, "category": spec.Category, "schedule": spec.Schedule,
-	}).Error
+	}
+	if spec.Site != nil {
+		change["site_lat"], change["site_lon"] = spec.Site.Lat, spec.Site.Lon
+	}
+	err := tx.Model(&t).Updates(change).Error
 	if err != nil {
 		return t, fmt.Errorf("update task %s: %w", spec.Code, err)
 	}

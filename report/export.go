@@ -25,18 +25,21 @@ type Ledger struct {
 	History      [][]string
 	Coordination [][]string
 	Assessment   [][]string
+	// Visits are the saved front-line visits (走一线), oldest first.
+	Visits [][]string
 }
 
 // headers of the ledger sheet. The first columns are the import's, so that
 // an exported file loads back with `taskbot import`, which skips the others.
 // 完成时限 is the due date in force; 原定时限 the one the milestone was
 // first given, and 延期后时限 the date of its latest approved extension
-// (empty when none).
+// (empty when none). 经度 and 纬度 are the project's site, when the list
+// gave it.
 var ledgerHeaders = map[string][]string{
 	"zh": {"任务编号", "任务名称", "类别", "包抓领导", "牵头单位", "责任人", "专班联络员", "节点序号", "节点内容", "完成时限", "提醒计划",
-		"状态灯", "节点状态", "完成百分比", "最新报告人", "最新报告时间", "最新报告说明", "原定时限", "延期后时限"},
+		"状态灯", "节点状态", "完成百分比", "最新报告人", "最新报告时间", "最新报告说明", "原定时限", "延期后时限", "经度", "纬度"},
 	"en": {"code", "title", "category", "leader", "department", "owner", "attendants", "milestone_no", "milestone", "due", "schedule",
-		"light", "state", "percent", "latest_by", "latest_at", "latest_note", "original_due", "extended_due"},
+		"light", "state", "percent", "latest_by", "latest_at", "latest_note", "original_due", "extended_due", "longitude", "latitude"},
 }
 
 var historyHeaders = map[string][]string{
@@ -58,9 +61,16 @@ var assessmentHeaders = map[string][]string{
 		"due_by_today", "done_by_today", "pace", "behind_tasks", "note"},
 }
 
-var sheetNames = map[string][4]string{
-	"zh": {"台账", "报告记录", "协调与批示", "季度考核"},
-	"en": {"ledger", "reports", "coordination", "assessment"},
+// visitHeaders of the 走一线 sheet: one row per visit; 任务编号 lists its
+// tasks, and the findings are counted and written out by kind.
+var visitHeaders = map[string][]string{
+	"zh": {"时间", "走访人", "类型", "任务编号", "发现问题", "现场解决", "需协调", "内容", "位置", "照片/文件"},
+	"en": {"at", "by", "kind", "codes", "found", "solved", "coordinate", "findings", "location", "files"},
+}
+
+var sheetNames = map[string][5]string{
+	"zh": {"台账", "报告记录", "协调与批示", "季度考核", "走一线"},
+	"en": {"ledger", "reports", "coordination", "assessment", "visits"},
 }
 
 var words = map[string]map[string]string{
@@ -68,7 +78,9 @@ var words = map[string]map[string]string{
 		"blocked": "受阻", "superseded": "已更正", "withdrawn": "已撤回", "standing": "有效", "coordination": "协调请求", "instruction": "批示",
 		"resolved": "已解决", "open": "未解决", "confirmed": "已确认", "unconfirmed": "未确认",
 		"running": "进行中", "frozen": "已定格", "district": "全区", "department": "牵头单位", "leader": "包抓领导", "task": "任务",
-		"nothing due": "本期无节点", "changed after the end": "结束后有变动"},
+		"nothing due": "本期无节点", "changed after the end": "结束后有变动",
+		"supervise": "现场督导", "investment": "走访企业/招商", "meeting": "现场办公会", "other": "其他",
+		"found": "发现", "solved": "已解决", "coordinate": "需协调", "live": "实时位置首点", "point": "定位点", "minutes": "分钟"},
 	"en": {},
 }
 
@@ -115,7 +127,7 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 		byMilestone[l.MilestoneID] = i
 	}
 	l := &Ledger{Rows: [][]string{ledgerHeaders[lang]}, History: [][]string{historyHeaders[lang]}, Coordination: [][]string{coordinationHeaders[lang]},
-		Assessment: [][]string{assessmentHeaders[lang]}}
+		Assessment: [][]string{assessmentHeaders[lang]}, Visits: [][]string{visitHeaders[lang]}}
 	codes := map[uint]string{}
 	for _, d := range tasks {
 		codes[d.Task.ID] = d.Task.Code
@@ -123,7 +135,11 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 			row := []string{d.Task.Code, d.Task.Title, d.Task.Category, joinKeys(d.Leaders), d.Task.Department, joinKeys(d.Owners),
 				joinKeys(d.Attendants), fmt.Sprint(m.Seq), m.Title, m.DueDate.UTC().Format("2006-01-02"), d.Task.Schedule,
 				word(lang, string(d.Light)), word(lang, string(m.State)), fmt.Sprint(m.Percent), "", "", "",
-				m.Original().Format("2006-01-02"), ""}
+				m.Original().Format("2006-01-02"), "", "", ""}
+			if d.Task.SiteLat != nil && d.Task.SiteLon != nil {
+				// The import reads them back: the site survives a round trip.
+				row[19], row[20] = strconv.FormatFloat(*d.Task.SiteLon, 'f', -1, 64), strconv.FormatFloat(*d.Task.SiteLat, 'f', -1, 64)
+			}
 			if !m.Baseline().Equal(m.Original()) {
 				row[18] = m.Baseline().Format("2006-01-02")
 			}
@@ -221,7 +237,79 @@ FROM instructions i JOIN people p ON p.id = i.leader_id ORDER BY i.id`).Scan(&in
 		return nil, err
 	}
 	l.Assessment = append(l.Assessment, rows...)
+	if l.Visits, err = visitRows(tx, l.Visits, codes, loc, lang); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// visitRows appends the saved visits to rows.
+func visitRows(tx *gorm.DB, rows [][]string, codes map[uint]string, loc *time.Location, lang string) ([][]string, error) {
+	var visits []models.Visit
+	if err := tx.Where("state = ?", models.VisitSaved).Order("saved_at, id").Find(&visits).Error; err != nil {
+		return nil, fmt.Errorf("visits: %w", err)
+	}
+	if len(visits) == 0 {
+		return rows, nil
+	}
+	var people []models.Person
+	if err := tx.Where("id IN (?)", tx.Model(&models.Visit{}).Select("person_id").Where("state = ?", models.VisitSaved)).Find(&people).Error; err != nil {
+		return nil, fmt.Errorf("visitors: %w", err)
+	}
+	names := map[uint]string{}
+	for _, p := range people {
+		names[p.ID] = p.Key
+	}
+	ids := make([]uint, len(visits))
+	for i, v := range visits {
+		ids[i] = v.ID
+	}
+	tasks, findings, files := map[uint][]string{}, map[uint][]models.VisitFinding{}, map[uint]int{}
+	for _, chunk := range models.IDChunks(ids) {
+		var vts []models.VisitTask
+		if err := tx.Where("visit_id IN ?", chunk).Order("id").Find(&vts).Error; err != nil {
+			return nil, fmt.Errorf("tasks of visits: %w", err)
+		}
+		for _, vt := range vts {
+			tasks[vt.VisitID] = append(tasks[vt.VisitID], codes[vt.TaskID])
+		}
+		var fs []models.VisitFinding
+		if err := tx.Where("visit_id IN ?", chunk).Order("visit_id, seq").Find(&fs).Error; err != nil {
+			return nil, fmt.Errorf("findings of visits: %w", err)
+		}
+		for _, f := range fs {
+			findings[f.VisitID] = append(findings[f.VisitID], f)
+		}
+		var counts []struct {
+			VisitID uint
+			N       int
+		}
+		if err := tx.Model(&models.VisitFile{}).Select("visit_id, COUNT(*) AS n").Where("visit_id IN ?", chunk).Group("visit_id").Scan(&counts).Error; err != nil {
+			return nil, fmt.Errorf("files of visits: %w", err)
+		}
+		for _, c := range counts {
+			files[c.VisitID] = c.N
+		}
+	}
+	for _, v := range visits {
+		v.Findings = findings[v.ID]
+		tally := v.Tally()
+		lines := make([]string, len(v.Findings))
+		for i, f := range v.Findings {
+			lines[i] = word(lang, string(f.Kind)) + "：" + f.Text
+		}
+		where := ""
+		if v.Lat != nil && v.Lon != nil {
+			where = fmt.Sprintf("%.5f, %.5f %s", *v.Lat, *v.Lon, word(lang, v.LocationSource))
+			if v.LocationSource == models.LocationLive && v.LiveSeconds < 0x7FFFFFFF {
+				where += fmt.Sprintf(" %d %s", (v.LiveSeconds+59)/60, word(lang, "minutes"))
+			}
+		}
+		rows = append(rows, []string{v.SavedAt.In(loc).Format("2006-01-02 15:04"), names[v.PersonID], word(lang, string(v.Kind)),
+			strings.Join(tasks[v.ID], "、"), strconv.Itoa(tally.Found), strconv.Itoa(tally.Solved), strconv.Itoa(tally.Coordinate),
+			strings.Join(lines, "\n"), where, strconv.Itoa(files[v.ID])})
+	}
+	return rows, nil
 }
 
 // assessmentRows are the figures of each period begun by today, per
@@ -288,7 +376,7 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	if err != nil {
 		return err
 	}
-	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment} {
+	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment, l.Visits} {
 		name := names[i]
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -321,11 +409,12 @@ const (
 
 // columnKinds types the columns of the four sheets, by position (the
 // headers above): only what a spreadsheet should sort or sum is typed.
-var columnKinds = [4]map[int]cellKind{
+var columnKinds = [5]map[int]cellKind{
 	{7: intCell, 9: dateCell, 11: lightCell, 13: percentCell, 15: timeCell, 17: dateCell, 18: dateCell},
 	{0: timeCell, 2: intCell, 5: percentCell, 7: intCell},
 	{6: timeCell},
 	{1: dateCell, 2: dateCell, 7: intCell, 8: intCell, 10: intCell, 11: intCell, 12: intCell, 13: intCell, 15: intCell},
+	{0: timeCell, 4: intCell, 5: intCell, 6: intCell, 9: intCell},
 }
 
 // sheetStyles are the style ids the sheets use.

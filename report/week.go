@@ -31,6 +31,9 @@ type Week struct {
 	// Period is the digest's tasks counted over the current period, per
 	// leader and lead department.
 	Period *PeriodTable
+	// Visits are the reader's own front-line visits of the week: told to
+	// them alone, never ranked, with no target.
+	Visits models.VisitTally
 }
 
 // PeriodTable is a set of tasks counted over a period: the whole set
@@ -104,6 +107,11 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 	}
 	w := &Week{Summary: s, Since: opt.Since, Until: opt.Until}
 	w.Period = periodTable(tasks, facts, opt)
+	if opt.Reader != 0 {
+		if w.Visits, err = models.VisitWeek(tx, opt.Reader, opt.Since, opt.Until); err != nil {
+			return nil, err
+		}
+	}
 	sinceDay := models.Today(opt.Since, opt.location())
 	ids := make([]uint, 0, len(tasks))
 	byID := make(map[uint]*models.TaskDetail, len(tasks))

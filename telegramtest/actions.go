@@ -15,6 +15,10 @@ type post struct {
 	replyTo int
 	photo   bool
 	docName string
+	// location is a location to send; forwardedFrom makes the message a
+	// forward of that user's.
+	location      *Location
+	forwardedFrom *User
 	// anonymous posts as the group itself, as an anonymous administrator
 	// does, signed with signature (their custom title) if set.
 	anonymous bool
@@ -90,11 +94,17 @@ func (s *Server) userPost(c *chat, from *User, p post) (Msg, error) {
 	case p.docName != "":
 		m.document = s.storeDocumentLocked(userDocument(p.docName), p.docName, "")
 		m.caption, m.capEnts = p.caption, commandEntities(p.caption)
+	case p.location != nil:
+		l := *p.location
+		m.location = &l
 	default:
 		if strings.TrimSpace(p.text) == "" {
 			return Msg{}, errors.New("telegramtest: a user cannot send an empty message")
 		}
 		m.text, m.rawText, m.entities = p.text, p.text, commandEntities(p.text)
+	}
+	if p.forwardedFrom != nil {
+		m.forwardedFrom, m.forwardDate = p.forwardedFrom, now.Add(-time.Hour)
 	}
 	c.add(m)
 	if s.botReceivesLocked(c, m) {

@@ -29,6 +29,8 @@ type Msg struct {
 	ParseMode string
 	Entities  []Entity
 	Caption   string
+	// Location is a location the user sent, nil for none.
+	Location *Location
 
 	// Buttons is the inline keyboard, row by row.
 	Buttons [][]Button
@@ -124,7 +126,11 @@ type message struct {
 	replyTo   *message
 	photo     *File
 	document  *File
-	svc       *service // set for service messages
+	location  *Location
+	// forwardedFrom is the user whose message this one forwards.
+	forwardedFrom *User
+	forwardDate   time.Time
+	svc           *service // set for service messages
 	// senderChat is the chat a message was posted on behalf of: the group
 	// itself for its anonymous administrators.
 	senderChat *chat
@@ -194,6 +200,7 @@ func (m *message) toMsg() Msg {
 		Caption:   m.caption,
 		Photo:     m.photo,
 		Document:  m.document,
+		Location:  m.location,
 		ThreadID:  m.thread,
 		Reactions: slices.Clone(m.reactions),
 	}
@@ -292,6 +299,13 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 	}
 	if d := m.document; d != nil {
 		w.Document = &wDocument{FileID: d.FileID, FileUniqueID: d.FileUniqueID, FileName: d.Name, MIMEType: d.MIMEType, FileSize: len(d.Data)}
+	}
+	if l := m.location; l != nil {
+		w.Location = &wLocation{Latitude: l.Latitude, Longitude: l.Longitude, LivePeriod: int(l.LivePeriod / time.Second)}
+	}
+	if f := m.forwardedFrom; f != nil {
+		u := f.wire()
+		w.ForwardOrigin = &wMessageOrigin{Type: "user", Date: m.forwardDate.Unix(), SenderUser: &u}
 	}
 	if m.svc != nil {
 		m.svc.wire(w)

@@ -20,6 +20,8 @@ type KeyboardButton struct {
 	Text         string
 	RequestChat  *ChatRequest
 	RequestUsers *UsersRequest
+	// RequestLocation asks for the user's current location.
+	RequestLocation bool
 }
 
 // ChatRequest is a KeyboardButtonRequestChat. The optional restrictions
@@ -174,6 +176,7 @@ type wKeyboardButton struct {
 		RequestUsername bool        `json:"request_username"`
 		RequestPhoto    bool        `json:"request_photo"`
 	} `json:"request_users"`
+	RequestLocation bool `json:"request_location"`
 }
 
 // wRights is a ChatAdministratorRights in a request; the real server reads
@@ -226,7 +229,7 @@ func parseKeyboardButton(b map[string]any) (KeyboardButton, *apiError) {
 	if w.Text == "" {
 		return KeyboardButton{}, badRequest("can't parse keyboard button: Text must be non-empty")
 	}
-	btn := KeyboardButton{Text: w.Text}
+	btn := KeyboardButton{Text: w.Text, RequestLocation: w.RequestLocation}
 	if rc := w.RequestChat; rc != nil {
 		id, e := requestID(rc.RequestID)
 		if e != nil {

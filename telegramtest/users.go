@@ -3,6 +3,8 @@ package telegramtest
 import (
 	"context"
 	"fmt"
+	"math"
+	"time"
 )
 
 // User is a Telegram user talking to the bot. Their private chat with the
@@ -135,6 +137,37 @@ func (u *User) SendPhoto(caption string, replyTo int) (Msg, error) {
 // SendDocument sends a small generated document named fileName.
 func (u *User) SendDocument(fileName, caption string, replyTo int) (Msg, error) {
 	return u.s.userPost(u.chat, u, post{docName: fileName, caption: caption, replyTo: replyTo})
+}
+
+// SendLocation sends a location: a point, or a live location shared for
+// live (Telegram takes 60 s to 24 h, or "until stopped"), replying to
+// replyTo unless it is 0. Only the first point of a live location is sent:
+// its moves would come as edited messages.
+func (u *User) SendLocation(lat, lon float64, live time.Duration, replyTo int) (Msg, error) {
+	if math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+		return Msg{}, fmt.Errorf("telegramtest: no such place %v, %v", lat, lon)
+	}
+	if live != 0 && (live < time.Minute || live > 24*time.Hour) && live != LiveUntilStopped {
+		return Msg{}, fmt.Errorf("telegramtest: live_period %s out of range", live)
+	}
+	return u.s.userPost(u.chat, u, post{location: &Location{Latitude: lat, Longitude: lon, LivePeriod: live}, replyTo: replyTo})
+}
+
+// ForwardLocation forwards to the bot a point that from sent elsewhere:
+// the message carries forward_origin.
+func (u *User) ForwardLocation(from *User, lat, lon float64) (Msg, error) {
+	return u.s.userPost(u.chat, u, post{location: &Location{Latitude: lat, Longitude: lon}, forwardedFrom: from})
+}
+
+// LiveUntilStopped is the live_period of a live location shared until
+// the user stops it (0x7FFFFFFF seconds).
+const LiveUntilStopped = 0x7FFFFFFF * time.Second
+
+// Location is a location a user sent; LivePeriod is set for a live
+// location.
+type Location struct {
+	Latitude, Longitude float64
+	LivePeriod          time.Duration
 }
 
 // EditMessage edits one of the user's own messages, producing an

@@ -51,28 +51,30 @@ type wDocument struct {
 }
 
 type wMessage struct {
-	MessageID         int           `json:"message_id"`
-	MessageThreadID   int           `json:"message_thread_id,omitempty"`
-	From              *wUser        `json:"from,omitempty"`
-	SenderChat        *wChat        `json:"sender_chat,omitempty"`
-	AuthorSignature   string        `json:"author_signature,omitempty"`
-	Date              int64         `json:"date"`
-	Chat              wChat         `json:"chat"`
-	IsTopicMessage    bool          `json:"is_topic_message,omitempty"`
-	ReplyToMessage    *wMessage     `json:"reply_to_message,omitempty"`
-	EditDate          int64         `json:"edit_date,omitempty"`
-	Text              string        `json:"text,omitempty"`
-	Entities          []Entity      `json:"entities,omitempty"`
-	Photo             []wPhotoSize  `json:"photo,omitempty"`
-	Document          *wDocument    `json:"document,omitempty"`
-	Caption           string        `json:"caption,omitempty"`
-	CaptionEntities   []Entity      `json:"caption_entities,omitempty"`
-	NewChatMembers    []wUser       `json:"new_chat_members,omitempty"`
-	LeftChatMember    *wUser        `json:"left_chat_member,omitempty"`
-	MigrateToChatID   int64         `json:"migrate_to_chat_id,omitempty"`
-	MigrateFromChatID int64         `json:"migrate_from_chat_id,omitempty"`
-	ChatShared        *wChatShared  `json:"chat_shared,omitempty"`
-	UsersShared       *wUsersShared `json:"users_shared,omitempty"`
+	MessageID         int             `json:"message_id"`
+	MessageThreadID   int             `json:"message_thread_id,omitempty"`
+	From              *wUser          `json:"from,omitempty"`
+	SenderChat        *wChat          `json:"sender_chat,omitempty"`
+	AuthorSignature   string          `json:"author_signature,omitempty"`
+	Date              int64           `json:"date"`
+	Chat              wChat           `json:"chat"`
+	IsTopicMessage    bool            `json:"is_topic_message,omitempty"`
+	ReplyToMessage    *wMessage       `json:"reply_to_message,omitempty"`
+	EditDate          int64           `json:"edit_date,omitempty"`
+	Text              string          `json:"text,omitempty"`
+	Entities          []Entity        `json:"entities,omitempty"`
+	Photo             []wPhotoSize    `json:"photo,omitempty"`
+	Document          *wDocument      `json:"document,omitempty"`
+	Location          *wLocation      `json:"location,omitempty"`
+	ForwardOrigin     *wMessageOrigin `json:"forward_origin,omitempty"`
+	Caption           string          `json:"caption,omitempty"`
+	CaptionEntities   []Entity        `json:"caption_entities,omitempty"`
+	NewChatMembers    []wUser         `json:"new_chat_members,omitempty"`
+	LeftChatMember    *wUser          `json:"left_chat_member,omitempty"`
+	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
+	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
+	ChatShared        *wChatShared    `json:"chat_shared,omitempty"`
+	UsersShared       *wUsersShared   `json:"users_shared,omitempty"`
 	// Forum topic service messages; closed and reopened are empty objects.
 	ForumTopicCreated  *wForumTopicCreated `json:"forum_topic_created,omitempty"`
 	ForumTopicEdited   *wForumTopicEdited  `json:"forum_topic_edited,omitempty"`
@@ -135,4 +137,18 @@ type wWebhookInfo struct {
 	LastErrorMessage     string   `json:"last_error_message,omitempty"`
 	MaxConnections       int      `json:"max_connections,omitempty"`
 	AllowedUpdates       []string `json:"allowed_updates,omitempty"`
+}
+
+// wLocation is a Location; live_period is set for a live location.
+type wLocation struct {
+	Latitude   float64 `json:"latitude"`
+	Longitude  float64 `json:"longitude"`
+	LivePeriod int     `json:"live_period,omitempty"`
+}
+
+// wMessageOrigin is a MessageOrigin; only MessageOriginUser is made here.
+type wMessageOrigin struct {
+	Type       string `json:"type"`
+	Date       int64  `json:"date"`
+	SenderUser *wUser `json:"sender_user,omitempty"`
 }

@@ -109,6 +109,9 @@ func TaskSpecs(list *importer.TaskList) []models.TaskSpec {
 			Code: t.Code, Title: t.Title, Department: t.Department, Category: t.Category, Schedule: t.Schedule,
 			Leaders: people(t.Leaders), Owners: people(t.Owners), Attendants: people(t.Attendants), Milestones: ms,
 		}
+		if t.Site != nil {
+			specs[i].Site = &models.Site{Lat: t.Site.Lat, Lon: t.Site.Lon}
+		}
 	}
 	return specs
 }

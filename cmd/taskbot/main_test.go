@@ -376,8 +376,8 @@ func TestExportImportRoundTripAfterAnExtension(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(data), ",原定时限,延期后时限\n") || !strings.Contains(string(data), "全年到位资金完成目标任务,2027-03-31,") ||
-				!strings.Contains(string(data), ",2027-01-31,2027-03-31\n") {
+			if !strings.Contains(string(data), ",原定时限,延期后时限,经度,纬度\n") || !strings.Contains(string(data), "全年到位资金完成目标任务,2027-03-31,") ||
+				!strings.Contains(string(data), ",2027-01-31,2027-03-31,,\n") {
 				t.Errorf("the exported ledger lacks the original and extended due dates:\n%s", data)
 			}
 		}

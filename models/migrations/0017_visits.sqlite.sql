@@ -1,0 +1,13 @@
+CREATE TABLE `visits` (`id` integer PRIMARY KEY AUTOINCREMENT,`person_id` integer NOT NULL,`kind` text NOT NULL DEFAULT '',`state` text NOT NULL DEFAULT 'draft',`text` text NOT NULL DEFAULT '',`lat` real,`lon` real,`location_source` text NOT NULL DEFAULT '',`live_seconds` integer NOT NULL DEFAULT 0,`started_at` datetime,`saved_at` datetime);
+CREATE INDEX `idx_visits_person_id` ON `visits`(`person_id`);
+CREATE UNIQUE INDEX `idx_visit_draft` ON `visits`(`person_id`) WHERE `state` = 'draft';
+CREATE INDEX `idx_visits_saved_at` ON `visits`(`saved_at`);
+CREATE TABLE `visit_tasks` (`id` integer PRIMARY KEY AUTOINCREMENT,`visit_id` integer NOT NULL,`task_id` integer NOT NULL);
+CREATE UNIQUE INDEX `idx_visit_task` ON `visit_tasks`(`visit_id`,`task_id`);
+CREATE INDEX `idx_visit_tasks_task_id` ON `visit_tasks`(`task_id`);
+CREATE TABLE `visit_findings` (`id` integer PRIMARY KEY AUTOINCREMENT,`visit_id` integer NOT NULL,`seq` integer NOT NULL,`kind` text NOT NULL,`task_id` integer,`text` text NOT NULL,`coordination_id` integer);
+CREATE INDEX `idx_visit_findings_visit_id` ON `visit_findings`(`visit_id`);
+CREATE TABLE `visit_files` (`id` integer PRIMARY KEY AUTOINCREMENT,`visit_id` integer NOT NULL,`kind` text NOT NULL,`file_id` text NOT NULL,`file_name` text NOT NULL DEFAULT '');
+CREATE INDEX `idx_visit_files_visit_id` ON `visit_files`(`visit_id`);
+ALTER TABLE `tasks` ADD COLUMN `site_lat` real;
+ALTER TABLE `tasks` ADD COLUMN `site_lon` real;
