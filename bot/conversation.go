@@ -145,7 +145,7 @@ func (t *turn) addsTo(d *models.TaskDetail, reportID uint, text string) (bool, e
 		}
 		return false, fmt.Errorf("report %d: %w", reportID, err)
 	}
-	if r.Source != "button" && r.Source != "detail" {
+	if r.Source != models.SourceButton && r.Source != models.SourceDetail {
 		return false, nil
 	}
 	if _, _, problem := reply.ParseDetail(text); problem != nil {
@@ -232,7 +232,7 @@ func (t *turn) detail(rc replyContext, purpose string, reportID uint, text strin
 			state = reply.OnTrack
 		}
 	}
-	rc.source = "detail"
+	rc.source = models.SourceDetail
 	_, err = t.record(rc, []reply.Item{{Milestone: m.Seq, State: state, Percent: percent, Note: note}})
 	return err
 }
@@ -433,7 +433,7 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 	if q.Message.Message != nil {
 		messageID = q.Message.Message.ID
 	}
-	rc := replyContext{who: who, chatID: q.From.ID, messageID: messageID, task: d, source: "button"}
+	rc := replyContext{who: who, chatID: q.From.ID, messageID: messageID, task: d, source: models.SourceButton}
 	if messageID != 0 && q.Message.Message.Chat.ID == q.From.ID {
 		rc.edit = messageID
 	}

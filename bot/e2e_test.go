@@ -19,6 +19,7 @@ import (
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/outbox"
+	"taskbot/report"
 	"taskbot/scheduler"
 	"taskbot/telegramtest"
 )
@@ -302,6 +303,20 @@ func TestReminderAndEveryFormOfReply(t *testing.T) {
 	})
 	if m := e.milestone("T01", 1); m.State != models.StateOnTrack || m.Percent != 60 {
 		t.Fatalf("milestone after buttons: %+v", m)
+	}
+	// The ledger keeps the state alone and its completion, the way it keeps
+	// a correction; the task's history reads them as one report, struck
+	// through nowhere.
+	d, err := models.TaskByCode(e.store.DB, "T01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := report.BuildTaskPage(e.store.DB, *d, e.clock.Now(), models.LightRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.History) != 1 || page.History[0].Superseded || page.History[0].Corrects || page.History[0].Percent == nil || *page.History[0].Percent != 60 {
+		t.Fatalf("button report and its percent in the history: %+v", page.History)
 	}
 
 	// 2. A text reply to the reminder.

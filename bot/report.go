@@ -434,7 +434,7 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		{Text: c.T(lang, "button_correct", nil), Data: fmt.Sprintf("c:%d", r.ID)},
 		{Text: c.T(lang, "button_withdraw", nil), Data: fmt.Sprintf("w:%d", r.ID)},
 	}}
-	if rc.source == "button" {
+	if rc.source == models.SourceButton {
 		// A state alone is a whole report; the percent and note are
 		// asked for here rather than in a second message.
 		text += "\n" + c.T(lang, "ack_ask_detail", nil)
@@ -462,7 +462,7 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		// One report, one message: the acknowledgement takes the place
 		// of the message that asked for the report or that it completes.
 		err := models.EnqueueRef(t.tx, key, rc.chatID, models.OutEditText, models.Outgoing{Text: text, Buttons: buttons, EditMessageID: rc.edit}, ref)
-		if err != nil || rc.source != "detail" || rc.messageID == 0 {
+		if err != nil || rc.source != models.SourceDetail || rc.messageID == 0 {
 			return err
 		}
 		// The person's answer is taken: a 👌 on it says so without a
