@@ -39,7 +39,8 @@ type GroupWriter interface {
 	// GroupReminder posts one reminder about a task in its work group,
 	// naming the people due, and says whether it did: not for a task
 	// with nothing left to report.
-	GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string) (bool, error)
+	// by, when set, is who asked for a manual reminder (催办).
+	GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string, by *models.Person) (bool, error)
 	// Topic brings a task's forum topic in line with the task: its light
 	// in the name, closed while the task is.
 	Topic(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, topic *models.TaskTopic) error

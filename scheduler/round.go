@@ -102,6 +102,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	}
 	groupDue := map[groupSlot][]models.Due{}
 	groupRows := map[groupSlot][]models.Reminder{}
+	groupBy := map[groupSlot]*models.Person{}
 	var groupOrder []groupSlot
 	rows := make([]models.Reminder, 0, len(jobs))
 	for _, j := range jobs {
@@ -149,6 +150,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			gs := groupSlot{j.taskID, j.kind, j.slotKey}
 			if _, ok := groupDue[gs]; !ok {
 				groupOrder = append(groupOrder, gs)
+				groupBy[gs] = j.by
 			}
 			groupDue[gs] = append(groupDue[gs], models.Due{Person: *p, StandIn: standIn})
 			if !sent {
@@ -157,7 +159,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		}
 	}
 	for _, gs := range groupOrder {
-		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey)
+		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey, groupBy[gs])
 		if err != nil {
 			return 0, err
 		}

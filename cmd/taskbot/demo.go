@@ -166,7 +166,7 @@ var demoScript = []demoStep{
 	{note: "The task's reminders now go to its topic, one per round, naming the attendants due.", who: "王建国", forum: true, say: "/delivery@taskbot_demo_bot T01 group", answers: 1},
 	{who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"forum": 1}},
 	{note: "An attendant replies to it in the topic: acknowledged there without a notification, and the reminder is edited to say who reported.",
-		who: "杨帆", forum: true, replyTo: "进展提醒", say: "3 50% 用地审批已受理", answers: 1},
+		who: "杨帆", forum: true, replyTo: "催办", say: "3 50% 用地审批已受理", answers: 1},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
