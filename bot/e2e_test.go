@@ -793,3 +793,54 @@ func TestAdminsDailySummary(t *testing.T) {
 		t.Fatalf("admin summary sent %d times", n)
 	}
 }
+
+// A done report by buttons is marked ✅, and its note can be added by the
+// acknowledgement's own button: one forced-reply question, whose answer
+// completes the acknowledgement in place.
+func TestButtonReportDoneAndItsNoteByButton(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu := e.users["刘洋"]
+	e.tick()
+	e.advance(time.Hour + time.Minute)
+	reminder := e.next(liu, 1, e.tick)[0]
+	before := len(liu.Messages())
+
+	chosen := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, reminder.Buttons[1][0].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { _, ok := m.Button("节点2 · 已完成"); return ok })
+	done, _ := chosen.Button("节点2 · 已完成")
+	acked := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, done.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已记录") })
+	has(t, acked, "✅ 已记录", "节点2", "已完成")
+	add, ok := acked.Button("➕ 百分比/说明")
+	if !ok {
+		t.Fatalf("acknowledgement offers no note: %+v", acked.Buttons)
+	}
+	ask := e.next(liu, 1, func() {
+		if _, err := liu.Press(reminder.ID, add.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if !ask.ForceReply || strings.Contains(ask.Text, "已记录") {
+		t.Fatalf("the question for the note: %+v", ask)
+	}
+	completed := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.ReplyTo(ask.ID, "已签约两家"); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已签约两家") })
+	has(t, completed, "✅ 已记录", "状态：已完成", "说明：已签约两家")
+	// The report took one message of the bot's own, and one question asked
+	// for on purpose.
+	if n := len(liu.Messages()) - before; n != 1 {
+		t.Fatalf("%d new messages for one button report and its note", n)
+	}
+	if m := e.milestone("T01", 2); m.State != models.StateDone {
+		t.Fatalf("milestone after its note: %+v", m)
+	}
+}
