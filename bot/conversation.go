@@ -90,7 +90,7 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 			return true, t.attachEvidence(m, who, d, *sent.ReportID, files)
 		}
 		if sent.ReportID != nil {
-			adds, err := t.addsTo(d, *sent.ReportID, text)
+			adds, err := t.addsTo(who, d, *sent.ReportID, text)
 			if err != nil {
 				return true, err
 			}
@@ -134,16 +134,17 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 
 // addsTo tells whether a reply to the acknowledgement of a button report
 // is the percent and note that acknowledgement asks for, rather than a
-// report of its own: it reads as detail, and as a status reply it names no
-// other milestone ("2 受阻" on the acknowledgement of milestone 1 is a new
-// report on milestone 2).
-func (t *turn) addsTo(d *models.TaskDetail, reportID uint, text string) (bool, error) {
-	var r models.Report
-	if err := t.tx.Take(&r, reportID).Error; err != nil {
-		if models.IsNotFound(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("report %d: %w", reportID, err)
+// report of its own: the report may still be completed, the reply reads as
+// detail, and as a status reply it names no other milestone ("2 受阻" on
+// the acknowledgement of milestone 1 is a new report on milestone 2).
+func (t *turn) addsTo(who speaker, d *models.TaskDetail, reportID uint, text string) (bool, error) {
+	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if reportRefusal(err) != "" || models.IsNotFound(err) {
+		// Too late, or not theirs to complete: a reply of its own.
+		return false, nil
+	}
+	if err != nil {
+		return false, err
 	}
 	if r.Source != models.SourceButton && r.Source != models.SourceDetail {
 		return false, nil

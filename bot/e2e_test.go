@@ -843,4 +843,16 @@ func TestButtonReportDoneAndItsNoteByButton(t *testing.T) {
 	if m := e.milestone("T01", 2); m.State != models.StateDone {
 		t.Fatalf("milestone after its note: %+v", m)
 	}
+	// Once the report can no longer be changed, a reply to its
+	// acknowledgement is a report of its own.
+	e.advance(31 * time.Minute)
+	later := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(reminder.ID, "60% 已对接三家企业"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, later, "📝 已记录", "节点1", "正常推进 · 60%")
+	if m := e.milestone("T01", 2); m.State != models.StateDone {
+		t.Fatalf("a late reply changed the done milestone: %+v", m)
+	}
 }
