@@ -92,10 +92,31 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		if strings.TrimSpace(text) == "" && len(files) > 0 && sent.ReportID != nil {
 			return true, t.attachEvidence(m, who, d, *sent.ReportID, files)
 		}
+		if sent.ReportID != nil {
+			adds, err := t.addsTo(who, d, *sent.ReportID, text)
+			if err != nil {
+				return true, err
+			}
+			if adds {
+				// The percent and note asked for in the acknowledgement:
+				// they complete the report, whose acknowledgement shows
+				// them in its place.
+				rc.edit = m.ReplyToMessage.ID
+				return true, t.detail(rc, models.PurposeAskDetail, *sent.ReportID, text)
+			}
+		}
 		return true, t.statusReply(rc, text)
 	case models.PurposeAskDetail, models.PurposeCorrect:
 		if sent.ReportID == nil {
 			return false, nil
+		}
+		if sent.Purpose == models.PurposeAskDetail {
+			// The question replies to the acknowledgement it completes.
+			out, err := sent.Outgoing()
+			if err != nil {
+				return true, err
+			}
+			rc.edit = out.ReplyTo
 		}
 		return true, t.detail(rc, sent.Purpose, *sent.ReportID, text)
 	}
@@ -112,6 +133,41 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 		return true, t.extensionRefusalReason(rc.chatID, rc.who, sent.Purpose, text)
 	}
 	return false, nil
+}
+
+// addsTo tells whether a reply to the acknowledgement of a button report
+// is the percent and note that acknowledgement asks for, rather than a
+// report of its own: the report may still be completed, the reply reads as
+// detail, and as a status reply it names no other milestone ("2 受阻" on
+// the acknowledgement of milestone 1 is a new report on milestone 2).
+func (t *turn) addsTo(who speaker, d *models.TaskDetail, reportID uint, text string) (bool, error) {
+	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if reportRefusal(err) != "" || models.IsNotFound(err) {
+		// Too late, or not theirs to complete: a reply of its own.
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if r.Source != models.SourceButton && r.Source != models.SourceDetail {
+		return false, nil
+	}
+	if _, _, problem := reply.ParseDetail(text); problem != nil {
+		return false, nil
+	}
+	m := milestoneByID(d, r.MilestoneID)
+	if m == nil {
+		return false, nil
+	}
+	res := reply.Parse(text, parseContext(d, nil))
+	if res.Problem == nil {
+		for _, it := range res.Items {
+			if it.Milestone != m.Seq {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // textOf is a message's text, or its caption.
@@ -180,7 +236,7 @@ func (t *turn) detail(rc replyContext, purpose string, reportID uint, text strin
 			state = reply.OnTrack
 		}
 	}
-	rc.source = "detail"
+	rc.source = models.SourceDetail
 	_, err = t.record(rc, []reply.Item{{Milestone: m.Seq, State: state, Percent: percent, Note: note}})
 	return err
 }
@@ -275,6 +331,10 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.visitCallback(q, who, parts[0], uint(id), parts[2])
 	case "vs", "vc":
 		return t.visitCallback(q, who, parts[0], uint(id), "")
+	case "dt":
+		return t.askDetail(q, who, uint(id))
+	case "rb":
+		return t.backToReminder(q, who, uint(id))
 	}
 	return t.answer(q, c.T(who.lang, "callback_expired", nil))
 }
@@ -318,19 +378,57 @@ func (t *turn) chooseMilestone(q *tgmodels.CallbackQuery, who speaker, milestone
 	if err := t.answer(q, toast); err != nil {
 		return err
 	}
+	inPlace := toast == "" && q.Message.Message != nil && q.Message.Message.Chat.ID == q.From.ID
 	var row []models.Button
 	var rows [][]models.Button
 	for i, s := range reportStates {
-		row = append(row, models.Button{Text: t.h.Render.State(who.lang, s), Data: fmt.Sprintf("s:%d:%s", m.ID, stateCode(s))})
+		label := t.h.Render.State(who.lang, s)
+		if inPlace {
+			// The reminder's text lists every open milestone: the
+			// buttons say which one they are about.
+			label = c.T(who.lang, "button_milestone_state", map[string]any{"Seq": m.Seq, "State": label})
+		}
+		row = append(row, models.Button{Text: label, Data: fmt.Sprintf("s:%d:%s", m.ID, stateCode(s))})
 		if i%2 == 1 {
 			rows, row = append(rows, row), nil
 		}
+	}
+	if inPlace {
+		// The reminder's keyboard turns into the states of the chosen
+		// milestone: a report stays one message, and 返回 undoes a wrong
+		// choice.
+		rows = append(rows, []models.Button{{Text: c.T(who.lang, "button_back", nil), Data: fmt.Sprintf("rb:%d", d.Task.ID)}})
+		return t.send(q.From.ID, models.OutEditMarkup, models.Outgoing{EditMessageID: q.Message.Message.ID, Buttons: rows})
 	}
 	text := c.T(who.lang, "ask_state", map[string]any{"Code": E(d.Task.Code), "Seq": m.Seq, "Title": E(m.Title)})
 	return t.send(q.From.ID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: rows})
 }
 
-// chooseState records a button report and asks for the optional detail.
+// backToReminder gives a reminder its milestone buttons back after a
+// milestone was chosen by mistake.
+func (t *turn) backToReminder(q *tgmodels.CallbackQuery, who speaker, taskID uint) error {
+	c := t.h.Catalog
+	ok, err := models.CanReport(t.tx, who.person.ID, taskID)
+	if err != nil {
+		return err
+	}
+	if !ok || q.Message.Message == nil {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
+	}
+	d, err := t.taskByID(taskID)
+	if err != nil {
+		return err
+	}
+	if err := t.answer(q, ""); err != nil {
+		return err
+	}
+	buttons := reminderButtons(c, who.lang, openMilestones(d), models.Today(t.now, t.location(who.person)), t.h.LightRules.OrDefault())
+	return t.send(q.From.ID, models.OutEditMarkup, models.Outgoing{EditMessageID: q.Message.Message.ID, Buttons: buttons})
+}
+
+// chooseState records a button report. Its acknowledgement takes the place
+// of the message whose button was pressed, and itself offers to add the
+// optional percent and note.
 func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID uint, code string) error {
 	c := t.h.Catalog
 	state, ok := stateCodes[code]
@@ -351,17 +449,42 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 	if q.Message.Message != nil {
 		messageID = q.Message.Message.ID
 	}
-	rc := replyContext{who: who, chatID: q.From.ID, messageID: messageID, task: d, source: "button"}
-	stored, err := t.record(rc, []reply.Item{{Milestone: m.Seq, State: reply.State(state)}})
-	if err != nil || len(stored) == 0 {
-		return err // refused: the refusal was the answer
+	rc := replyContext{who: who, chatID: q.From.ID, messageID: messageID, task: d, source: models.SourceButton}
+	if messageID != 0 && q.Message.Message.Chat.ID == q.From.ID {
+		rc.edit = messageID
 	}
-	taskID, reportID := d.Task.ID, stored[0].ID
-	key := t.nextKey()
-	return models.EnqueueRef(t.tx, key, q.From.ID, models.OutSendMessage, models.Outgoing{
-		Text:        c.T(who.lang, "ask_detail", map[string]any{"Seq": m.Seq}),
+	_, err = t.record(rc, []reply.Item{{Milestone: m.Seq, State: reply.State(state)}})
+	return err // a refusal was the answer
+}
+
+// askDetail opens the forced reply for the percent and note of a button
+// report, from its acknowledgement's button. The question replies to the
+// acknowledgement, which the answer then completes in place.
+func (t *turn) askDetail(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
+	c := t.h.Catalog
+	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
+	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
+		if refusal == "" {
+			refusal = "report_not_yours"
+		}
+		return t.answer(q, c.T(who.lang, refusal, nil))
+	}
+	if err != nil {
+		return err
+	}
+	if err := t.answer(q, ""); err != nil {
+		return err
+	}
+	ackID := 0
+	if q.Message.Message != nil {
+		ackID = q.Message.Message.ID
+	}
+	taskID := r.TaskID
+	return models.EnqueueRef(t.tx, t.nextKey(), q.From.ID, models.OutSendMessage, models.Outgoing{
+		Text:        c.T(who.lang, "ask_detail", nil),
 		ForceReply:  true,
 		Placeholder: c.T(who.lang, "ask_detail_placeholder", nil),
+		ReplyTo:     ackID,
 	}, models.MessageRef{Purpose: models.PurposeAskDetail, TaskID: &taskID, ReportID: &reportID})
 }
 

@@ -19,6 +19,7 @@ import (
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/outbox"
+	"taskbot/report"
 	"taskbot/scheduler"
 	"taskbot/telegramtest"
 )
@@ -152,6 +153,39 @@ func (e *e2e) wait(u *telegramtest.User, n int) []telegramtest.Msg {
 	return msgs
 }
 
+// inPlace does act and waits until the bot's message id satisfies cond:
+// the bot answered by editing that message, and sent nothing new.
+func (e *e2e) inPlace(u *telegramtest.User, id int, act func(), cond func(telegramtest.Msg) bool) telegramtest.Msg {
+	e.t.Helper()
+	e.advance(0)
+	before := len(u.Messages())
+	act()
+	var got telegramtest.Msg
+	e.waitFor(fmt.Sprintf("message %d edited", id), func(st *telegramtest.State) bool {
+		for _, m := range st.Messages(u.ID()) {
+			if m.ID == id && cond(m) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(u.Messages()); n != before {
+		e.t.Fatalf("%d new messages where one was edited in place: %+v", n-before, u.Messages()[before:])
+	}
+	return got
+}
+
+// waitFor waits until cond holds for the fake server's state.
+func (e *e2e) waitFor(what string, cond func(*telegramtest.State) bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := e.srv.WaitFor(ctx, cond); err != nil {
+		e.t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // next sends text (or does act) and returns the bot's next k messages.
 func (e *e2e) next(u *telegramtest.User, k int, act func()) []telegramtest.Msg {
 	e.t.Helper()
@@ -210,38 +244,79 @@ func TestReminderAndEveryFormOfReply(t *testing.T) {
 		t.Fatalf("a second tick sent again: %d messages", n)
 	}
 
-	// 1. Buttons: milestone → state → detail.
-	stateQ := e.next(liu, 1, func() {
+	// 1. Buttons: milestone → state → detail, all in the reminder itself.
+	chosen := e.inPlace(liu, reminder.ID, func() {
 		if _, err := liu.Press(reminder.ID, reminder.Buttons[0][0].CallbackData); err != nil {
 			t.Fatal(err)
 		}
-	})[0]
-	has(t, stateQ, "节点1")
-	var onTrack string
-	for _, row := range stateQ.Buttons {
-		for _, b := range row {
-			if b.Text == "正常推进" {
-				onTrack = b.CallbackData
+	}, func(m telegramtest.Msg) bool { _, ok := m.Button("节点1 · 正常推进"); return ok })
+	if chosen.Text != reminder.Text {
+		t.Fatalf("choosing a milestone changed the reminder's text: %q", chosen.Text)
+	}
+	back, _ := chosen.Button("‹ 返回")
+	again := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, back.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool {
+		return len(m.Buttons) == len(reminder.Buttons) && m.Buttons[0][0].CallbackData == reminder.Buttons[0][0].CallbackData
+	})
+	chosen = e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, again.Buttons[0][0].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { _, ok := m.Button("节点1 · 正常推进"); return ok })
+	onTrack, _ := chosen.Button("节点1 · 正常推进")
+	acked := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, onTrack.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已记录") })
+	has(t, acked, "📝 已记录", "节点1", "正常推进", "可直接回复本消息补充百分比和说明")
+	if strings.Contains(acked.Text, "✅") || strings.Count(acked.Text, "已记录") != 1 {
+		t.Fatalf("acknowledgement of a report not done: %q", acked.Text)
+	}
+	if _, ok := acked.Button("➕ 百分比/说明"); !ok {
+		t.Fatalf("acknowledgement offers no percent and note: %+v", acked.Buttons)
+	}
+	// Replying to the acknowledgement adds to the report: the
+	// acknowledgement shows it in its place, and nothing new is said.
+	var repliedID int
+	detail := e.inPlace(liu, reminder.ID, func() {
+		r, err := liu.ReplyTo(reminder.ID, "60% 已对接三家企业")
+		if err != nil {
+			t.Fatal(err)
+		}
+		repliedID = r.ID
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "60%") })
+	has(t, detail, "正常推进 · 60%", "已对接三家企业")
+	if _, ok := detail.Button("➕ 百分比/说明"); ok {
+		t.Fatalf("completed acknowledgement still asks for detail: %+v", detail.Buttons)
+	}
+	e.waitFor("👌 on the detail", func(st *telegramtest.State) bool {
+		for _, m := range st.History(liu.ID()) {
+			if m.ID == repliedID {
+				return len(m.Reactions) == 1 && m.Reactions[0] == "👌"
 			}
 		}
-	}
-	acked := e.next(liu, 2, func() {
-		if _, err := liu.Press(stateQ.ID, onTrack); err != nil {
-			t.Fatal(err)
-		}
+		return false
 	})
-	has(t, acked[0], "已记录", "节点1", "正常推进")
-	if !acked[1].ForceReply {
-		t.Fatalf("detail question is not a forced reply: %+v", acked[1])
-	}
-	detail := e.next(liu, 1, func() {
-		if _, err := liu.ReplyTo(acked[1].ID, "60% 已对接三家企业"); err != nil {
-			t.Fatal(err)
-		}
-	})[0]
-	has(t, detail, "正常推进 · 60%", "已对接三家企业")
 	if m := e.milestone("T01", 1); m.State != models.StateOnTrack || m.Percent != 60 {
 		t.Fatalf("milestone after buttons: %+v", m)
+	}
+	// The ledger keeps the state alone and its completion, the way it keeps
+	// a correction; the task's history reads them as one report, struck
+	// through nowhere.
+	d, err := models.TaskByCode(e.store.DB, "T01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := report.BuildTaskPage(e.store.DB, *d, e.clock.Now(), models.LightRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.History) != 1 || page.History[0].Superseded || page.History[0].Corrects || page.History[0].Percent == nil || *page.History[0].Percent != 60 {
+		t.Fatalf("button report and its percent in the history: %+v", page.History)
 	}
 
 	// 2. A text reply to the reminder.
@@ -292,11 +367,7 @@ func TestReminderAndEveryFormOfReply(t *testing.T) {
 	}
 
 	// Ambiguous: asked back with buttons, never guessed.
-	ask := e.next(liu, 1, func() {
-		if _, err := liu.ReplyTo(reminder.ID, "80"); err != nil {
-			t.Fatal(err)
-		}
-	})[0]
+	ask := e.next(liu, 1, func() { liu.SendText("/report T01 80") })[0]
 	if len(ask.Buttons) != 2 {
 		t.Fatalf("ambiguous reply not asked back with milestone buttons: %+v", ask)
 	}
@@ -720,5 +791,68 @@ func TestAdminsDailySummary(t *testing.T) {
 	e.tick()
 	if n := len(admin.Messages()); n != 1 {
 		t.Fatalf("admin summary sent %d times", n)
+	}
+}
+
+// A done report by buttons is marked ✅, and its note can be added by the
+// acknowledgement's own button: one forced-reply question, whose answer
+// completes the acknowledgement in place.
+func TestButtonReportDoneAndItsNoteByButton(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	liu := e.users["刘洋"]
+	e.tick()
+	e.advance(time.Hour + time.Minute)
+	reminder := e.next(liu, 1, e.tick)[0]
+	before := len(liu.Messages())
+
+	chosen := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, reminder.Buttons[1][0].CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { _, ok := m.Button("节点2 · 已完成"); return ok })
+	done, _ := chosen.Button("节点2 · 已完成")
+	acked := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.Press(reminder.ID, done.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已记录") })
+	has(t, acked, "✅ 已记录", "节点2", "已完成")
+	add, ok := acked.Button("➕ 百分比/说明")
+	if !ok {
+		t.Fatalf("acknowledgement offers no note: %+v", acked.Buttons)
+	}
+	ask := e.next(liu, 1, func() {
+		if _, err := liu.Press(reminder.ID, add.CallbackData); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if !ask.ForceReply || strings.Contains(ask.Text, "已记录") {
+		t.Fatalf("the question for the note: %+v", ask)
+	}
+	completed := e.inPlace(liu, reminder.ID, func() {
+		if _, err := liu.ReplyTo(ask.ID, "已签约两家"); err != nil {
+			t.Fatal(err)
+		}
+	}, func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已签约两家") })
+	has(t, completed, "✅ 已记录", "状态：已完成", "说明：已签约两家")
+	// The report took one message of the bot's own, and one question asked
+	// for on purpose.
+	if n := len(liu.Messages()) - before; n != 1 {
+		t.Fatalf("%d new messages for one button report and its note", n)
+	}
+	if m := e.milestone("T01", 2); m.State != models.StateDone {
+		t.Fatalf("milestone after its note: %+v", m)
+	}
+	// Once the report can no longer be changed, a reply to its
+	// acknowledgement is a report of its own.
+	e.advance(31 * time.Minute)
+	later := e.next(liu, 1, func() {
+		if _, err := liu.ReplyTo(reminder.ID, "60% 已对接三家企业"); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	has(t, later, "📝 已记录", "节点1", "正常推进 · 60%")
+	if m := e.milestone("T01", 2); m.State != models.StateDone {
+		t.Fatalf("a late reply changed the done milestone: %+v", m)
 	}
 }

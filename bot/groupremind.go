@@ -28,7 +28,7 @@ func mention(p models.Person) string {
 // task's topic in a forum: its open milestones, the people due (mentioned,
 // so that they are notified), and the same buttons as a private reminder.
 // It is recorded (models.GroupReminder), to be edited as people report.
-func (r *Reminders) GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string) (bool, error) {
+func (r *Reminders) GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string, by *models.Person) (bool, error) {
 	open := openMilestones(d)
 	if d.Task.Done || len(open) == 0 {
 		return false, nil
@@ -46,6 +46,11 @@ func (r *Reminders) GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts model
 		names = append(names, name)
 	}
 	dueLine := c.T(groupLang, "group_reminder_due", map[string]any{"Names": strings.Join(names, c.T(groupLang, "list_sep", nil))})
+	if kind == models.ReminderManual {
+		// Who urged it and how late the task ran when they did: kept
+		// with the reminder, so that its edits still say so.
+		dueLine = r.urgeTitle(groupLang, open, today, by) + "\n" + dueLine
+	}
 	text := renderGroupReminder(c, r.Render, d, light, kind, dueLine, now, r.Location, nil)
 	out := models.Outgoing{Text: text, Buttons: reminderButtons(c, groupLang, open, today, rules)}
 	if g.Topic != nil {
@@ -73,11 +78,17 @@ func (r *Reminders) GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts model
 func renderGroupReminder(c *Catalog, render *Renderer, d *models.TaskDetail, light models.Light, kind models.ReminderKind, dueLine string,
 	now time.Time, loc *time.Location, reported []string) string {
 	var b strings.Builder
-	title := "reminder_title"
-	if kind == models.ReminderFollowUp {
-		title = "follow_up_title"
+	title := c.T(groupLang, "reminder_title", nil)
+	switch kind {
+	case models.ReminderFollowUp:
+		title = c.T(groupLang, "follow_up_title", nil)
+	case models.ReminderManual:
+		title = c.T(groupLang, "urge_title", nil)
+		if head, rest, ok := strings.Cut(dueLine, "\n"); ok {
+			title, dueLine = head, rest
+		}
 	}
-	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(groupLang, title, nil), LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
+	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", title, LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
 	for _, m := range openMilestones(d) {
 		b.WriteString(render.Milestone(groupLang, m, now, loc))
 		b.WriteString("\n")

@@ -507,11 +507,17 @@ func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
 	if err != nil {
 		return err
 	}
-	missing, err := t.unreached(who.lang, d, d.Attendants)
+	got, missing, err := t.reach(who.lang, d, d.Attendants)
 	if err != nil {
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "remind_done", map[string]any{"Code": E(code), "Count": n})+missing)
+	text := c.T(who.lang, "remind_done", map[string]any{"Code": E(code), "Count": n})
+	if len(got) > 0 {
+		// The leader learns who has it, not only how many: a count hides
+		// which attendant the 催办 missed.
+		text += "\n" + c.T(who.lang, "remind_reached", map[string]any{"Names": strings.Join(got, c.T(who.lang, "list_sep", nil))})
+	}
+	return t.reply(m.Chat.ID, text+missing)
 }
 
 func (t *turn) callback(q *tgmodels.CallbackQuery) error {

@@ -446,7 +446,7 @@ func TestRemindIsForLeadersAndAdmins(t *testing.T) {
 					t.Fatalf("%d reminders to the attendant, want %d: %q", len(got), tc.reminders, got)
 				}
 				if tc.reminders > 0 {
-					mustContain(t, got[0], "进展提醒", "T01", "完成招商对接")
+					mustContain(t, got[0], "⏰ 王建国 催办", "T01", "完成招商对接")
 				}
 			})
 		}

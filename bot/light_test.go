@@ -201,7 +201,7 @@ func TestLightAgreesAtEveryCallSite(t *testing.T) {
 							return err
 						}
 						key := "light-test:" + code
-						if _, err := r.Reminder(tx, d, facts[d.Task.ID], &d.Attendants[0], models.ReminderSlot, key, nil); err != nil {
+						if _, err := r.Reminder(tx, d, facts[d.Task.ID], &d.Attendants[0], models.ReminderSlot, key, nil, nil); err != nil {
 							return err
 						}
 						var row models.OutboxMessage

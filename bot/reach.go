@@ -11,16 +11,23 @@ import (
 // having blocked the bot, or away with who stands in. A leader who hears
 // "sent to 3" must not count someone who never gets it.
 func (t *turn) unreached(lang string, d *models.TaskDetail, people []models.Person) (string, error) {
+	_, missing, err := t.reach(lang, d, people)
+	return missing, err
+}
+
+// reach is unreached, with the names of those the message reaches
+// themselves: bound, not blocking the bot, not away.
+func (t *turn) reach(lang string, d *models.TaskDetail, people []models.Person) ([]string, string, error) {
 	c := t.h.Catalog
 	absences, err := models.AbsencesOnTasks(t.tx, []uint{d.Task.ID}, t.now)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	away := map[uint]models.Absence{}
 	for _, a := range absences[d.Task.ID] {
 		away[a.Person.ID] = a
 	}
-	var unbound, blocked, onLeave []string
+	var reachedNames, unbound, blocked, onLeave []string
 	seen := map[uint]bool{}
 	for _, p := range people {
 		if seen[p.ID] {
@@ -38,6 +45,8 @@ func (t *turn) unreached(lang string, d *models.TaskDetail, people []models.Pers
 				who += " · " + c.T(lang, "leave_deputy", map[string]any{"Name": E(a.StandIn.Key)})
 			}
 			onLeave = append(onLeave, who)
+		default:
+			reachedNames = append(reachedNames, E(p.Key))
 		}
 	}
 	sep := c.T(lang, "list_sep", nil)
@@ -52,9 +61,9 @@ func (t *turn) unreached(lang string, d *models.TaskDetail, people []models.Pers
 		lines = append(lines, c.T(lang, "reach_away", map[string]any{"Names": strings.Join(onLeave, sep)}))
 	}
 	if len(lines) == 0 {
-		return "", nil
+		return reachedNames, "", nil
 	}
-	return "\n" + strings.Join(lines, "\n"), nil
+	return reachedNames, "\n" + strings.Join(lines, "\n"), nil
 }
 
 // reached counts the people a message to them reaches.

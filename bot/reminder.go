@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"taskbot/models"
+	"taskbot/report"
 )
 
 // Reminders renders reminders and escalations into the outbox; the
@@ -37,7 +38,7 @@ func (r *Reminders) personLocation(p *models.Person) *time.Location {
 // facts are the task's light facts, read once for a whole round by the
 // caller: the light is decided here because it depends on the reader's
 // calendar day.
-func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn) (bool, error) {
+func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error) {
 	if p.TelegramID == nil || p.Unreachable || d.Task.Done {
 		return false, nil
 	}
@@ -57,11 +58,14 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 	today, rules := models.Today(now, loc), r.LightRules.OrDefault()
 	light := models.StatusLight(d.Task, d.Milestones, facts, today, rules)
 	var b strings.Builder
-	title := "reminder_title"
-	if kind == models.ReminderFollowUp {
-		title = "follow_up_title"
+	title := c.T(lang, "reminder_title", nil)
+	switch kind {
+	case models.ReminderFollowUp:
+		title = c.T(lang, "follow_up_title", nil)
+	case models.ReminderManual:
+		title = r.urgeTitle(lang, open, today, by)
 	}
-	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", c.T(lang, title, nil), LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
+	fmt.Fprintf(&b, "%s\n%s<b>%s %s</b>\n", title, LightEmoji(light), E(d.Task.Code), E(d.Task.Title))
 	if standIn != nil {
 		b.WriteString(c.T(lang, "reminder_stand_in", map[string]any{"Name": E(standIn.For.Key), "Until": DueDate(standIn.Until)}))
 		b.WriteString("\n")
@@ -80,6 +84,25 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 		return false, err
 	}
 	return true, nil
+}
+
+// urgeTitle heads a reminder someone asked for (催办): it names who asked,
+// and how late the task runs, so that it reads as more than the routine
+// round.
+func (r *Reminders) urgeTitle(lang string, open []models.Milestone, today time.Time, by *models.Person) string {
+	c := r.Catalog
+	title := c.T(lang, "urge_title", nil)
+	if by != nil {
+		title = c.T(lang, "urge_title_by", map[string]any{"Name": E(by.Key)})
+	}
+	days := 0
+	for _, m := range open {
+		days = max(days, report.DaysOverdue(m, today))
+	}
+	if days > 0 {
+		title += c.T(lang, "urge_overdue", map[string]any{"Days": days})
+	}
+	return title
 }
 
 // reminderButtons are a reminder's buttons: one per open milestone to

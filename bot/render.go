@@ -166,7 +166,13 @@ func cutLongEntry(e string, limit int) []string {
 func (r *Renderer) Ack(lang string, task models.Task, m models.Milestone, rep *models.Report) string {
 	c := r.Catalog
 	var b strings.Builder
-	fmt.Fprintf(&b, "✅ %s\n", c.T(lang, "ack_title", nil))
+	// ✅ means done and only done: any other state is recorded, not
+	// finished.
+	mark := "📝"
+	if rep.State == models.StateDone {
+		mark = "✅"
+	}
+	fmt.Fprintf(&b, "%s %s\n", mark, c.T(lang, "ack_title", nil))
 	fmt.Fprintf(&b, "%s %s\n", E(task.Code), E(task.Title))
 	if rep.OnBehalfOfName != "" {
 		fmt.Fprintf(&b, "%s\n", c.T(lang, "ack_on_behalf", map[string]any{"Name": E(rep.OnBehalfOfName)}))

@@ -46,6 +46,10 @@ type replyContext struct {
 	reopen int
 	// group is set for a report made in a work group.
 	group *groupCtx
+	// edit is the bot's message the acknowledgement replaces: the
+	// reminder or question whose button made the report, or the
+	// acknowledgement a percent and note complete.
+	edit int
 }
 
 func parseContext(d *models.TaskDetail, correcting *models.Report) reply.Context {
@@ -430,6 +434,12 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		{Text: c.T(lang, "button_correct", nil), Data: fmt.Sprintf("c:%d", r.ID)},
 		{Text: c.T(lang, "button_withdraw", nil), Data: fmt.Sprintf("w:%d", r.ID)},
 	}}
+	if rc.source == models.SourceButton {
+		// A state alone is a whole report; the percent and note are
+		// asked for here rather than in a second message.
+		text += "\n" + c.T(lang, "ack_ask_detail", nil)
+		buttons = append(buttons, []models.Button{{Text: c.T(lang, "button_add_detail", nil), Data: fmt.Sprintf("dt:%d", r.ID)}})
+	}
 	if r.State == models.StateDone {
 		// The task can be closed now: offer to ask the leader.
 		err := models.CloseReady(t.tx, rc.task.Task.ID)
@@ -447,8 +457,19 @@ func (t *turn) acknowledge(rc replyContext, r *models.Report) error {
 		// reminder edited to say who reported (refreshGroupReminder).
 		return models.Enqueue(t.tx, key, rc.chatID, models.OutReaction, models.Outgoing{Reaction: "👌", ReactTo: rc.messageID})
 	}
-	return models.EnqueueRef(t.tx, key, rc.chatID, models.OutSendMessage, t.rcOut(rc, models.Outgoing{Text: text, Buttons: buttons, ReplyTo: rc.messageID}),
-		models.MessageRef{Purpose: models.PurposeAck, TaskID: &taskID, ReportID: &reportID})
+	ref := models.MessageRef{Purpose: models.PurposeAck, TaskID: &taskID, ReportID: &reportID}
+	if rc.edit != 0 {
+		// One report, one message: the acknowledgement takes the place
+		// of the message that asked for the report or that it completes.
+		err := models.EnqueueRef(t.tx, key, rc.chatID, models.OutEditText, models.Outgoing{Text: text, Buttons: buttons, EditMessageID: rc.edit}, ref)
+		if err != nil || rc.source != models.SourceDetail || rc.messageID == 0 {
+			return err
+		}
+		// The person's answer is taken: a 👌 on it says so without a
+		// message repeating the acknowledgement above.
+		return models.Enqueue(t.tx, t.nextKey(), rc.chatID, models.OutReaction, models.Outgoing{Reaction: "👌", ReactTo: rc.messageID})
+	}
+	return models.EnqueueRef(t.tx, key, rc.chatID, models.OutSendMessage, t.rcOut(rc, models.Outgoing{Text: text, Buttons: buttons, ReplyTo: rc.messageID}), ref)
 }
 
 func (t *turn) answer(q *tgmodels.CallbackQuery, text string) error {

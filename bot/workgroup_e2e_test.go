@@ -501,7 +501,7 @@ func TestGroupBecomesASupergroupWithMessagesQueued(t *testing.T) {
 		}
 		var reminder telegramtest.Msg
 		for _, m := range msgs {
-			if strings.Contains(m.Text, "进展提醒") {
+			if strings.Contains(m.Text, "⏰ 催办") {
 				reminder = m
 			}
 		}

@@ -105,6 +105,15 @@ type Assignment struct {
 	CreatedAt time.Time
 }
 
+// Sources of reports that the ledger treats apart: a button report is a
+// state alone, and the percent and note added to it right after (detail)
+// complete it rather than correct it, though both are kept as a
+// correction is.
+const (
+	SourceButton = "button"
+	SourceDetail = "detail"
+)
+
 // Report is one status reply. Reports are append-only: a correction is a new
 // report that supersedes the old one.
 type Report struct {

@@ -205,6 +205,12 @@ func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoin
 	if ref.Bulk {
 		row.Priority = PriorityBulk
 	}
+	if kind == OutEditText && ref.Purpose != "" {
+		// An edit that gives a known message a new purpose speaks for it
+		// from the moment it is decided: a reply to the message that
+		// comes before the edit is made must be read in its new context.
+		row.TelegramMessageID = out.EditMessageID
+	}
 	if len(out.File) > 0 {
 		id, err := PutBlob(tx, out.File)
 		if err != nil {
@@ -776,11 +782,15 @@ func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, caus
 	})
 }
 
-// SentMessage finds the bot's message a person replied to.
+// SentMessage finds the bot's message a person replied to. An edit that
+// gave the message a new purpose (a reminder turned into the
+// acknowledgement of the report made from it) speaks for it from when it
+// was decided, unless it failed; an edit without one only refreshed its
+// text.
 func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessage, error) {
 	var m OutboxMessage
-	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND state = ? AND kind IN ?", chatID, telegramMessageID, OutboxSent,
-		[]OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}).
+	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))",
+		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed).
 		Order("id DESC").Take(&m).Error
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("message %d in chat %d", telegramMessageID, chatID))

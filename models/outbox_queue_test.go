@@ -323,3 +323,45 @@ func TestPruneOutbox(t *testing.T) {
 		}
 	})
 }
+
+// A reminder edited into an acknowledgement is read as the
+// acknowledgement from when the edit is decided, not once it is made; an
+// edit that failed, or one that only refreshed the text, leaves the
+// message what it was.
+func TestEditWithPurposeSpeaksForTheMessage(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const chat, id = 8, 41
+		enqueueOne(t, s, "reminder", chat, models.MessageRef{Purpose: models.PurposeReminder})
+		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "reminder").
+			Updates(map[string]any{"state": models.OutboxSent, "telegram_message_id": id})
+		edit := func(key, purpose string) {
+			t.Helper()
+			err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+				return models.EnqueueRef(tx, key, chat, models.OutEditText, models.Outgoing{Text: key, EditMessageID: id}, models.MessageRef{Purpose: purpose})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		purpose := func() string {
+			t.Helper()
+			m, err := models.SentMessage(s.DB, chat, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Purpose
+		}
+		edit("refresh", "")
+		if p := purpose(); p != models.PurposeReminder {
+			t.Fatalf("a refreshed reminder reads as %q", p)
+		}
+		edit("ack", models.PurposeAck)
+		if p := purpose(); p != models.PurposeAck {
+			t.Fatalf("a reminder being turned into an acknowledgement reads as %q", p)
+		}
+		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "ack").Update("state", models.OutboxFailed)
+		if p := purpose(); p != models.PurposeReminder {
+			t.Fatalf("after the edit failed the reminder reads as %q", p)
+		}
+	})
+}

@@ -122,7 +122,9 @@ type GroupReminder struct {
 	// OutboxID is the row that sends it, which edits name.
 	OutboxID uint `gorm:"not null;index"`
 	// Text is the line naming the people due, HTML: an edit renders the
-	// task as it stands then, with this line and who reported since.
+	// task as it stands then, with this line and who reported since. A
+	// manual reminder's (催办) starts with its title line, naming who
+	// urged it, which an edit keeps as sent.
 	Text      string `gorm:"type:text;not null"`
 	CreatedAt time.Time
 }

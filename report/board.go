@@ -183,9 +183,20 @@ func BuildTaskPage(tx *gorm.DB, d models.TaskDetail, today time.Time, rules mode
 	for _, f := range files {
 		byReport[f.ReportID] = append(byReport[f.ReportID], f)
 	}
+	// A percent and note added to a button report complete it: the ledger
+	// keeps both rows, the history reads as the one report they make.
+	completed := map[uint]bool{}
 	for _, r := range reports {
+		if r.Source == models.SourceDetail && r.OriginID != 0 {
+			completed[r.ID] = true
+		}
+	}
+	for _, r := range reports {
+		if r.SupersededBy != nil && completed[*r.SupersededBy] {
+			continue
+		}
 		p.History = append(p.History, HistoryEntry{ID: r.ID, At: r.CreatedAt, Person: r.Person, Milestone: seqOf[r.MilestoneID],
-			State: r.State, Percent: r.Percent, Note: r.Note, Source: r.Source, Corrects: r.OriginID != 0 && r.OriginID != r.ID,
+			State: r.State, Percent: r.Percent, Note: r.Note, Source: r.Source, Corrects: r.OriginID != 0 && r.OriginID != r.ID && !completed[r.ID],
 			Superseded: r.SupersededBy != nil, Withdrawn: r.Withdrawn, Reopens: r.Reopens, Attachments: byReport[r.ID]})
 	}
 	var open []struct {

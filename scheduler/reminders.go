@@ -26,8 +26,9 @@ type ReminderWriter interface {
 	// Reminder queues one reminder under key and says whether it did: it
 	// does not for someone unreachable or with nothing left to report.
 	// facts are the task's light facts, read once for the whole round.
-	// standIn, when set, says p is reminded for someone away.
-	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn) (bool, error)
+	// standIn, when set, says p is reminded for someone away; by, when
+	// set, is who asked for a manual reminder (催办), whom it names.
+	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error)
 	// Escalation tells a leader that attendants have not reported.
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }
@@ -38,7 +39,8 @@ type GroupWriter interface {
 	// GroupReminder posts one reminder about a task in its work group,
 	// naming the people due, and says whether it did: not for a task
 	// with nothing left to report.
-	GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string) (bool, error)
+	// by, when set, is who asked for a manual reminder (催办).
+	GroupReminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, g models.GroupDelivery, due []models.Due, kind models.ReminderKind, slotKey string, by *models.Person) (bool, error)
 	// Topic brings a task's forum topic in line with the task: its light
 	// in the name, closed while the task is.
 	Topic(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, topic *models.TaskTopic) error
@@ -737,7 +739,7 @@ WHERE id IN ? AND follow_up_at IS NOT NULL RETURNING id`, true, ids).Scan(&taken
 			var tasks []uint
 			for _, rem := range due {
 				if isTaken[rem.ID] {
-					jobs = append(jobs, reminderJob{rem.TaskID, rem.PersonID, models.ReminderFollowUp, rem.SlotKey, rem.SlotAt})
+					jobs = append(jobs, reminderJob{taskID: rem.TaskID, personID: rem.PersonID, kind: models.ReminderFollowUp, slotKey: rem.SlotKey, slotAt: rem.SlotAt})
 					tasks = append(tasks, rem.TaskID)
 				}
 			}
@@ -872,7 +874,7 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 		n := 0
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
-			n, err = r.remindTasks(tx, batch, slotKey, now)
+			n, err = r.remindTasks(tx, batch, slotKey, now, byPerson)
 			return err
 		})
 		if err != nil {
@@ -904,11 +906,18 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 const remindNowTasks = roundBatch / 3
 
 // remindTasks queues a reminder about each task to each of its attendants
-// inside tx, with the set of tasks read at once.
-func (r *Reminders) remindTasks(tx *gorm.DB, taskIDs []uint, slotKey string, at time.Time) (int, error) {
+// inside tx, with the set of tasks read at once, naming byPerson when set.
+func (r *Reminders) remindTasks(tx *gorm.DB, taskIDs []uint, slotKey string, at time.Time, byPerson *uint) (int, error) {
 	details, err := models.TasksByIDs(tx, taskIDs)
 	if err != nil {
 		return 0, err
+	}
+	var by *models.Person
+	if byPerson != nil {
+		by = &models.Person{}
+		if err := tx.Take(by, *byPerson).Error; err != nil {
+			return 0, fmt.Errorf("person %d asking for reminders: %w", *byPerson, err)
+		}
 	}
 	var jobs []reminderJob
 	for _, id := range taskIDs {
@@ -917,7 +926,7 @@ func (r *Reminders) remindTasks(tx *gorm.DB, taskIDs []uint, slotKey string, at 
 			return 0, fmt.Errorf("task %d: %w", id, models.ErrNotFound)
 		}
 		for _, a := range d.Attendants {
-			jobs = append(jobs, reminderJob{id, a.ID, models.ReminderManual, slotKey, at})
+			jobs = append(jobs, reminderJob{taskID: id, personID: a.ID, kind: models.ReminderManual, slotKey: slotKey, slotAt: at, by: by})
 		}
 	}
 	return r.queueReminders(tx, details, jobs)
@@ -927,7 +936,7 @@ func (r *Reminders) remindTasks(tx *gorm.DB, taskIDs []uint, slotKey string, at 
 // inside tx (催办), and records who asked for it.
 func (r *Reminders) RemindTask(tx *gorm.DB, taskID uint, byPerson *uint) (int, error) {
 	now := tx.NowFunc()
-	count, err := r.remindTasks(tx, []uint{taskID}, now.UTC().Format("2006-01-02T15:04:05.000Z"), now)
+	count, err := r.remindTasks(tx, []uint{taskID}, now.UTC().Format("2006-01-02T15:04:05.000Z"), now, byPerson)
 	if err != nil {
 		return 0, err
 	}

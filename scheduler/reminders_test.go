@@ -20,7 +20,7 @@ import (
 // scheduling is what is under test.
 type outboxWriter struct{}
 
-func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, _ models.LightFacts, p *models.Person, kind models.ReminderKind, key string, _ *models.StandIn) (bool, error) {
+func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, _ models.LightFacts, p *models.Person, kind models.ReminderKind, key string, _ *models.StandIn, _ *models.Person) (bool, error) {
 	if p.TelegramID == nil {
 		return false, nil
 	}

@@ -29,6 +29,8 @@ type reminderJob struct {
 	kind             models.ReminderKind
 	slotKey          string
 	slotAt           time.Time
+	// by is who asked for a manual reminder.
+	by *models.Person
 }
 
 // queueReminders queues jobs inside tx. details holds the jobs' tasks
@@ -100,6 +102,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	}
 	groupDue := map[groupSlot][]models.Due{}
 	groupRows := map[groupSlot][]models.Reminder{}
+	groupBy := map[groupSlot]*models.Person{}
 	var groupOrder []groupSlot
 	rows := make([]models.Reminder, 0, len(jobs))
 	for _, j := range jobs {
@@ -133,7 +136,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		sent := false
 		if delivery.Private() {
 			key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
-			if sent, err = r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn); err != nil {
+			if sent, err = r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn, j.by); err != nil {
 				return 0, err
 			}
 		}
@@ -147,6 +150,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			gs := groupSlot{j.taskID, j.kind, j.slotKey}
 			if _, ok := groupDue[gs]; !ok {
 				groupOrder = append(groupOrder, gs)
+				groupBy[gs] = j.by
 			}
 			groupDue[gs] = append(groupDue[gs], models.Due{Person: *p, StandIn: standIn})
 			if !sent {
@@ -155,7 +159,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		}
 	}
 	for _, gs := range groupOrder {
-		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey)
+		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey, groupBy[gs])
 		if err != nil {
 			return 0, err
 		}
@@ -223,7 +227,7 @@ func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, ca
 	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
 		jobs := make([]reminderJob, len(taken))
 		for i, s := range taken {
-			jobs[i] = reminderJob{s.TaskID, s.PersonID, models.ReminderSlot, send.Wall.String(), send.At}
+			jobs[i] = reminderJob{taskID: s.TaskID, personID: s.PersonID, kind: models.ReminderSlot, slotKey: send.Wall.String(), slotAt: send.At}
 		}
 		n, err := r.queueReminders(tx, nil, jobs)
 		if err == nil {

@@ -102,8 +102,11 @@ type demoStep struct {
 	// forum says it in the forum work group, in T01's topic once it has
 	// one; replyTo then names a bot message there.
 	forum   bool
-	answers int    // how many bot messages to wait for
-	note    string // a line printed before the step
+	answers int // how many bot messages to wait for
+	// edits is how many of the bot's own messages it edits in answer, in
+	// the chat of the step.
+	edits int
+	note  string // a line printed before the step
 	// press names a button (by the start of its label) on the newest bot
 	// message that has it.
 	press string
@@ -133,13 +136,13 @@ var demoScript = []demoStep{
 	{who: "杨帆", say: "/frobnicate", answers: 1},
 
 	{note: "The leader asks for an immediate reminder round on T01 (催办).", who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"杨帆": 1}},
-	{note: "The attendant reports with the buttons: milestone, then state, then an optional percent and note.", who: "杨帆", press: "报告节点1", answers: 1},
-	{who: "杨帆", press: "正常推进", answers: 2},
-	{who: "杨帆", replyTo: "last", say: "85% 已储备项目86个", answers: 1},
-	{note: "A text reply to the reminder.", who: "杨帆", replyTo: "进展提醒", say: "2 80% 已签约24个", answers: 1},
+	{note: "The attendant reports with the buttons, all in the reminder: milestone, then state, which turns it into the acknowledgement; a reply to that adds a percent and note in place.", who: "杨帆", press: "报告节点1", edits: 1},
+	{who: "杨帆", press: "节点1 · 正常推进", edits: 1},
+	{who: "杨帆", replyTo: "last", say: "85% 已储备项目86个", edits: 1},
+	{note: "A reply naming another milestone is a report of its own.", who: "杨帆", replyTo: "已记录", say: "2 80% 已签约24个", answers: 1},
 	{note: "A photo replying to the acknowledgement is kept as evidence on that report.", who: "杨帆", replyTo: "last", photo: true, answers: 1},
 	{note: "The command works from anywhere. A blocked milestone reaches the leader at once.", who: "杨帆", say: "/report T01 3 受阻 等待用地审批", answers: 1, others: map[string]int{"王建国": 1}},
-	{note: "A reply the bot is not sure of is asked back, never guessed.", who: "杨帆", replyTo: "进展提醒", say: "60", answers: 1},
+	{note: "A report the bot is not sure of is asked back, never guessed.", who: "杨帆", say: "/report T01 60", answers: 1},
 	{who: "杨帆", press: "节点4", answers: 1},
 	{note: "Someone who is not an attendant of the task cannot report on it.", who: "王建国", say: "/report T01 1 done", answers: 1},
 	{note: "The task now shows what was reported.", who: "王建国", say: "/task T01", answers: 1},
@@ -163,7 +166,7 @@ var demoScript = []demoStep{
 	{note: "The task's reminders now go to its topic, one per round, naming the attendants due.", who: "王建国", forum: true, say: "/delivery@taskbot_demo_bot T01 group", answers: 1},
 	{who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"forum": 1}},
 	{note: "An attendant replies to it in the topic: acknowledged there without a notification, and the reminder is edited to say who reported.",
-		who: "杨帆", forum: true, replyTo: "进展提醒", say: "3 50% 用地审批已受理", answers: 1},
+		who: "杨帆", forum: true, replyTo: "催办", say: "3 50% 用地审批已受理", answers: 1},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
@@ -274,6 +277,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 			chat = forum.ID()
 		}
 		want := tr.botMessages(chat) + step.answers
+		wantEdits := tr.botEdits(chat) + step.edits
 		others := map[int64]int{}
 		for who, n := range step.others {
 			id := forum.ID()
@@ -285,6 +289,9 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		err := act(step, u, group, forum, text)
 		if err == nil {
 			err = tr.waitBotMessages(waitCtx, chat, want)
+		}
+		if err == nil {
+			err = tr.waitBotEdits(waitCtx, chat, wantEdits)
 		}
 		for id, n := range others {
 			if err == nil {
@@ -344,21 +351,27 @@ type transcript struct {
 	changed chan struct{}
 	w       io.Writer
 	bot     map[int64]int
+	edits   map[int64]int
 }
 
 func newTranscript(w io.Writer) *transcript {
-	return &transcript{w: w, bot: map[int64]int{}, changed: make(chan struct{})}
+	return &transcript{w: w, bot: map[int64]int{}, edits: map[int64]int{}, changed: make(chan struct{})}
 }
 
 func (t *transcript) event(e telegramtest.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintln(t.w, indent(e.String()))
-	if e.Kind == telegramtest.EventBotMessage {
+	switch e.Kind {
+	case telegramtest.EventBotMessage:
 		t.bot[e.ChatID]++
-		close(t.changed)
-		t.changed = make(chan struct{})
+	case telegramtest.EventBotEdit:
+		t.edits[e.ChatID]++
+	default:
+		return
 	}
+	close(t.changed)
+	t.changed = make(chan struct{})
 }
 
 func (t *transcript) printf(format string, args ...any) {
@@ -373,10 +386,24 @@ func (t *transcript) botMessages(chat int64) int {
 	return t.bot[chat]
 }
 
+func (t *transcript) botEdits(chat int64) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.edits[chat]
+}
+
 func (t *transcript) waitBotMessages(ctx context.Context, chat int64, n int) error {
+	return t.wait(ctx, t.bot, chat, n)
+}
+
+func (t *transcript) waitBotEdits(ctx context.Context, chat int64, n int) error {
+	return t.wait(ctx, t.edits, chat, n)
+}
+
+func (t *transcript) wait(ctx context.Context, counts map[int64]int, chat int64, n int) error {
 	for {
 		t.mu.Lock()
-		got, changed := t.bot[chat], t.changed
+		got, changed := counts[chat], t.changed
 		t.mu.Unlock()
 		if got >= n {
 			return nil
