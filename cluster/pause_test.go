@@ -68,13 +68,15 @@ func runChild() int {
 		return 1
 	}
 	defer store.Close()
+	member := &cluster.Member{Store: store, ID: id, Lease: lease, Renew: lease / 6, Logger: log}
+	// As `taskbot run` does: the outbox's connections write nothing once
+	// the lease could have run out.
 	client, err := tg.New("123456:TEST-TOKEN", tg.WithServerURL(api), tg.WithSkipGetMe(), tg.WithErrorsHandler(func(error) {}),
-		tg.WithHTTPClient(time.Minute, bot.NewHTTPClient(outbox.DefaultWorkers(rate), time.Minute)))
+		tg.WithHTTPClient(time.Minute, bot.NewFencedHTTPClient(outbox.DefaultWorkers(rate), time.Minute, member.Holds)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	member := &cluster.Member{Store: store, ID: id, Lease: lease, Renew: lease / 6, Logger: log}
 	var mu sync.Mutex
 	out := json.NewEncoder(os.Stdout)
 	d, err := outbox.New(outbox.Options{

@@ -535,6 +535,11 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	start := time.Now()
 	id, err := d.opt.Sender.Send(sendCtx, m.ChatID, m.Kind, out)
 	cancel()
+	if errors.Is(err, ErrDeposed) {
+		callDone(false)
+		s.deposed()
+		return
+	}
 	callDone(true)
 	d.metrics.latency.WithLabelValues(string(m.Kind)).Observe(time.Since(start).Seconds())
 	s.settle(bg, id, err)

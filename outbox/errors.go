@@ -16,6 +16,10 @@ var (
 	// ErrRejected means Telegram refused the request itself (400, 404, …):
 	// sending it again would fail the same way, so it never is.
 	ErrRejected = errors.New("request rejected")
+	// ErrDeposed means the call was stopped before any of it left the
+	// process: this instance's lease could have run out (see
+	// bot.NewFencedHTTPClient). Nothing was sent; the new leader sends it.
+	ErrDeposed = errors.New("leader lease lost before the call went out")
 )
 
 // RetryAfterError is a 429: Telegram asks for no more requests until After

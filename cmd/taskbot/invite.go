@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -164,10 +165,15 @@ const defaultAPIURL = "https://api.telegram.org"
 // would fail the whole program when Telegram is briefly unreachable.
 // newAPI is a Bot API client keeping up to conns connections open.
 func newAPI(token, apiURL string, timeout time.Duration, conns int) (*tg.Bot, error) {
+	return newAPIWith(token, apiURL, timeout, bot.NewHTTPClient(conns, timeout))
+}
+
+// newAPIWith is newAPI over a client of the caller's.
+func newAPIWith(token, apiURL string, timeout time.Duration, client *http.Client) (*tg.Bot, error) {
 	api, err := tg.New(token,
 		tg.WithServerURL(strings.TrimRight(apiURL, "/")),
 		tg.WithSkipGetMe(),
-		tg.WithHTTPClient(timeout, bot.NewHTTPClient(conns, timeout)),
+		tg.WithHTTPClient(timeout, client),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)

@@ -275,13 +275,20 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	member := o.clusterOptions.member(store, log)
 	member.Watch = watch.Part("heartbeat")
+	// The outbox's calls go through connections that write nothing once
+	// this instance's lease could have run out.
+	sendTimeout := o.SendTimeout + 5*time.Second
+	sendAPI, err := newAPIWith(o.Token, o.APIURL, sendTimeout, bot.NewFencedHTTPClient(outbox.DefaultWorkers(o.Rate), sendTimeout, member.Holds))
+	if err != nil {
+		return err
+	}
 	dispatcher, err := outbox.New(outbox.Options{
 		Leadership:    member,
 		Watch:         watch.Part("dispatcher"),
 		Store:         store,
 		Instance:      member.ID,
 		Liveness:      member.Liveness(),
-		Sender:        bot.NewSender(api),
+		Sender:        bot.NewSender(sendAPI),
 		GlobalRate:    o.Rate,
 		SendTimeout:   o.SendTimeout,
 		Keep:          o.OutboxKeep,
