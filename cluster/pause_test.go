@@ -309,6 +309,14 @@ func startRound(t *testing.T) *round {
 		id := fmt.Sprintf("p%d", i)
 		r.children[id] = startChild(t, id, dsn, srv, roundRate, roundLease)
 	}
+	// Run first (cleanups run last-registered first): a child still paused
+	// when the test ends holds its database locks, and the others could not
+	// stop while it did.
+	t.Cleanup(func() {
+		for _, c := range r.children {
+			_ = c.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	})
 	waitFor(t, "a leader", func() bool { return r.holder() != "" })
 	enqueueRound(t, store, "faulted", roundChats)
 	waitFor(t, "a quarter of the round", func() bool { return srv.SentCount() >= roundChats/4 })

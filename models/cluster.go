@@ -15,7 +15,7 @@ import (
 func (s *Store) Heartbeat(ctx context.Context, id, host string) error {
 	now := s.Now()
 	row := Instance{ID: id, Host: host, StartedAt: now, HeartbeatAt: now}
-	err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
+	err := s.statement(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "id"}},
 		DoUpdates: clause.Assignments(map[string]any{"heartbeat_at": now}),
 	}).Create(&row).Error
@@ -23,6 +23,14 @@ func (s *Store) Heartbeat(ctx context.Context, id, host string) error {
 		return fmt.Errorf("heartbeat of instance %s: %w", id, err)
 	}
 	return nil
+}
+
+// statement is the store for one statement that commits by itself, without
+// GORM's BEGIN and COMMIT around it: a process paused between them (SIGSTOP,
+// a frozen VM) would keep the lease's row locked, and no standby could
+// take over until it woke.
+func (s *Store) statement(ctx context.Context) *gorm.DB {
+	return s.DB.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true})
 }
 
 // LeaveCluster removes an instance that stops cleanly, and forgets those
@@ -89,7 +97,7 @@ var ErrLeaseLost = errors.New("lease lost")
 // ErrLeaseLost if the lease has passed to another holding.
 func (s *Store) RenewLease(ctx context.Context, name, holder string, token int64, ttl time.Duration) error {
 	now := s.Now()
-	res := s.DB.WithContext(ctx).Model(&Lease{}).Where("name = ? AND holder = ? AND token = ?", name, holder, token).
+	res := s.statement(ctx).Model(&Lease{}).Where("name = ? AND holder = ? AND token = ?", name, holder, token).
 		Update("expires_at", now.Add(ttl))
 	if res.Error != nil {
 		return fmt.Errorf("renew lease %s: %w", name, res.Error)
@@ -103,7 +111,7 @@ func (s *Store) RenewLease(ctx context.Context, name, holder string, token int64
 // ReleaseLease ends the holding with token at once, so that a standby need
 // not wait for it to run out.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string, token int64) error {
-	err := s.DB.WithContext(ctx).Model(&Lease{}).Where("name = ? AND holder = ? AND token = ?", name, holder, token).
+	err := s.statement(ctx).Model(&Lease{}).Where("name = ? AND holder = ? AND token = ?", name, holder, token).
 		Update("expires_at", s.Now().Add(-time.Millisecond)).Error
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", name, err)

@@ -668,6 +668,9 @@ func markFailed(tx *gorm.DB, id uint, claim string, cause error) error {
 func (s *Store) ReleaseDeadClaims(ctx context.Context, me string, ttl time.Duration, inDoubtToo bool) (unattempted, inDoubt int64, err error) {
 	now := s.Now()
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := s.boundLockWait(tx); err != nil {
+			return err
+		}
 		live := tx.Model(&Instance{}).Select("id").Where("heartbeat_at >= ?", now.Add(-ttl))
 		others := func() *gorm.DB {
 			return tx.Model(&OutboxMessage{}).Where("state = ? AND claimed_by <> ? AND claimed_by NOT IN (?)", OutboxSending, me, live)
@@ -694,6 +697,9 @@ func (s *Store) ReleaseDeadClaims(ctx context.Context, me string, ttl time.Durat
 func (s *Store) ReleaseNonLeaderClaims(ctx context.Context, me string) (unattempted, inDoubt int64, err error) {
 	now := s.Now()
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := s.boundLockWait(tx); err != nil {
+			return err
+		}
 		others := func() *gorm.DB {
 			return tx.Model(&OutboxMessage{}).Where("state = ? AND claimed_by <> ?", OutboxSending, me)
 		}
@@ -704,6 +710,20 @@ func (s *Store) ReleaseNonLeaderClaims(ctx context.Context, me string) (unattemp
 		return 0, 0, fmt.Errorf("release claims of other instances: %w", err)
 	}
 	return unattempted, inDoubt, nil
+}
+
+// boundLockWait makes a release of others' claims give up after a moment
+// on PostgreSQL when rows it would change are locked: an instance paused in
+// the middle of a claim holds them until it wakes, and the new leader must
+// not wait for it; the next sweep tries again.
+func (s *Store) boundLockWait(tx *gorm.DB) error {
+	if s.Dialect != Postgres {
+		return nil
+	}
+	if err := tx.Exec("SET LOCAL lock_timeout = '2s'").Error; err != nil {
+		return fmt.Errorf("bound lock wait: %w", err)
+	}
+	return nil
 }
 
 // releaseClaims puts the messages of claims back in the queue: those never
