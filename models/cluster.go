@@ -57,37 +57,28 @@ func (s *Store) Instances(ctx context.Context) ([]Instance, error) {
 // already). Each new holding gets a greater token than every one before.
 func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (token int64, ok bool, err error) {
 	now := s.Now()
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Lease{Name: name, Holder: holder, Token: 1, ExpiresAt: now.Add(ttl)})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			takeable := tx.Where("name = ? AND (expires_at < ? OR holder = ?)", name, now, holder)
-			if s.Dialect == SQLite {
-				// One file is held by one process (HoldDatabase): any other
-				// holder is a process that died, and need not be waited for.
-				takeable = tx.Where("name = ?", name)
-			}
-			res = tx.Model(&Lease{}).Where(takeable).Updates(map[string]any{
-				"holder":     holder,
-				"token":      gorm.Expr("token + 1"),
-				"expires_at": now.Add(ttl),
-			})
-			if res.Error != nil {
-				return res.Error
-			}
-		}
-		if res.RowsAffected == 0 {
-			return nil
-		}
-		ok = true
-		return tx.Model(&Lease{}).Where("name = ?", name).Pluck("token", &token).Error
-	})
+	// One statement that commits by itself: a standby paused in the middle
+	// of a transaction here would hold the lease's row, and with it the
+	// leader's renewals. On SQLite one file is held by one process
+	// (HoldDatabase): any other holder is a process that died, and need
+	// not be waited for.
+	takeable := "leases.expires_at < ? OR leases.holder = ?"
+	args := []any{name, holder, now.Add(ttl), now, holder}
+	if s.Dialect == SQLite {
+		takeable, args = "1 = 1", args[:3]
+	}
+	var tokens []int64
+	err = s.statement(ctx).Raw(`INSERT INTO leases (name, holder, token, expires_at) VALUES (?, ?, 1, ?)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = leases.token + 1, expires_at = excluded.expires_at
+WHERE `+takeable+`
+RETURNING token`, args...).Scan(&tokens).Error
 	if err != nil {
 		return 0, false, fmt.Errorf("acquire lease %s: %w", name, err)
 	}
-	return token, ok, nil
+	if len(tokens) == 0 {
+		return 0, false, nil
+	}
+	return tokens[0], true, nil
 }
 
 // ErrLeaseLost says a lease is no longer the caller's.
