@@ -457,22 +457,30 @@ func (t *turn) chooseState(q *tgmodels.CallbackQuery, who speaker, milestoneID u
 	return err // a refusal was the answer
 }
 
-// askDetail opens the forced reply for the percent and note of a button
-// report, from its acknowledgement's button. The question replies to the
-// acknowledgement, which the answer then completes in place.
-func (t *turn) askDetail(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
-	c := t.h.Catalog
+// correctableFromButton loads the speaker's report a button on its
+// acknowledgement acts on, and answers the press: with the refusal when the
+// report may no longer change (nil report), silently otherwise.
+func (t *turn) correctableFromButton(q *tgmodels.CallbackQuery, who speaker, reportID uint) (*models.Report, error) {
 	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
 	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
 		if refusal == "" {
 			refusal = "report_not_yours"
 		}
-		return t.answer(q, c.T(who.lang, refusal, nil))
+		return nil, t.answer(q, t.h.Catalog.T(who.lang, refusal, nil))
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := t.answer(q, ""); err != nil {
+	return r, t.answer(q, "")
+}
+
+// askDetail opens the forced reply for the percent and note of a button
+// report, from its acknowledgement's button. The question replies to the
+// acknowledgement, which the answer then completes in place.
+func (t *turn) askDetail(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
+	c := t.h.Catalog
+	r, err := t.correctableFromButton(q, who, reportID)
+	if r == nil || err != nil {
 		return err
 	}
 	ackID := 0
@@ -527,17 +535,8 @@ func (t *turn) withdraw(q *tgmodels.CallbackQuery, who speaker, reportID uint) e
 
 func (t *turn) askCorrection(q *tgmodels.CallbackQuery, who speaker, reportID uint) error {
 	c := t.h.Catalog
-	r, err := models.CheckCorrectable(t.tx, who.person.ID, reportID, t.now, t.h.correctionWindow())
-	if refusal := reportRefusal(err); refusal != "" || models.IsNotFound(err) {
-		if refusal == "" {
-			refusal = "report_not_yours"
-		}
-		return t.answer(q, c.T(who.lang, refusal, nil))
-	}
-	if err != nil {
-		return err
-	}
-	if err := t.answer(q, ""); err != nil {
+	r, err := t.correctableFromButton(q, who, reportID)
+	if r == nil || err != nil {
 		return err
 	}
 	taskID := r.TaskID
