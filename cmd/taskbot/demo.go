@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +24,7 @@ import (
 )
 
 func newDemoCommand(a *app) *cobra.Command {
-	var dir string
+	var dir, lang, day string
 	var board bool
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -39,16 +40,25 @@ the real bot; --db, if given, must name a file that does not exist yet.`,
 			if err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), dbPath, a.log, board)
+			when, err := demoStart(day, time.Now())
+			if err != nil {
+				return err
+			}
+			if lang != "zh" && lang != "en" {
+				return fmt.Errorf("demo: --lang %q: give zh or en", lang)
+			}
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), dbPath, a.log, demoSettings{board: board, lang: lang, start: when})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "new directory for the demo's SQLite file (default: a new temporary directory)")
+	cmd.Flags().StringVar(&lang, "lang", "zh", "language of the simulated people and so of the bot's answers: zh or en")
+	cmd.Flags().StringVar(&day, "day", "", "the day the demo plays, YYYY-MM-DD (default: today in Shanghai); the example list's due dates move with it")
 	cmd.Flags().BoolVar(&board, "web", false, "after the conversation, keep running with the board on 127.0.0.1 and print a signed link per demo person")
 	return cmd
 }
 
 // demoFiles are what the demo writes next to its database.
-var demoFiles = []string{"summary-chart.png", "ledger.xlsx"}
+var demoFiles = []string{"summary-chart.png", "ledger.xlsx", "tasks.csv", "tasks.xlsx"}
 
 // demoDatabase picks the demo's database file. It is always one the demo
 // creates: the environment (TASKBOT_DB) is ignored, since a demo filling a
@@ -128,9 +138,8 @@ var demoScript = []demoStep{
 	{note: "The stranger tries the attendant's used link.", who: "stranger", say: "/start {token:杨帆}", answers: 1},
 	{note: "The contracting leader binds; the bot greets them with their roles.", who: "王建国", say: "/start {token}", answers: 1},
 	{who: "王建国", say: "/help", answers: 1},
-	{note: "A person in charge whose Telegram is in English gets English.", who: "刘洋", say: "/start {token}", answers: 1},
+	{note: "A person in charge whose Telegram is in English gets English, and keeps it.", who: "刘洋", say: "/start {token}", answers: 1},
 	{who: "刘洋", say: "/task T01", answers: 1},
-	{who: "刘洋", say: "/lang zh", answers: 1},
 	{note: "Admins may open any task.", who: "admin", say: "/task T04", answers: 1},
 	{note: "In the work group the bot shows no task data.", who: "杨帆", group: true, say: "/mytasks@taskbot_demo_bot", answers: 1},
 	{who: "杨帆", say: "/frobnicate", answers: 1},
@@ -153,7 +162,7 @@ var demoScript = []demoStep{
 	{note: "The leader gives an instruction (批示); the attendant confirms with one button.", who: "王建国", say: "/instruct T01 本周内完成项目库梳理", answers: 1, others: map[string]int{"杨帆": 1, "刘洋": 1}},
 	{who: "杨帆", press: "收到", answers: 0},
 	{note: "Before a milestone falls due, the attendant asks to extend it (延期申请); the request reaches the leader at once.",
-		who: "杨帆", say: "/extend T01 3 2027-01-15 用地审批延后，开工顺延一个月", answers: 1, others: map[string]int{"王建国": 1}},
+		who: "杨帆", say: "/extend T01 3 {day:+49} 用地审批延后，开工顺延一个月", answers: 1, others: map[string]int{"王建国": 1}},
 	{note: "The leader approves with one button; the attendant is told, and the milestone keeps its original due date beside the new one.",
 		who: "王建国", press: "✅ 批准", answers: 0, others: map[string]int{"杨帆": 1}},
 	{who: "杨帆", say: "/task T01", answers: 1},
@@ -167,40 +176,120 @@ var demoScript = []demoStep{
 	{who: "王建国", say: "/remind T01", answers: 1, others: map[string]int{"forum": 1}},
 	{note: "An attendant replies to it in the topic: acknowledged there without a notification, and the reminder is edited to say who reported.",
 		who: "杨帆", forum: true, replyTo: "催办", say: "3 50% 用地审批已受理", answers: 1},
+	{note: "Another attendant binds and reports T12's three milestones done in one message; the task can now ask to close (销号).",
+		who: "赵磊", say: "/start {token}", answers: 1},
+	{who: "赵磊", say: "/report T12 1 完成 2 完成 3 完成 长效监管机制已印发", answers: 3},
+	{note: "The close-out request reaches the leader, who approves it: T12 is done and takes no more reports.",
+		who: "赵磊", press: "🏁 申请销号", answers: 1, others: map[string]int{"王建国": 1}},
+	{who: "王建国", press: "✅ 批准销号", answers: 0, others: map[string]int{"赵磊": 1}},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
 
-// demoDay is when the demo plays, whenever it runs: Friday 27 November 2026,
-// 10:30 in Shanghai, the example list's year. Its due dates, lights and
-// the extension it asks for read the same on any day; the clock then runs
-// as the wall clock does.
-var demoDay = time.Date(2026, 11, 27, 2, 30, 0, 0, time.UTC)
+// demoEnglish is what the simulated people write and press when their
+// Telegram is in English; the task list itself stays in Chinese.
+var demoEnglish = map[string]string{
+	"你好，我想看看重点任务":             "Hello, I would like to see the key tasks",
+	"报告节点1":                   "Report M1",
+	"节点1 · 正常推进":              "M1 · on track",
+	"85% 已储备项目86个":            "85% 86 projects in the pipeline",
+	"已记录":                     "Stored",
+	"2 80% 已签约24个":            "2 80% signed 24 contracts",
+	"/report T01 3 受阻 等待用地审批": "/report T01 3 blocked waiting for land approval",
+	"节点4":   "M4",
+	"✅ 已解决": "✅ Resolved",
+	"已协调区自然资源局，下周一前批复":         "The land bureau will approve by next Monday",
+	"/instruct T01 本周内完成项目库梳理": "/instruct T01 Finish the project list this week",
+	"收到": "Received",
+	"/extend T01 3 {day:+49} 用地审批延后，开工顺延一个月": "/extend T01 3 {day:+49} land approval is late, construction starts a month later",
+	"✅ 批准":               "✅ Approve",
+	"/leave 今天 出差 代报 刘洋": "/leave today trip deputy 刘洋",
+	"代 杨帆 填报":            "For 杨帆, who is away",
+	"1 95% 项目库梳理基本完成":    "1 95% project list nearly complete",
+	"3 50% 用地审批已受理":      "3 50% land approval application accepted",
+	"/report T12 1 完成 2 完成 3 完成 长效监管机制已印发": "/report T12 1 done 2 done 3 done supervision rules issued",
+	"🏁 申请销号": "🏁 Ask to close",
+	"✅ 批准销号": "✅ Approve",
+}
 
-// demoClock is the demo's one clock: demoDay plus the time since start.
-func demoClock(start time.Time) models.Clock {
-	return func() time.Time { return demoDay.Add(time.Since(start)) }
+// demoSettings are the choices of one demo run.
+type demoSettings struct {
+	board bool
+	lang  string    // the simulated people's language but 刘洋's, always English
+	start time.Time // when the demo's clock starts
+}
+
+// demoStart is when the demo plays: 10:30 in Shanghai on day (YYYY-MM-DD),
+// or today there, so that the conversation falls in office hours whenever
+// it runs.
+func demoStart(day string, now time.Time) (time.Time, error) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("demo: %w", err)
+	}
+	d := now.In(shanghai)
+	if day != "" {
+		d, err = time.ParseInLocation("2006-01-02", day, shanghai)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("demo: --day %q: give a date as 2026-11-27", day)
+		}
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 10, 30, 0, 0, shanghai), nil
+}
+
+// demoClock is the demo's one clock: start plus the time since the demo
+// began.
+func demoClock(start, began time.Time) models.Clock {
+	return func() time.Time { return start.Add(time.Since(began)) }
+}
+
+// in is the step as a person writing in lang does it. Work groups speak
+// Chinese whoever writes there, so what they are shown stays Chinese.
+func (s demoStep) in(lang string) demoStep {
+	if lang != "en" {
+		return s
+	}
+	fields := []*string{&s.say, &s.press, &s.replyTo}
+	if s.forum || s.group {
+		fields = fields[:1]
+	}
+	for _, f := range fields {
+		if en, ok := demoEnglish[*f]; ok {
+			*f = en
+		}
+	}
+	return s
 }
 
 // runDemo runs the whole demo and prints its transcript to w.
-func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, board bool) error {
+func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, set demoSettings) error {
 	fmt.Fprintf(w, "== taskbot demo ==\ndatabase: %s\n\n", dbPath)
-	clock := demoClock(time.Now())
+	clock := demoClock(set.start, time.Now())
 	store, err := models.Open(ctx, dbPath, models.Options{Logger: log, Clock: clock})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"examples/tasks.csv", examples.TasksCSV}, {"examples/tasks.xlsx", examples.TasksXLSX}} {
-		res, err := importFile(ctx, store, bytes.NewReader(f.data), f.name, importer.Options{Today: clock()}, false, nil)
+	files, err := writeDemoList(filepath.Dir(dbPath), set.start)
+	if err != nil {
+		return err
+	}
+	if days := examples.DaysFromAnchor(set.start); days != 0 {
+		fmt.Fprintf(w, "# The example list's due dates are moved by %+d days, so that it reads on %s as written for %s.\n",
+			days, set.start.Format("2006-01-02"), examples.Anchor.Format("2006-01-02"))
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		res, err := importFile(ctx, store, f, name, importer.Options{Today: clock()}, false, nil)
+		f.Close()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "$ taskbot import %s\n", f.name)
+		fmt.Fprintf(w, "$ taskbot import %s\n", name)
 		printImportResult(w, res, false)
 	}
 
@@ -211,20 +300,26 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 	}
 	defer srv.Close()
 
-	users := map[string]*telegramtest.User{
-		"admin":    srv.NewUser(900001, "督查办", "zh-hans"),
-		"stranger": srv.NewUser(900002, "路人甲", "zh-hans"),
-		"杨帆":       srv.NewUser(900011, "杨帆", "zh-hans"),
-		"王建国":      srv.NewUser(900012, "王建国", "zh-hans"),
-		"刘洋":       srv.NewUser(900013, "Liu Yang", "en"),
+	users, langs := map[string]*telegramtest.User{}, map[string]string{}
+	for i, p := range demoPeople {
+		name, lang := p.zh, "zh-hans"
+		if set.lang == "en" || p.english {
+			name, lang = p.en, "en"
+		}
+		users[p.key] = srv.NewUser(int64(900001+i), name, lang)
+		langs[p.key] = lang
 	}
-	group := srv.NewGroup(-100900, "招商专班工作群", users["杨帆"], users["王建国"])
-	forum := srv.NewSupergroup(-1009000000001, "重点任务专班", true, users["杨帆"], users["王建国"])
+	groupTitle, forumTitle := "招商专班工作群", "重点任务专班"
+	if set.lang == "en" {
+		groupTitle, forumTitle = "Investment work group", "Key tasks work group"
+	}
+	group := srv.NewGroup(-100900, groupTitle, users["杨帆"], users["王建国"])
+	forum := srv.NewSupergroup(-1009000000001, forumTitle, true, users["杨帆"], users["王建国"])
 	forum.SetBotRights(&telegramtest.Rights{CanManageTopics: true, CanPinMessages: true, CanInviteUsers: true})
 
 	tokens := map[string]string{}
 	fmt.Fprintln(w)
-	for _, key := range []string{"杨帆", "王建国", "刘洋"} {
+	for _, key := range []string{"杨帆", "王建国", "刘洋", "赵磊"} {
 		fmt.Fprintf(w, "$ taskbot invite --person %s\n", key)
 		p, err := models.PersonByKey(store.DB.WithContext(ctx), key)
 		if err != nil {
@@ -250,7 +345,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		opsOptions:      opsOptions{StallAfter: 2 * time.Minute},
 	}
 	boardAddr := make(chan string, 1)
-	if board {
+	if set.board {
 		opts.webOptions = demoBoardOptions(boardAddr)
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -266,8 +361,9 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		if step.note != "" {
 			tr.printf("\n# %s\n", step.note)
 		}
+		step = step.in(langs[step.who][:2])
 		u := users[step.who]
-		text := expandTokens(step.say, step.who, tokens)
+		text := expandDay(expandTokens(step.say, step.who, tokens), set.start)
 		waitCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		chat := u.ID()
 		switch {
@@ -309,8 +405,8 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_ = srv.WaitFor(waitCtx, func(st *telegramtest.State) bool { return st.UnansweredCallbacks() == 0 })
 	cancel()
-	if board {
-		if err := serveDemoBoard(ctx, w, <-boardAddr, srv.Token(), users, clock()); err != nil {
+	if set.board {
+		if err := serveDemoBoard(ctx, w, store, <-boardAddr, srv.Token(), users, langs, clock()); err != nil {
 			return err
 		}
 		// Ctrl-C ended the board; the demo still finishes its files.
@@ -527,6 +623,55 @@ func findMessage(msgs []telegramtest.Msg, text string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// demoPeople are the simulated people: their key in the task list, and
+// their Telegram names in Chinese and in English.
+var demoPeople = []struct {
+	key, zh, en string
+	english     bool // their Telegram is in English in either demo
+}{
+	{key: "admin", zh: "督查办", en: "Supervision Office"},
+	{key: "stranger", zh: "路人甲", en: "Passer-by"},
+	{key: "杨帆", zh: "杨帆", en: "Yang Fan"},
+	{key: "王建国", zh: "王建国", en: "Wang Jianguo"},
+	{key: "刘洋", zh: "Liu Yang", en: "Liu Yang", english: true},
+	{key: "赵磊", zh: "赵磊", en: "Zhao Lei"},
+}
+
+// writeDemoList writes the example list, dated for the demo's day, as the
+// CSV and workbook the demo imports, next to its database, so that the
+// import can be tried again by hand.
+func writeDemoList(dir string, day time.Time) ([]string, error) {
+	list, err := examples.List(day)
+	if err != nil {
+		return nil, err
+	}
+	csvData, err := examples.CSV(list)
+	if err != nil {
+		return nil, err
+	}
+	xlsxData, err := examples.Workbook(list)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{filepath.Join(dir, "tasks.csv"), filepath.Join(dir, "tasks.xlsx")}
+	for i, data := range [][]byte{csvData, xlsxData} {
+		if err := writeNewFile(names[i], data); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// dayPattern is "{day:+N}" in a script step: the demo's day plus N days.
+var dayPattern = regexp.MustCompile(`\{day:([+-]\d+)\}`)
+
+func expandDay(text string, start time.Time) string {
+	return dayPattern.ReplaceAllStringFunc(text, func(m string) string {
+		n, _ := strconv.Atoi(dayPattern.FindStringSubmatch(m)[1]) // the pattern admits only numbers
+		return start.AddDate(0, 0, n).Format("2006-01-02")
+	})
 }
 
 func expandTokens(text, who string, tokens map[string]string) string {

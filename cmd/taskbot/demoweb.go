@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
+	"taskbot/models"
 	"taskbot/telegramtest"
 	"taskbot/web"
 )
@@ -20,28 +24,61 @@ func demoBoardOptions(addr chan<- string) webOptions {
 }
 
 // demoBoardPeople are whom the demo prints board links for, in order.
-var demoBoardPeople = []struct{ key, lang, what string }{
-	{"王建国", "zh-hans", "leader of T01-T03"},
-	{"杨帆", "zh-hans", "attendant of T01"},
-	{"刘洋", "en", "person in charge, in English"},
-	{"admin", "zh-hans", "admin: every task and the departments' ranking"},
-	{"stranger", "zh-hans", "bound to nobody: told to use an invitation"},
-}
+var demoBoardPeople = []string{"王建国", "杨帆", "刘洋", "赵磊", "admin", "stranger"}
 
 // serveDemoBoard prints a signed link per demo person, each opening the
 // board in a desktop browser the way Telegram opens the Mini App, and
 // keeps the demo running until ctx ends (Ctrl-C).
-func serveDemoBoard(ctx context.Context, w io.Writer, addr, token string, users map[string]*telegramtest.User, now time.Time) error {
+func serveDemoBoard(ctx context.Context, w io.Writer, store *models.Store, addr, token string, users map[string]*telegramtest.User, langs map[string]string, now time.Time) error {
 	fmt.Fprintf(w, "\n== board ==\nThe board runs on http://%s; each link signs in as one demo person (valid %s).\n", addr, web.DefaultAuthMaxAge)
-	for _, p := range demoBoardPeople {
-		u := users[p.key]
-		initData, err := web.SignInitData(token, web.WebAppUser{ID: u.ID(), FirstName: p.key, LanguageCode: p.lang}, now)
+	for _, key := range demoBoardPeople {
+		what, err := demoBoardRole(store.DB.WithContext(ctx), key)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s (%s):\n  http://%s/#tgWebAppData=%s\n", p.key, p.what, addr, url.QueryEscape(initData))
+		u := users[key]
+		initData, err := web.SignInitData(token, web.WebAppUser{ID: u.ID(), FirstName: key, LanguageCode: langs[key]}, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s (%s):\n  http://%s/#tgWebAppData=%s\n", key, what, addr, url.QueryEscape(initData))
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	return nil
+}
+
+// demoBoardRole says what the board shows the person: their roles and
+// tasks as the store holds them.
+func demoBoardRole(tx *gorm.DB, key string) (string, error) {
+	switch key {
+	case "admin":
+		return "admin: every task and the departments' ranking", nil
+	case "stranger":
+		return "bound to nobody: told to use an invitation", nil
+	}
+	p, err := models.PersonByKey(tx, key)
+	if err != nil {
+		return "", err
+	}
+	tasks, err := models.TasksOfPerson(tx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	byRole := map[models.Role][]string{}
+	for i := range tasks {
+		for _, r := range tasks[i].RolesOf(p.ID) {
+			byRole[r] = append(byRole[r], tasks[i].Task.Code)
+		}
+	}
+	var parts []string
+	for _, r := range []struct {
+		role models.Role
+		name string
+	}{{models.RoleLeader, "leader of"}, {models.RoleOwner, "in charge of"}, {models.RoleAttendant, "attendant of"}} {
+		if codes := byRole[r.role]; len(codes) > 0 {
+			parts = append(parts, r.name+" "+strings.Join(codes, ", "))
+		}
+	}
+	return strings.Join(parts, "; "), nil
 }

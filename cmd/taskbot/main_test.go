@@ -106,7 +106,8 @@ func TestDemo(t *testing.T) {
 	t.Setenv("TASKBOT_ADMINS", "1")
 	private := setUmask(t, 0o022)
 	dir := filepath.Join(t.TempDir(), "demo")
-	got, err := run(t, "demo", "--dir", dir)
+	// The day the example list is written for: its dates read as written.
+	got, err := run(t, "demo", "--dir", dir, "--day", "2026-11-27")
 	if err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, got)
 	}
@@ -126,6 +127,7 @@ func TestDemo(t *testing.T) {
 		"该邀请链接已被使用过",
 		"Hello 刘洋, your account is now bound.",
 		"Your roles: person in charge",
+		"-> Liu Yang #8: 📋 杨帆 is away",
 		"为保护任务信息，请私聊我使用",
 		"已向 T01 的 1 位专班联络员发送催办提醒",
 		"发送催办提醒。\n  ✉️ 已收到：杨帆\n  ⚠️ 未绑定，收不到：赵磊",
@@ -153,7 +155,9 @@ func TestDemo(t *testing.T) {
 		"-> 重点任务专班 #7: ⏰ 王建国 催办 · 逾期 241 天",
 		"请 杨帆 报告进展。",
 		"状态：正常推进 · 50%\n  说明：用地审批已受理",
-		"📊 重点任务汇总",
+		"-> 王建国 #22: 🏁 销号申请 T12 安全生产专项整治",
+		"🏁 T12 安全生产专项整治 已由 王建国 批准销号。",
+		"📊 重点任务汇总 2026-11-27\n  🔴 1  🟡 1  🟢 1  ✅ 1",
 		"<photo>",
 		"<taskbot-",
 		"summary chart: ",
@@ -167,7 +171,13 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(got, "-> 路人甲 #2: 您好！本机器人仅供重点任务专班使用，需凭邀请链接开通。如需使用，请联系督查办。\n  @taskbot_demo_bot -> 路人甲") {
 		t.Error("stranger got more than one refusal")
 	}
-	for _, name := range []string{"summary-chart.png", "ledger.xlsx"} {
+	if strings.Contains(got, "-> Liu Yang #") && regexp.MustCompile(`-> Liu Yang #\d+: \P{Han}*(您|已|请)`).MatchString(got) {
+		t.Error("the English reader was written to in Chinese")
+	}
+	if strings.Contains(got, "moved by") {
+		t.Error("the example list's dates moved on the day it is written for")
+	}
+	for _, name := range []string{"summary-chart.png", "ledger.xlsx", "tasks.csv", "tasks.xlsx"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 1000 {
 			t.Errorf("demo file %s: %v", name, err)
 		}
