@@ -184,10 +184,8 @@ func (t *turn) notifyExtension(d *models.TaskDetail, ms *models.Milestone, req *
 	}
 	slices.Sort(ids)
 	for _, admin := range ids {
-		lang := LangZH
-		if p, err := models.PersonByTelegramID(t.tx, admin); err == nil {
-			lang = personLang(p)
-		} else if !models.IsNotFound(err) {
+		lang, err := adminLang(t.tx, admin)
+		if err != nil {
 			return 0, 0, err
 		}
 		key := fmt.Sprintf("ext:%d:admin:%d", req.ID, admin)

@@ -111,6 +111,11 @@ type speaker struct {
 
 func (t *turn) speaker(from *tgmodels.User) (speaker, error) {
 	s := speaker{admin: t.h.Admins[from.ID], telegramID: from.ID}
+	if s.admin {
+		if err := models.RememberAdminLanguage(t.tx, from.ID, from.LanguageCode); err != nil {
+			return s, err
+		}
+	}
 	p, err := models.PersonByTelegramID(t.tx, from.ID)
 	switch {
 	case err == nil:
@@ -588,9 +593,9 @@ func (t *turn) chatMember(u *tgmodels.ChatMemberUpdated) error {
 func (h *Handler) NotifyUnreachable(tx *gorm.DB, p *models.Person) error {
 	now := tx.NowFunc()
 	for admin := range h.Admins {
-		lang := LangZH
-		if ap, err := models.PersonByTelegramID(tx, admin); err == nil {
-			lang = LanguageFor(ap.Language, "")
+		lang, err := adminLang(tx, admin)
+		if err != nil {
+			return err
 		}
 		key := fmt.Sprintf("unreachable:%d:%d:%d", p.ID, admin, now.UnixNano())
 		text := h.Catalog.T(lang, "admin_unreachable", map[string]any{"Name": E(p.Key)})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
 
 	"taskbot/models"
 )
@@ -17,6 +18,17 @@ const purposeCoordination = "coord:"
 
 // lang of someone the bot writes to unprompted.
 func personLang(p *models.Person) string { return LanguageFor(p.Language, "") }
+
+// adminLang is the language to write to an admin in, also one who is not
+// on the task list: their /lang choice, else their client's language as
+// last seen, else Chinese.
+func adminLang(tx *gorm.DB, admin int64) (string, error) {
+	chosen, client, err := models.AdminLanguageOf(tx, admin)
+	if err != nil {
+		return "", err
+	}
+	return LanguageFor(chosen, client), nil
+}
 
 func reachable(p *models.Person) bool { return p.TelegramID != nil && !p.Unreachable }
 

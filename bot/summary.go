@@ -418,13 +418,15 @@ func adminReader(tx *gorm.DB, chatID int64) (*models.Person, string, bool, error
 	p, err := models.PersonByTelegramID(tx, chatID)
 	switch {
 	case models.IsNotFound(err):
-		return nil, LangZH, true, nil
+		lang, err := adminLang(tx, chatID)
+		return nil, lang, err == nil, err
 	case err != nil:
 		return nil, "", false, err
 	case p.Unreachable:
 		return nil, "", false, nil
 	}
-	return p, personLang(p), true, nil
+	lang, err := adminLang(tx, chatID)
+	return p, lang, err == nil, err
 }
 
 // AdminSummary queues the summary of every task, with the departments'

@@ -574,9 +574,9 @@ func (t *turn) ackMode(m *tgmodels.Message, who speaker, args string) error {
 // starting with key.
 func (h *Handler) tellAdmins(tx *gorm.DB, key string, text func(lang string) string) error {
 	for admin := range h.Admins {
-		lang := LangZH
-		if ap, err := models.PersonByTelegramID(tx, admin); err == nil {
-			lang = LanguageFor(ap.Language, "")
+		lang, err := adminLang(tx, admin)
+		if err != nil {
+			return err
 		}
 		if err := models.Enqueue(tx, fmt.Sprintf("%s:%d", key, admin), admin, models.OutSendMessage, models.Outgoing{Text: text(lang)}); err != nil {
 			return err

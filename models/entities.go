@@ -589,3 +589,13 @@ type VisitFile struct {
 	FileID   string `gorm:"size:200;not null"`
 	FileName string `gorm:"size:200;not null;default:''"`
 }
+
+// AdminLanguage remembers the language an admin's Telegram client last
+// showed. An admin need not be on the task list, and the bot writes to
+// admins first (notices, summaries), while Telegram tells a user's
+// language only on what they send.
+type AdminLanguage struct {
+	TelegramID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Language   string `gorm:"size:16;not null"`
+	UpdatedAt  time.Time
+}

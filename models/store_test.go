@@ -32,6 +32,7 @@ var entities = []any{
 	&models.Period{}, &models.PeriodSnapshot{}, &models.PeriodFigure{},
 	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},
 	&models.Visit{}, &models.VisitTask{}, &models.VisitFinding{}, &models.VisitFile{},
+	&models.AdminLanguage{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an
