@@ -451,6 +451,21 @@ func TestBoardOnAPhone(t *testing.T) {
 			if err != nil || scrolls {
 				t.Errorf("with the filters open the page scrolls sideways (%v)", err)
 			}
+
+			// The period card is one tap away, and its chart fits the
+			// first screen without scrolling sideways.
+			err = chromedp.Do(c, click(`a.tab[href="/app/period"]`), waitFor(`main[data-path="/app/period"] svg.weeks`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			shot(t, c, "period-"+tc.name+".png", chromedp.CaptureScreenshot())
+			fits, err := chromedp.Run(c, chromedp.Evaluate[bool](`(() => {
+  const r = document.querySelector("svg.weeks").getBoundingClientRect();
+  return r.bottom <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth && r.width > 300;
+})()`))
+			if err != nil || !fits {
+				t.Errorf("the period chart does not fit the phone's first screen (%v)", err)
+			}
 		})
 	}
 }

@@ -31,6 +31,13 @@ var texts = map[string]map[string]string{
 		"ago_min": "%d 分钟前", "ago_hour": "%d 小时前", "ago_day": "%d 天前", "just_now": "刚刚", "milestone": "节点",
 		"awaiting_coordination": "待协调", "days_left": "剩 %d 天", "due_today": "今天到期", "missed_slots": "连续 %d 次未报告",
 		"changes_in_chat": "看板只供查看；报告、批示等操作请在聊天中进行。",
+		"period": "本期考核", "period_due": "到期 %d", "period_done": "完成 %d（%d%%）", "period_ontime": "按期 %d", "period_late": "逾期 %d",
+		"period_pace": "序时进度 %d/%d", "period_behind": "脱幅 %d 项", "period_on_pace": "未脱幅", "period_empty": "本期无节点",
+		"period_chart": "每周累计：应完成与已完成的节点", "period_legend_due": "应完成", "period_legend_done": "已完成", "period_today": "今天",
+		"period_note": "只看任务结果：本期到期的节点是否按期完成。不统计使用机器人的次数。",
+		"visits": "走一线", "visit_supervise": "现场督导", "visit_investment": "走访企业/招商", "visit_meeting": "现场办公会", "visit_other": "其他",
+		"finding_found": "发现问题", "finding_solved": "现场解决", "finding_coordinate": "需协调",
+		"location_live": "实时位置（共享 %d 分钟）", "location_point": "发送的位置", "location_none": "未附位置", "distance": "距项目约 %d 米", "files": "附件 %d 个",
 	},
 	"en": {
 		"title": "Key tasks board", "unauthorized": "We could not tell who you are. Open the board from the bot's menu button in Telegram.",
@@ -52,6 +59,14 @@ var texts = map[string]map[string]string{
 		"overdue_days_1": "%d day overdue", "awaiting_coordination": "awaiting coordination", "days_left": "%d days left", "days_left_1": "%d day left",
 		"due_today": "due today", "missed_slots": "%d reminders unanswered", "missed_slots_1": "%d reminder unanswered",
 		"changes_in_chat": "The board only shows; report, instruct and coordinate in chat.",
+		"period": "This period", "period_due": "%d due", "period_done": "%d done (%d%%)", "period_ontime": "%d on time", "period_late": "%d late",
+		"period_pace": "on schedule %d/%d", "period_behind": "%d tasks behind", "period_behind_1": "%d task behind", "period_on_pace": "none behind",
+		"period_empty": "Nothing due this period", "period_chart": "By week, cumulative: milestones due and done",
+		"period_legend_due": "due", "period_legend_done": "done", "period_today": "today",
+		"period_note": "Task outcomes only: whether the milestones due this period are done on time. How often people use the bot is not counted.",
+		"visits": "Front-line visits", "visit_supervise": "on-site supervision", "visit_investment": "company / investment visit", "visit_meeting": "on-site meeting", "visit_other": "other",
+		"finding_found": "found", "finding_solved": "solved on site", "finding_coordinate": "needs coordination",
+		"location_live": "live location (shared %d min)", "location_point": "location sent", "location_none": "no location", "distance": "about %d m from the site", "files": "%d files", "files_1": "%d file",
 	},
 }
 

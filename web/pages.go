@@ -150,8 +150,13 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request, rd *reader) {
 		s.fail(w, r, err)
 		return
 	}
+	visits, err := report.TaskVisits(db, *d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, http.StatusOK, rd.lang, "task.html", map[string]any{"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Page": page,
-		"Files": s.Files != nil})
+		"Files": s.Files != nil, "Visits": visits})
 }
 
 // rankBar is one department in the ranking chart.
@@ -244,4 +249,50 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, rd *reader) {
 	if _, err := io.Copy(w, br); err != nil {
 		s.Logger.Warn("board: evidence cut short", "attachment", att.ID, "err", err)
 	}
+}
+
+// weekBar is one week of the period card's chart.
+type weekBar struct {
+	report.PeriodWeek
+	Label                               string
+	X, W, Mid, DueY, DueH, DoneY, DoneH int
+	Today, Labelled                     bool
+}
+
+// period shows the period card of the reader's tasks: the figures of the
+// period holding today and a chart of due against done, week by week.
+// Everyone sees it for the tasks they may see; it ranks nobody.
+func (s *Server) period(w http.ResponseWriter, r *http.Request, rd *reader) {
+	db := s.DB.WithContext(r.Context())
+	tasks, err := models.VisibleTasks(db, rd.viewer)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	card, err := report.BuildPeriodCard(db, tasks, rd.today, rd.loc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	const width, top, base = 400, 8, 150
+	bars := make([]weekBar, len(card.Weeks))
+	step := width / max(1, len(card.Weeks))
+	every := max(1, (len(card.Weeks)+5)/6) // about six labels, legible at phone width
+	for i, wk := range card.Weeks {
+		b := weekBar{PeriodWeek: wk, Label: wk.First.Format("1/2"), X: 10 + i*step, W: max(2, step-4),
+			Today: !rd.today.Before(wk.First) && !rd.today.After(wk.Last), Labelled: i%every == 0}
+		b.Mid = b.X + b.W/2
+		if card.Due > 0 {
+			b.DueH = wk.Due * (base - top) / card.Due
+			b.DoneH = wk.Done * (base - top) / card.Due
+		}
+		b.DueY, b.DoneY = base-b.DueH, base-b.DoneH
+		bars[i] = b
+	}
+	donePct := 0
+	if card.Due > 0 {
+		donePct = card.Done * 100 / card.Due
+	}
+	s.render(w, http.StatusOK, rd.lang, "period.html", map[string]any{"Card": card, "DonePct": donePct, "Bars": bars,
+		"Base": base, "LabelY": base + 16, "Height": base + 22})
 }
