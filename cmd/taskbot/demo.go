@@ -182,6 +182,12 @@ var demoScript = []demoStep{
 	{note: "The close-out request reaches the leader, who approves it: T12 is done and takes no more reports.",
 		who: "赵磊", press: "🏁 申请销号", answers: 1, others: map[string]int{"王建国": 1}},
 	{who: "王建国", press: "✅ 批准销号", answers: 0, others: map[string]int{"赵磊": 1}},
+	{note: "The leader goes to the front line of T07 (走一线) and records what was found and solved there; location and photos are optional, never a check-in.",
+		who: "王建国", say: "/visit T07", answers: 1},
+	{who: "王建国", press: "现场督导", answers: 1},
+	{who: "王建国", replyTo: "last", say: "发现：2宗地块征收进度滞后\n已解决：现场协调电力接入", answers: 1},
+	{who: "王建国", say: "跳过", answers: 2},
+	{who: "王建国", press: "保存", answers: 1},
 	{note: "The leader's daily summary: red tasks first, then yellow, with a chart.", who: "王建国", say: "/summary", answers: 2},
 	{note: "Admins export the ledger (台账) in chat.", who: "admin", say: "/export", answers: 1},
 }
@@ -208,6 +214,10 @@ var demoEnglish = map[string]string{
 	"1 95% 项目库梳理基本完成":    "1 95% project list nearly complete",
 	"3 50% 用地审批已受理":      "3 50% land approval application accepted",
 	"/report T12 1 完成 2 完成 3 完成 长效监管机制已印发": "/report T12 1 done 2 done 3 done supervision rules issued",
+	"现场督导": "Site supervision",
+	"发现：2宗地块征收进度滞后\n已解决：现场协调电力接入": "found: two plots behind on land acquisition\nsolved: power connection agreed on site",
+	"跳过":     "Skip",
+	"保存":     "Save",
 	"🏁 申请销号": "🏁 Ask to close",
 	"✅ 批准销号": "✅ Approve",
 }

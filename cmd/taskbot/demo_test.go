@@ -35,6 +35,7 @@ func TestDemoInEnglishOnAnotherDay(t *testing.T) {
 		"For 杨帆, who is away until 2027-05-20",
 		"Reported for 杨帆",
 		"-> Zhao Lei #",
+		"Visit recorded: 1 problem(s) found, 1 solved on site.",
 		"🔴 1  🟡 1  🟢 1  ✅ 1",
 		"failed: 0, 429s received: 0",
 	} {
