@@ -46,6 +46,9 @@ type Handler struct {
 	// Chats reads groups from Telegram for binding them (see Prepare);
 	// nil turns binding off.
 	Chats ChatReader
+	// LeaveApproval makes a leave people record for themselves wait for
+	// approval (models.DecideLeave) before it stops anything.
+	LeaveApproval bool
 }
 
 func (h *Handler) correctionWindow() time.Duration {
@@ -153,11 +156,17 @@ func (t *turn) message(m *tgmodels.Message) error {
 	if m.ChatShared != nil {
 		return t.chatShared(m, who)
 	}
+	if m.UsersShared != nil {
+		return t.usersShared(m, who)
+	}
 	if cmd == "" {
 		if handled, err := t.replyToBot(m, who); handled || err != nil {
 			return err
 		}
 		if handled, err := t.visitMessage(m, who); handled || err != nil {
+			return err
+		}
+		if handled, err := t.leaveDraftMessage(m, who); handled || err != nil {
 			return err
 		}
 		if m.Text == "" {
@@ -534,7 +543,7 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 			return t.answerAlert(q, alert)
 		}
 	}
-	if who.person == nil && who.admin && isExtensionDecision(q.Data) {
+	if who.person == nil && who.admin && (isExtensionDecision(q.Data) || isLeaveDecision(q.Data)) {
 		// An admin on no task decides a request no leader could be told
 		// of.
 		return t.reportCallback(q, who)

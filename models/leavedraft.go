@@ -207,3 +207,12 @@ func CancelLeaveDraft(tx *gorm.DB, personID, draftID uint) error {
 	}
 	return nil
 }
+
+// UsersRequest replaces the keyboard of a private chat with a button
+// asking for one person from the reader's contacts, and a button whose
+// text, Default, goes on without one.
+type UsersRequest struct {
+	RequestID int32  `json:"request_id"`
+	Button    string `json:"button"`
+	Default   string `json:"default"`
+}
