@@ -49,6 +49,9 @@ type Handler struct {
 	// LeaveApproval makes a leave people record for themselves wait for
 	// approval (models.DecideLeave) before it stops anything.
 	LeaveApproval bool
+	// DeputyCloseOut lets a deputy ask for close-out on the absent
+	// person's behalf (models.CloseRules).
+	DeputyCloseOut bool
 }
 
 func (h *Handler) correctionWindow() time.Duration {
