@@ -268,7 +268,17 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 		}
 		return t.refuse(m)
 	}
-	p, err := models.RedeemInvite(t.tx, token, m.From.ID, t.now)
+	var p *models.Person
+	// Redeeming may move an account from another person, who then no
+	// longer deputises for anyone.
+	ended, err := models.DelegationsEndedBy(t.tx, t.now, func() error {
+		var err error
+		p, err = models.RedeemInvite(t.tx, token, m.From.ID, t.now)
+		return err
+	})
+	if err == nil {
+		err = t.h.NotifyDelegationsEnded(t.tx, ended)
+	}
 	lang := who.lang
 	var refusal string
 	switch {

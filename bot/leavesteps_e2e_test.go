@@ -3,6 +3,7 @@ package bot_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"taskbot/models"
 	"taskbot/telegramtest"
@@ -154,6 +155,52 @@ func TestLeaveByButtons(t *testing.T) {
 		has(t, got[0], "已取消")
 		if e.store.DB.Model(&models.Leave{}).Count(&leaves); leaves != 1 {
 			t.Fatalf("%d leaves after a cancelled draft, want 1", leaves)
+		}
+	})
+}
+
+// A deputy whose Telegram account goes to someone else stops standing in:
+// the admins and the person away are told, and who reports now.
+func TestDeputyUnboundEndsTheDelegation(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu := e.users["刘洋"]
+		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+		zhao := models.Person{Key: "赵六", Name: "赵六", Department: "区发改局"}
+		qian := models.Person{Key: "钱七", Name: "钱七", Department: "区发改局"}
+		for _, p := range []*models.Person{&zhao, &qian} {
+			if err := e.store.DB.Create(p).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key = '刘洋'").Error; err != nil {
+			t.Fatal(err)
+		}
+		account := e.srv.NewUser(250, "赵六", "zh-hans")
+		invite := func(p models.Person) string {
+			token, err := e.store.CreateInvite(t.Context(), p.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return token
+		}
+		e.next(account, 1, func() { account.SendText("/start " + invite(zhao)) })
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 今天 出差 代报 赵六") })[0], "代报：赵六")
+
+		adminBefore, liuBefore := len(admin.Messages()), len(liu.Messages())
+		e.next(account, 1, func() { account.SendText("/start " + invite(qian)) })
+		toAdmin := e.wait(admin, adminBefore+1)[adminBefore]
+		has(t, toAdmin, "代报终止", "赵六 已解除绑定", "不再代 刘洋 填报 T01", "目前无人可代报")
+		toLiu := e.wait(liu, liuBefore+1)[liuBefore]
+		has(t, toLiu, "T01 的代报人 赵六 已解除绑定")
+		liuP, _ := models.PersonByKey(e.store.DB, "刘洋")
+		t01, err := models.TaskByCode(e.store.DB, "T01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := models.StandInFor(e.store.DB, t01.Task.ID, liuP.ID, e.clock.Now())
+		if err != nil || in == nil || in.Person != nil {
+			t.Fatalf("stand-in after the deputy went: %+v, %v", in, err)
 		}
 	})
 }

@@ -428,11 +428,15 @@ func StandInFor(tx *gorm.DB, taskID, absentID uint, at time.Time) (*StandIn, err
 			l = nl
 			continue
 		}
-		var p Person
-		if err := tx.Take(&p, next).Error; err != nil {
-			return nil, notFound(err, fmt.Sprintf("deputy %d", next))
+		ok, err := mayStandIn(tx, &absent, next, taskID)
+		if err != nil {
+			return nil, err
 		}
-		if p.TelegramID != nil && (roles[next] != "" || sameDepartment(tx, absentID, &p)) {
+		if ok {
+			var p Person
+			if err := tx.Take(&p, next).Error; err != nil {
+				return nil, notFound(err, fmt.Sprintf("deputy %d", next))
+			}
 			in.Person, in.Named = &p, true
 			return in, nil
 		}
@@ -482,14 +486,6 @@ func taskRoles(tx *gorm.DB, taskID uint) (map[uint]Role, error) {
 		}
 	}
 	return out, nil
-}
-
-func sameDepartment(tx *gorm.DB, absentID uint, p *Person) bool {
-	var absent Person
-	if tx.Take(&absent, absentID).Error != nil {
-		return false
-	}
-	return absent.Department != "" && absent.Department == p.Department
 }
 
 // ActingFor tells for whom deputyID reports on taskID at the instant at:
