@@ -147,6 +147,7 @@ func TestLeaveByButtons(t *testing.T) {
 		// deputy by typing the days and pressing 按默认, then cancels.
 		kinds = e.next(sun, 1, func() { sun.SendText("/leave") })[0]
 		_, got = e.pressThen(sun, kinds, button(t, kinds, "病假"), 1)
+		has(t, got[0], "病假", "从哪天开始")
 		deputyAsk = e.next(sun, 1, func() { sun.SendText("12月1日至12月2日") })[0]
 		has(t, deputyAsk, "由谁代报")
 		picked = e.next(sun, 2, func() { sun.SendText("按默认") })
