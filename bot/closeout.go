@@ -35,7 +35,7 @@ func (t *turn) closeCommand(m *tgmodels.Message, who speaker, args string) error
 func (t *turn) requestClose(chatID int64, who speaker, d *models.TaskDetail) error {
 	c := t.h.Catalog
 	data := map[string]any{"Code": E(d.Task.Code)}
-	req, err := models.RequestClose(t.tx, who.person.ID, d.Task.ID, t.now)
+	req, err := models.RequestCloseWith(t.tx, who.person.ID, d.Task.ID, models.CloseRules{Deputies: t.h.DeputyCloseOut}, t.now)
 	var open *models.CloseOpenError
 	switch {
 	case errors.Is(err, models.ErrNotReporter):

@@ -297,6 +297,13 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 	if err != nil {
 		return t.answer(q, c.T(who.lang, "callback_expired", nil))
 	}
+	if isLeaveStep(parts[0]) {
+		arg := ""
+		if len(parts) == 3 {
+			arg = parts[2]
+		}
+		return t.leaveStepCallback(q, who, parts[0], uint(id), arg)
+	}
 	switch parts[0] {
 	case "m":
 		return t.chooseMilestone(q, who, uint(id))
@@ -331,6 +338,8 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.visitCallback(q, who, parts[0], uint(id), parts[2])
 	case "vs", "vc":
 		return t.visitCallback(q, who, parts[0], uint(id), "")
+	case "la", "lr":
+		return t.decideLeave(q, who, parts[0], uint(id))
 	case "dt":
 		return t.askDetail(q, who, uint(id))
 	case "rb":

@@ -46,6 +46,12 @@ type Handler struct {
 	// Chats reads groups from Telegram for binding them (see Prepare);
 	// nil turns binding off.
 	Chats ChatReader
+	// LeaveApproval makes a leave people record for themselves wait for
+	// approval (models.DecideLeave) before it stops anything.
+	LeaveApproval bool
+	// DeputyCloseOut lets a deputy ask for close-out on the absent
+	// person's behalf (models.CloseRules).
+	DeputyCloseOut bool
 }
 
 func (h *Handler) correctionWindow() time.Duration {
@@ -158,11 +164,17 @@ func (t *turn) message(m *tgmodels.Message) error {
 	if m.ChatShared != nil {
 		return t.chatShared(m, who)
 	}
+	if m.UsersShared != nil {
+		return t.usersShared(m, who)
+	}
 	if cmd == "" {
 		if handled, err := t.replyToBot(m, who); handled || err != nil {
 			return err
 		}
 		if handled, err := t.visitMessage(m, who); handled || err != nil {
+			return err
+		}
+		if handled, err := t.leaveDraftMessage(m, who); handled || err != nil {
 			return err
 		}
 		if m.Text == "" {
@@ -261,7 +273,17 @@ func (t *turn) start(m *tgmodels.Message, who speaker, token string) error {
 		}
 		return t.refuse(m)
 	}
-	p, err := models.RedeemInvite(t.tx, token, m.From.ID, t.now)
+	var p *models.Person
+	// Redeeming may move an account from another person, who then no
+	// longer deputises for anyone.
+	ended, err := models.DelegationsEndedBy(t.tx, t.now, func() error {
+		var err error
+		p, err = models.RedeemInvite(t.tx, token, m.From.ID, t.now)
+		return err
+	})
+	if err == nil {
+		err = t.h.NotifyDelegationsEnded(t.tx, ended)
+	}
 	lang := who.lang
 	var refusal string
 	switch {
@@ -539,7 +561,7 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 			return t.answerAlert(q, alert)
 		}
 	}
-	if who.person == nil && who.admin && isExtensionDecision(q.Data) {
+	if who.person == nil && who.admin && (isExtensionDecision(q.Data) || isLeaveDecision(q.Data)) {
 		// An admin on no task decides a request no leader could be told
 		// of.
 		return t.reportCallback(q, who)

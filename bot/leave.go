@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
 
 	"taskbot/bot/leavecmd"
 	"taskbot/models"
@@ -19,7 +20,9 @@ func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
 	args = strings.TrimSpace(args)
 	first, rest, _ := strings.Cut(args, " ")
 	switch strings.ToLower(first) {
-	case "", "list", "列表":
+	case "":
+		return t.leaveStart(m, who)
+	case "list", "列表":
 		return t.leaveList(m, who)
 	case "cancel", "取消":
 		return t.leaveCancel(m, who, strings.TrimSpace(rest))
@@ -48,6 +51,7 @@ func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
 		}
 		in.DeputyID = deputy.ID
 	}
+	in.Approval = t.h.LeaveApproval
 	by := away.ID
 	if who.person != nil {
 		by = who.person.ID
@@ -59,19 +63,43 @@ func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
 		}
 		return err
 	}
+	return t.leaveDone(m.Chat.ID, who, away, l, deputy)
+}
+
+// leaveDone answers a leave recorded, typed or by buttons: the deputy is
+// told, or, while it awaits approval, those who may approve it are asked.
+func (t *turn) leaveDone(chatID int64, who speaker, away *models.Person, l *models.Leave, deputy *models.Person) error {
+	c := t.h.Catalog
+	lang := who.lang
 	days := leaveDays(l)
-	text := c.T(lang, "leave_recorded", map[string]any{"Name": E(away.Key), "Days": days, "Kind": c.T(lang, "leave_kind_"+string(l.Kind), nil)})
+	key := "leave_recorded"
+	if l.AwaitingApproval {
+		key = "leave_awaiting"
+	}
+	text := c.T(lang, key, map[string]any{"Name": E(away.Key), "Days": days, "Kind": c.T(lang, "leave_kind_"+string(l.Kind), nil)})
 	if deputy != nil {
 		text += "\n" + c.T(lang, "leave_deputy", map[string]any{"Name": E(deputy.Key)})
-		dlang := LanguageFor(deputy.Language, "")
-		note := c.T(dlang, "leave_you_deputise", map[string]any{"Name": E(away.Key), "Days": days})
-		if err := models.Enqueue(t.tx, fmt.Sprintf("leave:%d:deputy:%d", l.ID, deputy.ID), *deputy.TelegramID, models.OutSendMessage, models.Outgoing{Text: note}); err != nil {
-			return err
-		}
 	} else {
 		text += "\n" + c.T(lang, "leave_no_deputy", nil)
 	}
-	return t.reply(m.Chat.ID, text)
+	if l.AwaitingApproval {
+		if err := t.askLeaveApproval(away, l, deputy); err != nil {
+			return err
+		}
+	} else if err := t.h.tellDeputy(t.tx, away, l, deputy); err != nil {
+		return err
+	}
+	return t.reply(chatID, text)
+}
+
+// tellDeputy tells the deputy a leave names, once it holds.
+func (h *Handler) tellDeputy(tx *gorm.DB, away *models.Person, l *models.Leave, deputy *models.Person) error {
+	if deputy == nil || deputy.TelegramID == nil {
+		return nil
+	}
+	dlang := LanguageFor(deputy.Language, "")
+	note := h.Catalog.T(dlang, "leave_you_deputise", map[string]any{"Name": E(away.Key), "Days": leaveDays(l)})
+	return models.Enqueue(tx, fmt.Sprintf("leave:%d:deputy:%d", l.ID, deputy.ID), *deputy.TelegramID, models.OutSendMessage, models.Outgoing{Text: note})
 }
 
 // onePersonNamed finds the one person a name means, or answers why not and
@@ -110,6 +138,9 @@ func (t *turn) leaveList(m *tgmodels.Message, who speaker) error {
 	b.WriteString(c.T(who.lang, "leave_list_title", nil))
 	for _, l := range leaves {
 		fmt.Fprintf(&b, "\n• %s %s", leaveDays(&l), c.T(who.lang, "leave_kind_"+string(l.Kind), nil))
+		if l.AwaitingApproval {
+			b.WriteString(c.T(who.lang, "leave_pending_mark", nil))
+		}
 		if l.DeputyID != nil {
 			var d models.Person
 			if err := t.tx.Take(&d, *l.DeputyID).Error; err == nil {

@@ -262,6 +262,14 @@ func replyMarkup(out models.Outgoing) tgmodels.ReplyMarkup {
 			{Text: r.Button, RequestLocation: true}, {Text: r.Skip},
 		}}}
 	}
+	if r := out.RequestUsers; r != nil {
+		// One person, not a bot; their name lets a refusal say who was
+		// picked.
+		return &tgmodels.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true, Keyboard: [][]tgmodels.KeyboardButton{
+			{{Text: r.Button, RequestUsers: &tgmodels.KeyboardButtonRequestUsers{RequestID: r.RequestID, MaxQuantity: 1, RequestName: true}}},
+			{{Text: r.Default}},
+		}}
+	}
 	if out.RemoveKeyboard {
 		return &tgmodels.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}

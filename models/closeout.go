@@ -104,9 +104,28 @@ func OpenCloseRequest(tx *gorm.DB, taskID uint) (*CloseRequest, error) {
 // task has one open request at a time; asking again returns a
 // *CloseOpenError naming it.
 func RequestClose(tx *gorm.DB, by, taskID uint, now time.Time) (*CloseRequest, error) {
+	return RequestCloseWith(tx, by, taskID, CloseRules{}, now)
+}
+
+// CloseRules are the deployment's choices about close-out requests.
+type CloseRules struct {
+	// Deputies lets the deputy of a reporter on leave (see ActingFor) ask
+	// on their behalf; otherwise a deputy reports but may not ask.
+	Deputies bool
+}
+
+// RequestCloseWith is RequestClose under rules.
+func RequestCloseWith(tx *gorm.DB, by, taskID uint, rules CloseRules, now time.Time) (*CloseRequest, error) {
 	ok, err := isReporter(tx, by, taskID)
 	if err != nil {
 		return nil, err
+	}
+	var acting []uint
+	if !ok && rules.Deputies {
+		if acting, err = ActingFor(tx, by, taskID, now); err != nil {
+			return nil, err
+		}
+		ok = len(acting) > 0
 	}
 	if !ok {
 		return nil, ErrNotReporter
@@ -140,7 +159,11 @@ func RequestClose(tx *gorm.DB, by, taskID uint, now time.Time) (*CloseRequest, e
 		}
 		return nil, &CloseOpenError{Request: *open}
 	}
-	return &req, Audit(tx, &by, &taskID, "close_requested", fmt.Sprintf("request %d on reports %s", req.ID, basis))
+	detail := fmt.Sprintf("request %d on reports %s", req.ID, basis)
+	if len(acting) > 0 {
+		detail += fmt.Sprintf(", by a deputy for %v", acting)
+	}
+	return &req, Audit(tx, &by, &taskID, "close_requested", detail)
 }
 
 // DecideClose approves (the task is done) or returns a close request; only

@@ -52,8 +52,22 @@ type Leave struct {
 	CancelledAt *time.Time
 	// ReturnedAt is when the person was told what was reported for them.
 	ReturnedAt *time.Time
-	Deputies   []LeaveDeputy
+	// AwaitingApproval holds a leave that needs approval and has none
+	// yet: until then it stops nothing. DecidedBy (nil for an admin on no
+	// task) and DecidedAt record the approval, or the refusal, which
+	// cancels the leave.
+	AwaitingApproval bool `gorm:"not null;default:false"`
+	DecidedBy        *uint
+	DecidedAt        *time.Time
+	Deputies         []LeaveDeputy
 }
+
+// leaveInForce keeps the leaves (table leaves, or its alias l with
+// leaveInForceL) that hold: neither cancelled nor awaiting approval.
+const (
+	leaveInForce  = "cancelled_at IS NULL AND NOT awaiting_approval"
+	leaveInForceL = "l.cancelled_at IS NULL AND NOT l.awaiting_approval"
+)
 
 // LeaveDeputy names the deputy (代报人) of one task during a leave.
 type LeaveDeputy struct {
@@ -78,7 +92,7 @@ func (l *Leave) DeputyOn(taskID uint) uint {
 
 // Covers tells whether the leave holds at the instant at.
 func (l *Leave) Covers(at time.Time) bool {
-	return l.CancelledAt == nil && !at.Before(l.StartsAt) && at.Before(l.EndsAt)
+	return l.CancelledAt == nil && !l.AwaitingApproval && !at.Before(l.StartsAt) && at.Before(l.EndsAt)
 }
 
 // LeaveInput is a leave to record.
@@ -94,6 +108,10 @@ type LeaveInput struct {
 	DeputyID     uint
 	TaskDeputies map[uint]uint
 	Reason       string
+	// Approval says leave needs approval (an option of the deployment):
+	// one the person records for themself then waits for it. An admin's
+	// record is approval enough.
+	Approval bool
 }
 
 var (
@@ -144,8 +162,8 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 		loc = time.UTC
 	}
 	first, last := dayOf(in.FirstDay), dayOf(in.LastDay)
-	if last.Before(first) || last.Sub(first) > maxLeaveDays*24*time.Hour {
-		return nil, ErrLeaveDays
+	if err := checkLeaveDays(first, last); err != nil {
+		return nil, err
 	}
 	var person Person
 	if err := tx.Take(&person, in.PersonID).Error; err != nil {
@@ -155,6 +173,7 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 		PersonID: in.PersonID, Kind: in.Kind, FirstDay: first, LastDay: last,
 		StartsAt: localMidnight(first, loc), EndsAt: localMidnight(last.AddDate(0, 0, 1), loc),
 		Reason: truncate(in.Reason, 500), CreatedBy: by, CreatedAt: now,
+		AwaitingApproval: in.Approval && !byAdmin,
 	}
 	// A leave ended early (/back) lasts until then: a new one the same day
 	// begins where it ended.
@@ -210,10 +229,22 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 	if l.StartsAt.Before(now) {
 		detail += ", recorded after it began"
 	}
+	if l.AwaitingApproval {
+		detail += ", awaiting approval"
+	}
 	if err := Audit(tx, &by, nil, "leave_recorded", detail); err != nil {
 		return nil, err
 	}
 	return &l, nil
+}
+
+// checkLeaveDays accepts a last day on or after the first, within a
+// year of it.
+func checkLeaveDays(first, last time.Time) error {
+	if last.Before(first) || last.Sub(first) > maxLeaveDays*24*time.Hour {
+		return ErrLeaveDays
+	}
+	return nil
 }
 
 // reporterTasks lists the open tasks the person reports on.
@@ -289,7 +320,8 @@ func EndLeave(tx *gorm.DB, personID uint, now time.Time) (*Leave, []Report, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("leave of person %d: %w", personID, err)
 	}
-	if now.Before(l.StartsAt) {
+	if now.Before(l.StartsAt) || l.AwaitingApproval {
+		// Not begun, or never approved: nothing to come back from.
 		cancelled, err := CancelLeave(tx, personID, false, l.ID, now)
 		return cancelled, nil, err
 	}
@@ -334,7 +366,7 @@ func LeavesAt(tx *gorm.DB, personIDs []uint, at time.Time) (map[uint]Leave, erro
 	out := map[uint]Leave{}
 	for _, chunk := range chunks(personIDs, maxIDsPerQuery) {
 		var ls []Leave
-		err := tx.Preload("Deputies").Where("person_id IN ? AND cancelled_at IS NULL AND starts_at <= ? AND ends_at > ?", chunk, at, at).
+		err := tx.Preload("Deputies").Where("person_id IN ? AND "+leaveInForce+" AND starts_at <= ? AND ends_at > ?", chunk, at, at).
 			Find(&ls).Error
 		if err != nil {
 			return nil, fmt.Errorf("leaves at %s: %w", at.Format(time.RFC3339), err)
@@ -396,11 +428,15 @@ func StandInFor(tx *gorm.DB, taskID, absentID uint, at time.Time) (*StandIn, err
 			l = nl
 			continue
 		}
-		var p Person
-		if err := tx.Take(&p, next).Error; err != nil {
-			return nil, notFound(err, fmt.Sprintf("deputy %d", next))
+		ok, err := mayStandIn(tx, &absent, next, taskID)
+		if err != nil {
+			return nil, err
 		}
-		if p.TelegramID != nil && (roles[next] != "" || sameDepartment(tx, absentID, &p)) {
+		if ok {
+			var p Person
+			if err := tx.Take(&p, next).Error; err != nil {
+				return nil, notFound(err, fmt.Sprintf("deputy %d", next))
+			}
 			in.Person, in.Named = &p, true
 			return in, nil
 		}
@@ -452,21 +488,13 @@ func taskRoles(tx *gorm.DB, taskID uint) (map[uint]Role, error) {
 	return out, nil
 }
 
-func sameDepartment(tx *gorm.DB, absentID uint, p *Person) bool {
-	var absent Person
-	if tx.Take(&absent, absentID).Error != nil {
-		return false
-	}
-	return absent.Department != "" && absent.Department == p.Department
-}
-
 // ActingFor tells for whom deputyID reports on taskID at the instant at:
 // the people of the task away then whose named deputy (along the chain)
 // deputyID is. A deputy reports as themself; the report keeps both names.
 func ActingFor(tx *gorm.DB, deputyID, taskID uint, at time.Time) ([]uint, error) {
 	var candidates []uint
 	err := tx.Model(&Leave{}).
-		Where("cancelled_at IS NULL AND starts_at <= ? AND ends_at > ?", at, at).
+		Where(leaveInForce+" AND starts_at <= ? AND ends_at > ?", at, at).
 		Where("person_id IN (?)", tx.Model(&Assignment{}).Select("person_id").Where("task_id = ? AND role IN ?", taskID, reporterRoles)).
 		Pluck("person_id", &candidates).Error
 	if err != nil {
@@ -506,7 +534,7 @@ func AbsencesOnTasks(tx *gorm.DB, taskIDs []uint, at time.Time) (map[uint][]Abse
 			PersonID uint
 		}
 		err := tx.Raw(`SELECT DISTINCT a.task_id, a.person_id FROM assignments a JOIN leaves l ON l.person_id = a.person_id
-WHERE a.task_id IN ? AND a.role IN ? AND l.cancelled_at IS NULL AND l.starts_at <= ? AND l.ends_at > ?
+WHERE a.task_id IN ? AND a.role IN ? AND `+leaveInForceL+` AND l.starts_at <= ? AND l.ends_at > ?
 ORDER BY a.task_id, a.person_id`, chunk, reporterRoles, at, at).Scan(&pairs).Error
 		if err != nil {
 			return nil, fmt.Errorf("people away on tasks: %w", err)

@@ -173,7 +173,7 @@ GROUP BY reminders.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
 // NotAwayAtSlot keeps the reminders (table reminders, unaliased) of
 // people who were not away at their slot: a slot missed on leave, even
 // leave recorded after the fact, is no silence.
-const NotAwayAtSlot = `NOT EXISTS (SELECT 1 FROM leaves l WHERE l.person_id = reminders.person_id AND l.cancelled_at IS NULL
+const NotAwayAtSlot = `NOT EXISTS (SELECT 1 FROM leaves l WHERE l.person_id = reminders.person_id AND ` + leaveInForceL + `
     AND reminders.slot_at >= l.starts_at AND reminders.slot_at < l.ends_at)`
 
 // AttachLights sets the light of each task.

@@ -117,6 +117,7 @@ type Outgoing struct {
 	// RequestLocation replaces the keyboard with a button sending the
 	// person's location, and a button to go on without one.
 	RequestLocation *LocationRequest `json:"request_location,omitempty"`
+	RequestUsers    *UsersRequest    `json:"request_users,omitempty"` // a keyboard asking for a person
 }
 
 // LocationRequest is the two buttons of a keyboard asking for a location:

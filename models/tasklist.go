@@ -66,6 +66,9 @@ type ImportResult struct {
 	DueDatesMoved []DueDateMove
 	// Warnings are the reader's remarks (ignored columns and the like).
 	Warnings []string
+	// DelegationsEnded are the deputies of people on leave whom this
+	// import took off the task they stood in on.
+	DelegationsEnded []DelegationEnd
 }
 
 // DueDateMove is a due date a task list moved, with the milestone's
@@ -94,17 +97,30 @@ var errDryRun = errors.New("dry run")
 // dates and people are updated; nothing is ever deleted but the assignments the
 // file no longer lists. With dryRun the result is computed and rolled back.
 func (s *Store) ImportTasks(ctx context.Context, specs []TaskSpec, dryRun bool) (ImportResult, error) {
+	return s.ImportTasksThen(ctx, specs, dryRun, nil)
+}
+
+// ImportTasksThen is ImportTasks followed, in its transaction, by then
+// (e.g. to queue word of the delegations it ended); not on a dry run.
+func (s *Store) ImportTasksThen(ctx context.Context, specs []TaskSpec, dryRun bool, then func(tx *gorm.DB, res ImportResult) error) (ImportResult, error) {
 	var res ImportResult
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		res = ImportResult{}
-		if err := importTasks(tx, specs, &res); err != nil {
+		ended, err := DelegationsEndedBy(tx, tx.NowFunc(), func() error { return importTasks(tx, specs, &res) })
+		if err != nil {
 			return err
 		}
+		res.DelegationsEnded = ended
 		if dryRun {
 			return errDryRun
 		}
 		if !res.Changed() {
 			return nil
+		}
+		if then != nil {
+			if err := then(tx, res); err != nil {
+				return err
+			}
 		}
 		return Audit(tx, nil, nil, "import", fmt.Sprintf("%+v", res))
 	})

@@ -432,6 +432,11 @@ type GroupPost struct {
 	// ThreadID is the forum topic to post in (its message_thread_id), 0
 	// for the General topic or a group without topics.
 	ThreadID int
+	// Photo posts a photo, and DocumentName a document of that name,
+	// with Text as its caption (caption and caption_entities; empty for
+	// none) instead of a text message.
+	Photo        bool
+	DocumentName string
 }
 
 // Post posts p to the group. The bot receives it as Telegram decides
@@ -443,7 +448,15 @@ func (g *Group) Post(p GroupPost) (Msg, error) {
 	} else if from == nil {
 		return Msg{}, errors.New("telegramtest: a group post needs From or Anonymous")
 	}
-	return g.s.userPost(g.chat, from, post{text: p.Text, replyTo: p.ReplyTo, thread: p.ThreadID, anonymous: p.Anonymous, signature: p.Signature})
+	if p.Photo && p.DocumentName != "" {
+		return Msg{}, errors.New("telegramtest: a message holds a photo or a document, not both")
+	}
+	pp := post{text: p.Text, replyTo: p.ReplyTo, thread: p.ThreadID, anonymous: p.Anonymous, signature: p.Signature,
+		photo: p.Photo, docName: p.DocumentName}
+	if p.Photo || p.DocumentName != "" {
+		pp.text, pp.caption = "", p.Text
+	}
+	return g.s.userPost(g.chat, from, pp)
 }
 
 // SendAnonymous posts text as the group itself, as an anonymous

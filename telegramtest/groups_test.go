@@ -413,3 +413,47 @@ func TestCommandScopesInGroups(t *testing.T) {
 		t.Errorf("scope naming a group the bot left: %v", err)
 	}
 }
+
+// A photo or document posted to a group carries its text as caption, with
+// caption_entities; under privacy mode the bot gets it only when the
+// caption is a command for it or it replies to the bot, as with text.
+func TestPhotoWithCaptionInAGroup(t *testing.T) {
+	srv := newServer(t, Options{RateLimits: noLimits})
+	alice := srv.NewUser(1001, "Alice", "en")
+	g := srv.NewSupergroup(-1001234567891, "Team", false, alice)
+	me := srv.BotUser().Username
+	sent := api(t, srv, "sendMessage", map[string]any{"chat_id": g.ID(), "text": "report here"})
+	wantOK(t, sent)
+	botMsg := decode[models.Message](t, sent.Result)
+
+	for _, p := range []GroupPost{
+		{From: alice, Photo: true, Text: "/report@" + me + " T01 1 done"},
+		{From: alice, Photo: true, Text: "just a photo"},
+		{From: alice, Photo: true, Text: "1 80%", ReplyTo: botMsg.ID},
+		{From: alice, DocumentName: "plan.pdf", Text: "/report@" + me + " T01 2 50%"},
+	} {
+		if _, err := g.Post(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.Post(GroupPost{From: alice, Photo: true, DocumentName: "x.pdf"}); err == nil {
+		t.Error("a post with a photo and a document was accepted")
+	}
+	ups := takeUpdates(t, srv)
+	if len(ups) != 3 {
+		t.Fatalf("%d updates, want the command caption, the reply and the document: %+v", len(ups), texts(ups))
+	}
+	first := ups[0].Message
+	if first.Text != "" || first.Caption != "/report@"+me+" T01 1 done" || len(first.Photo) == 0 {
+		t.Fatalf("photo message %+v", first)
+	}
+	if len(first.CaptionEntities) != 1 || first.CaptionEntities[0].Type != models.MessageEntityTypeBotCommand || first.CaptionEntities[0].Offset != 0 {
+		t.Fatalf("caption entities %+v", first.CaptionEntities)
+	}
+	if reply := ups[1].Message; reply.Caption != "1 80%" || reply.ReplyToMessage == nil || reply.ReplyToMessage.ID != botMsg.ID || len(reply.Photo) == 0 {
+		t.Fatalf("photo reply %+v", reply)
+	}
+	if doc := ups[2].Message; doc.Document == nil || doc.Document.FileName != "plan.pdf" || !strings.HasPrefix(doc.Caption, "/report@") {
+		t.Fatalf("document %+v", doc)
+	}
+}

@@ -231,3 +231,51 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// ParseDays reads the days typed at a step of /leave written with
+// buttons: one day ("3月2日", "明天"), or two as a range ("3月2日至3月8日",
+// "3/2 3/8"). last is zero when one day is given. Kinds and names are not
+// taken here.
+func ParseDays(text string, today time.Time) (first, last time.Time, err error) {
+	if utf8.RuneCountInString(text) > maxArgs {
+		return time.Time{}, time.Time{}, ErrTooLong
+	}
+	var days []time.Time
+	add := func(w string) error {
+		d, ok := readDay(w, today)
+		if !ok {
+			return &WordError{Word: w, Err: ErrBadDay}
+		}
+		if len(days) == 2 {
+			return &WordError{Word: w, Err: ErrTooManyDays}
+		}
+		days = append(days, d)
+		return nil
+	}
+	for _, w := range strings.Fields(strings.ReplaceAll(text, "　", " ")) {
+		if rangeWords[strings.ToLower(w)] {
+			continue
+		}
+		if _, ok := readDay(w, today); ok {
+			err = add(w)
+		} else if a, b, ok := splitRange(w, today); ok {
+			if err = add(a); err == nil {
+				err = add(b)
+			}
+		} else if looksLikeDay(w) {
+			err = &WordError{Word: w, Err: ErrBadDay}
+		} else {
+			err = &WordError{Word: w, Err: ErrUnexpected}
+		}
+		if err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+	}
+	switch len(days) {
+	case 0:
+		return time.Time{}, time.Time{}, ErrNoDays
+	case 1:
+		return days[0], time.Time{}, nil
+	}
+	return days[0], days[1], nil
+}

@@ -80,3 +80,59 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDays(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		text        string
+		first, last time.Time
+		err         error
+	}{
+		{"one chinese day", "12月8日", d(2026, 12, 8), time.Time{}, nil},
+		{"tomorrow", "明天", d(2026, 12, 8), time.Time{}, nil},
+		{"range in one word", "12月8日至12月12日", d(2026, 12, 8), d(2026, 12, 12), nil},
+		{"two words with 到", "12/8 到 12/10", d(2026, 12, 8), d(2026, 12, 10), nil},
+		{"iso range", "2026-12-08-2026-12-10", d(2026, 12, 8), d(2026, 12, 10), nil},
+		{"nothing", "  ", time.Time{}, time.Time{}, ErrNoDays},
+		{"impossible date", "2月30日", time.Time{}, time.Time{}, ErrBadDay},
+		{"a word", "下周", time.Time{}, time.Time{}, ErrUnexpected},
+		{"a kind is no day", "12/8 出差", time.Time{}, time.Time{}, ErrUnexpected},
+		{"three days", "12/8 12/9 12/10", time.Time{}, time.Time{}, ErrTooManyDays},
+		{"too long", strings.Repeat("1", 600), time.Time{}, time.Time{}, ErrTooLong},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first, last, err := ParseDays(c.text, today)
+			if c.err != nil {
+				if !errors.Is(err, c.err) {
+					t.Fatalf("ParseDays(%q) error %v, want %v", c.text, err, c.err)
+				}
+				return
+			}
+			if err != nil || !first.Equal(c.first) || !last.Equal(c.last) {
+				t.Fatalf("ParseDays(%q) = %s, %s, %v; want %s, %s", c.text, first, last, err, c.first, c.last)
+			}
+		})
+	}
+}
+
+// Whatever is typed at a day step, ParseDays answers without panicking,
+// and accepted days are whole UTC days.
+func FuzzParseDays(f *testing.F) {
+	for _, s := range []string{"12月8日", "12月8日至12月12日", "明天 后天", "2026-12-08-2026-12-10", "至", "2月30日", "1/1 1/2 1/3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		first, last, err := ParseDays(s, today)
+		if err != nil {
+			return
+		}
+		for _, x := range []time.Time{first, last} {
+			if x != x.Truncate(24*time.Hour) || x.Location() != time.UTC {
+				t.Fatalf("ParseDays(%q) gave %s", s, x)
+			}
+		}
+		if first.IsZero() {
+			t.Fatalf("ParseDays(%q) accepted no first day", s)
+		}
+	})
+}

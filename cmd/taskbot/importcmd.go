@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gorm.io/gorm"
 
+	"taskbot/bot"
 	"taskbot/importer"
 	"taskbot/models"
 )
@@ -85,7 +87,7 @@ func importFile(ctx context.Context, store *models.Store, r io.Reader, name stri
 	if read != nil {
 		read(len(specs))
 	}
-	res, err := store.ImportTasks(ctx, specs, dryRun)
+	res, err := store.ImportTasksThen(ctx, specs, dryRun, tellDelegationsEnded)
 	res.Warnings = list.Warnings
 	return res, err
 }
@@ -116,6 +118,21 @@ func TaskSpecs(list *importer.TaskList) []models.TaskSpec {
 	return specs
 }
 
+// tellDelegationsEnded queues word to each person on leave whose deputy
+// the import took off the task; the admin running it reads the same in
+// its output.
+func tellDelegationsEnded(tx *gorm.DB, res models.ImportResult) error {
+	if len(res.DelegationsEnded) == 0 {
+		return nil
+	}
+	catalog, err := bot.NewCatalog()
+	if err != nil {
+		return err
+	}
+	h := &bot.Handler{Catalog: catalog}
+	return h.NotifyDelegationsEnded(tx, res.DelegationsEnded)
+}
+
 func printImportResult(w io.Writer, r models.ImportResult, dryRun bool) {
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "note: %s\n", warning)
@@ -142,6 +159,10 @@ func printImportResult(w io.Writer, r models.ImportResult, dryRun bool) {
 		for _, m := range r.DueDatesMoved {
 			fmt.Fprintf(w, "  %s\n", m)
 		}
+	}
+	for _, e := range r.DelegationsEnded {
+		fmt.Fprintf(w, "deputy ended: %s no longer reports %s for %s, on leave until %s; %s is told\n",
+			e.DeputyKey, e.TaskCode, e.PersonKey, bot.DueDate(e.LastDay), e.PersonKey)
 	}
 	if len(r.MissingTasks) > 0 {
 		fmt.Fprintf(w, "not in the file, left as they are: tasks %s\n", strings.Join(r.MissingTasks, ", "))

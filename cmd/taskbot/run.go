@@ -42,6 +42,10 @@ type botOptions struct {
 	WebhookSecret string
 	// CorrectionWindow is how long a report may be corrected or withdrawn.
 	CorrectionWindow time.Duration
+	// LeaveApproval makes leave wait for approval (bot.Handler).
+	LeaveApproval bool
+	// DeputyCloseOut lets deputies ask for close-out (bot.Handler).
+	DeputyCloseOut bool
 	reminderOptions
 	clusterOptions
 	webOptions
@@ -155,6 +159,10 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	withEnv(fs, "webhook-secret", "TASKBOT_WEBHOOK_SECRET")
 	fs.DurationVar(&o.CorrectionWindow, "correction-window", models.DefaultCorrectionWindow, "how long after a report it may be corrected (button or edit) or withdrawn")
 	withEnv(fs, "correction-window", "TASKBOT_CORRECTION_WINDOW")
+	fs.BoolVar(&o.LeaveApproval, "leave-approval", false, "leave people record for themselves waits for approval by an admin or a leader or person in charge of their tasks, and stops reminders only once approved")
+	withEnv(fs, "leave-approval", "TASKBOT_LEAVE_APPROVAL")
+	fs.BoolVar(&o.DeputyCloseOut, "deputy-close-out", false, "a deputy may ask for the close-out (销号) of a task on behalf of the person on leave they stand in for")
+	withEnv(fs, "deputy-close-out", "TASKBOT_DEPUTY_CLOSE_OUT")
 	o.reminderOptions.register(fs)
 	o.clusterOptions.register(fs)
 	o.webOptions.register(fs)
@@ -272,6 +280,8 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Logger:           log,
 		CorrectionWindow: o.CorrectionWindow,
 		Chats:            &bot.TelegramChats{API: api},
+		LeaveApproval:    o.LeaveApproval,
+		DeputyCloseOut:   o.DeputyCloseOut,
 	}
 	member := o.clusterOptions.member(store, log)
 	member.Watch = watch.Part("heartbeat")
