@@ -193,7 +193,7 @@ func TestOutboxKeepsOnlyTheIndexesItReads(t *testing.T) {
 		var def string
 		q := "SELECT sql FROM sqlite_master WHERE name = 'idx_outbox_blob'"
 		if s.Dialect == models.Postgres {
-			q = "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_outbox_blob'"
+			q = "SELECT pg_get_indexdef(CAST('idx_outbox_blob' AS regclass))"
 		}
 		if err := s.DB.Raw(q).Scan(&def).Error; err != nil {
 			t.Fatal(err)
