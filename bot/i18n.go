@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -23,6 +24,10 @@ var localeFiles embed.FS
 // Catalog renders the bot's texts in a person's language.
 type Catalog struct {
 	localizers map[string]*i18n.Localizer
+	// fixed keeps the texts rendered without data, by language and id:
+	// they never change, and a reminder round renders the same few tens
+	// of thousands of times.
+	fixed sync.Map
 }
 
 // NewCatalog loads the embedded message files.
@@ -43,6 +48,19 @@ func NewCatalog() (*Catalog, error) {
 // T renders message id in lang. Values in data are inserted as they are:
 // callers escape user text with html.EscapeString first (see E).
 func (c *Catalog) T(lang, id string, data map[string]any) string {
+	if len(data) > 0 {
+		return c.render(lang, id, data)
+	}
+	key := [2]string{lang, id}
+	if s, ok := c.fixed.Load(key); ok {
+		return s.(string)
+	}
+	s := c.render(lang, id, nil)
+	c.fixed.Store(key, s)
+	return s
+}
+
+func (c *Catalog) render(lang, id string, data map[string]any) string {
 	loc, ok := c.localizers[lang]
 	if !ok {
 		loc = c.localizers[LangZH]

@@ -3,6 +3,7 @@ package bot
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -70,5 +71,29 @@ func TestCatalogsAreComplete(t *testing.T) {
 		if !have[k] {
 			t.Errorf("no text %q", k)
 		}
+	}
+}
+
+// A text without data is rendered once per language and kept: what T gives
+// the second time, in either order of languages, is what the catalog says
+// for that language, and a missing text stays visible as its id.
+func TestCatalogKeepsFixedTextsPerLanguage(t *testing.T) {
+	c, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"reminder_title", "reminder_how", "no_such_text"} {
+		want := map[string]string{LangZH: c.render(LangZH, id, nil), LangEN: c.render(LangEN, id, nil)}
+		if id != "no_such_text" && want[LangZH] == want[LangEN] {
+			t.Fatalf("%s reads the same in both languages: %q", id, want[LangZH])
+		}
+		for _, lang := range []string{LangEN, LangZH, LangEN, LangZH} {
+			if got := c.T(lang, id, nil); got != want[lang] {
+				t.Errorf("T(%s, %s) = %q, want %q", lang, id, got, want[lang])
+			}
+		}
+	}
+	if got := c.T(LangEN, "urge_title_by", map[string]any{"Name": "A"}); !strings.Contains(got, "A") {
+		t.Errorf("a text with data lost it: %q", got)
 	}
 }

@@ -201,7 +201,11 @@ func TestLightAgreesAtEveryCallSite(t *testing.T) {
 							return err
 						}
 						key := "light-test:" + code
-						if _, err := r.Reminder(tx, d, facts[d.Task.ID], &d.Attendants[0], models.ReminderSlot, key, nil, nil); err != nil {
+						var q models.OutboxBatch
+						if _, err := r.Reminder(tx, &q, d, facts[d.Task.ID], &d.Attendants[0], models.ReminderSlot, key, nil, nil); err != nil {
+							return err
+						}
+						if _, err := q.Flush(tx); err != nil {
 							return err
 						}
 						var row models.OutboxMessage

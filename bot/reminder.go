@@ -32,13 +32,13 @@ func (r *Reminders) personLocation(p *models.Person) *time.Location {
 	return r.Location
 }
 
-// Reminder queues one reminder about a task to one attendant, keyed by key
-// so that the same slot is never queued twice. It queues nothing, and says
+// Reminder adds to q one reminder about a task to one attendant, keyed by
+// key so that the same slot is never queued twice. It queues nothing, and says
 // so, when the person cannot be reached or has nothing left to report.
 // facts are the task's light facts, read once for a whole round by the
 // caller: the light is decided here because it depends on the reader's
 // calendar day.
-func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error) {
+func (r *Reminders) Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error) {
 	if p.TelegramID == nil || p.Unreachable || d.Task.Done {
 		return false, nil
 	}
@@ -77,7 +77,7 @@ func (r *Reminders) Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.Lig
 	buttons := reminderButtons(c, lang, open, today, rules)
 	b.WriteString(c.T(lang, "reminder_how", nil))
 	taskID := d.Task.ID
-	err := models.EnqueueRef(tx, key, *p.TelegramID, models.OutSendMessage,
+	err := q.Add(key, *p.TelegramID, models.OutSendMessage,
 		models.Outgoing{Text: b.String(), Buttons: buttons},
 		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID, Bulk: true})
 	if err != nil {

@@ -128,9 +128,14 @@ func (t *turn) reportableTask(who speaker, code string) (*models.TaskDetail, err
 func (t *turn) statusReply(rc replyContext, text string) error {
 	c := t.h.Catalog
 	lang := rc.who.lang
-	ok, err := models.CanReport(t.tx, rc.who.person.ID, rc.task.Task.ID)
-	if err != nil {
-		return err
+	// The task's reporters are loaded with it; only someone else, who may
+	// be a deputy, costs a query.
+	ok := rc.task.CanReport(rc.who.person.ID)
+	if !ok {
+		var err error
+		if ok, err = models.CanReport(t.tx, rc.who.person.ID, rc.task.Task.ID); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		return t.rcReply(rc, c.T(lang, "report_not_allowed", map[string]any{"Code": E(rc.task.Task.Code)}))

@@ -287,10 +287,10 @@ type OutboxMessage struct {
 	ID uint `gorm:"primaryKey;index:idx_outbox_head,priority:3;index:idx_outbox_queue,priority:3"`
 	// IdemKey makes enqueueing idempotent: the same key is enqueued once.
 	IdemKey       string      `gorm:"size:200;not null;uniqueIndex"`
-	ChatID        int64       `gorm:"not null;index:idx_outbox_chat;index:idx_outbox_chat_message;index:idx_outbox_queue,priority:1"`
+	ChatID        int64       `gorm:"not null;index:idx_outbox_chat_message;index:idx_outbox_queue,priority:1"`
 	Kind          OutKind     `gorm:"size:24;not null"`
 	Payload       string      `gorm:"type:text;not null"`
-	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due;index:idx_outbox_sent;index:idx_outbox_queue,priority:2;index:idx_outbox_head,priority:1"`
+	State         OutboxState `gorm:"size:16;not null;index:idx_outbox_due;index:idx_outbox_queue,priority:2;index:idx_outbox_head,priority:1"`
 	NextAttemptAt time.Time   `gorm:"not null;index:idx_outbox_due"`
 	// LeaseUntil is a backstop for a claimant that is alive but stuck; a
 	// dead one's claims are released as soon as its heartbeat lapses.
@@ -308,7 +308,7 @@ type OutboxMessage struct {
 	Attempts int `gorm:"not null;default:0"`
 	// BlobID names the file a photo or document sends; the payload holds
 	// no file bytes.
-	BlobID *uint `gorm:"index:idx_outbox_blob"`
+	BlobID *uint `gorm:"index:idx_outbox_blob,where:blob_id IS NOT NULL"`
 	// Priority orders the chats whose turn it is: PriorityInteractive
 	// before PriorityBulk. A chat's head is raised to the priority of an
 	// interactive message queued behind it, which cannot overtake it.
@@ -328,7 +328,7 @@ type OutboxMessage struct {
 	TaskID    *uint
 	ReportID  *uint
 	CreatedAt time.Time
-	SentAt    *time.Time `gorm:"index:idx_outbox_sent"`
+	SentAt    *time.Time
 }
 
 // Lease makes one instance of several on a database the leader of a job.

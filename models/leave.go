@@ -534,8 +534,8 @@ func AbsencesOnTasks(tx *gorm.DB, taskIDs []uint, at time.Time) (map[uint][]Abse
 			PersonID uint
 		}
 		err := tx.Raw(`SELECT DISTINCT a.task_id, a.person_id FROM assignments a JOIN leaves l ON l.person_id = a.person_id
-WHERE a.task_id IN ? AND a.role IN ? AND `+leaveInForceL+` AND l.starts_at <= ? AND l.ends_at > ?
-ORDER BY a.task_id, a.person_id`, chunk, reporterRoles, at, at).Scan(&pairs).Error
+WHERE ? AND a.role IN ? AND `+leaveInForceL+` AND l.starts_at <= ? AND l.ends_at > ?
+ORDER BY a.task_id, a.person_id`, IDsIn("a.task_id", chunk), reporterRoles, at, at).Scan(&pairs).Error
 		if err != nil {
 			return nil, fmt.Errorf("people away on tasks: %w", err)
 		}

@@ -139,7 +139,7 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 			N      int
 		}
 		err := tx.Model(&CoordinationRequest{}).Select("task_id, COUNT(*) AS n").
-			Where("task_id IN ? AND resolved_at IS NULL", chunk).Group("task_id").Scan(&open).Error
+			Where(IDsIn("task_id", chunk)).Where("resolved_at IS NULL").Group("task_id").Scan(&open).Error
 		if err != nil {
 			return nil, fmt.Errorf("open coordination requests: %w", err)
 		}
@@ -154,10 +154,10 @@ func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 		}
 		err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
 LEFT JOIN (SELECT x.task_id, x.created_at AS last FROM reports x JOIN (
-  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = reminders.task_id
-WHERE reminders.task_id IN ? AND reminders.kind = ? AND (r.last IS NULL OR reminders.slot_at > r.last)
+  SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = reminders.task_id
+WHERE ? AND reminders.kind = ? AND (r.last IS NULL OR reminders.slot_at > r.last)
   AND `+NotAwayAtSlot+`
-GROUP BY reminders.task_id`, chunk, chunk, ReminderSlot).Scan(&silent).Error
+GROUP BY reminders.task_id`, IDsIn("task_id", chunk), IDsIn("reminders.task_id", chunk), ReminderSlot).Scan(&silent).Error
 		if err != nil {
 			return nil, fmt.Errorf("silent slots: %w", err)
 		}

@@ -37,6 +37,7 @@ var migrationIDs = []string{
 	"0016_work_groups",
 	"0017_visits",
 	"0019_leave_steps",
+	"0020_outbox_indexes",
 	"0023_admin_languages",
 }
 

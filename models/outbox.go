@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,15 +194,34 @@ const (
 // name: render it before the transaction, which then holds no more than
 // the insert.
 func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
+	var q OutboxBatch
+	if err := q.Add(key, chatID, kind, out, ref); err != nil {
+		return err
+	}
+	_, err := q.Flush(tx)
+	return err
+}
+
+// OutboxBatch gathers the messages a transaction queues and writes them
+// with one statement per outboxChunk instead of one per message: a round
+// of thousands of reminders spent most of its time in single-row inserts.
+// Written together, the messages are queued exactly as if each had been
+// queued with EnqueueRef in the order added.
+type OutboxBatch struct {
+	rows  []OutboxMessage
+	files map[int][]byte
+}
+
+// Add keeps a message to be written by Flush (see EnqueueRef).
+func (q *OutboxBatch) Add(key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
 	row := OutboxMessage{
-		IdemKey:       key,
-		ChatID:        chatID,
-		Kind:          kind,
-		State:         OutboxPending,
-		NextAttemptAt: tx.NowFunc(),
-		Purpose:       ref.Purpose,
-		TaskID:        ref.TaskID,
-		ReportID:      ref.ReportID,
+		IdemKey:  key,
+		ChatID:   chatID,
+		Kind:     kind,
+		State:    OutboxPending,
+		Purpose:  ref.Purpose,
+		TaskID:   ref.TaskID,
+		ReportID: ref.ReportID,
 	}
 	if ref.Bulk {
 		row.Priority = PriorityBulk
@@ -213,81 +233,269 @@ func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoin
 		row.TelegramMessageID = out.EditMessageID
 	}
 	if len(out.File) > 0 {
-		id, err := PutBlob(tx, out.File)
-		if err != nil {
-			return fmt.Errorf("enqueue %s: %w", key, err)
+		if q.files == nil {
+			q.files = map[int][]byte{}
 		}
-		row.BlobID, out.File = &id, nil
+		q.files[len(q.rows)], out.File = out.File, nil
 	}
 	payload, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
 	}
 	row.Payload = string(payload)
-	if row.Head, err = takeTurn(tx, chatID, row.Priority); err != nil {
-		return fmt.Errorf("enqueue %s: %w", key, err)
-	}
-	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(&row).Error; err != nil {
-		return fmt.Errorf("enqueue %s: %w", key, err)
-	}
+	q.rows = append(q.rows, row)
 	return nil
 }
 
-// takeTurn tells whether a message queued now to chatID heads its chat's
-// queue, and raises a waiting head to priority: an interactive message
-// cannot overtake its chat's earlier ones, so its chat goes first instead.
+// Len is the number of messages waiting for Flush.
+func (q *OutboxBatch) Len() int { return len(q.rows) }
+
+// outboxChunk bounds the messages one insert writes, and so the size of
+// its one parameter.
+const outboxChunk = 1000
+
+// Flush writes the messages added since the last Flush inside tx, and
+// returns how many were new (a key already used is a no-op).
+func (q *OutboxBatch) Flush(tx *gorm.DB) (int, error) {
+	rows, files := q.rows, q.files
+	q.rows, q.files = nil, nil
+	for i, data := range files {
+		id, err := PutBlob(tx, data)
+		if err != nil {
+			return 0, fmt.Errorf("enqueue %s: %w", rows[i].IdemKey, err)
+		}
+		rows[i].BlobID = &id
+	}
+	// A key added twice is queued once, the first time, as EnqueueRef
+	// would.
+	seen := make(map[string]bool, len(rows))
+	kept := rows[:0]
+	for _, r := range rows {
+		if !seen[r.IdemKey] {
+			seen[r.IdemKey] = true
+			kept = append(kept, r)
+		}
+	}
+	n := 0
+	for chunk := range slices.Chunk(kept, outboxChunk) {
+		k, err := insertOutbox(tx, chunk)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// insertOutbox writes rows, in order, taking each chat's turn as
+// takeTurns says: the first row of a chat that has no head heads it, at
+// the highest priority queued for the chat in rows.
+func insertOutbox(tx *gorm.DB, rows []OutboxMessage) (int, error) {
+	what := func() string {
+		if len(rows) == 1 {
+			return "enqueue " + rows[0].IdemKey
+		}
+		return fmt.Sprintf("enqueue %d messages from %s", len(rows), rows[0].IdemKey)
+	}
+	top := map[int64]int{} // chat → highest priority (lowest number) in rows
+	var chats []int64
+	for _, r := range rows {
+		p, ok := top[r.ChatID]
+		if !ok {
+			chats = append(chats, r.ChatID)
+			top[r.ChatID] = r.Priority
+		} else if r.Priority < p {
+			top[r.ChatID] = r.Priority
+		}
+	}
+	heads, err := takeTurns(tx, chats, top)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what(), err)
+	}
+	type value struct {
+		N        int     `json:"n"`
+		Key      string  `json:"k"`
+		Chat     int64   `json:"c"`
+		Kind     OutKind `json:"kind"`
+		Payload  string  `json:"p"`
+		Purpose  string  `json:"pu"`
+		Task     *uint   `json:"t"`
+		Report   *uint   `json:"r"`
+		Priority int     `json:"pr"`
+		Head     bool    `json:"h"`
+		TgID     int     `json:"tm"`
+		Blob     *uint   `json:"b"`
+	}
+	values := make([]value, len(rows))
+	for i, r := range rows {
+		v := value{N: i, Key: r.IdemKey, Chat: r.ChatID, Kind: r.Kind, Payload: r.Payload, Purpose: r.Purpose,
+			Task: r.TaskID, Report: r.ReportID, Priority: r.Priority, TgID: r.TelegramMessageID, Blob: r.BlobID}
+		if heads[r.ChatID] {
+			v.Head, v.Priority = true, top[r.ChatID]
+			heads[r.ChatID] = false // later rows of the chat queue behind it
+		}
+		values[i] = v
+	}
+	list, err := json.Marshal(values)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what(), err)
+	}
+	// The rows come as one JSON parameter: the statement is the same
+	// whatever their number, and far from either store's limit of bound
+	// parameters. Ids follow the order of n, which is the order added.
+	var stmt string
+	if tx.Dialector.Name() == "postgres" {
+		stmt = `INSERT INTO outbox_messages (idem_key, chat_id, kind, payload, state, next_attempt_at, purpose, task_id, report_id,
+  priority, head, telegram_message_id, blob_id, created_at)
+SELECT v.k, v.c, v.kind, v.p, ?, ?, v.pu, v.t, v.r, v.pr, v.h, v.tm, v.b, ?
+FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(n int, k text, c bigint, kind text, p text, pu text, t bigint, r bigint,
+  pr smallint, h boolean, tm bigint, b bigint)
+ORDER BY v.n
+ON CONFLICT (idem_key) DO NOTHING
+RETURNING id, chat_id, head`
+	} else {
+		// WHERE true tells SQLite's parser that ON starts the upsert.
+		stmt = `INSERT INTO outbox_messages (idem_key, chat_id, kind, payload, state, next_attempt_at, purpose, task_id, report_id,
+  priority, head, telegram_message_id, blob_id, created_at)
+SELECT value ->> 'k', value ->> 'c', value ->> 'kind', value ->> 'p', ?, ?, value ->> 'pu', value ->> 't', value ->> 'r',
+  value ->> 'pr', value ->> 'h', value ->> 'tm', value ->> 'b', ?
+FROM json_each(?) WHERE true
+ORDER BY value ->> 'n'
+ON CONFLICT (idem_key) DO NOTHING
+RETURNING id, chat_id, head`
+	}
+	now := tx.NowFunc()
+	var written []struct {
+		ID     uint
+		ChatID int64
+		Head   bool
+	}
+	if err := tx.Raw(stmt, OutboxPending, now, now, string(list)).Scan(&written).Error; err != nil {
+		return 0, fmt.Errorf("%s: %w", what(), err)
+	}
+	if len(written) == len(rows) {
+		return len(written), nil
+	}
+	// A row whose key was already used is not written. If it was to head
+	// its chat, the chat's first row written heads it instead, as it would
+	// have had each row been queued alone.
+	first := map[int64]uint{}
+	headed := map[int64]bool{}
+	for _, w := range written {
+		if id, ok := first[w.ChatID]; !ok || w.ID < id {
+			first[w.ChatID] = w.ID
+		}
+		headed[w.ChatID] = headed[w.ChatID] || w.Head
+	}
+	var promote []uint
+	for _, v := range values {
+		if v.Head && !headed[v.Chat] && first[v.Chat] != 0 {
+			promote = append(promote, first[v.Chat])
+			headed[v.Chat] = true
+		}
+	}
+	if len(promote) > 0 {
+		err := tx.Exec(`UPDATE outbox_messages SET head = true, priority = (SELECT MIN(p.priority) FROM outbox_messages p
+  WHERE p.chat_id = outbox_messages.chat_id AND p.state = ?) WHERE id IN ?`, OutboxPending, promote).Error
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", what(), err)
+		}
+	}
+	return len(written), nil
+}
+
+// takeTurns tells, for each of chats, whether a message queued now to it
+// heads its queue, and raises a waiting head to the priority top gives the
+// chat: an interactive message cannot overtake its chat's earlier ones, so
+// its chat goes first instead.
 //
-// On PostgreSQL the head found is locked FOR KEY SHARE until tx ends. The
-// claim that promotes the next head locks a finished head FOR UPDATE SKIP
-// LOCKED, so it waits for this transaction and then sees the new message;
-// without the lock, a head finished and promoted meanwhile would leave the
-// new message behind no head, never to be claimed. KEY SHARE does not hold
-// up the claim, call and outcome writes of the head itself.
-func takeTurn(tx *gorm.DB, chatID int64, priority int) (bool, error) {
+// On PostgreSQL the heads found are locked FOR KEY SHARE until tx ends.
+// The claim that promotes the next head locks a finished head FOR UPDATE
+// SKIP LOCKED, so it waits for this transaction and then sees the new
+// messages; without the lock, a head finished and promoted meanwhile would
+// leave a new message behind no head, never to be claimed. KEY SHARE does
+// not hold up the claim, call and outcome writes of the head itself.
+func takeTurns(tx *gorm.DB, chats []int64, top map[int64]int) (map[int64]bool, error) {
 	postgres := tx.Dialector.Name() == "postgres"
 	lock := ""
 	if postgres {
 		lock = " FOR KEY SHARE"
 	}
+	turn := make(map[int64]bool, len(chats))
+	raise := map[int][]uint{} // priority → heads raised to it
+	look := chats
 	for range 3 {
 		var heads []struct {
 			ID       uint
+			ChatID   int64
 			State    OutboxState
 			Priority int
 		}
-		err := tx.Raw(`SELECT id, state, priority FROM outbox_messages WHERE chat_id = ? AND head ORDER BY id LIMIT 1`+lock, chatID).
+		err := tx.Raw(`SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look).
 			Scan(&heads).Error
 		if err != nil {
-			return false, fmt.Errorf("find the head of chat %d: %w", chatID, err)
+			return nil, fmt.Errorf("find the heads of %d chats: %w", len(look), err)
 		}
-		if len(heads) == 1 {
-			h := heads[0]
-			if h.State == OutboxPending && priority < h.Priority {
-				if err := tx.Exec(`UPDATE outbox_messages SET priority = ? WHERE id = ?`, priority, h.ID).Error; err != nil {
-					return false, fmt.Errorf("raise the head of chat %d: %w", chatID, err)
-				}
+		found := make(map[int64]bool, len(heads))
+		for _, h := range heads {
+			if found[h.ChatID] {
+				continue // a second head waits its turn behind the first
 			}
-			return false, nil
+			found[h.ChatID] = true
+			if h.State == OutboxPending && top[h.ChatID] < h.Priority {
+				raise[top[h.ChatID]] = append(raise[top[h.ChatID]], h.ID)
+			}
 		}
-		if !postgres {
-			return true, nil // one writer: no head means an empty queue
+		var none []int64
+		for _, c := range look {
+			if !found[c] {
+				none = append(none, c)
+			}
+		}
+		if len(none) == 0 || !postgres {
+			// One writer on SQLite: no head means an empty queue.
+			for _, c := range none {
+				turn[c] = true
+			}
+			look = nil
+			break
 		}
 		// No head: the queue is empty, or its head was promoted while this
 		// waited for its lock. A fresh statement sees which.
-		var waiting []uint
-		err = tx.Raw(`SELECT id FROM outbox_messages WHERE chat_id = ? AND state IN (?, ?) LIMIT 1`, chatID, OutboxPending, OutboxSending).
+		var waiting []int64
+		err = tx.Raw(`SELECT DISTINCT chat_id FROM outbox_messages WHERE chat_id IN ? AND state IN (?, ?)`, none, OutboxPending, OutboxSending).
 			Scan(&waiting).Error
 		if err != nil {
-			return false, fmt.Errorf("look at the queue of chat %d: %w", chatID, err)
+			return nil, fmt.Errorf("look at the queues of %d chats: %w", len(none), err)
 		}
-		if len(waiting) == 0 {
-			return true, nil
+		busy := make(map[int64]bool, len(waiting))
+		for _, c := range waiting {
+			busy[c] = true
+		}
+		look = nil
+		for _, c := range none {
+			if busy[c] {
+				look = append(look, c)
+			} else {
+				turn[c] = true
+			}
+		}
+		if len(look) == 0 {
+			break
 		}
 	}
 	// Heads promoted three times over while this looked: take the turn
 	// anyway. The claim never takes a head with an older unfinished message
 	// in its chat, so a second head waits its turn.
-	return true, nil
+	for _, c := range look {
+		turn[c] = true
+	}
+	for p, ids := range raise {
+		if err := tx.Exec(`UPDATE outbox_messages SET priority = ? WHERE id IN ?`, p, ids).Error; err != nil {
+			return nil, fmt.Errorf("raise the heads of %d chats: %w", len(ids), err)
+		}
+	}
+	return turn, nil
 }
 
 // EnqueueRefID is EnqueueRef that returns the id of the row holding the

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // TaskDetail is a task with its milestones and the people on it.
@@ -121,7 +124,7 @@ func TasksByIDs(tx *gorm.DB, ids []uint) (map[uint]*TaskDetail, error) {
 	var tasks []Task
 	for _, chunk := range chunks(ids, maxIDsPerQuery) {
 		var part []Task
-		if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+		if err := tx.Where(IDsIn("id", chunk)).Find(&part).Error; err != nil {
 			return nil, fmt.Errorf("tasks by id: %w", err)
 		}
 		tasks = append(tasks, part...)
@@ -143,7 +146,7 @@ func PeopleByIDs(tx *gorm.DB, ids []uint) (map[uint]*Person, error) {
 	out := make(map[uint]*Person, len(ids))
 	for _, chunk := range chunks(ids, maxIDsPerQuery) {
 		var part []Person
-		if err := tx.Where("id IN ?", chunk).Find(&part).Error; err != nil {
+		if err := tx.Where(IDsIn("id", chunk)).Find(&part).Error; err != nil {
 			return nil, fmt.Errorf("people by id: %w", err)
 		}
 		for i := range part {
@@ -160,7 +163,7 @@ func TasksOfPeople(tx *gorm.DB, personIDs []uint) ([]TaskDetail, error) {
 	var tasks []Task
 	for _, chunk := range chunks(personIDs, maxIDsPerQuery) {
 		var part []Task
-		err := tx.Where("id IN (?)", tx.Model(&Assignment{}).Select("task_id").Where("person_id IN ?", chunk)).
+		err := tx.Where("id IN (?)", tx.Model(&Assignment{}).Select("task_id").Where(IDsIn("person_id", chunk))).
 			Find(&part).Error
 		if err != nil {
 			return nil, fmt.Errorf("tasks of %d people: %w", len(chunk), err)
@@ -227,7 +230,7 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 
 func loadMilestones(tx *gorm.DB, taskIDs []uint, each func(Milestone)) error {
 	rows, err := tx.Raw(`SELECT id, task_id, seq, title, due_date, original_due, baseline_due, listed_due, state, percent, last_report_id, created_at, updated_at
-FROM milestones WHERE task_id IN ? ORDER BY task_id, seq`, taskIDs).Rows()
+FROM milestones WHERE ? ORDER BY task_id, seq`, IDsIn("task_id", taskIDs)).Rows()
 	if err != nil {
 		return fmt.Errorf("load milestones: %w", err)
 	}
@@ -256,7 +259,7 @@ FROM milestones WHERE task_id IN ? ORDER BY task_id, seq`, taskIDs).Rows()
 func loadPeople(tx *gorm.DB, taskIDs []uint, each func(taskID uint, role Role, p Person)) error {
 	rows, err := tx.Raw(`SELECT a.task_id, a.role, p.id, p.key, p.name, p.department, p.telegram_id, p.language, p.time_zone,
 p.unreachable, p.summary_at, p.bound_at, p.created_at, p.updated_at
-FROM assignments a JOIN people p ON p.id = a.person_id WHERE a.task_id IN ? ORDER BY a.task_id, a.id`, taskIDs).Rows()
+FROM assignments a JOIN people p ON p.id = a.person_id WHERE ? ORDER BY a.task_id, a.id`, IDsIn("a.task_id", taskIDs)).Rows()
 	if err != nil {
 		return fmt.Errorf("load people of tasks: %w", err)
 	}
@@ -380,3 +383,36 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 // 32,766 and PostgreSQL's 65,535 parameters, and large enough that reading
 // a province-wide list takes a handful of queries.
 const maxIDsPerQuery = 5000
+
+// IDsIn is the condition "column is one of ids" for a query of many ids.
+// On PostgreSQL the ids go as one array parameter: a list of thousands of
+// parameters cost more to parse and plan than the query took to run. On
+// SQLite they stay a list, which its planner seeks by.
+func IDsIn(column string, ids []uint) clause.Expression {
+	return idsIn{column, ids}
+}
+
+type idsIn struct {
+	column string
+	ids    []uint
+}
+
+func (e idsIn) Build(b clause.Builder) {
+	if stmt, ok := b.(*gorm.Statement); ok && stmt.Dialector.Name() == "postgres" {
+		var list strings.Builder
+		list.WriteByte('{')
+		for i, id := range e.ids {
+			if i > 0 {
+				list.WriteByte(',')
+			}
+			list.WriteString(strconv.FormatUint(uint64(id), 10))
+		}
+		list.WriteByte('}')
+		b.WriteString(e.column + " = ANY(CAST(CAST(")
+		b.AddVar(b, list.String())
+		b.WriteString(" AS text) AS bigint[]))")
+		return
+	}
+	b.WriteString(e.column + " IN ")
+	b.AddVar(b, e.ids)
+}

@@ -21,7 +21,7 @@ func DoneTimes(tx *gorm.DB, taskIDs []uint) (map[uint]time.Time, error) {
 	out := map[uint]time.Time{}
 	for _, chunk := range chunks(taskIDs, maxIDsPerQuery) {
 		rows, err := tx.Raw(`SELECT m.id, r.created_at, m.updated_at FROM milestones m
-LEFT JOIN reports r ON r.id = m.last_report_id WHERE m.task_id IN ? AND m.state = ?`, chunk, StateDone).Rows()
+LEFT JOIN reports r ON r.id = m.last_report_id WHERE ? AND m.state = ?`, IDsIn("m.task_id", chunk), StateDone).Rows()
 		if err != nil {
 			return nil, fmt.Errorf("done milestones: %w", err)
 		}

@@ -45,7 +45,7 @@ func SummaryMarksOf(tx *gorm.DB, personIDs []uint) (map[uint]map[uint]Light, err
 	out := make(map[uint]map[uint]Light, len(personIDs))
 	for _, chunk := range chunks(personIDs, maxIDsPerQuery) {
 		var marks []SummaryMark
-		if err := tx.Select("person_id, task_id, light").Where("person_id IN ?", chunk).Find(&marks).Error; err != nil {
+		if err := tx.Select("person_id, task_id, light").Where(IDsIn("person_id", chunk)).Find(&marks).Error; err != nil {
 			return nil, fmt.Errorf("summary marks of %d people: %w", len(chunk), err)
 		}
 		for _, m := range marks {

@@ -390,7 +390,7 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 			out[id].latest = l
 		}
 		var open []models.CoordinationRequest
-		if err := tx.Where("task_id IN ? AND resolved_at IS NULL", chunk).Order("id").Find(&open).Error; err != nil {
+		if err := tx.Where(models.IDsIn("task_id", chunk)).Where("resolved_at IS NULL").Order("id").Find(&open).Error; err != nil {
 			return nil, fmt.Errorf("open coordination requests: %w", err)
 		}
 		for _, c := range open {
@@ -404,7 +404,7 @@ func loadFacts(tx *gorm.DB, ids []uint) (map[uint]*taskFacts, error) {
 		}
 		err = tx.Raw(`SELECT i.id, i.task_id, i.text, p.key AS person FROM instruction_receipts r
 JOIN instructions i ON i.id = r.instruction_id JOIN people p ON p.id = r.person_id
-WHERE i.task_id IN ? AND r.confirmed_at IS NULL ORDER BY i.id, p.key`, chunk).Scan(&pending).Error
+WHERE ? AND r.confirmed_at IS NULL ORDER BY i.id, p.key`, models.IDsIn("i.task_id", chunk)).Scan(&pending).Error
 		if err != nil {
 			return nil, fmt.Errorf("unconfirmed instructions: %w", err)
 		}
@@ -420,7 +420,7 @@ WHERE i.task_id IN ? AND r.confirmed_at IS NULL ORDER BY i.id, p.key`, chunk).Sc
 			TaskID uint
 			Last   sqlTime
 		}
-		if err := tx.Raw(`SELECT task_id, MAX(slot_at) AS last FROM reminders WHERE task_id IN ? GROUP BY task_id`, chunk).Scan(&slots).Error; err != nil {
+		if err := tx.Raw(`SELECT task_id, MAX(slot_at) AS last FROM reminders WHERE ? GROUP BY task_id`, models.IDsIn("task_id", chunk)).Scan(&slots).Error; err != nil {
 			return nil, fmt.Errorf("last reminders: %w", err)
 		}
 		for _, s := range slots {
@@ -433,8 +433,8 @@ WHERE i.task_id IN ? AND r.confirmed_at IS NULL ORDER BY i.id, p.key`, chunk).Sc
 		}
 		// Only reports since the task's last reminder matter here.
 		err = tx.Raw(`SELECT r.task_id, r.person_id, MAX(r.created_at) AS last FROM reports r
-JOIN (SELECT task_id, MAX(slot_at) AS last FROM reminders WHERE task_id IN ? GROUP BY task_id) s ON s.task_id = r.task_id
-WHERE r.created_at >= s.last GROUP BY r.task_id, r.person_id`, chunk).Scan(&reported).Error
+JOIN (SELECT task_id, MAX(slot_at) AS last FROM reminders WHERE ? GROUP BY task_id) s ON s.task_id = r.task_id
+WHERE r.created_at >= s.last GROUP BY r.task_id, r.person_id`, models.IDsIn("task_id", chunk)).Scan(&reported).Error
 		if err != nil {
 			return nil, fmt.Errorf("last reports per person: %w", err)
 		}
@@ -460,8 +460,8 @@ func latestReports(tx *gorm.DB, ids []uint) (map[uint]*Latest, error) {
 	}
 	err := tx.Raw(`SELECT r.task_id, p.key AS person, r.created_at, m.seq, r.state, r.percent, r.note, r.reopens
 FROM reports r
-JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE task_id IN ? GROUP BY task_id) l ON l.id = r.id
-JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, ids).Scan(&rows).Error
+JOIN (SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE ? GROUP BY task_id) l ON l.id = r.id
+JOIN people p ON p.id = r.person_id JOIN milestones m ON m.id = r.milestone_id`, models.IDsIn("task_id", ids)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("latest reports: %w", err)
 	}

@@ -17,9 +17,9 @@ type standInWriter struct {
 	got map[[2]uint]*models.StandIn
 }
 
-func (w *standInWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, f models.LightFacts, p *models.Person, kind models.ReminderKind, key string, in *models.StandIn, by *models.Person) (bool, error) {
+func (w *standInWriter) Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskDetail, f models.LightFacts, p *models.Person, kind models.ReminderKind, key string, in *models.StandIn, by *models.Person) (bool, error) {
 	w.got[[2]uint{p.ID, d.Task.ID}] = in
-	return w.outboxWriter.Reminder(tx, d, f, p, kind, key, in, by)
+	return w.outboxWriter.Reminder(tx, q, d, f, p, kind, key, in, by)
 }
 
 // An attendant on leave is not reminded: the deputy the leave names is,

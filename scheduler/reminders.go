@@ -23,12 +23,13 @@ import (
 // ReminderWriter renders reminders into the outbox inside the caller's
 // transaction (the bot implements it).
 type ReminderWriter interface {
-	// Reminder queues one reminder under key and says whether it did: it
-	// does not for someone unreachable or with nothing left to report.
+	// Reminder adds one reminder under key to q, which the caller writes
+	// in tx with the rest of its round, and says whether it did: it does
+	// not for someone unreachable or with nothing left to report.
 	// facts are the task's light facts, read once for the whole round.
 	// standIn, when set, says p is reminded for someone away; by, when
 	// set, is who asked for a manual reminder (催办), whom it names.
-	Reminder(tx *gorm.DB, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error)
+	Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error)
 	// Escalation tells a leader that attendants have not reported.
 	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
 }

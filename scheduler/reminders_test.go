@@ -20,11 +20,11 @@ import (
 // scheduling is what is under test.
 type outboxWriter struct{}
 
-func (outboxWriter) Reminder(tx *gorm.DB, d *models.TaskDetail, _ models.LightFacts, p *models.Person, kind models.ReminderKind, key string, _ *models.StandIn, _ *models.Person) (bool, error) {
+func (outboxWriter) Reminder(_ *gorm.DB, q *models.OutboxBatch, d *models.TaskDetail, _ models.LightFacts, p *models.Person, kind models.ReminderKind, key string, _ *models.StandIn, _ *models.Person) (bool, error) {
 	if p.TelegramID == nil {
 		return false, nil
 	}
-	return true, models.Enqueue(tx, key, *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: d.Task.Code})
+	return true, q.Add(key, *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: d.Task.Code}, models.MessageRef{})
 }
 
 func (outboxWriter) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error {

@@ -105,6 +105,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	groupBy := map[groupSlot]*models.Person{}
 	var groupOrder []groupSlot
 	rows := make([]models.Reminder, 0, len(jobs))
+	var queue models.OutboxBatch
 	for _, j := range jobs {
 		d, p := details[j.taskID], people[j.personID]
 		if d == nil || p == nil {
@@ -136,7 +137,7 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		sent := false
 		if delivery.Private() {
 			key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
-			if sent, err = r.Writer.Reminder(tx, d, facts[j.taskID], p, j.kind, key, standIn, j.by); err != nil {
+			if sent, err = r.Writer.Reminder(tx, &queue, d, facts[j.taskID], p, j.kind, key, standIn, j.by); err != nil {
 				return 0, err
 			}
 		}
@@ -157,6 +158,9 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 				groupRows[gs] = append(groupRows[gs], rem)
 			}
 		}
+	}
+	if _, err := queue.Flush(tx); err != nil {
+		return 0, err
 	}
 	for _, gs := range groupOrder {
 		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey, groupBy[gs])

@@ -1,0 +1,62 @@
+package models_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"taskbot/models"
+	"taskbot/models/storetest"
+)
+
+// A query of many ids binds them as one array on PostgreSQL, whose parse
+// and plan of thousands of parameters cost more than the query, and as a
+// list on SQLite; either way it finds exactly the rows named, and none for
+// no ids.
+func TestIDsInFindsTheRowsNamed(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		if _, err := s.ImportTasks(context.Background(), sampleList(), false); err != nil {
+			t.Fatal(err)
+		}
+		var all []uint
+		if err := s.DB.Model(&models.Task{}).Order("id").Pluck("id", &all).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(all) < 2 {
+			t.Fatalf("%d tasks in the sample", len(all))
+		}
+		many := make([]uint, 3000)
+		for i := range many {
+			many[i] = uint(i + 100000)
+		}
+		for _, tc := range []struct {
+			name string
+			ids  []uint
+			want []uint
+		}{
+			{"none", nil, nil},
+			{"one", all[:1], all[:1]},
+			{"some among thousands missing", append(slices.Clone(many), all[1:]...), all[1:]},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				dry := s.DB.Session(&gorm.Session{DryRun: true}).Model(&models.Task{}).Where(models.IDsIn("id", tc.ids)).Find(&[]models.Task{})
+				wantVars := len(tc.ids)
+				if s.Dialect == models.Postgres {
+					wantVars = 1
+				}
+				if len(tc.ids) > 0 && len(dry.Statement.Vars) != wantVars {
+					t.Errorf("%d parameters for %d ids: %s", len(dry.Statement.Vars), len(tc.ids), dry.Statement.SQL.String()[:80])
+				}
+				var got []uint
+				if err := s.DB.Model(&models.Task{}).Where(models.IDsIn("id", tc.ids)).Order("id").Pluck("id", &got).Error; err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("found %v, want %v", got, tc.want)
+				}
+			})
+		}
+	})
+}
