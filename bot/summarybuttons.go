@@ -48,12 +48,15 @@ func (t *turn) summaryButton(q *tgmodels.CallbackQuery, who speaker, kind string
 	case "sp":
 		return t.summaryPage(q, who, int(n))
 	case "sr":
-		d, err := t.taskByID(n)
-		if models.IsNotFound(err) {
-			return t.answer(q, c.T(who.lang, "callback_expired", nil))
-		}
-		if err != nil {
+		d, err := t.visibleTaskByID(who, n)
+		if err != nil || d == nil {
+			if err == nil {
+				err = t.answer(q, c.T(who.lang, "callback_expired", nil))
+			}
 			return err
+		}
+		if !who.admin && (who.person == nil || !d.HasRole(who.person.ID, models.RoleLeader)) {
+			return t.answerAlert(q, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(d.Task.Code)}))
 		}
 		if err := t.answer(q, ""); err != nil {
 			return err
@@ -67,6 +70,22 @@ func (t *turn) summaryButton(q *tgmodels.CallbackQuery, who speaker, kind string
 		return t.instructionOffer(q, who, kind == "ta", n)
 	}
 	return t.answer(q, c.T(who.lang, "callback_expired", nil))
+}
+
+// visibleTaskByID loads a task the speaker may see, or nil: a button
+// naming another task says no more than an expired one.
+func (t *turn) visibleTaskByID(who speaker, id uint) (*models.TaskDetail, error) {
+	d, err := t.taskByID(id)
+	if models.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !viewer(who.person, who.admin).MaySee(d) {
+		return nil, nil
+	}
+	return d, nil
 }
 
 // summaryPage turns a summary message, in place, to another page of the
@@ -93,12 +112,12 @@ func (t *turn) summaryPage(q *tgmodels.CallbackQuery, who speaker, page int) err
 // reply is given as /instruct would.
 func (t *turn) askInstruction(q *tgmodels.CallbackQuery, who speaker, taskID uint) error {
 	c := t.h.Catalog
-	d, err := t.taskByID(taskID)
-	if models.IsNotFound(err) {
-		return t.answer(q, c.T(who.lang, "callback_expired", nil))
-	}
+	d, err := t.visibleTaskByID(who, taskID)
 	if err != nil {
 		return err
+	}
+	if d == nil {
+		return t.answer(q, c.T(who.lang, "callback_expired", nil))
 	}
 	if who.person == nil || !d.HasRole(who.person.ID, models.RoleLeader) {
 		return t.answerAlert(q, c.T(who.lang, "instruct_leaders_only", map[string]any{"Code": E(d.Task.Code)}))
