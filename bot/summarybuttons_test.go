@@ -250,3 +250,81 @@ func TestSummaryButtonsRefuseOthers(t *testing.T) {
 		}
 	})
 }
+
+// A leader's plain text that begins with the code of a task they lead is
+// offered as an instruction: 发送 gives it as /instruct does, 取消 changes
+// nothing, and the offer turns into what became of it. Text from anyone
+// else, or on a task the leader does not lead, is answered as before.
+func TestLeaderTextOffersInstruction(t *testing.T) {
+	e := startE2E(t, storetest.SQLite)
+	wang, liu := e.users["王建国"], e.users["刘洋"]
+	instructions := func() int64 {
+		var n int64
+		e.store.DB.Model(&models.Instruction{}).Count(&n)
+		return n
+	}
+	offer := e.next(wang, 1, func() { wang.SendText("T01 请加快土地报批") })[0]
+	has(t, offer, "作为批示发送？", "T01", "请加快土地报批")
+	send := buttonWith(t, offer, "发送")
+	var instruction telegramtest.Msg
+	e.next(liu, 1, func() {
+		e.inPlace(wang, offer.ID, func() { e.press(wang, offer.ID, send) },
+			func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "批示已发给 T01") && len(m.Buttons) == 0 })
+	})
+	instruction = liu.Messages()[len(liu.Messages())-1]
+	has(t, instruction, "领导批示", "王建国：请加快土地报批")
+	if n := instructions(); n != 1 {
+		t.Fatalf("%d instructions after 发送", n)
+	}
+
+	offer = e.next(wang, 1, func() { wang.SendText("t01：周五前报告进展") })[0]
+	e.inPlace(wang, offer.ID, func() { e.press(wang, offer.ID, buttonWith(t, offer, "取消")) },
+		func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "已取消") && len(m.Buttons) == 0 })
+	if n := instructions(); n != 1 {
+		t.Fatalf("取消 gave an instruction: %d", n)
+	}
+
+	for _, c := range []struct {
+		who  *telegramtest.User
+		text string
+	}{{liu, "T01 请加快"}, {wang, "T02 请加快"}, {wang, "请加快 T01"}} {
+		has(t, e.next(c.who, 1, func() { c.who.SendText(c.text) })[0], "要报告进展，请直接回复提醒消息")
+	}
+	if n := instructions(); n != 1 {
+		t.Fatalf("%d instructions", n)
+	}
+}
+
+// Only the leader who wrote the text may send it as an instruction.
+func TestInstructionOfferIsTheWritersOnly(t *testing.T) {
+	storetest.Each(t, models.Options{Clock: storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)).Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu, wang := userRef{201, "zh-hans"}, userRef{202, "zh-hans"}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		h.say(wang, "/start "+h.invite("王建国"))
+		mustContain(t, one(t, h.say(wang, "T01 请加快土地报批")), "作为批示发送？")
+		var offer models.PendingReply
+		if err := s.DB.Order("id DESC").Take(&offer).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, data := range []string{fmt.Sprintf("ta:%d", offer.ID), fmt.Sprintf("tx:%d", offer.ID)} {
+			mustContain(t, one(t, h.press(liu, data)), "这个按钮不是给您的")
+		}
+		var n int64
+		s.DB.Model(&models.Instruction{}).Count(&n)
+		if err := s.DB.Take(&offer, offer.ID).Error; err != nil || n != 0 || offer.ResolvedAt != nil {
+			t.Fatalf("another's press changed something: %d instructions, offer %+v, %v", n, offer, err)
+		}
+		got := h.press(wang, fmt.Sprintf("ta:%d", offer.ID))
+		mustContain(t, strings.Join(got, "\n"), "批示已发给 T01")
+		s.DB.Model(&models.Instruction{}).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d instructions after the writer's 发送", n)
+		}
+		mustContain(t, one(t, h.press(wang, fmt.Sprintf("ta:%d", offer.ID))), "该按钮已失效")
+		s.DB.Model(&models.Instruction{}).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d instructions after 发送 pressed twice", n)
+		}
+	})
+}
