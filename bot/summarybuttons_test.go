@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	tgmodels "github.com/go-telegram/bot/models"
+	"gorm.io/gorm"
 
+	"taskbot/bot"
 	"taskbot/examples"
 	"taskbot/importer"
 	"taskbot/models"
@@ -269,7 +271,9 @@ func TestLeaderTextOffersInstruction(t *testing.T) {
 	var instruction telegramtest.Msg
 	e.next(liu, 1, func() {
 		e.inPlace(wang, offer.ID, func() { e.press(wang, offer.ID, send) },
-			func(m telegramtest.Msg) bool { return strings.Contains(m.Text, "批示已发给 T01") && len(m.Buttons) == 0 })
+			func(m telegramtest.Msg) bool {
+				return strings.Contains(m.Text, "批示已发给 T01") && len(m.Buttons) == 0
+			})
 	})
 	instruction = liu.Messages()[len(liu.Messages())-1]
 	has(t, instruction, "领导批示", "王建国：请加快土地报批")
@@ -325,6 +329,51 @@ func TestInstructionOfferIsTheWritersOnly(t *testing.T) {
 		s.DB.Model(&models.Instruction{}).Count(&n)
 		if n != 1 {
 			t.Fatalf("%d instructions after 发送 pressed twice", n)
+		}
+	})
+}
+
+// Admins' daily summary says how many people are not bound, with a button
+// that issues their invitations again; the links go to the admin, one per
+// person, to pass on.
+func TestAdminsSummaryResendsInvitations(t *testing.T) {
+	storetest.Each(t, models.Options{Clock: storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)).Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu := userRef{201, "zh-hans"}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		h.newTexts(adminID)
+		sums := &bot.Summaries{Handler: h.proc.Handler.(*bot.Handler), Admins: map[int64]bool{adminID: true}}
+		err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+			_, err := sums.AdminSummary(tx, adminID, "admin-summary:test")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row models.OutboxMessage
+		if err := s.DB.Where("idem_key = ?", "admin-summary:test.0").Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		out, err := row.Outgoing()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 王建国, 李明 and 孙丽 never opened their invitation.
+		mustContain(t, out.Text, "3 人未绑定，收不到提醒")
+		if len(out.Buttons) == 0 || out.Buttons[0][0].Text != "重发邀请（3 人）" || out.Buttons[0][0].Data != "ri:0" {
+			t.Fatalf("admin summary buttons %+v", out.Buttons)
+		}
+		h.newTexts(adminID)
+		var before int64
+		s.DB.Model(&models.Invite{}).Where("revoked_at IS NULL AND used_at IS NULL").Count(&before)
+		got := strings.Join(h.press(userRef{adminID, "zh-hans"}, "ri:0"), "\n")
+		mustContain(t, got, "已为 3 人重新生成邀请链接（7 天内有效", "王建国\nhttps://t.me/taskbot_demo_bot?start=",
+			"李明\nhttps://t.me/taskbot_demo_bot?start=", "孙丽\nhttps://t.me/taskbot_demo_bot?start=")
+		mustNotContain(t, got, "刘洋")
+		var open int64
+		s.DB.Model(&models.Invite{}).Where("revoked_at IS NULL AND used_at IS NULL").Count(&open)
+		if open != 3 {
+			t.Fatalf("%d invitations open after resending (%d before)", open, before)
 		}
 	})
 }
