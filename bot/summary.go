@@ -178,7 +178,7 @@ func BoardTaskURL(board, code string) string {
 	return u.String()
 }
 
-// names joins at most summaryMaxNames names, counting the rest.
+// someNames joins at most summaryMaxNames names, counting the rest.
 func (r *Renderer) someNames(lang string, names []string) string {
 	c := r.Catalog
 	shown := names

@@ -294,3 +294,38 @@ func TestBuildAllMatchesBuild(t *testing.T) {
 		}
 	}
 }
+
+// A milestone both overdue and blocked is one line saying both, and its
+// task is headed by every reason once.
+func TestOverdueBlockedMilestoneIsOneLine(t *testing.T) {
+	s, h, now := summaryStore(t)
+	t1, err := models.TaskByCode(s.DB, "T01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Tx(context.Background(), func(tx *gorm.DB) error {
+		_, err := models.RecordReport(tx, t1.Attendants[0].ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[0].ID,
+			State: models.StateBlocked, Note: "用地未批"}, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wang, _ := models.PersonByKey(s.DB, "王建国")
+	sum, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := h.Render.Summary(bot.LangZH, sum, time.UTC, bot.SummaryView{PersonID: wang.ID}).Text
+	if n := strings.Count(text, "完成招商对接"); n != 1 {
+		t.Fatalf("the milestone is listed %d times:\n%s", n, text)
+	}
+	for _, want := range []string{
+		"<b>T01 招商引资 &lt;重点&gt; &amp; 签约</b> · 逾期 241 天 · 受阻 · 待协调\n",
+		"\n1. 完成招商对接（2026-03-31） · 逾期 241 天 · 受阻\n2. 签约落地（2026-12-31） · 受阻\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+}

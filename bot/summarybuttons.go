@@ -174,7 +174,7 @@ func (t *turn) resendInvites(q *tgmodels.CallbackQuery, who speaker) error {
 	return nil
 }
 
-// codeChars are the characters of a task code (see taskCodePattern).
+// codeChar tells a character of a task code (see taskCodePattern).
 func codeChar(r rune) bool {
 	return r < utf8.RuneSelf && (r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-')
 }
