@@ -377,3 +377,24 @@ func TestAdminsSummaryResendsInvitations(t *testing.T) {
 		}
 	})
 }
+
+// A page is the presser's own summary as it stands: whatever message the
+// button was on, nobody pages into tasks they may not see.
+func TestSummaryPageShowsThePressersTasksOnly(t *testing.T) {
+	storetest.Each(t, models.Options{Clock: storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)).Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		sun := userRef{203, "zh-hans"}
+		h.say(sun, "/start "+h.invite("孙丽"))
+		page := strings.Join(h.press(sun, "sp:0"), "\n")
+		// 孙丽 is on the green T02 only; the red T01 is not hers.
+		mustContain(t, page, "🔴 0 红灯 · 🟡 0 黄灯 · 🟢 1 绿灯")
+		mustNotContain(t, page, "T01", "招商")
+		all := strings.Join(h.press(userRef{adminID, "zh-hans"}, "sp:0"), "\n")
+		mustContain(t, all, "🔴 1 红灯 · 🟡 0 黄灯 · 🟢 1 绿灯", "T01")
+		var edits int64
+		s.DB.Model(&models.OutboxMessage{}).Where("kind = ? AND purpose = ?", models.OutEditText, models.PurposeSummary).Count(&edits)
+		if edits != 2 {
+			t.Fatalf("%d summary pages edited in place, want 2", edits)
+		}
+	})
+}
