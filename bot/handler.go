@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -504,14 +503,14 @@ func (t *turn) remindIn(chatID int64, who speaker, args string) error {
 	if code == "" || strings.ContainsAny(code, " \n") || t.h.RemindTask == nil {
 		return t.reply(chatID, c.T(who.lang, "remind_usage", nil))
 	}
-	d, roles, err := t.visibleTask(who, code)
+	d, _, err := t.visibleTask(who, code)
 	if err != nil {
 		return err
 	}
 	if d == nil {
 		return t.reply(chatID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
-	if !who.admin && !slices.Contains(roles, models.RoleLeader) {
+	if !mayRemind(who, d) {
 		return t.reply(chatID, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(code)}))
 	}
 	var by *uint
@@ -533,6 +532,12 @@ func (t *turn) remindIn(chatID int64, who speaker, args string) error {
 		text += "\n" + c.T(who.lang, "remind_reached", map[string]any{"Names": strings.Join(got, c.T(who.lang, "list_sep", nil))})
 	}
 	return t.reply(chatID, text+missing)
+}
+
+// mayRemind tells whether the speaker may remind a task's attendants at
+// once (催办): its leaders and admins.
+func mayRemind(who speaker, d *models.TaskDetail) bool {
+	return who.admin || (who.person != nil && d.HasRole(who.person.ID, models.RoleLeader))
 }
 
 func (t *turn) callback(q *tgmodels.CallbackQuery) error {

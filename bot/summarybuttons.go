@@ -49,13 +49,13 @@ func (t *turn) summaryButton(q *tgmodels.CallbackQuery, who speaker, kind string
 		return t.summaryPage(q, who, int(n))
 	case "sr":
 		d, err := t.visibleTaskByID(who, n)
-		if err != nil || d == nil {
-			if err == nil {
-				err = t.answer(q, c.T(who.lang, "callback_expired", nil))
-			}
+		if err != nil {
 			return err
 		}
-		if !who.admin && (who.person == nil || !d.HasRole(who.person.ID, models.RoleLeader)) {
+		if d == nil {
+			return t.answer(q, c.T(who.lang, "callback_expired", nil))
+		}
+		if !mayRemind(who, d) {
 			return t.answerAlert(q, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(d.Task.Code)}))
 		}
 		if err := t.answer(q, ""); err != nil {
