@@ -82,6 +82,9 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 	files := attachmentsOf(m)
 	rc := replyContext{who: who, chatID: m.Chat.ID, messageID: m.ID, task: d, source: "reply", attachments: files}
 	c := t.h.Catalog
+	if strings.HasPrefix(sent.Purpose, purposeInstruct) {
+		return true, t.instructionReply(m.Chat.ID, who, d, text)
+	}
 	switch sent.Purpose {
 	case models.PurposeReminder:
 		if strings.TrimSpace(text) == "" {

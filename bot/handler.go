@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,6 +51,12 @@ type Handler struct {
 	// DeputyCloseOut lets a deputy ask for close-out on the absent
 	// person's behalf (models.CloseRules).
 	DeputyCloseOut bool
+	// BoardURL is the board's address, for the board buttons of
+	// summaries; "" offers none (Telegram opens Mini Apps over HTTPS only).
+	BoardURL string
+	// InviteTTL is how long an invitation resent from a summary stays
+	// valid (models.DefaultInviteTTL when zero).
+	InviteTTL time.Duration
 }
 
 func (h *Handler) correctionWindow() time.Duration {
@@ -175,6 +180,9 @@ func (t *turn) message(m *tgmodels.Message) error {
 			return err
 		}
 		if handled, err := t.leaveDraftMessage(m, who); handled || err != nil {
+			return err
+		}
+		if handled, err := t.offerInstruction(m, who); handled || err != nil {
 			return err
 		}
 		if m.Text == "" {
@@ -511,20 +519,26 @@ func (t *turn) timeZone(m *tgmodels.Message, who speaker, args string) error {
 
 // remind lets a task's leader, or an admin, remind its attendants at once.
 func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
+	return t.remindIn(m.Chat.ID, who, args)
+}
+
+// remindIn is /remind answered in chatID, for the command and for the 催办
+// button of a summary.
+func (t *turn) remindIn(chatID int64, who speaker, args string) error {
 	c := t.h.Catalog
 	code := strings.ToUpper(strings.TrimSpace(args))
 	if code == "" || strings.ContainsAny(code, " \n") || t.h.RemindTask == nil {
-		return t.reply(m.Chat.ID, c.T(who.lang, "remind_usage", nil))
+		return t.reply(chatID, c.T(who.lang, "remind_usage", nil))
 	}
-	d, roles, err := t.visibleTask(who, code)
+	d, _, err := t.visibleTask(who, code)
 	if err != nil {
 		return err
 	}
 	if d == nil {
-		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
+		return t.reply(chatID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
 	}
-	if !who.admin && !slices.Contains(roles, models.RoleLeader) {
-		return t.reply(m.Chat.ID, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(code)}))
+	if !mayRemind(who, d) {
+		return t.reply(chatID, c.T(who.lang, "remind_leaders_only", map[string]any{"Code": E(code)}))
 	}
 	var by *uint
 	if who.person != nil {
@@ -544,7 +558,13 @@ func (t *turn) remind(m *tgmodels.Message, who speaker, args string) error {
 		// which attendant the 催办 missed.
 		text += "\n" + c.T(who.lang, "remind_reached", map[string]any{"Names": strings.Join(got, c.T(who.lang, "list_sep", nil))})
 	}
-	return t.reply(m.Chat.ID, text+missing)
+	return t.reply(chatID, text+missing)
+}
+
+// mayRemind tells whether the speaker may remind a task's attendants at
+// once (催办): its leaders and admins.
+func mayRemind(who speaker, d *models.TaskDetail) bool {
+	return who.admin || (who.person != nil && d.HasRole(who.person.ID, models.RoleLeader))
 }
 
 func (t *turn) callback(q *tgmodels.CallbackQuery) error {
@@ -568,6 +588,9 @@ func (t *turn) callback(q *tgmodels.CallbackQuery) error {
 	}
 	if _, _, ok := parseBindButton(q.Data); ok && who.known() {
 		return t.bindButtonPressed(q, who)
+	}
+	if kind, n, ok := parseSummaryButton(q.Data); ok && who.known() {
+		return t.summaryButton(q, who, kind, n)
 	}
 	if who.person == nil {
 		text := t.h.Catalog.T(who.lang, "callback_expired", nil)

@@ -11,6 +11,7 @@ import (
 	"taskbot/bot/extension"
 	"taskbot/bot/reply"
 	"taskbot/models"
+	"taskbot/report"
 )
 
 // Both languages must have every text, including the ones whose keys are
@@ -66,6 +67,13 @@ func TestCatalogsAreComplete(t *testing.T) {
 	}
 	for _, m := range []models.AckMode{models.AckQuiet, models.AckReaction} {
 		built = append(built, "ack_"+string(m))
+	}
+	for _, l := range lightOrder {
+		built = append(built, "summary_count_"+string(l))
+	}
+	for _, k := range []report.ReasonKind{report.ReasonOverdue, report.ReasonBlocked, report.ReasonCoordination, report.ReasonBehind,
+		report.ReasonDueSoon, report.ReasonSilent, report.ReasonUnattended} {
+		built = append(built, "why_"+string(k))
 	}
 	for _, k := range built {
 		if !have[k] {

@@ -349,26 +349,43 @@ func (t *turn) tellTeamAndGroup(d *models.TaskDetail, key string, text func(lang
 
 // instruct handles "/instruct T07 <text>" from a contracting leader.
 func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
+	return t.instructIn(m.Chat.ID, who, args)
+}
+
+// instructIn is /instruct answered in chatID: the command, a reply to a
+// summary, and a leader's text confirmed as an instruction all give one
+// the same way.
+func (t *turn) instructIn(chatID int64, who speaker, args string) error {
+	answer, err := t.giveInstruction(who, args)
+	if err != nil {
+		return err
+	}
+	return t.reply(chatID, answer)
+}
+
+// giveInstruction gives "T07 <text>" as the speaker's instruction and says
+// what became of it: to whom it went, or why it was refused.
+func (t *turn) giveInstruction(who speaker, args string) (string, error) {
 	c := t.h.Catalog
 	code, text, _ := strings.Cut(strings.TrimSpace(args), " ")
 	text = strings.TrimSpace(text)
 	if code == "" || text == "" || who.person == nil {
-		return t.reply(m.Chat.ID, c.T(who.lang, "instruct_usage", nil))
+		return c.T(who.lang, "instruct_usage", nil), nil
 	}
 	code = strings.ToUpper(code)
 	d, err := models.TaskByCode(t.tx, code)
 	if err != nil && !models.IsNotFound(err) {
-		return err
+		return "", err
 	}
 	if d == nil || !d.HasPerson(who.person.ID) {
-		return t.reply(m.Chat.ID, c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}))
+		return c.T(who.lang, "task_not_found", map[string]any{"Code": E(code)}), nil
 	}
 	in, err := models.GiveInstruction(t.tx, who.person.ID, d.Task.ID, truncateRunes(text, 2000))
 	if errors.Is(err, models.ErrNotLeader) {
-		return t.reply(m.Chat.ID, c.T(who.lang, "instruct_leaders_only", map[string]any{"Code": E(code)}))
+		return c.T(who.lang, "instruct_leaders_only", map[string]any{"Code": E(code)}), nil
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	err = t.tellTeamAndGroup(d, fmt.Sprintf("instruction:%d", in.ID), func(lang string) string {
 		return c.T(lang, "instruction", map[string]any{"Code": E(d.Task.Code), "Title": E(d.Task.Title), "Leader": E(who.person.Key), "Text": E(in.Text)})
@@ -376,14 +393,14 @@ func (t *turn) instruct(m *tgmodels.Message, who speaker, args string) error {
 		return [][]models.Button{{{Text: c.T(lang, "button_received", nil), Data: fmt.Sprintf("ir:%d", in.ID)}}}
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	team := append(append([]models.Person(nil), d.Attendants...), d.Owners...)
 	missing, err := t.unreached(who.lang, d, team)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": reached(team)})+missing)
+	return c.T(who.lang, "instruct_sent", map[string]any{"Code": E(code), "Count": reached(team)}) + missing, nil
 }
 
 // confirmInstruction handles the "received" button.

@@ -101,7 +101,7 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 			e.next(sun, 1, func() { sun.SendText("/leave 今天 会议") })
 			admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
 			all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
-			has(t, all, "T02", "孙丽 请假至2026-11-23", "本期无人填报：专员请假，无人代报")
+			has(t, all, "T02", "孙丽 请假至2026-11-23", "本期无人填报（专员请假，无人代报）")
 		})
 	}
 }

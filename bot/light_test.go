@@ -134,6 +134,15 @@ func (w *lightWorld) counts() string {
 	return fmt.Sprintf("🔴 %d  🟡 %d  🟢 %d  ✅ %d", n[models.LightRed], n[models.LightYellow], n[models.LightGreen], n[models.LightDone])
 }
 
+// summaryCounts is counts as the summary says them, each light named.
+func (w *lightWorld) summaryCounts() string {
+	n := map[models.Light]int{}
+	for _, l := range w.want {
+		n[l]++
+	}
+	return fmt.Sprintf("🔴 %d 红灯 · 🟡 %d 黄灯 · 🟢 %d 绿灯 · ✅ %d 已完成", n[models.LightRed], n[models.LightYellow], n[models.LightGreen], n[models.LightDone])
+}
+
 func (w *lightWorld) codes() []string { return []string{"T01", "T02", "T03", "T04"} }
 
 // Every place that shows a status light shows the one models.StatusLight
@@ -151,7 +160,7 @@ func TestLightAgreesAtEveryCallSite(t *testing.T) {
 			t.Run("summary", func(t *testing.T) {
 				out := w.sent(leader, "/summary")
 				text := out[0].Text
-				mustContain(t, text, w.counts(), "🔴 <b>T01", "⛔受阻：1. T01节点1", "🟡 <b>T02", "🔴 <b>T04")
+				mustContain(t, text, w.summaryCounts(), "🔴 <b>T01", "1. T01节点1（2027-06-15） · 受阻", "🟡 <b>T02", "🔴 <b>T04")
 				mustNotContain(t, text, "<b>T03")
 			})
 			t.Run("chart", func(t *testing.T) {

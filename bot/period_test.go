@@ -104,9 +104,9 @@ func (w *periodWorld) done(d *models.TaskDetail, seq int) {
 	}
 }
 
-// headOf is a summary's first message, up to its first entry.
-func headOf(msgs []string) string {
-	head, _, _ := strings.Cut(msgs[0], "\n\n")
+// headOf is a summary's message up to its first entry.
+func headOf(out models.Outgoing) string {
+	head, _, _ := strings.Cut(out.Text, "\n\n")
 	return head
 }
 
@@ -130,7 +130,7 @@ func TestSummaryPeriodLine(t *testing.T) {
 			}
 			for _, p := range people {
 				lang := bot.LanguageFor(p.Language, "")
-				got := headOf(w.h.Render.Summary(lang, round[p.ID], w.h.Location))
+				got := headOf(w.h.Render.Summary(lang, round[p.ID], w.h.Location, bot.SummaryView{}))
 				if !strings.HasSuffix(got, "\n"+want[p.Key]) {
 					t.Errorf("%s, %s's summary:\n%s\nwant its last line %q", when, p.Key, got, want[p.Key])
 				}
@@ -138,7 +138,7 @@ func TestSummaryPeriodLine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if alone := headOf(w.h.Render.Summary(lang, one, w.h.Location)); alone != got {
+				if alone := headOf(w.h.Render.Summary(lang, one, w.h.Location, bot.SummaryView{})); alone != got {
 					t.Errorf("%s, %s: /summary says\n%s\nthe round\n%s", when, p.Key, alone, got)
 				}
 			}
@@ -146,7 +146,7 @@ func TestSummaryPeriodLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := headOf(w.h.Render.Summary(bot.LangZH, sum, w.h.Location)); !strings.HasSuffix(got, "\n"+admin) {
+			if got := headOf(w.h.Render.Summary(bot.LangZH, sum, w.h.Location, bot.SummaryView{})); !strings.HasSuffix(got, "\n"+admin) {
 				t.Errorf("%s, the admins' summary:\n%s\nwant %q", when, got, admin)
 			}
 		}

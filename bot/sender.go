@@ -288,9 +288,14 @@ type inlineKeyboard struct {
 }
 
 type inlineButton struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data,omitempty"`
-	URL          string `json:"url,omitempty"`
+	Text         string      `json:"text"`
+	CallbackData string      `json:"callback_data,omitempty"`
+	URL          string      `json:"url,omitempty"`
+	WebApp       *webAppInfo `json:"web_app,omitempty"`
+}
+
+type webAppInfo struct {
+	URL string `json:"url"`
 }
 
 func inlineMarkup(rows [][]models.Button) *inlineKeyboard {
@@ -301,9 +306,12 @@ func inlineMarkup(rows [][]models.Button) *inlineKeyboard {
 	for _, row := range rows {
 		r := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			if b.URL != "" {
+			switch {
+			case b.URL != "":
 				r = append(r, inlineButton{Text: b.Text, URL: b.URL})
-			} else {
+			case b.WebApp != "":
+				r = append(r, inlineButton{Text: b.Text, WebApp: &webAppInfo{URL: b.WebApp}})
+			default:
 				r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data})
 			}
 		}

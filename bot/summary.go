@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -20,62 +21,226 @@ import (
 
 var lightOrder = []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone}
 
-// Summary renders a summary as messages that each fit Telegram's limit;
-// a task's entry is never split between two.
-func (r *Renderer) Summary(lang string, s *report.Summary, loc *time.Location) []string {
+// SummaryPageTasks is how many tasks a page of a summary lists: what a
+// phone shows without scrolling far, the worst first.
+const SummaryPageTasks = 5
+
+// summaryMaxMilestones bounds the milestone lines of one task; the rest
+// are counted.
+const summaryMaxMilestones = 4
+
+// summaryMaxNames bounds a list of names in a summary line; the rest are
+// counted.
+const summaryMaxNames = 5
+
+// summaryMaxDepartments bounds the ranking of the admins' summary: the
+// best and the worst halves, the middle counted (the board ranks them
+// all).
+const summaryMaxDepartments = 8
+
+// SummaryView is who reads a summary, for the buttons it offers.
+type SummaryView struct {
+	// PersonID is the reader, 0 for an admin on no task.
+	PersonID uint
+	Admin    bool
+	// BoardURL is the board's address; "" offers no board button.
+	BoardURL string
+	// Unbound counts the people on open tasks who never opened their
+	// invitation, in the admins' summary (0: no line).
+	Unbound int
+}
+
+// SummaryPages counts the pages of a summary.
+func SummaryPages(s *report.Summary) int {
+	return max(1, (len(s.Entries)+SummaryPageTasks-1)/SummaryPageTasks)
+}
+
+// Summary renders the first page of a summary, the one that is sent.
+func (r *Renderer) Summary(lang string, s *report.Summary, loc *time.Location, v SummaryView) models.Outgoing {
+	return r.SummaryPage(lang, s, loc, v, 0)
+}
+
+// SummaryPage renders one page of a summary as one message: the counts,
+// then the page's tasks worst first, each with its buttons, then a button
+// to the next page. The first page also carries what concerns the whole
+// summary (the admins' unbound people and ranking).
+func (r *Renderer) SummaryPage(lang string, s *report.Summary, loc *time.Location, v SummaryView, page int) models.Outgoing {
 	c := r.Catalog
-	var head strings.Builder
-	head.WriteString(c.T(lang, "summary_title", map[string]any{"Day": s.Day.Format("2006-01-02")}))
-	head.WriteString("\n")
-	var counts []string
-	for _, l := range lightOrder {
-		counts = append(counts, fmt.Sprintf("%s%d", LightEmoji(l), s.Counts[l]))
+	pages := SummaryPages(s)
+	page = min(max(page, 0), pages-1)
+	var b strings.Builder
+	b.WriteString(c.T(lang, "summary_title", map[string]any{"Day": s.Day.Format("2006-01-02")}))
+	if pages > 1 {
+		b.WriteString(" · ")
+		b.WriteString(c.T(lang, "summary_page", map[string]any{"Page": page + 1, "Pages": pages}))
 	}
-	head.WriteString(strings.Join(counts, "  "))
+	b.WriteString("\n")
+	b.WriteString(r.summaryCounts(lang, s.Counts))
 	if s.Period != nil {
-		head.WriteString("\n")
-		head.WriteString(r.PeriodLine(lang, s.Period))
+		b.WriteString("\n")
+		b.WriteString(r.PeriodLine(lang, s.Period))
 	}
-	entries := []string{head.String()}
-	for _, e := range s.Entries {
-		entries = append(entries, r.summaryEntry(lang, e, loc))
+	var buttons [][]models.Button
+	if page == 0 && v.Unbound > 0 {
+		b.WriteString("\n")
+		b.WriteString(c.T(lang, "summary_unbound_people", map[string]any{"Count": v.Unbound}))
+		buttons = append(buttons, []models.Button{{Text: c.T(lang, "button_resend_invites", map[string]any{"Count": v.Unbound}), Data: "ri:0"}})
 	}
-	if quiet := s.Quiet[models.LightGreen] + s.Quiet[models.LightDone]; quiet > 0 || len(s.Entries) == 0 {
-		entries = append(entries, c.T(lang, "summary_quiet", map[string]any{"Green": s.Quiet[models.LightGreen], "Done": s.Quiet[models.LightDone]}))
-	}
-	if len(s.Departments) > 0 {
-		var b strings.Builder
-		b.WriteString(c.T(lang, "summary_departments", nil))
-		for i, d := range s.Departments {
-			fmt.Fprintf(&b, "\n%d. %s · %s", i+1, E(d.Name), c.T(lang, "summary_department_line",
-				map[string]any{"Overdue": d.Overdue, "Tasks": d.Tasks, "Done": d.Done, "Milestones": d.Milestones}))
+	from := page * SummaryPageTasks
+	to := min(from+SummaryPageTasks, len(s.Entries))
+	for _, e := range s.Entries[from:to] {
+		b.WriteString("\n\n")
+		b.WriteString(r.summaryEntry(lang, e, loc))
+		if row := r.taskButtons(lang, e, v); len(row) > 0 {
+			buttons = append(buttons, row)
 		}
-		entries = append(entries, b.String())
 	}
-	return SplitEntries(entries, "\n\n", MaxMessageRunes)
+	if len(s.Entries) == 0 {
+		b.WriteString("\n\n")
+		b.WriteString(c.T(lang, "summary_all_well", nil))
+	}
+	if page == 0 && len(s.Departments) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(r.departments(lang, s.Departments))
+	}
+	var nav []models.Button
+	if page > 0 {
+		nav = append(nav, models.Button{Text: c.T(lang, "button_summary_back", nil), Data: fmt.Sprintf("sp:%d", page-1)})
+	}
+	if rest := len(s.Entries) - to; rest > 0 {
+		nav = append(nav, models.Button{Text: c.T(lang, "button_summary_more", map[string]any{"Count": rest}), Data: fmt.Sprintf("sp:%d", page+1)})
+	}
+	if len(nav) > 0 {
+		buttons = append(buttons, nav)
+	}
+	return models.Outgoing{Text: b.String(), Buttons: buttons}
+}
+
+// summaryCounts is the line of counts by light, each light named once so
+// that its mark needs no legend.
+func (r *Renderer) summaryCounts(lang string, counts map[models.Light]int) string {
+	parts := make([]string, len(lightOrder))
+	for i, l := range lightOrder {
+		parts[i] = fmt.Sprintf("%s%d %s", LightEmoji(l), counts[l], r.Catalog.T(lang, "summary_count_"+string(l), nil))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// departments is the ranking of lead departments, its middle counted when
+// it is long.
+func (r *Renderer) departments(lang string, deps []report.Department) string {
+	c := r.Catalog
+	var b strings.Builder
+	b.WriteString(c.T(lang, "summary_departments", nil))
+	for i, d := range deps {
+		if len(deps) > summaryMaxDepartments && i == summaryMaxDepartments/2 {
+			skipped := len(deps) - summaryMaxDepartments
+			b.WriteString("\n" + c.T(lang, "summary_departments_more", map[string]any{"Count": skipped}))
+		}
+		if len(deps) > summaryMaxDepartments && i >= summaryMaxDepartments/2 && i < len(deps)-summaryMaxDepartments/2 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%d. %s · %s", i+1, E(d.Name), c.T(lang, "summary_department_line",
+			map[string]any{"Overdue": d.Overdue, "Tasks": d.Tasks, "Done": d.Done, "Milestones": d.Milestones}))
+	}
+	return b.String()
+}
+
+// taskButtons are the buttons under a listed task, those the reader may
+// use: 催办 for its leaders and admins, 批示 for its leaders, and the board.
+func (r *Renderer) taskButtons(lang string, e report.Entry, v SummaryView) []models.Button {
+	c := r.Catalog
+	code := e.Task.Task.Code
+	leads := v.PersonID != 0 && e.Task.HasRole(v.PersonID, models.RoleLeader)
+	var row []models.Button
+	if leads || v.Admin {
+		row = append(row, models.Button{Text: c.T(lang, "button_summary_remind", map[string]any{"Code": code}), Data: fmt.Sprintf("sr:%d", e.Task.Task.ID)})
+	}
+	if leads {
+		row = append(row, models.Button{Text: c.T(lang, "button_summary_instruct", map[string]any{"Code": code}), Data: fmt.Sprintf("si:%d", e.Task.Task.ID)})
+	}
+	if v.BoardURL != "" {
+		row = append(row, models.Button{Text: c.T(lang, "button_summary_board", map[string]any{"Code": code}), WebApp: BoardTaskURL(v.BoardURL, code)})
+	}
+	return row
+}
+
+// BoardTaskURL is the board's page of one task: the board's shell opens
+// the page its p parameter names once Telegram has signed the reader in.
+func BoardTaskURL(board, code string) string {
+	u, err := url.Parse(board)
+	if err != nil {
+		return board
+	}
+	q := u.Query()
+	q.Set("p", "/app/task/"+url.PathEscape(code))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// someNames joins at most summaryMaxNames names, counting the rest.
+func (r *Renderer) someNames(lang string, names []string) string {
+	c := r.Catalog
+	shown := names
+	if len(names) > summaryMaxNames {
+		shown = names[:summaryMaxNames]
+	}
+	out := E(strings.Join(shown, c.T(lang, "list_sep", nil)))
+	if len(names) > len(shown) {
+		out += c.T(lang, "summary_more_names", map[string]any{"Count": len(names) - len(shown)})
+	}
+	return out
+}
+
+// reasons says why a task is listed: 逾期 N 天, 受阻, 待协调, 脱幅, 剩 N 天.
+func (r *Renderer) reasons(lang string, why []report.Reason) string {
+	parts := make([]string, len(why))
+	for i, w := range why {
+		parts[i] = r.Catalog.T(lang, "why_"+string(w.Kind), map[string]any{"Days": w.Days})
+	}
+	return strings.Join(parts, " · ")
+}
+
+// flaggedLine is one milestone of a listed task, with all that is wrong
+// with it.
+func (r *Renderer) flaggedLine(lang string, f report.Flagged) string {
+	c := r.Catalog
+	var what []string
+	if f.OverdueDays > 0 {
+		what = append(what, c.T(lang, "why_overdue", map[string]any{"Days": f.OverdueDays}))
+	}
+	if f.DueSoon {
+		what = append(what, c.T(lang, "why_due_soon", map[string]any{"Days": f.DueInDays}))
+	}
+	if f.Blocked {
+		what = append(what, c.T(lang, "why_blocked", nil))
+	}
+	m := f.Milestone
+	return fmt.Sprintf("%d. %s（%s） · %s", m.Seq, E(truncateRunes(m.Title, 30)), DueDate(m.DueDate), strings.Join(what, " · "))
 }
 
 func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location) string {
 	c := r.Catalog
 	sep := c.T(lang, "label_sep", nil)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s<b>%s %s</b>", LightEmoji(e.Light), E(e.Task.Task.Code), E(e.Task.Task.Title))
+	fmt.Fprintf(&b, "%s<b>%s %s</b>", LightEmoji(e.Light), E(e.Task.Task.Code), E(truncateRunes(e.Task.Task.Title, 30)))
 	// A change of light since the reader's last summary says what it was;
 	// a task new to the reader carries no unexplained mark.
 	if e.Changed && e.Before != "" {
 		fmt.Fprintf(&b, " %s", c.T(lang, "summary_changed", map[string]any{"Before": strings.TrimSpace(LightEmoji(e.Before))}))
 	}
+	if len(e.Why) > 0 {
+		fmt.Fprintf(&b, " · %s", r.reasons(lang, e.Why))
+	}
+	for i, f := range e.Flagged {
+		if i == summaryMaxMilestones {
+			fmt.Fprintf(&b, "\n%s", c.T(lang, "summary_more_milestones", map[string]any{"Count": len(e.Flagged) - i}))
+			break
+		}
+		fmt.Fprintf(&b, "\n%s", r.flaggedLine(lang, f))
+	}
 	line := func(key, value string) {
 		fmt.Fprintf(&b, "\n%s%s%s", c.T(lang, key, nil), sep, value)
-	}
-	for _, m := range e.Overdue {
-		line("summary_overdue", fmt.Sprintf("%d. %s（%s）", m.Seq, E(m.Title), DueDate(m.DueDate)))
-	}
-	for _, m := range e.DueSoon {
-		line("summary_due_soon", fmt.Sprintf("%d. %s（%s）", m.Seq, E(m.Title), DueDate(m.DueDate)))
-	}
-	for _, m := range e.Blocked {
-		line("summary_blocked", fmt.Sprintf("%d. %s", m.Seq, E(m.Title)))
 	}
 	if l := e.Latest; l != nil {
 		what := fmt.Sprintf("%s %s %s %s", E(l.Person), l.At.In(loc).Format("01-02 15:04"),
@@ -87,17 +252,17 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 			what += fmt.Sprintf(" · %d%%", *l.Percent)
 		}
 		if l.Note != "" {
-			what += " · " + E(truncateRunes(l.Note, 80))
+			what += " · " + E(truncateRunes(l.Note, 40))
 		}
 		line("summary_latest", what)
 	} else {
 		line("summary_latest", c.T(lang, "summary_no_report", nil))
 	}
 	if len(e.Silent) > 0 {
-		line("summary_silent", E(strings.Join(e.Silent, c.T(lang, "list_sep", nil))))
+		line("summary_silent", r.someNames(lang, e.Silent))
 	}
 	if len(e.Unbound) > 0 {
-		line("summary_unbound", E(strings.Join(e.Unbound, c.T(lang, "list_sep", nil))))
+		line("summary_unbound", r.someNames(lang, e.Unbound))
 	}
 	for _, a := range e.Away {
 		what := c.T(lang, "summary_away_until", map[string]any{"Name": E(a.Person.Key), "Until": DueDate(a.Until)})
@@ -106,16 +271,30 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 		}
 		line("summary_away", what)
 	}
-	if e.Unattended {
-		line("summary_unattended", c.T(lang, "summary_unattended_what", nil))
-	}
 	for _, req := range e.Coordination {
-		line("summary_coordination", E(truncateRunes(req.Text, 120)))
+		line("summary_coordination", E(truncateRunes(req.Text, 60)))
 	}
 	for _, in := range e.Instructions {
-		line("summary_unconfirmed", fmt.Sprintf("%s — %s", E(truncateRunes(in.Text, 60)), E(strings.Join(in.Unconfirmed, c.T(lang, "list_sep", nil)))))
+		line("summary_unconfirmed", fmt.Sprintf("%s — %s", E(truncateRunes(in.Text, 30)), r.someNames(lang, in.Unconfirmed)))
 	}
 	return b.String()
+}
+
+// summaryView is the reader of a summary as its buttons need them; an
+// admin's also counts the people not bound.
+func (h *Handler) summaryView(tx *gorm.DB, p *models.Person, admin bool) (SummaryView, error) {
+	v := SummaryView{Admin: admin, BoardURL: h.BoardURL}
+	if p != nil {
+		v.PersonID = p.ID
+	}
+	if admin {
+		unbound, err := models.UnboundPeople(tx)
+		if err != nil {
+			return v, err
+		}
+		v.Unbound = len(unbound)
+	}
+	return v, nil
 }
 
 // chartMinTasks is where a picture starts to say it faster than the line
@@ -205,12 +384,13 @@ func (t *turn) summary(m *tgmodels.Message, who speaker) error {
 	if err != nil {
 		return err
 	}
-	for _, text := range t.h.Render.Summary(who.lang, s, loc) {
-		key := t.nextKey()
-		if err := models.EnqueueRef(t.tx, key, m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
-			return err
-		}
+	v, err := t.h.summaryView(t.tx, who.person, who.admin)
+	if err != nil {
+		return err
+	}
+	if err := models.EnqueueRef(t.tx, t.nextKey(), m.Chat.ID, models.OutSendMessage, t.h.Render.Summary(who.lang, s, loc, v),
+		models.MessageRef{Purpose: models.PurposeSummary}); err != nil {
+		return err
 	}
 	picture, ok, err := t.h.chart(who.lang, s)
 	if err != nil || !ok {
@@ -319,11 +499,10 @@ func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []str
 		p, i := &readers[j], index[j]
 		sum, lang, key, loc := sums[p.ID], personLang(p), keys[i], h.PersonLocation(p)
 		lights[p.ID] = sum.Lights
-		for k, text := range h.Render.Summary(lang, sum, loc) {
-			if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
-				models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
-				return nil, err
-			}
+		v := SummaryView{PersonID: p.ID, BoardURL: h.BoardURL}
+		if err := models.EnqueueRef(tx, key+".0", *p.TelegramID, models.OutSendMessage, h.Render.Summary(lang, sum, loc, v),
+			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
+			return nil, err
 		}
 		sent[i] = true
 		picture, ok, err := h.cachedChart(charts, lang, sum)
@@ -441,11 +620,13 @@ func (s *Summaries) AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	for i, text := range h.Render.Summary(lang, sum, h.Location) {
-		if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, i), chatID, models.OutSendMessage, models.Outgoing{Text: text},
-			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
-			return false, err
-		}
+	v, err := h.summaryView(tx, p, true)
+	if err != nil {
+		return false, err
+	}
+	if err := models.EnqueueRef(tx, key+".0", chatID, models.OutSendMessage, h.Render.Summary(lang, sum, h.Location, v),
+		models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
+		return false, err
 	}
 	picture, ok, err := h.chart(lang, sum)
 	if err != nil || !ok {

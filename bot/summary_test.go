@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,21 +110,25 @@ func TestSummaryGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const board = "https://board.example.gov/"
 	for _, tc := range []struct {
 		name  string
 		p     *models.Person
 		admin bool
-	}{{"leader", wang, false}, {"admin", nil, true}} {
+		view  bot.SummaryView
+	}{
+		{"leader", wang, false, bot.SummaryView{PersonID: wang.ID, BoardURL: board}},
+		{"admin", nil, true, bot.SummaryView{Admin: true, Unbound: 1, BoardURL: board}},
+	} {
 		for _, lang := range []string{bot.LangZH, bot.LangEN} {
 			t.Run(tc.name+"_"+lang, func(t *testing.T) {
 				sum, err := h.BuildSummary(s.DB, tc.p, tc.admin, now, shanghai, false)
 				if err != nil {
 					t.Fatal(err)
 				}
-				msgs := h.Render.Summary(lang, sum, shanghai)
-				golden(t, "summary_"+tc.name+"_"+lang, strings.Join(msgs, "\n=====\n"))
-				all := strings.Join(msgs, "\n")
-				if strings.Contains(all, "<重点>") || strings.Contains(all, "<用地>") {
+				out := h.Render.Summary(lang, sum, shanghai, tc.view)
+				golden(t, "summary_"+tc.name+"_"+lang, out.Text+"\n=====\n"+buttonRows(out.Buttons))
+				if strings.Contains(out.Text, "<重点>") || strings.Contains(out.Text, "<用地>") {
 					t.Error("user text not escaped")
 				}
 			})
@@ -175,14 +180,35 @@ func summaryMarksChanges(t *testing.T, open func(testing.TB, models.Options) *mo
 	}
 }
 
-// A summary too long for one message is split between entries.
-func TestLongSummarySplitsBetweenTasks(t *testing.T) {
+// buttonRows shows buttons a row a line, each with what it does.
+func buttonRows(rows [][]models.Button) string {
+	var b strings.Builder
+	for _, row := range rows {
+		for i, btn := range row {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			what := btn.Data
+			if btn.WebApp != "" {
+				what = "web_app " + btn.WebApp
+			}
+			fmt.Fprintf(&b, "[%s] %s", btn.Text, what)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// A long summary lists the worst tasks first and pages through the rest:
+// every task on exactly one page, each page one message under the limit,
+// the last without a next button.
+func TestLongSummaryPages(t *testing.T) {
 	s, h, now := summaryStore(t)
 	var specs []models.TaskSpec
 	for i := range 150 {
 		specs = append(specs, models.TaskSpec{Code: fmt.Sprintf("X%03d", i), Title: strings.Repeat("长标题", 10), Department: "区发改局",
 			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
-			Milestones: []models.MilestoneSpec{{Seq: 1, Title: strings.Repeat("逾期节点", 8), Due: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: strings.Repeat("逾期节点", 8), Due: time.Date(2026, 1, 1+i%20, 0, 0, 0, 0, time.UTC)}}})
 	}
 	if _, err := s.ImportTasks(context.Background(), specs, false); err != nil {
 		t.Fatal(err)
@@ -192,26 +218,50 @@ func TestLongSummarySplitsBetweenTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := h.Render.Summary(bot.LangZH, sum, time.UTC)
-	if len(msgs) < 2 {
-		t.Fatalf("%d messages for 153 tasks", len(msgs))
+	pages := bot.SummaryPages(sum)
+	if pages != 31 {
+		t.Fatalf("%d pages for 152 listed tasks", pages)
 	}
 	seen := map[string]int{}
-	for _, m := range msgs {
-		if n := utf8.RuneCountInString(m); n > 4096 {
-			t.Fatalf("message of %d characters", n)
+	var order []string
+	for p := range pages {
+		out := h.Render.SummaryPage(bot.LangZH, sum, time.UTC, bot.SummaryView{PersonID: wang.ID}, p)
+		if n := utf8.RuneCountInString(out.Text); n > bot.MaxMessageRunes {
+			t.Fatalf("page %d of %d characters", p, n)
 		}
-		for _, entry := range strings.Split(m, "\n\n") {
-			if strings.HasPrefix(entry, "🔴 <b>X") {
-				if !strings.Contains(entry, "逾期节点逾期节点") {
-					t.Fatalf("entry cut: %q", entry)
-				}
-				seen[entry[len("🔴 <b>"):len("🔴 <b>")+4]]++
-			}
+		for _, entry := range strings.Split(out.Text, "\n\n")[1:] {
+			code := strings.Fields(strings.TrimPrefix(entry, "<b>"))[1]
+			code = strings.TrimPrefix(code, "<b>")
+			seen[code]++
+			order = append(order, code)
+		}
+		last := out.Buttons[len(out.Buttons)-1]
+		more := last[len(last)-1]
+		if p < pages-1 && more.Data != fmt.Sprintf("sp:%d", p+1) {
+			t.Fatalf("page %d ends with %+v, not the next page", p, more)
+		}
+		if p == pages-1 && strings.HasPrefix(more.Data, "sp:") && more.Data != fmt.Sprintf("sp:%d", p-1) {
+			t.Fatalf("last page offers %+v", more)
 		}
 	}
-	if len(seen) != 150 {
-		t.Fatalf("%d of 150 tasks in the summary", len(seen))
+	if len(seen) != 152 {
+		t.Fatalf("%d of 152 tasks on the pages", len(seen))
+	}
+	for code, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s on %d pages", code, n)
+		}
+	}
+	// Red first, and among the red the longest overdue: X000 (1 January)
+	// comes before X019 (20 January).
+	if order[0] != "T01" && order[0] != "X000" {
+		t.Fatalf("first listed %s", order[0])
+	}
+	if i0, i19 := slices.Index(order, "X000"), slices.Index(order, "X019"); i0 > i19 {
+		t.Fatalf("X000 (longer overdue) listed after X019: %d > %d", i0, i19)
+	}
+	if order[len(order)-1] != "T02" {
+		t.Fatalf("the yellow task is not last: %s", order[len(order)-1])
 	}
 }
 
@@ -241,6 +291,41 @@ func TestBuildAllMatchesBuild(t *testing.T) {
 		}
 		if !reflect.DeepEqual(one, all[p.ID]) {
 			t.Errorf("%s: BuildAll differs from Build:\n%+v\n%+v", p.Key, all[p.ID], one)
+		}
+	}
+}
+
+// A milestone both overdue and blocked is one line saying both, and its
+// task is headed by every reason once.
+func TestOverdueBlockedMilestoneIsOneLine(t *testing.T) {
+	s, h, now := summaryStore(t)
+	t1, err := models.TaskByCode(s.DB, "T01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Tx(context.Background(), func(tx *gorm.DB) error {
+		_, err := models.RecordReport(tx, t1.Attendants[0].ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[0].ID,
+			State: models.StateBlocked, Note: "用地未批"}, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wang, _ := models.PersonByKey(s.DB, "王建国")
+	sum, err := h.BuildSummary(s.DB, wang, false, now, time.UTC, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := h.Render.Summary(bot.LangZH, sum, time.UTC, bot.SummaryView{PersonID: wang.ID}).Text
+	if n := strings.Count(text, "完成招商对接"); n != 1 {
+		t.Fatalf("the milestone is listed %d times:\n%s", n, text)
+	}
+	for _, want := range []string{
+		"<b>T01 招商引资 &lt;重点&gt; &amp; 签约</b> · 逾期 241 天 · 受阻 · 待协调\n",
+		"\n1. 完成招商对接（2026-03-31） · 逾期 241 天 · 受阻\n2. 签约落地（2026-12-31） · 受阻\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
 	}
 }

@@ -51,37 +51,98 @@ func (s *Store) CreateRebindInvite(ctx context.Context, personID uint, ttl time.
 }
 
 func (s *Store) createInvite(ctx context.Context, personID uint, ttl time.Duration, rebind bool) (string, error) {
+	var token string
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		token, err = issueInvite(tx, personID, ttl, rebind, s.Now())
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// DefaultInviteTTL is how long an invitation stays valid unless told.
+const DefaultInviteTTL = 7 * 24 * time.Hour
+
+// InviteLink is the deep link that starts the bot with an invitation's
+// token.
+func InviteLink(botUsername, token string) string {
+	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, token)
+}
+
+// Reinvited is a person whose invitation was issued again.
+type Reinvited struct {
+	Person Person
+	Token  string
+}
+
+// ResendInvites issues a new invitation, valid for ttl, to every person on
+// an open task who has not bound an account (UnboundPeople), revoking their
+// older ones, on an admin's word: the links go to the admin, who passes
+// them on, since the bot cannot write to someone it does not know.
+func ResendInvites(tx *gorm.DB, byAdmin int64, ttl time.Duration, now time.Time) ([]Reinvited, error) {
+	people, err := UnboundPeople(tx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reinvited, 0, len(people))
+	for _, p := range people {
+		token, err := issueInvite(tx, p.ID, ttl, false, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Reinvited{Person: p, Token: token})
+	}
+	if err := Audit(tx, nil, nil, "invites_resent", fmt.Sprintf("%d by admin telegram user %d", len(out), byAdmin)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UnboundPeople are the people on a task not done who never opened their
+// invitation, by key: nobody can remind them, so summaries count them.
+func UnboundPeople(tx *gorm.DB) ([]Person, error) {
+	var people []Person
+	err := tx.Where("telegram_id IS NULL AND id IN (?)",
+		tx.Table("assignments a").Select("a.person_id").Joins("JOIN tasks t ON t.id = a.task_id").Where("t.done = ?", false)).
+		Order("key").Find(&people).Error
+	if err != nil {
+		return nil, fmt.Errorf("unbound people: %w", err)
+	}
+	return people, nil
+}
+
+// issueInvite makes a token inside tx; see CreateInvite.
+func issueInvite(tx *gorm.DB, personID uint, ttl time.Duration, rebind bool, now time.Time) (string, error) {
 	raw := make([]byte, inviteTokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("invite token: %w", err)
 	}
 	// base64url fits Telegram's start parameter alphabet [A-Za-z0-9_-].
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	now := s.Now()
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		var p Person
-		if err := tx.Take(&p, personID).Error; err != nil {
-			return notFound(err, fmt.Sprintf("person %d", personID))
+	var p Person
+	if err := tx.Take(&p, personID).Error; err != nil {
+		return "", notFound(err, fmt.Sprintf("person %d", personID))
+	}
+	detail := "expires " + now.Add(ttl).Format(time.RFC3339)
+	if p.TelegramID != nil {
+		if !rebind {
+			return "", fmt.Errorf("invite %s: %w", p.Key, ErrInvitePersonBound)
 		}
-		detail := "expires " + now.Add(ttl).Format(time.RFC3339)
-		if p.TelegramID != nil {
-			if !rebind {
-				return fmt.Errorf("invite %s: %w", p.Key, ErrInvitePersonBound)
-			}
-			detail += fmt.Sprintf("; rebind of telegram user %d", *p.TelegramID)
-		}
-		if err := tx.Model(&Invite{}).
-			Where("person_id = ? AND used_at IS NULL AND revoked_at IS NULL", personID).
-			Update("revoked_at", now).Error; err != nil {
-			return fmt.Errorf("revoke old invites of person %d: %w", personID, err)
-		}
-		inv := Invite{PersonID: personID, TokenHash: hashToken(token), ExpiresAt: now.Add(ttl)}
-		if err := tx.Create(&inv).Error; err != nil {
-			return fmt.Errorf("create invite for person %d: %w", personID, err)
-		}
-		return Audit(tx, &personID, nil, "invite_created", detail)
-	})
-	if err != nil {
+		detail += fmt.Sprintf("; rebind of telegram user %d", *p.TelegramID)
+	}
+	if err := tx.Model(&Invite{}).
+		Where("person_id = ? AND used_at IS NULL AND revoked_at IS NULL", personID).
+		Update("revoked_at", now).Error; err != nil {
+		return "", fmt.Errorf("revoke old invites of person %d: %w", personID, err)
+	}
+	inv := Invite{PersonID: personID, TokenHash: hashToken(token), ExpiresAt: now.Add(ttl)}
+	if err := tx.Create(&inv).Error; err != nil {
+		return "", fmt.Errorf("create invite for person %d: %w", personID, err)
+	}
+	if err := Audit(tx, &personID, nil, "invite_created", detail); err != nil {
 		return "", err
 	}
 	return token, nil

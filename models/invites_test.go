@@ -224,3 +224,71 @@ func TestWrongInviteTokensAreThrottled(t *testing.T) {
 		}
 	})
 }
+
+// Resending invitations issues a new link to everyone on an open task who
+// is not bound, and to nobody else; each new link binds, the older ones no
+// longer do.
+func TestResendInvites(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		due := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+		specs := []models.TaskSpec{
+			{Code: "T01", Title: "招商", Department: "区发改局", Leaders: []models.PersonSpec{{Name: "王建国"}},
+				Owners: []models.PersonSpec{{Name: "赵敏"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}, {Name: "杨帆"}},
+				Milestones: []models.MilestoneSpec{{Seq: 1, Title: "对接", Due: due}}},
+			{Code: "T02", Title: "治水", Department: "区水利局", Leaders: []models.PersonSpec{{Name: "李明"}},
+				Attendants: []models.PersonSpec{{Name: "孙丽"}}, Milestones: []models.MilestoneSpec{{Seq: 1, Title: "清淤", Due: due}}},
+		}
+		if _, err := s.ImportTasks(ctx, specs, false); err != nil {
+			t.Fatal(err)
+		}
+		// 王建国 is bound; T02 is closed, so 李明 and 孙丽 are on no open task.
+		if err := s.DB.Exec("UPDATE people SET telegram_id = 7001 WHERE key = '王建国'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Exec("UPDATE tasks SET done = ? WHERE code = 'T02'", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		liu, err := models.PersonByKey(s.DB, "刘洋")
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.CreateInvite(ctx, liu.ID, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		var sent []models.Reinvited
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			sent, err = models.ResendInvites(tx, 900, 48*time.Hour, s.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, r := range sent {
+			keys = append(keys, r.Person.Key)
+		}
+		if got := strings.Join(keys, ","); got != "刘洋,杨帆,赵敏" {
+			t.Fatalf("invitations resent to %s", got)
+		}
+		if ev := auditOf(t, s, "invites_resent"); len(ev) != 1 || !strings.Contains(ev[0].Detail, "3 by admin telegram user 900") {
+			t.Fatalf("resend audit %+v", ev)
+		}
+		if _, err := redeemIn(s, old, 7002); !errors.Is(err, models.ErrInviteRevoked) {
+			t.Fatalf("the older link: %v, want ErrInviteRevoked", err)
+		}
+		for i, r := range sent {
+			p, err := redeemIn(s, r.Token, int64(7100+i))
+			if err != nil || p.ID != r.Person.ID {
+				t.Fatalf("%s's new link: %v", r.Person.Key, err)
+			}
+		}
+		left, err := models.UnboundPeople(s.DB)
+		if err != nil || len(left) != 0 {
+			t.Fatalf("still unbound: %+v, %v", left, err)
+		}
+	})
+}

@@ -67,6 +67,9 @@ type Button struct {
 	Text string `json:"text"`
 	Data string `json:"data,omitempty"`
 	URL  string `json:"url,omitempty"`
+	// WebApp opens a Mini App (the board) at this HTTPS address, signed in
+	// by Telegram; private chats only.
+	WebApp string `json:"web_app,omitempty"`
 }
 
 // Outgoing is what to send, free of any Telegram library type so that the

@@ -59,6 +59,54 @@ type Entry struct {
 	// summary; Before is that light ("" for a task new to the reader).
 	Changed bool
 	Before  models.Light
+	// Behind says a milestone due by today in the current period, by its
+	// baseline, is not done (脱幅).
+	Behind bool
+	// Flagged are the milestones of Overdue, DueSoon and Blocked, each
+	// once, by sequence number: a milestone both overdue and blocked is
+	// one line, not two.
+	Flagged []Flagged
+	// Why says why the task needs the reader, gravest first.
+	Why []Reason
+}
+
+// Flagged is a milestone that makes a task's light what it is.
+type Flagged struct {
+	Milestone models.Milestone
+	// OverdueDays counts the days since it was due (overdue when > 0);
+	// DueInDays those until it is due, when DueSoon.
+	OverdueDays int
+	DueSoon     bool
+	DueInDays   int
+	Blocked     bool
+}
+
+// ReasonKind is one kind of reason a task needs its reader.
+type ReasonKind string
+
+const (
+	// ReasonOverdue: a milestone is past due (Days: the most overdue's).
+	ReasonOverdue ReasonKind = "overdue"
+	// ReasonBlocked: the latest report on a milestone says blocked.
+	ReasonBlocked ReasonKind = "blocked"
+	// ReasonCoordination: a coordination request waits for the leader.
+	ReasonCoordination ReasonKind = "coordination"
+	// ReasonBehind: behind the period's schedule (脱幅) though nothing is
+	// overdue, e.g. after an extension.
+	ReasonBehind ReasonKind = "behind"
+	// ReasonDueSoon: a milestone falls due within the warning window
+	// (Days: until the soonest).
+	ReasonDueSoon ReasonKind = "due_soon"
+	// ReasonSilent: the attendants missed their reminders.
+	ReasonSilent ReasonKind = "silent"
+	// ReasonUnattended: everyone who reports is away, nobody stands in.
+	ReasonUnattended ReasonKind = "unattended"
+)
+
+// Reason is why a task needs its reader.
+type Reason struct {
+	Kind ReasonKind
+	Days int
 }
 
 // Department is a lead department in the ranking an admin may turn on.
@@ -258,11 +306,14 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 	}
 	s.Groups = groups(tasks, s.GroupBy)
 	s.Months = months(tasks, facts, opt)
+	behind := map[uint]bool{}
 	if p := opt.period; p != nil {
 		outcomes := models.OutcomesOf(tasks, doneTimes(tasks, facts), opt.location())
-		s.Period = &PeriodLine{Period: *p, Figures: models.Total(outcomes, func(ms []models.Outcome) models.Figures {
-			return models.CountPeriod(*p, ms, opt.Today)
-		})}
+		count := func(ms []models.Outcome) models.Figures { return models.CountPeriod(*p, ms, opt.Today) }
+		s.Period = &PeriodLine{Period: *p, Figures: models.Total(outcomes, count)}
+		for _, o := range outcomes {
+			behind[o.TaskID] = count(o.Milestones).Behind()
+		}
 	}
 	s.Lights = make(map[uint]models.Light, len(tasks))
 	for _, d := range tasks {
@@ -289,6 +340,8 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 				e.Blocked = append(e.Blocked, m)
 			}
 		}
+		e.Flagged = flagged(d.Milestones, opt)
+		e.Behind = behind[d.Task.ID]
 		e.Latest = f.latest
 		e.Coordination = f.coordination
 		e.Instructions = f.instructions
@@ -310,11 +363,10 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 				e.Silent = append(e.Silent, a.Key)
 			}
 		}
+		e.Why = why(e)
 		s.Entries = append(s.Entries, e)
 	}
-	sort.SliceStable(s.Entries, func(i, j int) bool {
-		return lightRank(s.Entries[i].Light) < lightRank(s.Entries[j].Light)
-	})
+	sort.SliceStable(s.Entries, func(i, j int) bool { return graver(s.Entries[i], s.Entries[j]) })
 	if opt.Departments {
 		var err error
 		s.Departments, err = rankDepartments(tx, tasks, opt.Today)
@@ -323,6 +375,103 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 		}
 	}
 	return s, nil
+}
+
+// flagged merges the milestones that are overdue, due soon or blocked
+// into one line each.
+func flagged(ms []models.Milestone, opt Options) []Flagged {
+	var out []Flagged
+	for _, m := range ms {
+		f := Flagged{Milestone: m, Blocked: models.MilestoneBlocked(m)}
+		due := m.DueDate.UTC()
+		if models.MilestoneOverdue(m, opt.Today) {
+			f.OverdueDays = days(due, opt.Today)
+		}
+		if models.MilestoneDueSoon(m, opt.Today, opt.Rules) {
+			f.DueSoon, f.DueInDays = true, days(opt.Today, due)
+		}
+		if f.OverdueDays > 0 || f.DueSoon || f.Blocked {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Milestone.Seq < out[j].Milestone.Seq })
+	return out
+}
+
+// days counts the calendar days from one midnight UTC to another.
+func days(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }
+
+// why lists the reasons of an entry, gravest first.
+func why(e Entry) []Reason {
+	var out []Reason
+	late, soon := 0, -1
+	blocked := false
+	for _, f := range e.Flagged {
+		late = max(late, f.OverdueDays)
+		if f.DueSoon && (soon < 0 || f.DueInDays < soon) {
+			soon = f.DueInDays
+		}
+		blocked = blocked || f.Blocked
+	}
+	if late > 0 {
+		out = append(out, Reason{Kind: ReasonOverdue, Days: late})
+	}
+	if blocked {
+		out = append(out, Reason{Kind: ReasonBlocked})
+	}
+	if len(e.Coordination) > 0 {
+		out = append(out, Reason{Kind: ReasonCoordination})
+	}
+	if e.Behind && late == 0 {
+		out = append(out, Reason{Kind: ReasonBehind})
+	}
+	if soon >= 0 {
+		out = append(out, Reason{Kind: ReasonDueSoon, Days: soon})
+	}
+	if e.Unattended {
+		out = append(out, Reason{Kind: ReasonUnattended})
+	} else if e.Light == models.LightYellow && len(out) == 0 {
+		// Yellow for no milestone of its own: the reminders went unanswered.
+		out = append(out, Reason{Kind: ReasonSilent})
+	}
+	return out
+}
+
+// graver orders the entries of a summary, worst first: red before yellow;
+// then the longest overdue, one waiting for its leader's coordination,
+// one blocked, one behind the period; then the soonest due; then by code.
+func graver(a, b Entry) bool {
+	if x, y := lightRank(a.Light), lightRank(b.Light); x != y {
+		return x < y
+	}
+	ka, kb := gravity(a), gravity(b)
+	for i := range ka {
+		if ka[i] != kb[i] {
+			return ka[i] > kb[i]
+		}
+	}
+	return a.Task.Task.Code < b.Task.Task.Code
+}
+
+// gravity is what graver compares, larger first.
+func gravity(e Entry) [5]int {
+	var g [5]int
+	g[4] = -1 << 30 // nothing due soon sorts after the soonest due
+	for _, r := range e.Why {
+		switch r.Kind {
+		case ReasonOverdue:
+			g[0] = r.Days
+		case ReasonCoordination:
+			g[1] = 1
+		case ReasonBlocked:
+			g[2] = 1
+		case ReasonBehind:
+			g[3] = 1
+		case ReasonDueSoon:
+			g[4] = -r.Days
+		}
+	}
+	return g
 }
 
 // doneTimes is when each done milestone of tasks was done, by milestone

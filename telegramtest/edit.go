@@ -57,6 +57,9 @@ func (s *Server) editMessageText(c *call) (any, *apiError) {
 	if m.text == text && slices.Equal(m.entities, ents) && m.markup.equal(mk) {
 		return nil, badRequest(notModified)
 	}
+	if m.chat.user == nil && mk.webApps() {
+		return nil, badRequest("BUTTON_TYPE_INVALID")
+	}
 	now := s.now()
 	if e := s.limiter.check(now, m.chat.id); e != nil {
 		return nil, e
@@ -82,6 +85,9 @@ func (s *Server) editMessageReplyMarkup(c *call) (any, *apiError) {
 	}
 	if m.markup.equal(mk) {
 		return nil, badRequest(notModified)
+	}
+	if m.chat.user == nil && mk.webApps() {
+		return nil, badRequest("BUTTON_TYPE_INVALID")
 	}
 	now := s.now()
 	if e := s.limiter.check(now, m.chat.id); e != nil {

@@ -12,6 +12,8 @@ type Button struct {
 	Text         string
 	CallbackData string
 	URL          string
+	// WebApp is the address of the Mini App a web_app button opens.
+	WebApp string
 }
 
 // KeyboardButton is a reply keyboard button: its text and, for a button
@@ -60,6 +62,22 @@ type markup struct {
 	removeKbd   bool
 	forceReply  bool
 	placeholder string
+}
+
+// webApps reports whether an inline keyboard has web_app buttons, which
+// only private chats take.
+func (m *markup) webApps() bool {
+	if m == nil {
+		return false
+	}
+	for _, row := range m.inline {
+		for _, b := range row {
+			if b.WebApp != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // requests reports whether the keyboard has buttons requesting a chat or
@@ -297,6 +315,15 @@ func parseInlineButton(b map[string]any) (Button, map[string]any, *apiError) {
 	btn.URL, _ = norm["url"].(string)
 	if btn.URL != "" && !validButtonURL(btn.URL) {
 		return Button{}, nil, badRequest("BUTTON_URL_INVALID")
+	}
+	if w, present := norm["web_app"]; present {
+		info, _ := w.(map[string]any)
+		btn.WebApp, _ = info["url"].(string)
+		// A Web App opens over HTTPS only, as for the menu button.
+		u, err := url.Parse(btn.WebApp)
+		if err != nil || !strings.EqualFold(u.Scheme, "https") || u.Host == "" {
+			return Button{}, nil, badRequest("inline keyboard button Web App URL '%s' is invalid: Only HTTPS links are allowed", btn.WebApp)
+		}
 	}
 	return btn, norm, nil
 }

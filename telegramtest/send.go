@@ -107,6 +107,9 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	if e != nil {
 		return nil, e
 	}
+	if ch.user == nil && m.markup.webApps() {
+		return nil, badRequest("BUTTON_TYPE_INVALID")
+	}
 	if chats, users := m.markup.requests(); ch.user == nil && (chats || users) {
 		if chats {
 			return nil, badRequest("chats can be requested in private chats only")

@@ -122,7 +122,7 @@ the account that opens such a link replaces their binding.`,
 	fs.BoolVar(&o.Rebind, "rebind", false, "also issue links for people already bound; opening one moves the binding")
 	fs.StringVar(&o.BotUsername, "bot-username", "", "the bot's username for the links; read with getMe when empty")
 	withEnv(fs, "bot-username", "TASKBOT_BOT_USERNAME")
-	fs.DurationVar(&o.TTL, "ttl", 7*24*time.Hour, "how long an invitation stays valid")
+	fs.DurationVar(&o.TTL, "ttl", models.DefaultInviteTTL, "how long an invitation stays valid")
 	fs.StringVar(&o.Token, "token", "", "bot token from BotFather (to read the username)")
 	withEnv(fs, "token", "TASKBOT_TOKEN")
 	fs.StringVar(&o.APIURL, "api-url", defaultAPIURL, "Bot API server URL")
@@ -131,9 +131,7 @@ the account that opens such a link replaces their binding.`,
 }
 
 // InviteLink is the deep link that starts the bot with the token.
-func InviteLink(botUsername, token string) string {
-	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, token)
-}
+func InviteLink(botUsername, token string) string { return models.InviteLink(botUsername, token) }
 
 // botUsername returns the given username, or asks Telegram with getMe.
 func botUsername(ctx context.Context, given, token, apiURL string) (string, error) {

@@ -314,6 +314,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	handler.LightRules = o.lightRules()
 	handler.Rankings = o.Rankings
+	if handler.BoardURL, err = o.webOptions.taskLinks(); err != nil {
+		return err
+	}
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
 	reminders.Watch = watch.Part("scheduler")
 	summaries := &bot.Summaries{Handler: handler, Admins: admins}

@@ -181,7 +181,12 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 					return err
 				}
 			}
-			texts, sum = h.Render.Summary(lang, s, zone), s
+			view := bot.SummaryView{Admin: admin}
+			if r.person != nil {
+				view.PersonID = r.person.ID
+			}
+			out := h.Render.Summary(lang, s, zone, view)
+			texts, sum = []string{out.Text + buttonLabels(out.Buttons)}, s
 		}
 		for j, t := range texts {
 			if j > 0 {
@@ -244,4 +249,20 @@ var htmlTag = regexp.MustCompile(`</?[a-z]+[^>]*>`)
 // plainText is a message as a terminal shows it: no tags, no entities.
 func plainText(s string) string {
 	return html.UnescapeString(htmlTag.ReplaceAllString(s, ""))
+}
+
+// buttonLabels shows a message's buttons as the reader sees them, a row a
+// line.
+func buttonLabels(rows [][]models.Button) string {
+	var b strings.Builder
+	for _, row := range rows {
+		b.WriteString("\n")
+		for i, btn := range row {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, "[%s]", btn.Text)
+		}
+	}
+	return b.String()
 }

@@ -61,6 +61,20 @@ func (o *webOptions) boardURL() (u *url.URL, https bool, err error) {
 	return nil, false, fmt.Errorf("--web-url %q: Telegram opens Mini Apps over HTTPS only", o.WebURL)
 }
 
+// taskLinks is the board's address for the 看板 buttons of summaries: ""
+// unless the board is on and served over HTTPS, the only address Telegram
+// opens a Mini App at.
+func (o *webOptions) taskLinks() (string, error) {
+	if o.WebURL == "" {
+		return "", nil
+	}
+	u, https, err := o.boardURL()
+	if err != nil || !https {
+		return "", err
+	}
+	return u.String(), nil
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true

@@ -33,6 +33,23 @@ func TestBoardURL(t *testing.T) {
 	}
 }
 
+// Summaries link to the board only where Telegram opens it: over HTTPS.
+func TestTaskLinks(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"", ""},
+		{"https://board.example.gov/", "https://board.example.gov/"},
+		{"http://127.0.0.1:8090/", ""},
+	} {
+		o := webOptions{WebURL: tc.url}
+		if got, err := o.taskLinks(); err != nil || got != tc.want {
+			t.Errorf("%q: %q, %v; want %q", tc.url, got, err, tc.want)
+		}
+	}
+	if _, err := (&webOptions{WebURL: "http://board.example.gov/"}).taskLinks(); err == nil {
+		t.Error("a plain HTTP board on a public host accepted")
+	}
+}
+
 // With --web-url the bot serves the board and points its menu button at
 // it; without, it sets no button.
 func TestBoardSetsMenuButton(t *testing.T) {
