@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -116,51 +115,6 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 		line("summary_unconfirmed", fmt.Sprintf("%s — %s", E(truncateRunes(in.Text, 60)), E(strings.Join(in.Unconfirmed, c.T(lang, "list_sep", nil)))))
 	}
 	return b.String()
-}
-
-// chartMinTasks is where a picture starts to say it faster than the line
-// of counts.
-const chartMinTasks = 4
-
-// ChartText is the words of the summary's chart in lang.
-func (c *Catalog) ChartText(lang string) report.ChartText {
-	return report.ChartText{
-		Lights: map[models.Light]string{
-			models.LightRed: c.T(lang, "chart_red", nil), models.LightYellow: c.T(lang, "chart_yellow", nil),
-			models.LightGreen: c.T(lang, "chart_green", nil), models.LightDone: c.T(lang, "chart_done", nil),
-		},
-		ByDepartment: c.T(lang, "chart_by_department", nil),
-		ByLeader:     c.T(lang, "chart_by_leader", nil),
-		Progress:     c.T(lang, "chart_progress", nil),
-		Due:          c.T(lang, "chart_due", nil),
-		Done:         c.T(lang, "chart_done_milestones", nil),
-		Others:       c.T(lang, "chart_others", nil),
-		Nobody:       c.T(lang, "chart_nobody", nil),
-		Month: func(m time.Time) string {
-			return c.T(lang, "chart_month", map[string]any{"Month": int(m.Month()), "Abbr": m.Format("Jan")})
-		},
-	}
-}
-
-// chart is the summary's picture, when it has enough tasks to need one.
-func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, error) {
-	total := 0
-	for _, n := range s.Counts {
-		total += n
-	}
-	if total < chartMinTasks {
-		return models.Outgoing{}, false, nil
-	}
-	png, err := report.SummaryChart(s, h.Catalog.ChartText(lang))
-	if errors.Is(err, report.ErrNothingToDraw) {
-		return models.Outgoing{}, false, nil
-	}
-	if err != nil {
-		return models.Outgoing{}, false, err
-	}
-	caption := h.Catalog.T(lang, "chart_caption", map[string]any{"Red": s.Counts[models.LightRed], "Yellow": s.Counts[models.LightYellow],
-		"Green": s.Counts[models.LightGreen], "Done": s.Counts[models.LightDone]})
-	return models.Outgoing{Text: caption, File: png, FileName: "summary.png"}, true, nil
 }
 
 // summaryTasks are the tasks a summary covers: every task for an admin,
@@ -374,41 +328,6 @@ func (h *Handler) BuildSummaries(tx *gorm.DB, people []models.Person, now time.T
 		maps.Copy(out, sums)
 	}
 	return out, nil
-}
-
-// chartDrawn is a chart drawn once in a round.
-type chartDrawn struct {
-	picture models.Outgoing
-	ok      bool
-}
-
-// cachedChart is chart, drawn once per content in a round: many leaders of
-// a department see the same bars and months, and drawing is most of the
-// cost of a summary.
-func (h *Handler) cachedChart(cache map[string]chartDrawn, lang string, s *report.Summary) (models.Outgoing, bool, error) {
-	key := chartKey(lang, s)
-	if c, ok := cache[key]; ok {
-		return c.picture, c.ok, nil
-	}
-	picture, ok, err := h.chart(lang, s)
-	if err != nil {
-		return models.Outgoing{}, false, err
-	}
-	cache[key] = chartDrawn{picture, ok}
-	return picture, ok, nil
-}
-
-// chartKey is what a summary's chart and its caption are drawn from.
-func chartKey(lang string, s *report.Summary) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%v|", lang, s.GroupBy, s.Day.Format(time.DateOnly), s.Counts)
-	for _, g := range s.Groups {
-		fmt.Fprintf(&b, "%q%v;", g.Name, g.Counts)
-	}
-	for _, m := range s.Months {
-		fmt.Fprintf(&b, "%s:%d/%d;", m.Start.Format(time.DateOnly), m.Due, m.Done)
-	}
-	return b.String()
 }
 
 // adminReader is the person an admin's chat belongs to, if the admin is
