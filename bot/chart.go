@@ -1,10 +1,15 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"taskbot/models"
 	"taskbot/report"
@@ -87,26 +92,94 @@ func chartKey(lang string, s *report.Summary) string {
 	return b.String()
 }
 
-// chartDrawn is a chart drawn once in a round.
-type chartDrawn struct {
-	picture models.Outgoing
-	ok      bool
+// chartBookBytes bounds the pictures a chart book keeps for a round's
+// next batches: a city's round draws a few hundred distinct charts of
+// some 20 KB each.
+const chartBookBytes = 16 << 20
+
+// chartBook draws the charts of a round's summaries: each distinct
+// picture once (many leaders of a department see the same bars and
+// months), on every core, outside any transaction. It keeps what it drew
+// for the round's next batches, up to chartBookBytes.
+type chartBook struct {
+	h *Handler
+	// workers bounds the charts drawn at once, and so the rasters held.
+	workers int
+	// draw draws one chart (report.SummaryChart).
+	draw func(*report.Summary, report.ChartText) ([]byte, error)
+
+	mu    sync.Mutex
+	drawn map[string][]byte
+	bytes int
 }
 
-// cachedChart is chart, drawn once per content in a round: many leaders of
-// a department see the same bars and months, and drawing is most of the
-// cost of a summary.
-func (h *Handler) cachedChart(cache map[string]chartDrawn, lang string, s *report.Summary) (models.Outgoing, bool, error) {
-	key := chartKey(lang, s)
-	if c, ok := cache[key]; ok {
-		return c.picture, c.ok, nil
+func newChartBook(h *Handler) *chartBook {
+	return &chartBook{h: h, workers: runtime.GOMAXPROCS(0), draw: report.SummaryChart, drawn: map[string][]byte{}}
+}
+
+// chartWanted is a summary whose chart a round sends.
+type chartWanted struct {
+	lang string
+	sum  *report.Summary
+}
+
+// drawAll draws the charts of wanted not drawn yet and returns each
+// one's picture, in order; false for a summary without one.
+func (b *chartBook) drawAll(ctx context.Context, wanted []chartWanted) ([]models.Outgoing, []bool, error) {
+	keys := make([]string, len(wanted))
+	todo := map[string]int{} // key → the first summary that wants it
+	b.mu.Lock()
+	if b.bytes > chartBookBytes {
+		b.drawn, b.bytes = map[string][]byte{}, 0
 	}
-	picture, ok, err := h.chart(lang, s)
-	if err != nil {
-		return models.Outgoing{}, false, err
+	for i, w := range wanted {
+		if !needsChart(w.sum) {
+			continue
+		}
+		keys[i] = chartKey(w.lang, w.sum)
+		if _, ok := b.drawn[keys[i]]; ok {
+			continue
+		}
+		if _, ok := todo[keys[i]]; !ok {
+			todo[keys[i]] = i
+		}
 	}
-	cache[key] = chartDrawn{picture, ok}
-	return picture, ok, nil
+	b.mu.Unlock()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.workers)
+	for key, i := range todo {
+		w := wanted[i]
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			png, err := b.draw(w.sum, b.h.Catalog.ChartText(w.lang))
+			if errors.Is(err, report.ErrNothingToDraw) {
+				png, err = nil, nil
+			}
+			if err != nil {
+				return fmt.Errorf("chart of a summary: %w", err)
+			}
+			b.mu.Lock()
+			b.drawn[key] = png
+			b.bytes += len(png)
+			b.mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	out := make([]models.Outgoing, len(wanted))
+	ok := make([]bool, len(wanted))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, w := range wanted {
+		if png := b.drawn[keys[i]]; keys[i] != "" && png != nil {
+			out[i], ok[i] = b.h.chartMessage(w.lang, w.sum, png), true
+		}
+	}
+	return out, ok, nil
 }
 
 // WeekChartText is the words of the weekly digest's chart in lang.

@@ -246,49 +246,111 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 
 // SummaryRound queues the daily summaries of many people at once, the
 // summary of people[i] under keys[i], and says which it queued: nothing for
-// someone unreachable, or an admin (whose summary covers every task). The
-// summaries of the people who share a zone are built together by
-// report.BuildAll, and a chart is drawn once for every summary that would
-// show the same picture.
+// someone unreachable, or an admin (whose summary covers every task). It
+// builds and draws them inside tx; the scheduler's round does that before
+// its transaction (PrepareRound).
 func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
-	h := s.Handler
-	now := tx.NowFunc()
-	sent := make([]bool, len(people))
-	var readers []models.Person
-	var index []int
-	for i := range people {
-		p := &people[i]
-		if reachable(p) && !s.Admins[*p.TelegramID] {
-			readers = append(readers, *p)
-			index = append(index, i)
-		}
-	}
-	sums, err := h.BuildSummaries(tx, readers, now)
+	r, err := s.prepare(tx.Statement.Context, tx, people, newChartBook(s.Handler))
 	if err != nil {
 		return nil, err
 	}
-	charts := map[string]chartDrawn{}
-	lights := make(map[uint]map[uint]models.Light, len(readers))
+	return r.Queue(tx, people, keys)
+}
+
+// StartRound starts a daily round, whose batches share the charts they
+// draw; they are let go with the round.
+func (s *Summaries) StartRound() scheduler.SummaryRound {
+	return &summaryRound{s: s, book: newChartBook(s.Handler)}
+}
+
+type summaryRound struct {
+	s    *Summaries
+	book *chartBook
+}
+
+// Prepare makes the daily summaries of people ready to queue, reading db
+// outside any transaction: the summaries of the people who share a zone
+// are built together by report.BuildAll, and their charts drawn on every
+// core, each distinct picture once in the round. The transaction that
+// then queues them (Queue) holds the database for its writes alone.
+func (r *summaryRound) Prepare(ctx context.Context, db *gorm.DB, people []models.Person) (scheduler.PreparedSummaries, error) {
+	return r.s.prepare(ctx, db, people, r.book)
+}
+
+// reads says whether p gets a daily summary of their own.
+func (s *Summaries) reads(p *models.Person) bool {
+	return reachable(p) && !s.Admins[*p.TelegramID]
+}
+
+// preparedRound is a round's summaries, written and drawn, by person id.
+type preparedRound struct {
+	s     *Summaries
+	ready map[uint]*readySummary
+}
+
+type readySummary struct {
+	texts    []string
+	chart    models.Outgoing
+	hasChart bool
+	// lights are what the reader's next summary compares with.
+	lights map[uint]models.Light
+}
+
+func (s *Summaries) prepare(ctx context.Context, db *gorm.DB, people []models.Person, book *chartBook) (*preparedRound, error) {
+	h := s.Handler
+	var readers []models.Person
+	for i := range people {
+		if s.reads(&people[i]) {
+			readers = append(readers, people[i])
+		}
+	}
+	sums, err := h.BuildSummaries(db, readers, db.NowFunc())
+	if err != nil {
+		return nil, err
+	}
+	wanted := make([]chartWanted, len(readers))
 	for j := range readers {
-		p, i := &readers[j], index[j]
-		sum, lang, key, loc := sums[p.ID], personLang(p), keys[i], h.PersonLocation(p)
-		lights[p.ID] = sum.Lights
-		for k, text := range h.Render.Summary(lang, sum, loc) {
-			if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", key, k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
+		wanted[j] = chartWanted{lang: personLang(&readers[j]), sum: sums[readers[j].ID]}
+	}
+	pictures, drawn, err := book.drawAll(ctx, wanted)
+	if err != nil {
+		return nil, err
+	}
+	r := &preparedRound{s: s, ready: make(map[uint]*readySummary, len(readers))}
+	for j := range readers {
+		p, w := &readers[j], wanted[j]
+		r.ready[p.ID] = &readySummary{texts: h.Render.Summary(w.lang, w.sum, h.PersonLocation(p)),
+			chart: pictures[j], hasChart: drawn[j], lights: w.sum.Lights}
+	}
+	return r, nil
+}
+
+// Queue queues the prepared summaries of people, that of people[i] under
+// keys[i], inside tx, remembers the lights they showed, and says which it
+// queued: nothing for someone unreachable, an admin, or someone it was
+// not prepared for.
+func (r *preparedRound) Queue(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
+	sent := make([]bool, len(people))
+	lights := make(map[uint]map[uint]models.Light, len(people))
+	for i := range people {
+		p := &people[i]
+		ready := r.ready[p.ID]
+		if ready == nil || !r.s.reads(p) {
+			continue
+		}
+		for k, text := range ready.texts {
+			if err := models.EnqueueRef(tx, fmt.Sprintf("%s.%d", keys[i], k), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text},
 				models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 				return nil, err
 			}
 		}
-		sent[i] = true
-		picture, ok, err := h.cachedChart(charts, lang, sum)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			if err := models.EnqueueBulk(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture); err != nil {
+		if ready.hasChart {
+			if err := models.EnqueueBulk(tx, keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart); err != nil {
 				return nil, err
 			}
 		}
+		sent[i] = true
+		lights[p.ID] = ready.lights
 	}
 	if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
 		return nil, err
