@@ -272,10 +272,12 @@ func (c *canvas) drawBars(p *barPlan, y int) int {
 		labels[i] = c.fit(r.label, fontLabel, maxLabelWidth)
 		labelW = max(labelW, c.textWidth(labels[i], fontLabel))
 	}
-	// The totals are written after the bars.
-	x0 := chartPad + labelW + 12
-	x1 := chartWidth - chartPad - c.textWidth("0000", fontAxis)
+	// The totals are written after the bars, and the axis's unit after
+	// its last tick.
 	end := p.axis[len(p.axis)-1]
+	x0 := chartPad + labelW + 12
+	x1 := chartWidth - chartPad - max(c.textWidth("0000", fontAxis),
+		c.textWidth(fmt.Sprint(end), fontAxis)/2+12+c.textWidth(p.unit, fontAxis))
 	scale := func(v int) int { return x0 + int(math.Round(float64(v)*float64(x1-x0)/float64(end))) }
 	top := y
 	for _, t := range p.axis {
@@ -302,7 +304,7 @@ func (c *canvas) drawBars(p *barPlan, y int) int {
 		y += barRowHeight
 	}
 	c.rect(x0, y, x1+1, y+2, inkAxis)
-	c.drawAxisLabels(p.axis, scale, p.unit, y, x1)
+	c.drawAxisLabels(p.axis, scale, p.unit, y)
 	return y + axisHeight
 }
 
@@ -329,20 +331,13 @@ func (c *canvas) drawHead(title string, legend []legendItem, y int) int {
 }
 
 // drawAxisLabels writes the ticks of a value axis under it at y, and its
-// unit at its end.
-func (c *canvas) drawAxisLabels(ticks []int, scale func(int) int, unit string, y, end int) {
-	unitW := c.textWidth(unit, fontAxis)
-	for i, t := range ticks {
+// unit at the chart's right edge.
+func (c *canvas) drawAxisLabels(ticks []int, scale func(int) int, unit string, y int) {
+	for _, t := range ticks {
 		label := fmt.Sprint(t)
-		w := c.textWidth(label, fontAxis)
-		x := scale(t) - w/2
-		if i == len(ticks)-1 && x+w > end-unitW-8 {
-			// The last tick would run into the unit: the unit says it.
-			continue
-		}
-		c.text(label, x, y+8+fontAxis, fontAxis, inkMuted)
+		c.text(label, scale(t)-c.textWidth(label, fontAxis)/2, y+8+fontAxis, fontAxis, inkMuted)
 	}
-	c.text(unit, chartWidth-chartPad-unitW, y+8+fontAxis, fontAxis, inkMuted)
+	c.text(unit, chartWidth-chartPad-c.textWidth(unit, fontAxis), y+8+fontAxis, fontAxis, inkMuted)
 }
 
 // progressHeight is the height of the milestones against time.
