@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -297,51 +296,6 @@ func (h *Handler) summaryView(tx *gorm.DB, p *models.Person, admin bool) (Summar
 	return v, nil
 }
 
-// chartMinTasks is where a picture starts to say it faster than the line
-// of counts.
-const chartMinTasks = 4
-
-// ChartText is the words of the summary's chart in lang.
-func (c *Catalog) ChartText(lang string) report.ChartText {
-	return report.ChartText{
-		Lights: map[models.Light]string{
-			models.LightRed: c.T(lang, "chart_red", nil), models.LightYellow: c.T(lang, "chart_yellow", nil),
-			models.LightGreen: c.T(lang, "chart_green", nil), models.LightDone: c.T(lang, "chart_done", nil),
-		},
-		ByDepartment: c.T(lang, "chart_by_department", nil),
-		ByLeader:     c.T(lang, "chart_by_leader", nil),
-		Progress:     c.T(lang, "chart_progress", nil),
-		Due:          c.T(lang, "chart_due", nil),
-		Done:         c.T(lang, "chart_done_milestones", nil),
-		Others:       c.T(lang, "chart_others", nil),
-		Nobody:       c.T(lang, "chart_nobody", nil),
-		Month: func(m time.Time) string {
-			return c.T(lang, "chart_month", map[string]any{"Month": int(m.Month()), "Abbr": m.Format("Jan")})
-		},
-	}
-}
-
-// chart is the summary's picture, when it has enough tasks to need one.
-func (h *Handler) chart(lang string, s *report.Summary) (models.Outgoing, bool, error) {
-	total := 0
-	for _, n := range s.Counts {
-		total += n
-	}
-	if total < chartMinTasks {
-		return models.Outgoing{}, false, nil
-	}
-	png, err := report.SummaryChart(s, h.Catalog.ChartText(lang))
-	if errors.Is(err, report.ErrNothingToDraw) {
-		return models.Outgoing{}, false, nil
-	}
-	if err != nil {
-		return models.Outgoing{}, false, err
-	}
-	caption := h.Catalog.T(lang, "chart_caption", map[string]any{"Red": s.Counts[models.LightRed], "Yellow": s.Counts[models.LightYellow],
-		"Green": s.Counts[models.LightGreen], "Done": s.Counts[models.LightDone]})
-	return models.Outgoing{Text: caption, File: png, FileName: "summary.png"}, true, nil
-}
-
 // summaryTasks are the tasks a summary covers: every task for an admin,
 // else the reader's own.
 func summaryTasks(tx *gorm.DB, p *models.Person, admin bool) ([]models.TaskDetail, error) {
@@ -472,48 +426,110 @@ func (s *Summaries) Summary(tx *gorm.DB, p *models.Person, key string) (bool, er
 
 // SummaryRound queues the daily summaries of many people at once, the
 // summary of people[i] under keys[i], and says which it queued: nothing for
-// someone unreachable, or an admin (whose summary covers every task). The
-// summaries of the people who share a zone are built together by
-// report.BuildAll, and a chart is drawn once for every summary that would
-// show the same picture.
+// someone unreachable, or an admin (whose summary covers every task). It
+// builds and draws them inside tx; the scheduler's round does that before
+// its transaction (PrepareRound).
 func (s *Summaries) SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
-	h := s.Handler
-	now := tx.NowFunc()
-	sent := make([]bool, len(people))
-	var readers []models.Person
-	var index []int
-	for i := range people {
-		p := &people[i]
-		if reachable(p) && !s.Admins[*p.TelegramID] {
-			readers = append(readers, *p)
-			index = append(index, i)
-		}
-	}
-	sums, err := h.BuildSummaries(tx, readers, now)
+	r, err := s.prepare(tx.Statement.Context, tx, people, newChartBook(s.Handler))
 	if err != nil {
 		return nil, err
 	}
-	charts := map[string]chartDrawn{}
-	lights := make(map[uint]map[uint]models.Light, len(readers))
+	return r.Queue(tx, people, keys)
+}
+
+// StartRound starts a daily round, whose batches share the charts they
+// draw; they are let go with the round.
+func (s *Summaries) StartRound() scheduler.SummaryRound {
+	return &summaryRound{s: s, book: newChartBook(s.Handler)}
+}
+
+type summaryRound struct {
+	s    *Summaries
+	book *chartBook
+}
+
+// Prepare makes the daily summaries of people ready to queue, reading db
+// outside any transaction: the summaries of the people who share a zone
+// are built together by report.BuildAll, and their charts drawn on every
+// core, each distinct picture once in the round. The transaction that
+// then queues them (Queue) holds the database for its writes alone.
+func (r *summaryRound) Prepare(ctx context.Context, db *gorm.DB, people []models.Person) (scheduler.PreparedSummaries, error) {
+	return r.s.prepare(ctx, db, people, r.book)
+}
+
+// reads says whether p gets a daily summary of their own.
+func (s *Summaries) reads(p *models.Person) bool {
+	return reachable(p) && !s.Admins[*p.TelegramID]
+}
+
+// preparedRound is a round's summaries, written and drawn, by person id.
+type preparedRound struct {
+	s     *Summaries
+	ready map[uint]*readySummary
+}
+
+type readySummary struct {
+	out      models.Outgoing
+	chart    models.Outgoing
+	hasChart bool
+	// lights are what the reader's next summary compares with.
+	lights map[uint]models.Light
+}
+
+func (s *Summaries) prepare(ctx context.Context, db *gorm.DB, people []models.Person, book *chartBook) (*preparedRound, error) {
+	h := s.Handler
+	var readers []models.Person
+	for i := range people {
+		if s.reads(&people[i]) {
+			readers = append(readers, people[i])
+		}
+	}
+	sums, err := h.BuildSummaries(db, readers, db.NowFunc())
+	if err != nil {
+		return nil, err
+	}
+	wanted := make([]chartWanted, len(readers))
 	for j := range readers {
-		p, i := &readers[j], index[j]
-		sum, lang, key, loc := sums[p.ID], personLang(p), keys[i], h.PersonLocation(p)
-		lights[p.ID] = sum.Lights
+		wanted[j] = chartWanted{lang: personLang(&readers[j]), sum: sums[readers[j].ID]}
+	}
+	pictures, drawn, err := book.drawAll(ctx, wanted)
+	if err != nil {
+		return nil, err
+	}
+	r := &preparedRound{s: s, ready: make(map[uint]*readySummary, len(readers))}
+	for j := range readers {
+		p, w := &readers[j], wanted[j]
 		v := SummaryView{PersonID: p.ID, BoardURL: h.BoardURL}
-		if err := models.EnqueueRef(tx, key+".0", *p.TelegramID, models.OutSendMessage, h.Render.Summary(lang, sum, loc, v),
+		r.ready[p.ID] = &readySummary{out: h.Render.Summary(w.lang, w.sum, h.PersonLocation(p), v),
+			chart: pictures[j], hasChart: drawn[j], lights: w.sum.Lights}
+	}
+	return r, nil
+}
+
+// Queue queues the prepared summaries of people, that of people[i] under
+// keys[i], inside tx, remembers the lights they showed, and says which it
+// queued: nothing for someone unreachable, an admin, or someone it was
+// not prepared for.
+func (r *preparedRound) Queue(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
+	sent := make([]bool, len(people))
+	lights := make(map[uint]map[uint]models.Light, len(people))
+	for i := range people {
+		p := &people[i]
+		ready := r.ready[p.ID]
+		if ready == nil || !r.s.reads(p) {
+			continue
+		}
+		if err := models.EnqueueRef(tx, keys[i]+".0", *p.TelegramID, models.OutSendMessage, ready.out,
 			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 			return nil, err
 		}
-		sent[i] = true
-		picture, ok, err := h.cachedChart(charts, lang, sum)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			if err := models.EnqueueBulk(tx, key+".chart", *p.TelegramID, models.OutSendPhoto, picture); err != nil {
+		if ready.hasChart {
+			if err := models.EnqueueBulk(tx, keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart); err != nil {
 				return nil, err
 			}
 		}
+		sent[i] = true
+		lights[p.ID] = ready.lights
 	}
 	if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
 		return nil, err
@@ -553,41 +569,6 @@ func (h *Handler) BuildSummaries(tx *gorm.DB, people []models.Person, now time.T
 		maps.Copy(out, sums)
 	}
 	return out, nil
-}
-
-// chartDrawn is a chart drawn once in a round.
-type chartDrawn struct {
-	picture models.Outgoing
-	ok      bool
-}
-
-// cachedChart is chart, drawn once per content in a round: many leaders of
-// a department see the same bars and months, and drawing is most of the
-// cost of a summary.
-func (h *Handler) cachedChart(cache map[string]chartDrawn, lang string, s *report.Summary) (models.Outgoing, bool, error) {
-	key := chartKey(lang, s)
-	if c, ok := cache[key]; ok {
-		return c.picture, c.ok, nil
-	}
-	picture, ok, err := h.chart(lang, s)
-	if err != nil {
-		return models.Outgoing{}, false, err
-	}
-	cache[key] = chartDrawn{picture, ok}
-	return picture, ok, nil
-}
-
-// chartKey is what a summary's chart and its caption are drawn from.
-func chartKey(lang string, s *report.Summary) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%v|", lang, s.GroupBy, s.Day.Format(time.DateOnly), s.Counts)
-	for _, g := range s.Groups {
-		fmt.Fprintf(&b, "%q%v;", g.Name, g.Counts)
-	}
-	for _, m := range s.Months {
-		fmt.Fprintf(&b, "%s:%d/%d;", m.Start.Format(time.DateOnly), m.Due, m.Done)
-	}
-	return b.String()
 }
 
 // adminReader is the person an admin's chat belongs to, if the admin is

@@ -192,10 +192,10 @@ func TestSummaryTaskButtons(t *testing.T) {
 	has(t, wang.Messages()[len(wang.Messages())-1], "批示已发给 T01")
 }
 
-// press forges a press of a button with data in from's private chat, on
+// forgePress forges a press of a button with data in from's private chat, on
 // message 1, whatever buttons that message has: a client may send any
 // callback data.
-func (h *harness) press(from userRef, data string) []string {
+func (h *harness) forgePress(from userRef, data string) []string {
 	h.t.Helper()
 	h.update(func(u *tgmodels.Update) {
 		u.CallbackQuery = &tgmodels.CallbackQuery{ID: "q-" + data, From: tgmodels.User{ID: from.id, FirstName: "U", LanguageCode: from.lang},
@@ -237,7 +237,7 @@ func TestSummaryButtonsRefuseOthers(t *testing.T) {
 				s.DB.Model(&models.Invite{}).Count(&before.invites)
 				s.DB.Model(&models.Instruction{}).Count(&before.instructions)
 				s.DB.Model(&models.Reminder{}).Count(&before.reminders)
-				got := h.press(c.who, c.data)
+				got := h.forgePress(c.who, c.data)
 				mustContain(t, strings.Join(got, "\n"), c.want)
 				mustNotContain(t, strings.Join(got, "\n"), "招商", "河道")
 				var after struct{ outbox, invites, instructions, reminders int64 }
@@ -312,20 +312,20 @@ func TestInstructionOfferIsTheWritersOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, data := range []string{fmt.Sprintf("ta:%d", offer.ID), fmt.Sprintf("tx:%d", offer.ID)} {
-			mustContain(t, one(t, h.press(liu, data)), "这个按钮不是给您的")
+			mustContain(t, one(t, h.forgePress(liu, data)), "这个按钮不是给您的")
 		}
 		var n int64
 		s.DB.Model(&models.Instruction{}).Count(&n)
 		if err := s.DB.Take(&offer, offer.ID).Error; err != nil || n != 0 || offer.ResolvedAt != nil {
 			t.Fatalf("another's press changed something: %d instructions, offer %+v, %v", n, offer, err)
 		}
-		got := h.press(wang, fmt.Sprintf("ta:%d", offer.ID))
+		got := h.forgePress(wang, fmt.Sprintf("ta:%d", offer.ID))
 		mustContain(t, strings.Join(got, "\n"), "批示已发给 T01")
 		s.DB.Model(&models.Instruction{}).Count(&n)
 		if n != 1 {
 			t.Fatalf("%d instructions after the writer's 发送", n)
 		}
-		mustContain(t, one(t, h.press(wang, fmt.Sprintf("ta:%d", offer.ID))), "该按钮已失效")
+		mustContain(t, one(t, h.forgePress(wang, fmt.Sprintf("ta:%d", offer.ID))), "该按钮已失效")
 		s.DB.Model(&models.Instruction{}).Count(&n)
 		if n != 1 {
 			t.Fatalf("%d instructions after 发送 pressed twice", n)
@@ -366,7 +366,7 @@ func TestAdminsSummaryResendsInvitations(t *testing.T) {
 		h.newTexts(adminID)
 		var before int64
 		s.DB.Model(&models.Invite{}).Where("revoked_at IS NULL AND used_at IS NULL").Count(&before)
-		got := strings.Join(h.press(userRef{adminID, "zh-hans"}, "ri:0"), "\n")
+		got := strings.Join(h.forgePress(userRef{adminID, "zh-hans"}, "ri:0"), "\n")
 		mustContain(t, got, "已为 3 人重新生成邀请链接（7 天内有效", "王建国\nhttps://t.me/taskbot_demo_bot?start=",
 			"李明\nhttps://t.me/taskbot_demo_bot?start=", "孙丽\nhttps://t.me/taskbot_demo_bot?start=")
 		mustNotContain(t, got, "刘洋")
@@ -385,11 +385,11 @@ func TestSummaryPageShowsThePressersTasksOnly(t *testing.T) {
 		h := newHarness(t, s)
 		sun := userRef{203, "zh-hans"}
 		h.say(sun, "/start "+h.invite("孙丽"))
-		page := strings.Join(h.press(sun, "sp:0"), "\n")
+		page := strings.Join(h.forgePress(sun, "sp:0"), "\n")
 		// 孙丽 is on the green T02 only; the red T01 is not hers.
 		mustContain(t, page, "🔴 0 红灯 · 🟡 0 黄灯 · 🟢 1 绿灯")
 		mustNotContain(t, page, "T01", "招商")
-		all := strings.Join(h.press(userRef{adminID, "zh-hans"}, "sp:0"), "\n")
+		all := strings.Join(h.forgePress(userRef{adminID, "zh-hans"}, "sp:0"), "\n")
 		mustContain(t, all, "🔴 1 红灯 · 🟡 0 黄灯 · 🟢 1 绿灯", "T01")
 		var edits int64
 		s.DB.Model(&models.OutboxMessage{}).Where("kind = ? AND purpose = ?", models.OutEditText, models.PurposeSummary).Count(&edits)

@@ -173,7 +173,7 @@ func (s *Summaries) weekly(tx *gorm.DB, p *models.Person, chatID int64, admin bo
 	if err := models.SaveWeekly(tx, chatID, week, now, tasks); err != nil {
 		return false, err
 	}
-	picture, ok, err := h.chart(lang, w.Summary)
+	picture, ok, err := h.weekChart(lang, w)
 	if err != nil || !ok {
 		return true, err
 	}

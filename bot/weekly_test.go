@@ -1,8 +1,10 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/png"
 	"io"
 	"log/slog"
 	"strings"
@@ -192,4 +194,67 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The weekly digest's picture is the week's — what turned red or green,
+// what was done — not the daily summary's chart again.
+func TestWeeklyChartShowsTheWeek(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 9, 21, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(time.Date(2026, 9, 21, 2, 0, 0, 0, time.UTC))
+		ctx := context.Background()
+		var specs []models.TaskSpec
+		for i := range 5 {
+			specs = append(specs, models.TaskSpec{Code: fmt.Sprintf("T0%d", i+1), Title: "任务", Department: "区发改局",
+				Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+				Milestones: []models.MilestoneSpec{{Seq: 1, Title: "节点", Due: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}}})
+		}
+		if _, err := s.ImportTasks(ctx, specs, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Exec("UPDATE people SET telegram_id = id + 1000").Error; err != nil {
+			t.Fatal(err)
+		}
+		catalog, err := bot.NewCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		shanghai, _ := time.LoadLocation("Asia/Shanghai")
+		h := &bot.Handler{Catalog: catalog, Render: &bot.Renderer{Catalog: catalog}, Location: shanghai}
+		summaries := &bot.Summaries{Handler: h}
+		wang, err := models.PersonByKey(s.DB, "王建国")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1, _ := models.TaskByCode(s.DB, "T01")
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			_, err := models.RecordReport(tx, t1.Attendants[0].ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[0].ID, State: models.StateDone}, clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			_, err := summaries.Weekly(tx, wang, "2026-W39", "weekly:test")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var chart models.OutboxMessage
+		if err := s.DB.Where("idem_key = ?", "weekly:test.chart").Take(&chart).Error; err != nil {
+			t.Fatalf("no chart with the digest: %v", err)
+		}
+		out, err := s.LoadOutgoing(ctx, &chart)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.Text, "本周") || !strings.Contains(out.Text, "完成节点 1") || strings.Contains(out.Text, "任务状态灯") || out.FileName != "week.png" {
+			t.Fatalf("weekly chart %q (%s)", out.Text, out.FileName)
+		}
+		if _, err := png.Decode(bytes.NewReader(out.File)); err != nil {
+			t.Fatalf("weekly chart is not a PNG: %v", err)
+		}
+	})
 }

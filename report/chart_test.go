@@ -21,9 +21,13 @@ var zhText = report.ChartText{
 	Progress:     "节点进度：应完成与已完成（累计）",
 	Due:          "应完成",
 	Done:         "已完成",
+	Tasks:        "任务数",
+	Milestones:   "节点数",
+	Today:        "今天",
 	Others:       "其他%d个",
 	Nobody:       "（未定领导）",
 	Month:        func(m time.Time) string { return m.Format("1") + "月" },
+	Year:         func(m time.Time) string { return m.Format("2006") + "年" },
 }
 
 func day(s string) time.Time {
@@ -85,7 +89,7 @@ func TestSummaryChartDrawsBarsAndProgress(t *testing.T) {
 	}
 	keep(t, "chart-zh.png", data)
 	img := decode(t, data)
-	if b := img.Bounds(); b.Dx() != 900 || b.Dy() < 600 {
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() < 600 {
 		t.Fatalf("size %v", b)
 	}
 	if _, err := report.SummaryChart(&report.Summary{}, zhText); err == nil {
@@ -95,7 +99,7 @@ func TestSummaryChartDrawsBarsAndProgress(t *testing.T) {
 
 // labelRegion is where the bars' names are drawn: left of the bars, on
 // the top bar's row.
-var labelRegion = image.Rect(10, 125, 265, 165)
+var labelRegion = image.Rect(10, 118, 200, 156)
 
 func inked(img image.Image, r image.Rectangle) int {
 	n := 0
@@ -152,13 +156,15 @@ func TestChartGroupsPastItsRoomAndByLeader(t *testing.T) {
 	en.Lights = map[models.Light]string{models.LightRed: "Red", models.LightYellow: "Yellow", models.LightGreen: "Green", models.LightDone: "Done"}
 	en.ByLeader, en.Progress, en.Due, en.Done, en.Others, en.Nobody = "Tasks by leader, worst first", "Milestones due and done (cumulative)", "Due", "Done", "%d others", "(no leader)"
 	en.Month = func(m time.Time) string { return m.Format("Jan") }
+	en.Year = func(m time.Time) string { return m.Format("2006") }
+	en.Tasks, en.Milestones, en.Today = "tasks", "milestones", "today"
 	data, err := report.SummaryChart(s, en)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keep(t, "chart-en-leaders.png", data)
-	// Ten bars and one that gathers the other six.
-	if h := decode(t, data).Bounds().Dy(); h != 150+48*11+480 {
+	// Eight bars and one that gathers the other eight.
+	if h := decode(t, data).Bounds().Dy(); h != 170+44*9+400 {
 		t.Fatalf("height %d", h)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/go-analyze/charts"
 	"github.com/golang/freetype/truetype"
 )
 
@@ -15,16 +14,13 @@ import (
 //go:embed font/wqy-microhei.ttf
 var fontData []byte
 
-// FontFamily is the name the chart font is installed under.
-const FontFamily = "wqy-microhei"
-
 var (
 	fontOnce sync.Once
 	chartFnt *truetype.Font
 	fontErr  error
 )
 
-// LoadFont installs the chart font, once per process. Commands that draw
+// LoadFont loads the chart font, once per process. Commands that draw
 // charts call it at startup, so that a broken font stops them there rather
 // than in the first summary.
 func LoadFont() error {
@@ -36,18 +32,8 @@ func LoadFont() error {
 		}
 		// The labels every chart draws, in both languages: a font that
 		// lacks one would draw it as a box.
-		if missing := missingRunes(f, "红黄绿完成任务牵头单位领导节点计划实际累计月其他RedYellowGreenDone0123456789%（）"); missing != "" {
+		if missing := missingRunes(f, "红黄绿完成任务牵头单位领导节点计划实际累计月年今天数其他本周上转为逾期RedYellowGreenDone0123456789%（）»"); missing != "" {
 			fontErr = fmt.Errorf("chart font lacks %q", missing)
-			return
-		}
-		if err := charts.InstallFont(FontFamily, fontData); err != nil {
-			fontErr = fmt.Errorf("install chart font: %w", err)
-			return
-		}
-		// Parts of a chart that are not given a font use the library's
-		// default; it must be this one too.
-		if err := charts.SetDefaultFont(FontFamily); err != nil {
-			fontErr = fmt.Errorf("set chart font: %w", err)
 			return
 		}
 		chartFnt = f

@@ -14,6 +14,9 @@ import (
 type Week struct {
 	*Summary
 	Since, Until time.Time
+	// BeforeCounts counts the lights the last digest showed, of the
+	// tasks it showed; empty for a first digest.
+	BeforeCounts map[models.Light]int
 	// TurnedRed and TurnedGreen are tasks whose light became red, or
 	// green or done, since the last digest.
 	TurnedRed, TurnedGreen []WeekTask
@@ -105,7 +108,7 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 	if err != nil {
 		return nil, err
 	}
-	w := &Week{Summary: s, Since: opt.Since, Until: opt.Until}
+	w := &Week{Summary: s, Since: opt.Since, Until: opt.Until, BeforeCounts: map[models.Light]int{}}
 	w.Period = periodTable(tasks, facts, opt)
 	if opt.Reader != 0 {
 		if w.Visits, err = models.VisitWeek(tx, opt.Reader, opt.Since, opt.Until); err != nil {
@@ -120,6 +123,9 @@ func BuildWeek(tx *gorm.DB, tasks []models.TaskDetail, opt WeekOptions) (*Week, 
 		ids = append(ids, d.Task.ID)
 		byID[d.Task.ID] = d
 		before, seen := opt.Before[d.Task.ID]
+		if seen {
+			w.BeforeCounts[before]++
+		}
 		if seen && before != d.Light {
 			t := WeekTask{Code: d.Task.Code, Title: d.Task.Title, Light: d.Light, Before: before}
 			switch d.Light {

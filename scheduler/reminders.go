@@ -51,11 +51,26 @@ type GroupWriter interface {
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
-	// SummaryRound queues the summaries of many people at once, that of
-	// people[i] under keys[i], and says which it queued.
-	SummaryRound(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error)
+	// StartRound starts a round of daily summaries, prepared and queued
+	// by the batch.
+	StartRound() SummaryRound
 	// AdminSummary sends the summary of every task to an admin's chat.
 	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)
+}
+
+// SummaryRound is one round of daily summaries.
+type SummaryRound interface {
+	// Prepare builds and draws the summaries of many people at once,
+	// reading db outside any transaction: drawing a round's charts takes
+	// seconds of CPU, which must not hold the database.
+	Prepare(ctx context.Context, db *gorm.DB, people []models.Person) (PreparedSummaries, error)
+}
+
+// PreparedSummaries are a round's summaries ready to queue.
+type PreparedSummaries interface {
+	// Queue queues the summaries of people (among those prepared), that
+	// of people[i] under keys[i], inside tx, and says which it queued.
+	Queue(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error)
 }
 
 // WeeklyWriter renders weekly digests (周报) into the outbox inside the

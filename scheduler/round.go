@@ -228,7 +228,7 @@ type dueGroup struct {
 // only the schedules this process moved from the slot it read are sent,
 // so two processes on one database send a slot once.
 func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
-	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+	return r.fireRound(ctx, due, cal, round, nil, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
 		jobs := make([]reminderJob, len(taken))
 		for i, s := range taken {
 			jobs[i] = reminderJob{taskID: s.TaskID, personID: s.PersonID, kind: models.ReminderSlot, slotKey: send.Wall.String(), slotAt: send.At}
@@ -242,29 +242,46 @@ func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, ca
 }
 
 // fireSummaries queues the daily summaries of due summary schedules by the
-// batch, built together (report.BuildAll) rather than one reader at a time.
+// batch. Each batch's summaries are built together (report.BuildAll) and
+// drawn before its transaction, which then only advances the schedules
+// and queues what is ready: a batch another process took meanwhile was
+// drawn for nothing, and nothing is sent twice.
 func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
-	return r.fireRound(ctx, due, cal, round, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
-		if r.Summaries == nil {
-			return 0, nil
-		}
-		ids := make([]uint, len(taken))
-		for i, s := range taken {
+	if r.Summaries == nil {
+		return r.fireRound(ctx, due, cal, round, nil, func(*gorm.DB, []models.Schedule, Slot) (int, error) { return 0, nil })
+	}
+	summaries := r.Summaries.StartRound()
+	var people map[uint]*models.Person
+	var ready PreparedSummaries
+	prepare := func(batch []models.Schedule) error {
+		db := r.Store.DB.WithContext(ctx)
+		ids := make([]uint, len(batch))
+		for i, s := range batch {
 			ids[i] = s.PersonID
 		}
-		people, err := models.PeopleByIDs(tx, ids)
-		if err != nil {
-			return 0, err
+		var err error
+		if people, err = models.PeopleByIDs(db, ids); err != nil {
+			return err
 		}
-		var readers []models.Person
-		var keys []string
+		readers := make([]models.Person, 0, len(people))
 		for _, id := range ids {
 			if p := people[id]; p != nil {
 				readers = append(readers, *p)
-				keys = append(keys, fmt.Sprintf("summary:%d:%s", id, send.Wall.String()))
 			}
 		}
-		sent, err := r.Summaries.SummaryRound(tx, readers, keys)
+		ready, err = summaries.Prepare(ctx, db, readers)
+		return err
+	}
+	return r.fireRound(ctx, due, cal, round, prepare, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+		var readers []models.Person
+		var keys []string
+		for _, s := range taken {
+			if p := people[s.PersonID]; p != nil {
+				readers = append(readers, *p)
+				keys = append(keys, fmt.Sprintf("summary:%d:%s", s.PersonID, send.Wall.String()))
+			}
+		}
+		sent, err := ready.Queue(tx, readers, keys)
 		if err != nil {
 			return 0, err
 		}
@@ -282,9 +299,11 @@ func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, ca
 }
 
 // fireRound advances due schedules of one kind by the batch and hands the
-// ones this process took to queue, inside the same transaction.
+// ones this process took to queue, inside the same transaction. prepare,
+// when set, is given each batch that has a slot to send just before its
+// transaction, outside it.
 func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally,
-	queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
+	prepare func(batch []models.Schedule) error, queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
 	groups := map[dueGroup][]models.Schedule{}
 	var order []dueGroup
 	for _, s := range due {
@@ -308,6 +327,14 @@ func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *C
 			return fmt.Errorf("schedule %d: %w", first.ID, err)
 		}
 		for batch := range slices.Chunk(members, roundBatch) {
+			if prepare != nil && adv.Send != nil {
+				if err := prepare(batch); err != nil {
+					for range batch {
+						r.Metrics.count(g.kind, "failed")
+					}
+					return err
+				}
+			}
 			n := 0
 			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 				ids := make([]uint, len(batch))

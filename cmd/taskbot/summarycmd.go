@@ -168,12 +168,12 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 		}
 		var texts []string
 		var sum *report.Summary
+		var week *report.Week
 		if o.Weekly {
-			week, _, err := h.BuildWeek(db, r.person, chat, admin, now, zone)
-			if err != nil {
+			if week, _, err = h.BuildWeek(db, r.person, chat, admin, now, zone); err != nil {
 				return err
 			}
-			texts, sum = h.Render.Weekly(lang, week, zone), week.Summary
+			texts = h.Render.Weekly(lang, week, zone)
 		} else {
 			s := built[r.personID()]
 			if admin {
@@ -195,7 +195,13 @@ func printSummaries(w io.Writer, store *models.Store, o summaryOptions) error {
 			fmt.Fprintln(w, plainText(t))
 		}
 		if o.Chart != "" {
-			png, err := report.SummaryChart(sum, catalog.ChartText(lang))
+			// The digest's picture is the week's, not the day's.
+			var png []byte
+			if week != nil {
+				png, err = report.WeekChart(week, catalog.WeekChartText(lang))
+			} else {
+				png, err = report.SummaryChart(sum, catalog.ChartText(lang))
+			}
 			if err != nil {
 				return err
 			}
