@@ -69,6 +69,10 @@ const (
 	CommitmentObjectedEvent = "objected"
 )
 
+// DeferredCommitment is a commitment version's PDF (DeferredFile.ID names
+// the version), drawn as its message goes out.
+const DeferredCommitment = "commitment"
+
 // How a commitment was issued or signed.
 const (
 	ViaChat = "chat"
@@ -515,6 +519,12 @@ func signedEvent(tx *gorm.DB, versionID uint) (*CommitmentEvent, error) {
 	return &es[0], nil
 }
 
+// CommitmentToSign loads a version by may sign or object to now, with the
+// reasons ownCurrentVersion refuses it for.
+func CommitmentToSign(tx *gorm.DB, by Actor, versionID uint) (*CommitmentVersion, error) {
+	return ownCurrentVersion(tx, by, versionID)
+}
+
 // ownCurrentVersion loads a version by may sign or object to now: their
 // own (ErrNotYourCommitment), current (*CommitmentSupersededError), not
 // signed yet (*CommitmentSignedError).
@@ -539,8 +549,14 @@ func ownCurrentVersion(tx *gorm.DB, by Actor, versionID uint) (*CommitmentVersio
 	return v, nil
 }
 
+// MinSignedFingerprint is how much of a fingerprint a signature must
+// give: the whole, or its first 32 hex digits (128 bits), which is what a
+// Telegram button can carry.
+const MinSignedFingerprint = 32
+
 // Signing is a leader's signature as given: the version and the
-// fingerprint they were shown, and where it came from.
+// fingerprint they were shown (see MinSignedFingerprint), and where it
+// came from.
 type Signing struct {
 	VersionID   uint
 	Fingerprint string
@@ -558,7 +574,7 @@ func SignCommitment(tx *gorm.DB, by Actor, s Signing, now time.Time) (*Commitmen
 	if err != nil {
 		return nil, err
 	}
-	if s.Fingerprint != v.Fingerprint {
+	if len(s.Fingerprint) < MinSignedFingerprint || !strings.HasPrefix(v.Fingerprint, s.Fingerprint) {
 		return nil, ErrCommitmentFingerprint
 	}
 	e := CommitmentEvent{VersionID: v.ID, Kind: CommitmentSignedEvent, PersonID: v.LeaderID, TelegramUserID: by.TelegramID,
@@ -698,6 +714,18 @@ func ContractingLeaders(tx *gorm.DB) ([]Person, error) {
 		return nil, fmt.Errorf("contracting leaders: %w", err)
 	}
 	return out, nil
+}
+
+// IsContractingLeader tells whether the person leads an open task: one
+// who signs a commitment.
+func IsContractingLeader(tx *gorm.DB, personID uint) (bool, error) {
+	var n int64
+	err := tx.Model(&Assignment{}).Joins("JOIN tasks ON tasks.id = assignments.task_id").
+		Where("assignments.person_id = ? AND assignments.role = ? AND tasks.done = ?", personID, RoleLeader, false).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("leader roles of person %d: %w", personID, err)
+	}
+	return n > 0, nil
 }
 
 // CommitmentRecord is one version with everything that happened to it,

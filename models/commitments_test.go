@@ -248,11 +248,13 @@ func TestSignCommitment(t *testing.T) {
 				t.Errorf("%s signing: %v", name, err)
 			}
 		}
-		if _, err := c.sign(c.as(c.wang, c.wangTG), v1, strings.Repeat("0", 64), 1); !errors.Is(err, models.ErrCommitmentFingerprint) {
-			t.Fatalf("signing another text: %v", err)
+		for _, fp := range []string{strings.Repeat("0", 64), v1.Fingerprint[:31], "", v1.Fingerprint + "0"} {
+			if _, err := c.sign(c.as(c.wang, c.wangTG), v1, fp, 1); !errors.Is(err, models.ErrCommitmentFingerprint) {
+				t.Fatalf("signing with fingerprint %q: %v", fp, err)
+			}
 		}
 		clock.Advance(time.Minute)
-		e, err := c.sign(c.as(c.wang, c.wangTG), v1, v1.Fingerprint, 101)
+		e, err := c.sign(c.as(c.wang, c.wangTG), v1, v1.Fingerprint[:models.MinSignedFingerprint], 101)
 		if err != nil || e.TelegramUserID != c.wangTG || e.UpdateID != 101 || e.Fingerprint != v1.Fingerprint || e.Method != models.ViaChat || !e.At.Equal(clock.Now()) {
 			t.Fatalf("sign: %+v, %v", e, err)
 		}
