@@ -47,6 +47,7 @@ type botOptions struct {
 	webOptions
 	opsOptions
 	weeklyOptions
+	commitmentOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -160,6 +161,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	o.webOptions.register(fs)
 	o.opsOptions.register(fs)
 	o.weeklyOptions.register(fs)
+	o.commitmentOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -304,6 +306,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	}
 	handler.LightRules = o.lightRules()
 	handler.Rankings = o.Rankings
+	if handler.Commitments, err = o.commitmentOptions.template(); err != nil {
+		return err
+	}
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
 	reminders.Watch = watch.Part("scheduler")
 	summaries := &bot.Summaries{Handler: handler, Admins: admins}
