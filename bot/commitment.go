@@ -32,10 +32,11 @@ func (h *Handler) commitmentTemplate() models.CommitmentTemplate {
 	return models.DefaultCommitmentTemplate()
 }
 
-// commitmentTitle is the title of a version: its text's first line.
+// commitmentTitle is the title of a version: its text's first line, cut
+// short enough for a caption (1024 characters) with the fingerprint.
 func commitmentTitle(v *models.CommitmentVersion) string {
 	title, _, _ := strings.Cut(v.Text, "\n")
-	return title
+	return truncateRunes(title, 200)
 }
 
 // CommitmentIssue says what issuing commitments did.
