@@ -85,10 +85,12 @@ func (h *Handler) IssueCommitments(tx *gorm.DB, by models.Actor, leaders []model
 		default:
 			res.Unchanged++
 		}
-		if _, err := models.CommitmentToSign(tx, models.Actor{PersonID: &leader.ID}, v.ID); errors.Is(err, models.ErrCommitmentSigned) {
-			continue
-		} else if err != nil {
+		signed, err := models.CommitmentSignature(tx, v.ID)
+		if err != nil {
 			return res, err
+		}
+		if signed != nil {
+			continue
 		}
 		if !reachable(leader) {
 			res.Unreachable = append(res.Unreachable, leader.Key)

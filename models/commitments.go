@@ -507,8 +507,8 @@ func checkCurrent(tx *gorm.DB, v *CommitmentVersion) error {
 	return nil
 }
 
-// signedEvent is the version's signature, nil when unsigned.
-func signedEvent(tx *gorm.DB, versionID uint) (*CommitmentEvent, error) {
+// CommitmentSignature is the version's signature, nil when unsigned.
+func CommitmentSignature(tx *gorm.DB, versionID uint) (*CommitmentEvent, error) {
 	var es []CommitmentEvent
 	if err := tx.Where("version_id = ? AND kind = ?", versionID, CommitmentSignedEvent).Limit(1).Find(&es).Error; err != nil {
 		return nil, fmt.Errorf("signature of commitment %d: %w", versionID, err)
@@ -539,7 +539,7 @@ func ownCurrentVersion(tx *gorm.DB, by Actor, versionID uint) (*CommitmentVersio
 	if err := checkCurrent(tx, v); err != nil {
 		return nil, err
 	}
-	signed, err := signedEvent(tx, v.ID)
+	signed, err := CommitmentSignature(tx, v.ID)
 	if err != nil {
 		return nil, err
 	}
