@@ -9,7 +9,7 @@ import (
 )
 
 // MenuCommands are the commands listed in Telegram's command menu, in order.
-var MenuCommands = []string{"mytasks", "summary", "overdue", "report", "task", "coordinate", "instruct", "close", "extend", "visit", "leave", "back", "group", "remind", "summaryat", "export", "tz", "lang", "help", "start"}
+var MenuCommands = []string{"mytasks", "summary", "overdue", "report", "task", "coordinate", "instruct", "close", "extend", "visit", "leave", "back", "group", "remind", "summaryat", "export", "commit", "tz", "lang", "help", "start"}
 
 // CommandMenu is the menu in one language.
 func (c *Catalog) CommandMenu(lang string) []tgmodels.BotCommand {

@@ -65,6 +65,9 @@ func (t *turn) replyToBot(m *tgmodels.Message, who speaker) (bool, error) {
 	if err == nil && strings.HasPrefix(sent.Purpose, purposeVisit) {
 		return true, t.visitFindings(m, who, sent.Purpose)
 	}
+	if err == nil && strings.HasPrefix(sent.Purpose, purposeCommitObjection) {
+		return true, t.commitObjection(m, who, sent.Purpose)
+	}
 	if models.IsNotFound(err) || (err == nil && sent.TaskID == nil) {
 		return false, nil
 	}
@@ -347,6 +350,13 @@ func (t *turn) reportCallback(q *tgmodels.CallbackQuery, who speaker) error {
 		return t.askDetail(q, who, uint(id))
 	case "rb":
 		return t.backToReminder(q, who, uint(id))
+	case "ks", "ko":
+		return t.commitmentCallback(q, who, parts[0], uint(id), "")
+	case "kc":
+		if len(parts) != 3 {
+			break
+		}
+		return t.commitmentCallback(q, who, parts[0], uint(id), parts[2])
 	}
 	return t.answer(q, c.T(who.lang, "callback_expired", nil))
 }

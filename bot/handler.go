@@ -57,6 +57,9 @@ type Handler struct {
 	// InviteTTL is how long an invitation resent from a summary stays
 	// valid (models.DefaultInviteTTL when zero).
 	InviteTTL time.Duration
+	// Commitments is the district's template of commitments (责任书); nil
+	// uses the embedded one.
+	Commitments models.CommitmentTemplate
 }
 
 func (h *Handler) correctionWindow() time.Duration {
@@ -146,8 +149,10 @@ func (t *turn) message(m *tgmodels.Message) error {
 	if m.Chat.Type != tgmodels.ChatTypePrivate {
 		return t.groupMessage(m)
 	}
-	if m.From == nil {
-		return nil // channel posts and service messages carry no sender
+	if m.From == nil || m.From.IsBot {
+		// Channel posts carry no sender; the bot's own service messages
+		// (a pin of its receipt) are not addressed to it.
+		return nil
 	}
 	cmd, args, _ := t.command(m)
 	who, err := t.speaker(m.From)
@@ -230,6 +235,8 @@ func (t *turn) message(m *tgmodels.Message) error {
 		return t.extendCommand(m, who, args)
 	case "visit":
 		return t.visitCommand(m, who, args)
+	case "commit":
+		return t.commitCommand(m, who, args)
 	case "group":
 		return t.groupCommand(m, who)
 	case "delivery":

@@ -21,6 +21,7 @@ var commandRoles = map[string][]models.Role{
 	"instruct":   {models.RoleLeader},
 	"summaryat":  {models.RoleLeader, models.RoleOwner},
 	"export":     {},
+	"commit":     {},
 	"group":      {models.RoleLeader},
 	"visit":      {models.RoleLeader},
 }

@@ -66,6 +66,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 			ParseMode:           tgmodels.ParseModeHTML,
 			LinkPreviewOptions:  noPreview,
 			DisableNotification: out.Silent,
+			ProtectContent:      out.ProtectContent,
 			ReplyParameters:     replyTo(out),
 			ReplyMarkup:         replyMarkup(out),
 		})
@@ -96,6 +97,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 			MessageThreadID:     out.MessageThreadID,
 			DisableNotification: out.Silent,
 			Document:            upload(out, "document"),
+			ProtectContent:      out.ProtectContent,
 			Caption:             out.Text,
 			ParseMode:           tgmodels.ParseModeHTML,
 			ReplyParameters:     replyTo(out),
@@ -132,6 +134,13 @@ func (s *Sender) call(ctx context.Context, chatID int64, kind models.OutKind, ou
 		}
 		m, err := s.API.EditMessageReplyMarkup(ctx, params)
 		return editedID(m, err, out)
+
+	case models.OutPinMessage:
+		if out.EditMessageID == 0 {
+			return 0, fmt.Errorf("%w: pin without a message id", outbox.ErrRejected)
+		}
+		_, err := s.API.PinChatMessage(ctx, &tg.PinChatMessageParams{ChatID: chatID, MessageID: out.EditMessageID, DisableNotification: out.Silent})
+		return out.EditMessageID, err
 
 	case models.OutAnswerCallback:
 		if out.CallbackQueryID == "" {

@@ -654,6 +654,9 @@ func (t *turn) export(m *tgmodels.Message, who speaker) error {
 // outbox.Options.Draw), reading db as it stands, outside any transaction.
 func (h *Handler) DrawDeferred(ctx context.Context, db *gorm.DB, out models.Outgoing) (models.Outgoing, error) {
 	f := out.Deferred
+	if f.Kind == models.DeferredCommitment {
+		return h.drawCommitment(ctx, db, out)
+	}
 	if f.Kind != models.DeferredLedger {
 		return out, fmt.Errorf("unknown deferred file %q", f.Kind)
 	}

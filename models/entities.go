@@ -599,3 +599,43 @@ type AdminLanguage struct {
 	Language   string `gorm:"size:16;not null"`
 	UpdatedAt  time.Time
 }
+
+// CommitmentVersion is one version of a leader's commitment (责任书) for a
+// period: its canonical text and the text's SHA-256. Versions are never
+// changed; a revision is a new version, and the newest of a leader and
+// period supersedes the others.
+type CommitmentVersion struct {
+	ID       uint   `gorm:"primaryKey"`
+	LeaderID uint   `gorm:"not null;uniqueIndex:idx_commitment_version"`
+	Period   string `gorm:"size:64;not null;uniqueIndex:idx_commitment_version;index"`
+	Version  int    `gorm:"not null;uniqueIndex:idx_commitment_version"`
+	// Lang is the language of the text: the leader's when it was issued.
+	Lang        string `gorm:"size:8;not null"`
+	Text        string `gorm:"type:text;not null"`
+	Fingerprint string `gorm:"size:64;not null"`
+	// IssuedByID and IssuedByTelegramID are the admin who issued it (either
+	// may be unset: an admin need not be a person of the list, and the
+	// command line has no Telegram account); IssuedVia is chat or cli.
+	IssuedByID         *uint
+	IssuedByTelegramID int64  `gorm:"not null;default:0"`
+	IssuedVia          string `gorm:"size:16;not null;default:''"`
+	IssuedAt           time.Time
+}
+
+// CommitmentEvent is a leader's signature of, or objection to, a version:
+// append-only, with the Telegram account and update it came from. A
+// version has at most one signature.
+type CommitmentEvent struct {
+	ID             uint   `gorm:"primaryKey"`
+	VersionID      uint   `gorm:"not null;index;uniqueIndex:idx_commitment_signed,where:kind = 'signed'"`
+	Kind           string `gorm:"size:16;not null"`
+	PersonID       uint   `gorm:"not null"`
+	TelegramUserID int64  `gorm:"not null;default:0"`
+	// Fingerprint is the text's fingerprint as signed or objected to.
+	Fingerprint string `gorm:"size:64;not null"`
+	Method      string `gorm:"size:16;not null;default:''"`
+	UpdateID    int64  `gorm:"not null;default:0"`
+	// Text is an objection's.
+	Text string `gorm:"size:2000;not null;default:''"`
+	At   time.Time
+}

@@ -36,6 +36,7 @@ var migrationIDs = []string{
 	"0015_periods",
 	"0016_work_groups",
 	"0017_visits",
+	"0018_commitments",
 	"0019_leave_steps",
 	"0020_outbox_indexes",
 	"0023_admin_languages",

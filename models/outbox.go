@@ -39,6 +39,7 @@ const (
 	// OutSetCommands sets the chat's command menu (BotCommandScopeChat) in
 	// Language, or deletes it when Commands is empty.
 	OutSetCommands OutKind = "set_commands"
+	OutPinMessage  OutKind = "pin_message" // pins EditMessageID (or EditOutboxID's message)
 )
 
 // RateLimited tells whether Telegram counts this call against its message
@@ -106,6 +107,8 @@ type Outgoing struct {
 	ThreadOutboxID  uint `json:"thread_outbox_id,omitempty"`
 	// Silent sends without a notification.
 	Silent bool `json:"silent,omitempty"`
+	// ProtectContent keeps the message from being forwarded or saved.
+	ProtectContent bool `json:"protect_content,omitempty"`
 	// TopicName names a topic to create or rename.
 	TopicName string `json:"topic_name,omitempty"`
 	// Reaction is the emoji to react with to message ReactTo.
@@ -139,6 +142,8 @@ type DeferredFile struct {
 	// Lang and Location are the reader's language and time zone.
 	Lang     string `json:"lang,omitempty"`
 	Location string `json:"location,omitempty"`
+	// ID names the record drawn, for kinds that draw one (a commitment).
+	ID uint `json:"id,omitempty"`
 }
 
 // DeferredLedger is the exported ledger, as it stands when drawn.

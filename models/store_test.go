@@ -33,6 +33,7 @@ var entities = []any{
 	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},
 	&models.Visit{}, &models.VisitTask{}, &models.VisitFinding{}, &models.VisitFile{},
 	&models.AdminLanguage{},
+	&models.CommitmentVersion{}, &models.CommitmentEvent{},
 }
 
 // The frozen SQL migrations must create every column the entities use: an

@@ -545,7 +545,10 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	s.settle(bg, id, err)
 }
 
-func isEdit(k models.OutKind) bool { return k == models.OutEditText || k == models.OutEditMarkup }
+// isEdit tells the calls that name an existing message, which a pin does too.
+func isEdit(k models.OutKind) bool {
+	return k == models.OutEditText || k == models.OutEditMarkup || k == models.OutPinMessage
+}
 
 // settlement records the outcome of one claimed message.
 type settlement struct {

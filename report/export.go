@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
@@ -27,6 +29,10 @@ type Ledger struct {
 	Assessment   [][]string
 	// Visits are the saved front-line visits (走一线), oldest first.
 	Visits [][]string
+	// Commitments are the commitments (责任书) for verification: a row per
+	// signature or objection, and per version with neither, each with its
+	// text and fingerprint, so that anyone can hash the one and compare.
+	Commitments [][]string
 }
 
 // headers of the ledger sheet. The first columns are the import's, so that
@@ -68,9 +74,16 @@ var visitHeaders = map[string][]string{
 	"en": {"at", "by", "kind", "codes", "found", "solved", "coordinate", "findings", "location", "files"},
 }
 
-var sheetNames = map[string][5]string{
-	"zh": {"台账", "报告记录", "协调与批示", "季度考核", "走一线"},
-	"en": {"ledger", "reports", "coordination", "assessment", "visits"},
+// commitmentHeaders of the 责任书 sheet: 文本指纹 is the SHA-256 of 文本,
+// in hex.
+var commitmentHeaders = map[string][]string{
+	"zh": {"考核期", "包抓领导", "版本", "状态", "文本指纹", "下发时间", "下发方式", "事项", "时间", "方式", "Telegram 用户 ID", "更新 ID", "异议内容", "文本"},
+	"en": {"period", "leader", "version", "standing", "fingerprint", "issued_at", "issued_via", "event", "at", "method", "telegram_user_id", "update_id", "objection", "text"},
+}
+
+var sheetNames = map[string][6]string{
+	"zh": {"台账", "报告记录", "协调与批示", "季度考核", "走一线", "责任书"},
+	"en": {"ledger", "reports", "coordination", "assessment", "visits", "commitments"},
 }
 
 var words = map[string]map[string]string{
@@ -80,7 +93,8 @@ var words = map[string]map[string]string{
 		"running": "进行中", "frozen": "已定格", "district": "全区", "department": "牵头单位", "leader": "包抓领导", "task": "任务",
 		"nothing due": "本期无节点", "changed after the end": "结束后有变动",
 		"supervise": "现场督导", "investment": "走访企业/招商", "meeting": "现场办公会", "other": "其他",
-		"found": "发现", "solved": "已解决", "coordinate": "需协调", "live": "实时位置首点", "point": "定位点", "minutes": "分钟"},
+		"found": "发现", "solved": "已解决", "coordinate": "需协调", "live": "实时位置首点", "point": "定位点", "minutes": "分钟",
+		"current": "现行", "replaced": "已被取代", "signed": "签订", "objected": "异议", "chat": "聊天", "cli": "命令行"},
 	"en": {},
 }
 
@@ -127,7 +141,7 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 		byMilestone[l.MilestoneID] = i
 	}
 	l := &Ledger{Rows: [][]string{ledgerHeaders[lang]}, History: [][]string{historyHeaders[lang]}, Coordination: [][]string{coordinationHeaders[lang]},
-		Assessment: [][]string{assessmentHeaders[lang]}, Visits: [][]string{visitHeaders[lang]}}
+		Assessment: [][]string{assessmentHeaders[lang]}, Visits: [][]string{visitHeaders[lang]}, Commitments: [][]string{commitmentHeaders[lang]}}
 	codes := map[uint]string{}
 	for _, d := range tasks {
 		codes[d.Task.ID] = d.Task.Code
@@ -240,7 +254,46 @@ FROM instructions i JOIN people p ON p.id = i.leader_id ORDER BY i.id`).Scan(&in
 	if l.Visits, err = visitRows(tx, l.Visits, codes, loc, lang); err != nil {
 		return nil, err
 	}
+	if l.Commitments, err = commitmentRows(tx, l.Commitments, loc, lang); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// maxCellText is what a spreadsheet cell holds.
+const maxCellText = 32767
+
+// commitmentRows appends every commitment version and what happened to
+// it, by period, leader and version.
+func commitmentRows(tx *gorm.DB, rows [][]string, loc *time.Location, lang string) ([][]string, error) {
+	records, err := models.CommitmentRecords(tx)
+	if err != nil {
+		return nil, err
+	}
+	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
+	for _, r := range records {
+		v := r.Version
+		standing := word(lang, "current")
+		if r.Superseded {
+			standing = word(lang, "replaced")
+		}
+		text := v.Text
+		if utf8.RuneCountInString(text) > maxCellText {
+			// Too long for a cell: the fingerprint still names it, and
+			// `taskbot commitments show` prints it whole.
+			text = ""
+		}
+		head := []string{v.Period, r.Leader.Key, strconv.Itoa(v.Version), standing, v.Fingerprint, at(v.IssuedAt), word(lang, v.IssuedVia)}
+		if len(r.Events) == 0 {
+			rows = append(rows, append(head, "", "", "", "", "", "", text))
+			continue
+		}
+		for _, e := range r.Events {
+			rows = append(rows, append(slices.Clone(head), word(lang, e.Kind), at(e.At), word(lang, e.Method),
+				strconv.FormatInt(e.TelegramUserID, 10), strconv.FormatInt(e.UpdateID, 10), e.Text, text))
+		}
+	}
+	return rows, nil
 }
 
 // visitRows appends the saved visits to rows.
@@ -376,7 +429,7 @@ func (l *Ledger) WriteXLSX(w io.Writer, lang string) error {
 	if err != nil {
 		return err
 	}
-	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment, l.Visits} {
+	for i, sheet := range [][][]string{l.Rows, l.History, l.Coordination, l.Assessment, l.Visits, l.Commitments} {
 		name := names[i]
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -409,12 +462,13 @@ const (
 
 // columnKinds types the columns of the four sheets, by position (the
 // headers above): only what a spreadsheet should sort or sum is typed.
-var columnKinds = [5]map[int]cellKind{
+var columnKinds = [6]map[int]cellKind{
 	{7: intCell, 9: dateCell, 11: lightCell, 13: percentCell, 15: timeCell, 17: dateCell, 18: dateCell},
 	{0: timeCell, 2: intCell, 5: percentCell, 7: intCell},
 	{6: timeCell},
 	{1: dateCell, 2: dateCell, 7: intCell, 8: intCell, 10: intCell, 11: intCell, 12: intCell, 13: intCell, 15: intCell},
 	{0: timeCell, 4: intCell, 5: intCell, 6: intCell, 9: intCell},
+	{2: intCell, 5: timeCell, 8: timeCell},
 }
 
 // sheetStyles are the style ids the sheets use.

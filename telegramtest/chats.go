@@ -80,6 +80,12 @@ type Msg struct {
 	// Reactions are the emoji the bot reacted to the message with
 	// (setMessageReaction).
 	Reactions []string
+
+	// Protected is true for a message sent with protect_content.
+	Protected bool
+	// PinnedMessageID is the message a pinned_message service message
+	// says was pinned.
+	PinnedMessageID int
 }
 
 // Button returns the first inline button with the given text.
@@ -140,6 +146,9 @@ type message struct {
 	thread int
 	// reactions are the bot's reactions to the message.
 	reactions []string
+	// protected is protect_content: the message cannot be forwarded or
+	// saved.
+	protected bool
 }
 
 // replyTarget is the message this one replies to, as Telegram sees it: in
@@ -160,6 +169,8 @@ type chat struct {
 	nextID int
 	msgs   []*message
 	byID   map[int]*message
+	// pinned are the ids of the pinned messages, the latest last.
+	pinned []int
 }
 
 func newChat(id int64, kind string) *chat {
@@ -203,12 +214,16 @@ func (m *message) toMsg() Msg {
 		Location:  m.location,
 		ThreadID:  m.thread,
 		Reactions: slices.Clone(m.reactions),
+		Protected: m.protected,
 	}
 	if m.svc != nil {
 		out.Service = m.svc.kind
 		out.MigrateToChatID, out.MigrateFromChatID = m.svc.migrateTo, m.svc.migrateFrom
 		if cs := m.svc.chatShared; cs != nil {
 			out.RequestID, out.SharedChatID = cs.RequestID, cs.ChatID
+		}
+		if pm := m.svc.pinned; pm != nil {
+			out.PinnedMessageID = pm.id
 		}
 		if us := m.svc.usersShared; us != nil {
 			out.RequestID = us.RequestID
@@ -307,8 +322,16 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 		u := f.wire()
 		w.ForwardOrigin = &wMessageOrigin{Type: "user", Date: m.forwardDate.Unix(), SenderUser: &u}
 	}
+	if m.protected {
+		w.HasProtectedContent = true
+	}
 	if m.svc != nil {
 		m.svc.wire(w)
+		if pm := m.svc.pinned; pm != nil {
+			// "will not contain further reply_to_message fields even if
+			// it itself is a reply"
+			w.PinnedMessage = s.wireMessage(pm, false)
+		}
 	}
 	return w
 }

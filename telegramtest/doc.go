@@ -73,6 +73,9 @@
 // Reply keyboard buttons may request a chat or users; User.ShareChat and
 // User.ShareUsers answer them with chat_shared and users_shared messages.
 // setMessageReaction records the bot's reaction in Msg.Reactions.
+// A send's protect_content is kept (Msg.Protected, has_protected_content);
+// pinChatMessage pins in private chats, and in groups where the bot may
+// pin, posting the pinned_message service message (Server.Pinned).
 //
 // # Failure injection
 //

@@ -293,6 +293,7 @@ var handlers = map[string]handlerFunc{
 	"closeForumTopic":        (*Server).closeForumTopic,
 	"reopenForumTopic":       (*Server).reopenForumTopic,
 	"setMessageReaction":     (*Server).setMessageReaction,
+	"pinChatMessage":         (*Server).pinChatMessage,
 }
 
 // Methods lists the Bot API methods the server implements. Others that

@@ -13,6 +13,7 @@ type service struct {
 	migrateFrom  int64
 	chatShared   *wChatShared
 	usersShared  *wUsersShared
+	pinned       *message // of a pinned_message
 }
 
 // wire puts the service content into the message's wire shape.
@@ -69,4 +70,5 @@ func (s *Server) servicePostLocked(c *chat, from *User, sv *service, thread int)
 var ownServiceDelivered = map[string]bool{
 	"forum_topic_created": true, "forum_topic_edited": true,
 	"forum_topic_closed": true, "forum_topic_reopened": true,
+	"pinned_message": true,
 }

@@ -51,30 +51,32 @@ type wDocument struct {
 }
 
 type wMessage struct {
-	MessageID         int             `json:"message_id"`
-	MessageThreadID   int             `json:"message_thread_id,omitempty"`
-	From              *wUser          `json:"from,omitempty"`
-	SenderChat        *wChat          `json:"sender_chat,omitempty"`
-	AuthorSignature   string          `json:"author_signature,omitempty"`
-	Date              int64           `json:"date"`
-	Chat              wChat           `json:"chat"`
-	IsTopicMessage    bool            `json:"is_topic_message,omitempty"`
-	ReplyToMessage    *wMessage       `json:"reply_to_message,omitempty"`
-	EditDate          int64           `json:"edit_date,omitempty"`
-	Text              string          `json:"text,omitempty"`
-	Entities          []Entity        `json:"entities,omitempty"`
-	Photo             []wPhotoSize    `json:"photo,omitempty"`
-	Document          *wDocument      `json:"document,omitempty"`
-	Location          *wLocation      `json:"location,omitempty"`
-	ForwardOrigin     *wMessageOrigin `json:"forward_origin,omitempty"`
-	Caption           string          `json:"caption,omitempty"`
-	CaptionEntities   []Entity        `json:"caption_entities,omitempty"`
-	NewChatMembers    []wUser         `json:"new_chat_members,omitempty"`
-	LeftChatMember    *wUser          `json:"left_chat_member,omitempty"`
-	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
-	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
-	ChatShared        *wChatShared    `json:"chat_shared,omitempty"`
-	UsersShared       *wUsersShared   `json:"users_shared,omitempty"`
+	MessageID           int             `json:"message_id"`
+	MessageThreadID     int             `json:"message_thread_id,omitempty"`
+	From                *wUser          `json:"from,omitempty"`
+	SenderChat          *wChat          `json:"sender_chat,omitempty"`
+	AuthorSignature     string          `json:"author_signature,omitempty"`
+	Date                int64           `json:"date"`
+	Chat                wChat           `json:"chat"`
+	IsTopicMessage      bool            `json:"is_topic_message,omitempty"`
+	ReplyToMessage      *wMessage       `json:"reply_to_message,omitempty"`
+	EditDate            int64           `json:"edit_date,omitempty"`
+	Text                string          `json:"text,omitempty"`
+	Entities            []Entity        `json:"entities,omitempty"`
+	Photo               []wPhotoSize    `json:"photo,omitempty"`
+	Document            *wDocument      `json:"document,omitempty"`
+	Location            *wLocation      `json:"location,omitempty"`
+	ForwardOrigin       *wMessageOrigin `json:"forward_origin,omitempty"`
+	HasProtectedContent bool            `json:"has_protected_content,omitempty"`
+	Caption             string          `json:"caption,omitempty"`
+	CaptionEntities     []Entity        `json:"caption_entities,omitempty"`
+	NewChatMembers      []wUser         `json:"new_chat_members,omitempty"`
+	LeftChatMember      *wUser          `json:"left_chat_member,omitempty"`
+	MigrateToChatID     int64           `json:"migrate_to_chat_id,omitempty"`
+	MigrateFromChatID   int64           `json:"migrate_from_chat_id,omitempty"`
+	ChatShared          *wChatShared    `json:"chat_shared,omitempty"`
+	UsersShared         *wUsersShared   `json:"users_shared,omitempty"`
+	PinnedMessage       *wMessage       `json:"pinned_message,omitempty"`
 	// Forum topic service messages; closed and reopened are empty objects.
 	ForumTopicCreated  *wForumTopicCreated `json:"forum_topic_created,omitempty"`
 	ForumTopicEdited   *wForumTopicEdited  `json:"forum_topic_edited,omitempty"`

@@ -38,6 +38,9 @@ var texts = map[string]map[string]string{
 		"visits":      "走一线", "visit_supervise": "现场督导", "visit_investment": "走访企业/招商", "visit_meeting": "现场办公会", "visit_other": "其他",
 		"finding_found": "发现问题", "finding_solved": "现场解决", "finding_coordinate": "需协调",
 		"location_live": "实时位置（共享 %d 分钟）", "location_point": "发送的位置", "location_none": "未附位置", "distance": "距项目约 %d 米", "files": "附件 %d 个",
+		"commitments": "责任书", "commit_signed": "已签", "commit_unsigned": "未签", "commit_objected": "有异议", "commit_not_issued": "未下发",
+		"commit_progress": "签订进度 %d/%d（%s）", "commit_version": "第%d版", "commit_signed_at": "签订于", "leader": "包抓领导",
+		"commit_sign_in_chat": "责任书在聊天中阅读并签订。",
 	},
 	"en": {
 		"title": "Key tasks board", "unauthorized": "We could not tell who you are. Open the board from the bot's menu button in Telegram.",
@@ -67,6 +70,9 @@ var texts = map[string]map[string]string{
 		"visits":      "Front-line visits", "visit_supervise": "on-site supervision", "visit_investment": "company / investment visit", "visit_meeting": "on-site meeting", "visit_other": "other",
 		"finding_found": "found", "finding_solved": "solved on site", "finding_coordinate": "needs coordination",
 		"location_live": "live location (shared %d min)", "location_point": "location sent", "location_none": "no location", "distance": "about %d m from the site", "files": "%d files", "files_1": "%d file",
+		"commitments": "Commitments", "commit_signed": "Signed", "commit_unsigned": "Not signed", "commit_objected": "Objected", "commit_not_issued": "Not issued",
+		"commit_progress": "Signed %d/%d (%s)", "commit_version": "version %d", "commit_signed_at": "signed", "leader": "Leader",
+		"commit_sign_in_chat": "Commitments are read and signed in chat.",
 	},
 }
 

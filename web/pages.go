@@ -113,7 +113,12 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 			narrowed++
 		}
 	}
-	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{
+	signs, err := s.seesCommitments(db, rd)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{"Commitments": signs,
 		"Narrowed": narrowed, "Clear": boardFilter{Q: f.Q}.query(f.Light),
 		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Rankings": s.Rankings, "Filter": f,
 		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),

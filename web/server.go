@@ -120,6 +120,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /app/task/{code}", s.authed(s.task))
 	mux.HandleFunc("GET /app/ranking", s.authed(s.ranking))
 	mux.HandleFunc("GET /app/period", s.authed(s.period))
+	mux.HandleFunc("GET /app/commitments", s.authed(s.commitments))
 	mux.HandleFunc("GET /app/file/{id}", s.authed(s.file))
 	return securityHeaders(mux), nil
 }

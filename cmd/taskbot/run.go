@@ -51,6 +51,7 @@ type botOptions struct {
 	webOptions
 	opsOptions
 	weeklyOptions
+	commitmentOptions
 }
 
 // reminderOptions shape the reminder schedules (`run`, `remind`).
@@ -168,6 +169,7 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 	o.webOptions.register(fs)
 	o.opsOptions.register(fs)
 	o.weeklyOptions.register(fs)
+	o.commitmentOptions.register(fs)
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
@@ -315,6 +317,9 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	handler.LightRules = o.lightRules()
 	handler.Rankings = o.Rankings
 	if handler.BoardURL, err = o.webOptions.taskLinks(); err != nil {
+		return err
+	}
+	if handler.Commitments, err = o.commitmentOptions.template(); err != nil {
 		return err
 	}
 	reminders := o.reminders(store, catalog, loc, log.With("part", "reminders"), dispatcher.Notify)
