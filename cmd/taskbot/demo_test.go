@@ -35,6 +35,8 @@ func TestDemoInEnglishOnAnotherDay(t *testing.T) {
 		"For 杨帆, who is away until 2027-05-20",
 		"Reported for 杨帆",
 		"-> Zhao Lei #",
+		"✅ Signed “2027 Commitment on Key Tasks”, version 1",
+		"Signed 1/3 (2027)",
 		"Visit recorded: 1 problem(s) found, 1 solved on site.",
 		"🔴 1  🟡 1  🟢 1  ✅ 1",
 		"failed: 0, 429s received: 0",
