@@ -38,7 +38,7 @@ func TestDemoInEnglishOnAnotherDay(t *testing.T) {
 		"✅ Signed “2027 Commitment on Key Tasks”, version 1",
 		"Signed 1/3 (2027)",
 		"Visit recorded: 1 problem(s) found, 1 solved on site.",
-		"🔴 1  🟡 1  🟢 1  ✅ 1",
+		"🔴 1 red · 🟡 1 yellow · 🟢 1 green · ✅ 1 done",
 		"failed: 0, 429s received: 0",
 	} {
 		if !strings.Contains(got, want) {
