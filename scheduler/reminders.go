@@ -715,6 +715,12 @@ func (r *Reminders) fireWeekly(tx *gorm.DB, s models.Schedule, wall Wall) (bool,
 // followUps first closes the follow-ups no longer needed, then sends the
 // one follow-up of each slot nobody reported on, by the batch, and tells
 // the leaders when the silence has lasted EscalateAfter slots.
+// staleFollowUp tells a follow-up that fell due more than catchUp before
+// now, as after downtime: the same bound as for a missed slot.
+func staleFollowUp(rem models.Reminder, now time.Time, catchUp time.Duration) bool {
+	return rem.FollowUpAt != nil && catchUp >= 0 && now.Sub(*rem.FollowUpAt) > catchUp
+}
+
 func (r *Reminders) followUps(ctx context.Context) error {
 	db := r.Store.DB.WithContext(ctx)
 	if _, err := models.SettleFollowUps(db); err != nil {
@@ -753,7 +759,19 @@ WHERE id IN ? AND follow_up_at IS NOT NULL RETURNING id`, true, ids).Scan(&taken
 			}
 			var jobs []reminderJob
 			var tasks []uint
+			now := r.Store.Now()
 			for _, rem := range due {
+				if isTaken[rem.ID] && staleFollowUp(rem, now, r.CatchUp) {
+					// Like a slot missed for longer than CatchUp, a
+					// follow-up that fell due long before the process was
+					// back is dropped: it would arrive about a day that
+					// has passed, and the next slot reminds anyway.
+					detail := fmt.Sprintf("follow-up of slot %s skipped, %s late", rem.SlotAt.UTC().Format(time.RFC3339), now.Sub(*rem.FollowUpAt).Round(time.Minute))
+					if err := models.Audit(tx, &rem.PersonID, &rem.TaskID, "follow_up_skipped", detail); err != nil {
+						return err
+					}
+					continue
+				}
 				if isTaken[rem.ID] {
 					jobs = append(jobs, reminderJob{taskID: rem.TaskID, personID: rem.PersonID, kind: models.ReminderFollowUp, slotKey: rem.SlotKey, slotAt: rem.SlotAt})
 					tasks = append(tasks, rem.TaskID)
