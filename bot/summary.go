@@ -331,14 +331,21 @@ func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now ti
 	return s, nil
 }
 
-// summary answers /summary.
-func (t *turn) summary(m *tgmodels.Message, who speaker) error {
+// ownSummary is the speaker's summary as it stands now, not remembered,
+// with what its buttons need, and the zone it is written in.
+func (t *turn) ownSummary(who speaker) (*report.Summary, SummaryView, *time.Location, error) {
 	loc := t.location(who.person)
 	s, err := t.h.BuildSummary(t.tx, who.person, who.admin, t.now, loc, false)
 	if err != nil {
-		return err
+		return nil, SummaryView{}, nil, err
 	}
 	v, err := t.h.summaryView(t.tx, who.person, who.admin)
+	return s, v, loc, err
+}
+
+// summary answers /summary.
+func (t *turn) summary(m *tgmodels.Message, who speaker) error {
+	s, v, loc, err := t.ownSummary(who)
 	if err != nil {
 		return err
 	}

@@ -91,12 +91,7 @@ func (t *turn) visibleTaskByID(who speaker, id uint) (*models.TaskDetail, error)
 // summaryPage turns a summary message, in place, to another page of the
 // presser's own summary as it stands now.
 func (t *turn) summaryPage(q *tgmodels.CallbackQuery, who speaker, page int) error {
-	loc := t.location(who.person)
-	s, err := t.h.BuildSummary(t.tx, who.person, who.admin, t.now, loc, false)
-	if err != nil {
-		return err
-	}
-	v, err := t.h.summaryView(t.tx, who.person, who.admin)
+	s, v, loc, err := t.ownSummary(who)
 	if err != nil {
 		return err
 	}

@@ -83,18 +83,8 @@ func Parse(args string, today time.Time) (Request, error) {
 	}
 	words := strings.Fields(strings.ReplaceAll(args, "　", " "))
 	var req Request
-	var days []time.Time
-	addDay := func(w string) error {
-		d, ok := readDay(w, today)
-		if !ok {
-			return &WordError{Word: w, Err: ErrBadDay}
-		}
-		if len(days) == 2 {
-			return &WordError{Word: w, Err: ErrTooManyDays}
-		}
-		days = append(days, d)
-		return nil
-	}
+	days := dayList{today: today}
+	addDay := days.add
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		lower := strings.ToLower(w)
@@ -138,20 +128,20 @@ func Parse(args string, today time.Time) (Request, error) {
 			if looksLikeDay(w) {
 				return Request{}, &WordError{Word: w, Err: ErrBadDay}
 			}
-			if req.Deputy == "" && len(days) > 0 {
+			if req.Deputy == "" && len(days.days) > 0 {
 				req.Deputy = w // the last free word names the deputy
 				continue
 			}
 			return Request{}, &WordError{Word: w, Err: ErrUnexpected}
 		}
 	}
-	switch len(days) {
+	switch len(days.days) {
 	case 0:
 		return Request{}, ErrNoDays
 	case 1:
-		req.First, req.Last = days[0], days[0]
+		req.First, req.Last = days.days[0], days.days[0]
 	default:
-		req.First, req.Last = days[0], days[1]
+		req.First, req.Last = days.days[0], days.days[1]
 	}
 	if req.Kind == "" {
 		req.Kind = models.LeaveOther
@@ -225,6 +215,24 @@ func readDay(w string, today time.Time) (time.Time, bool) {
 	return t, true
 }
 
+// dayList collects the at most two days a leave is written with.
+type dayList struct {
+	today time.Time
+	days  []time.Time
+}
+
+func (l *dayList) add(w string) error {
+	d, ok := readDay(w, l.today)
+	if !ok {
+		return &WordError{Word: w, Err: ErrBadDay}
+	}
+	if len(l.days) == 2 {
+		return &WordError{Word: w, Err: ErrTooManyDays}
+	}
+	l.days = append(l.days, d)
+	return nil
+}
+
 func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 func atoi(s string) int {
@@ -240,18 +248,8 @@ func ParseDays(text string, today time.Time) (first, last time.Time, err error) 
 	if utf8.RuneCountInString(text) > maxArgs {
 		return time.Time{}, time.Time{}, ErrTooLong
 	}
-	var days []time.Time
-	add := func(w string) error {
-		d, ok := readDay(w, today)
-		if !ok {
-			return &WordError{Word: w, Err: ErrBadDay}
-		}
-		if len(days) == 2 {
-			return &WordError{Word: w, Err: ErrTooManyDays}
-		}
-		days = append(days, d)
-		return nil
-	}
+	days := dayList{today: today}
+	add := days.add
 	for _, w := range strings.Fields(strings.ReplaceAll(text, "　", " ")) {
 		if rangeWords[strings.ToLower(w)] {
 			continue
@@ -271,11 +269,11 @@ func ParseDays(text string, today time.Time) (first, last time.Time, err error) 
 			return time.Time{}, time.Time{}, err
 		}
 	}
-	switch len(days) {
+	switch len(days.days) {
 	case 0:
 		return time.Time{}, time.Time{}, ErrNoDays
 	case 1:
-		return days[0], time.Time{}, nil
+		return days.days[0], time.Time{}, nil
 	}
-	return days[0], days[1], nil
+	return days.days[0], days.days[1], nil
 }
