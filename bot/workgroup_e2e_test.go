@@ -497,10 +497,28 @@ func TestGroupBecomesASupergroupWithMessagesQueued(t *testing.T) {
 		}
 		// An update that failed (two transactions on the same rows, one
 		// aborted) is retried after a backoff in store time: move it.
-		waitUntil(t, "the bot to hear of the migration", func() bool {
+		// On failure it says what stood in the inbox and the outbox.
+		heard := time.Now().Add(60 * time.Second)
+		for e.boundTasks(super.ID()) != "T01" {
+			if time.Now().After(heard) {
+				var ups []models.InboxUpdate
+				e.store.DB.Order("id").Find(&ups)
+				for _, u := range ups {
+					t.Logf("update %d state %s att %d err %q", u.UpdateID, u.State, u.Attempts, u.LastError)
+				}
+				var groups []models.WorkGroup
+				e.store.DB.Find(&groups)
+				t.Logf("work groups %+v", groups)
+				var rows []models.OutboxMessage
+				e.store.DB.Order("id").Find(&rows)
+				for _, r := range rows {
+					t.Logf("outbox row %d chat %d kind %s state %s head %v attempts %d next %v error %q", r.ID, r.ChatID, r.Kind, r.State, r.Head, r.Attempts, r.NextAttemptAt, r.LastError)
+				}
+				t.Fatal("the bot did not hear of the migration")
+			}
 			e.clock.Advance(5 * time.Second)
-			return e.boundTasks(super.ID()) == "T01"
-		})
+			time.Sleep(20 * time.Millisecond)
+		}
 		e.next(wang, 1, func() { wang.SendText("/instruct T01 本周完成签约") })
 		// The bot's handling of the migration and the instruction race; on
 		// PostgreSQL one may be aborted (a deadlock between the two
