@@ -62,6 +62,17 @@ sends each leader the summary, the PDF and the buttons to sign or object.`,
 	return cmd
 }
 
+// commitmentPeriodIn reads --tz and --period for the commands that only
+// read the commitments.
+func commitmentPeriodIn(db *gorm.DB, now time.Time, period, tz string) (models.Period, *time.Location, error) {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return models.Period{}, nil, fmt.Errorf("--tz %q: %w", tz, err)
+	}
+	p, err := commitmentPeriod(db, period, now, loc)
+	return p, loc, err
+}
+
 // commitmentPeriod reads --period: a year, a quarter or a named period;
 // empty is the current year in loc.
 func commitmentPeriod(tx *gorm.DB, name string, now time.Time, loc *time.Location) (models.Period, error) {
@@ -156,12 +167,8 @@ func newCommitmentsStatusCommand(a *app) *cobra.Command {
 		Short: "Who has signed (签订进度 37/89), who has not, who objected",
 		Args:  cobra.NoArgs,
 		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
-			loc, err := time.LoadLocation(tz)
-			if err != nil {
-				return fmt.Errorf("--tz %q: %w", tz, err)
-			}
 			db := store.DB.WithContext(cmd.Context())
-			p, err := commitmentPeriod(db, period, store.Now(), loc)
+			p, loc, err := commitmentPeriodIn(db, store.Now(), period, tz)
 			if err != nil {
 				return err
 			}
@@ -213,12 +220,8 @@ func newCommitmentsShowCommand(a *app) *cobra.Command {
 		Short: "Print a leader's current commitment and its fingerprint; --pdf writes the PDF they receive",
 		Args:  cobra.NoArgs,
 		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
-			loc, err := time.LoadLocation(tz)
-			if err != nil {
-				return fmt.Errorf("--tz %q: %w", tz, err)
-			}
 			db := store.DB.WithContext(cmd.Context())
-			p, err := commitmentPeriod(db, period, store.Now(), loc)
+			p, _, err := commitmentPeriodIn(db, store.Now(), period, tz)
 			if err != nil {
 				return err
 			}
