@@ -2,89 +2,16 @@ package scheduler_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/models/storetest"
 	"taskbot/scheduler"
 )
-
-// The city of the "City scale" figures: 10,000 tasks × 3 milestones × 3
-// attendants, 7,000 attendants and 100 leaders, everyone bound.
-const (
-	cityTasks      = 10_000
-	cityAttendants = 7_000
-	cityLeaders    = 100
-)
-
-// seedCity fills s with the city by bulk SQL: the benchmarks measure the
-// rounds, not the import.
-func seedCity(b *testing.B, s *models.Store) {
-	b.Helper()
-	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	due := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
-	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
-		insert := func(table, cols string, n int, row func(i int) []any) error {
-			ncol := len(strings.Split(cols, ","))
-			ph := "(" + strings.TrimSuffix(strings.Repeat("?,", ncol), ",") + ")"
-			for start := 0; start < n; start += 500 {
-				end := min(start+500, n)
-				var sb strings.Builder
-				var args []any
-				for i := start; i < end; i++ {
-					if i > start {
-						sb.WriteString(",")
-					}
-					sb.WriteString(ph)
-					args = append(args, row(i)...)
-				}
-				if err := tx.Exec("INSERT INTO "+table+" ("+cols+") VALUES "+sb.String(), args...).Error; err != nil {
-					return fmt.Errorf("seed %s: %w", table, err)
-				}
-			}
-			return nil
-		}
-		people := cityLeaders + cityAttendants
-		if err := insert("people", "id,key,name,telegram_id,created_at,updated_at", people, func(i int) []any {
-			return []any{i + 1, fmt.Sprintf("p%d", i+1), fmt.Sprintf("联络员%d", i+1), 100000 + i, now, now}
-		}); err != nil {
-			return err
-		}
-		if err := insert("tasks", "id,code,title,department,created_at,updated_at", cityTasks, func(i int) []any {
-			return []any{i + 1, fmt.Sprintf("T%05d", i+1), "任务", fmt.Sprintf("单位%d", i%30), now, now}
-		}); err != nil {
-			return err
-		}
-		if err := insert("assignments", "person_id,task_id,role,created_at", cityTasks*4, func(i int) []any {
-			t := i / 4
-			if i%4 == 0 {
-				return []any{t%cityLeaders + 1, t + 1, "leader", now}
-			}
-			return []any{cityLeaders + (t*3+i%4-1)%cityAttendants + 1, t + 1, "attendant", now}
-		}); err != nil {
-			return err
-		}
-		return insert("milestones", "task_id,seq,title,due_date,state,percent,created_at,updated_at", cityTasks*3, func(i int) []any {
-			return []any{i/3 + 1, i%3 + 1, "节点", due, "pending", 0, now, now}
-		})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if s.Dialect == models.Postgres {
-		if err := s.DB.Exec("ANALYZE").Error; err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 // productReminders is the scheduler as `taskbot run` and `taskbot remind`
 // build it, with the bot's own writer.
@@ -130,7 +57,7 @@ func BenchmarkReminderRound(b *testing.B) {
 				b.StopTimer()
 				clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) // Monday 08:00 Shanghai
 				s := db.open(b, models.Options{Clock: clock.Now})
-				seedCity(b, s)
+				storetest.SeedCity(b, s)
 				r := productReminders(b, s)
 				start := time.Now()
 				if err := r.Tick(context.Background()); err != nil {
@@ -143,7 +70,7 @@ func BenchmarkReminderRound(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				wantQueued(b, s, cityTasks*3)
+				wantQueued(b, s, storetest.CityTasks*3)
 			}
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/round")
 			b.ReportMetric(firstSync.Seconds()/float64(b.N), "s/first-sync")
@@ -160,7 +87,7 @@ func BenchmarkRemindNow(b *testing.B) {
 				b.StopTimer()
 				clock := storetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 				s := db.open(b, models.Options{Clock: clock.Now})
-				seedCity(b, s)
+				storetest.SeedCity(b, s)
 				r := productReminders(b, s)
 				b.StartTimer()
 				n, err := r.RemindNow(context.Background(), "", nil)
@@ -168,10 +95,10 @@ func BenchmarkRemindNow(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if n != cityTasks*3 {
-					b.Fatalf("queued %d reminders, want %d", n, cityTasks*3)
+				if n != storetest.CityTasks*3 {
+					b.Fatalf("queued %d reminders, want %d", n, storetest.CityTasks*3)
 				}
-				wantQueued(b, s, cityTasks*3)
+				wantQueued(b, s, storetest.CityTasks*3)
 				var audits int64
 				s.DB.Model(&models.AuditEvent{}).Count(&audits)
 				if audits != 1 {
@@ -192,7 +119,7 @@ func BenchmarkIdleTick(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			clock := storetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)) // Monday 10:00 Shanghai
 			s := db.open(b, models.Options{Clock: clock.Now})
-			seedCity(b, s)
+			storetest.SeedCity(b, s)
 			r := productReminders(b, s)
 			if err := r.Tick(context.Background()); err != nil {
 				b.Fatal(err)
