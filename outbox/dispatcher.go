@@ -86,6 +86,12 @@ type Options struct {
 	// dispatcher (default 500 ms): messages enqueued by another process, or
 	// retries that came due.
 	PollInterval time.Duration
+	// IdlePoll replaces PollInterval once a claim found nothing to send and
+	// nothing is in flight (default: PollInterval). An idle bot polling
+	// twice a second spends most of its CPU on empty claims; what this
+	// process queues wakes the dispatcher at once (Notify), so only another
+	// process's messages and retries coming due wait up to IdlePoll.
+	IdlePoll time.Duration
 
 	// Keep, when set, makes the dispatcher delete once an hour the messages
 	// finished longer ago than this, and the files no message needs any
@@ -205,7 +211,7 @@ func New(opt Options) (*Dispatcher, error) {
 	}
 	if opt.GlobalRate < 0 || opt.PerChatInterval < 0 || opt.PerGroupInterval < 0 || opt.Workers < 0 ||
 		opt.Lease < 0 || opt.SendTimeout < 0 || opt.MaxAttempts < 0 || opt.RetryBase < 0 ||
-		opt.RetryCap < 0 || opt.PollInterval < 0 || opt.Keep < 0 {
+		opt.RetryCap < 0 || opt.PollInterval < 0 || opt.IdlePoll < 0 || opt.Keep < 0 {
 		return nil, errors.New("scheduler: negative dispatcher option")
 	}
 	setDefault(&opt.GlobalRate, 25)
@@ -218,6 +224,7 @@ func New(opt Options) (*Dispatcher, error) {
 	setDefault(&opt.RetryBase, time.Second)
 	setDefault(&opt.RetryCap, 5*time.Minute)
 	setDefault(&opt.PollInterval, 500*time.Millisecond)
+	setDefault(&opt.IdlePoll, opt.PollInterval)
 	if opt.Instance == "" {
 		opt.Instance = fmt.Sprintf("dispatcher-%08x", rand.Uint32())
 	}
@@ -373,6 +380,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				backlog = false
 			} else {
 				backlog = len(msgs) == free
+				if len(msgs) == 0 && inFlight == 0 {
+					wait = max(wait, d.opt.IdlePoll)
+				}
 			}
 			for _, m := range msgs {
 				inFlight++

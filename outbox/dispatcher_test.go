@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"taskbot/models"
 	"taskbot/models/storetest"
@@ -973,6 +975,47 @@ func TestDispatcherResolvesTopicThread(t *testing.T) {
 		}
 		if m := h.row(topic); m.TelegramMessageID != 77 {
 			t.Fatalf("topic row %+v", m)
+		}
+	})
+}
+
+// claimCounter counts the outbox claims a store runs, by their statement.
+type claimCounter struct {
+	logger.Interface
+	n atomic.Int64
+}
+
+func (c *claimCounter) LogMode(logger.LogLevel) logger.Interface { return c }
+
+func (c *claimCounter) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	if sql, _ := fc(); strings.Contains(sql, "o.next_attempt_at <=") {
+		c.n.Add(1)
+	}
+}
+
+func TestIdleDispatcherPollsAtIdlePollAndWakesOnNotify(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		claims := &claimCounter{Interface: logger.Discard}
+		s.DB = s.DB.Session(&gorm.Session{Logger: claims})
+		h := newHarness(t, s, newFakeSender(nil), Options{PollInterval: time.Millisecond, IdlePoll: time.Hour})
+		h.start()
+		deadline := time.Now().Add(waitLimit)
+		for claims.n.Load() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the dispatcher never claimed")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		// Polling every millisecond would claim dozens of times meanwhile;
+		// idle, the next poll is an hour away.
+		time.Sleep(50 * time.Millisecond)
+		if n := claims.n.Load(); n != 1 {
+			t.Fatalf("%d claims of an empty outbox, want 1", n)
+		}
+		id := h.text("wake", 10)
+		h.d.Notify()
+		if o := h.waitOutcome(id); o.Result != ResultSent {
+			t.Fatalf("%+v", o)
 		}
 	})
 }

@@ -295,15 +295,18 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		return err
 	}
 	dispatcher, err := outbox.New(outbox.Options{
-		Leadership:    member,
-		Watch:         watch.Part("dispatcher"),
-		Store:         store,
-		Instance:      member.ID,
-		Liveness:      member.Liveness(),
-		Sender:        bot.NewSender(sendAPI),
-		GlobalRate:    o.Rate,
-		SendTimeout:   o.SendTimeout,
-		Keep:          o.OutboxKeep,
+		Leadership:  member,
+		Watch:       watch.Part("dispatcher"),
+		Store:       store,
+		Instance:    member.ID,
+		Liveness:    member.Liveness(),
+		Sender:      bot.NewSender(sendAPI),
+		GlobalRate:  o.Rate,
+		SendTimeout: o.SendTimeout,
+		Keep:        o.OutboxKeep,
+		// Every message this process queues wakes the dispatcher; an idle
+		// poll twice a second was most of an idle bot's CPU.
+		IdlePoll:      5 * time.Second,
 		Logger:        log.With("part", "outbox"),
 		Registerer:    registry,
 		OnUnreachable: handler.NotifyUnreachable,
