@@ -300,12 +300,21 @@ func LoadCalendar(ctx context.Context, store *models.Store) (*Calendar, error) {
 
 func (r *Reminders) zone(name string) *time.Location {
 	if name != "" {
+		if loc, ok := zones.Load(name); ok {
+			return loc.(*time.Location)
+		}
 		if loc, err := time.LoadLocation(name); err == nil {
+			zones.Store(name, loc)
 			return loc
 		}
 	}
 	return r.DefaultZone
 }
+
+// zones keeps each time zone loaded once: time.LoadLocation reads and
+// parses the zone's file on every call, and a sync of a city's schedules
+// asks for one per attendant.
+var zones sync.Map
 
 // fullSyncEvery is how often the schedules are reconciled even when
 // nothing they derive from seems to have changed: a safety net for a change
@@ -370,35 +379,14 @@ func scheduleInputs(db *gorm.DB) (string, error) {
 // charge and for every admin chat.
 func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 	db := r.Store.DB.WithContext(ctx)
-	var attendants []struct {
-		TaskID   uint
-		PersonID uint
-		Spec     string
-		TimeZone string
-	}
-	err := db.Table("assignments a").Select("a.task_id, a.person_id, t.schedule AS spec, p.time_zone").
-		Joins("JOIN tasks t ON t.id = a.task_id").Joins("JOIN people p ON p.id = a.person_id").
-		Where("a.role = ? AND t.done = ? AND p.telegram_id IS NOT NULL", models.RoleAttendant, false).
-		Scan(&attendants).Error
-	if err != nil {
-		return fmt.Errorf("attendants to remind: %w", err)
-	}
-	reminders := make([]models.Schedule, 0, len(attendants))
-	for _, a := range attendants {
-		spec := a.Spec
-		if spec == "" {
-			spec = r.DefaultSpec
-		}
-		reminders = append(reminders, models.Schedule{TaskID: a.TaskID, PersonID: a.PersonID, Spec: spec, TimeZone: r.zone(a.TimeZone).String()})
-	}
-	if err := r.reconcile(ctx, models.ScheduleReminder, reminders, cal); err != nil {
+	if err := r.syncReminders(ctx, cal); err != nil {
 		return err
 	}
 	if r.Summaries == nil {
 		return nil
 	}
 	var readers []models.Person
-	err = db.Where("telegram_id IS NOT NULL AND id IN (?)", db.Table("assignments a").Select("a.person_id").
+	err := db.Where("telegram_id IS NOT NULL AND id IN (?)", db.Table("assignments a").Select("a.person_id").
 		Joins("JOIN tasks t ON t.id = a.task_id").Where("a.role IN ? AND t.done = ?", []models.Role{models.RoleLeader, models.RoleOwner}, false)).
 		Find(&readers).Error
 	if err != nil {
@@ -444,6 +432,53 @@ func (r *Reminders) syncSchedules(ctx context.Context, cal *Calendar) error {
 		return err
 	}
 	return r.reconcile(ctx, models.ScheduleAdminWeekly, adminWeekly, cal)
+}
+
+// syncTasks is how many tasks' reminder schedules are reconciled at a
+// time: a city's 30,000 at once made a sync's peak memory several times
+// what the idle bot needs, and the process kept it.
+const syncTasks = 2000
+
+// syncReminders keeps a reminder schedule for every bound attendant of
+// every open task, syncTasks tasks at a time.
+func (r *Reminders) syncReminders(ctx context.Context, cal *Calendar) error {
+	db := r.Store.DB.WithContext(ctx)
+	var last struct{ Task, Scheduled sql.NullInt64 }
+	err := db.Raw(`SELECT (SELECT MAX(id) FROM tasks) AS task, (SELECT MAX(task_id) FROM schedules WHERE kind = ?) AS scheduled`,
+		models.ScheduleReminder).Scan(&last).Error
+	if err != nil {
+		return fmt.Errorf("last task to remind: %w", err)
+	}
+	end := uint(max(last.Task.Int64, last.Scheduled.Int64))
+	for from := uint(0); from <= end; from += syncTasks {
+		var attendants []struct {
+			TaskID   uint
+			PersonID uint
+			Spec     string
+			TimeZone string
+		}
+		err := db.Table("assignments a").Select("a.task_id, a.person_id, t.schedule AS spec, p.time_zone").
+			Joins("JOIN tasks t ON t.id = a.task_id").Joins("JOIN people p ON p.id = a.person_id").
+			Where("a.role = ? AND t.done = ? AND p.telegram_id IS NOT NULL", models.RoleAttendant, false).
+			Where("a.task_id >= ? AND a.task_id < ?", from, from+syncTasks).
+			Scan(&attendants).Error
+		if err != nil {
+			return fmt.Errorf("attendants to remind: %w", err)
+		}
+		reminders := make([]models.Schedule, 0, len(attendants))
+		for _, a := range attendants {
+			spec := a.Spec
+			if spec == "" {
+				spec = r.DefaultSpec
+			}
+			reminders = append(reminders, models.Schedule{TaskID: a.TaskID, PersonID: a.PersonID, Spec: spec, TimeZone: r.zone(a.TimeZone).String()})
+		}
+		inRange := func(db *gorm.DB) *gorm.DB { return db.Where("task_id >= ? AND task_id < ?", from, from+syncTasks) }
+		if err := r.reconcileIn(ctx, models.ScheduleReminder, inRange, reminders, cal); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WeeklySpec is the cron spec of a weekly digest at "Fri 17:00": a day of
@@ -494,9 +529,14 @@ func keyOf(s models.Schedule) scheduleKey { return scheduleKey{s.TaskID, s.Perso
 // or one whose spec or zone changed, starts at its first slot after now;
 // the others keep their next slot, so nothing due is skipped or repeated.
 func (r *Reminders) reconcile(ctx context.Context, kind models.ScheduleKind, wanted []models.Schedule, cal *Calendar) error {
+	return r.reconcileIn(ctx, kind, func(db *gorm.DB) *gorm.DB { return db }, wanted, cal)
+}
+
+// reconcileIn is reconcile of the stored schedules that scope selects.
+func (r *Reminders) reconcileIn(ctx context.Context, kind models.ScheduleKind, scope func(*gorm.DB) *gorm.DB, wanted []models.Schedule, cal *Calendar) error {
 	db := r.Store.DB.WithContext(ctx)
 	var have []models.Schedule
-	if err := db.Where("kind = ?", kind).Find(&have).Error; err != nil {
+	if err := db.Scopes(scope).Where("kind = ?", kind).Find(&have).Error; err != nil {
 		return fmt.Errorf("load %s schedules: %w", kind, err)
 	}
 	existing := make(map[scheduleKey]models.Schedule, len(have))

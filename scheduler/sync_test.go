@@ -2,6 +2,8 @@ package scheduler_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,6 +82,56 @@ func TestSchedulesFollowChangesNotEveryTick(t *testing.T) {
 		}
 		if got := spec("联络员1").Spec; got == "0 7 * * *" {
 			t.Fatal("the hourly reconcile left a hand-edited schedule")
+		}
+	})
+}
+
+// The reminder schedules of a city are reconciled a range of tasks at a
+// time: tasks whose ids lie thousands apart all get theirs, and closing one
+// drops its schedule and no other.
+func TestSchedulesOfTasksFarApartAreAllKept(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+		ctx := context.Background()
+		seedTasks(t, s, 2, 1)
+		var person uint
+		if err := s.DB.Model(&models.Assignment{}).Where("role = ?", models.RoleAttendant).Limit(1).Pluck("person_id", &person).Error; err != nil {
+			t.Fatal(err)
+		}
+		far := []uint{1999, 2000, 2001, 4001, 9999}
+		for _, id := range far {
+			if err := s.DB.Create(&models.Task{ID: id, Code: fmt.Sprintf("F%d", id), Title: "远", Department: "区发改局"}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DB.Create(&models.Assignment{PersonID: person, TaskID: id, Role: models.RoleAttendant}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := newReminders(s)
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		scheduled := func() []uint {
+			t.Helper()
+			var ids []uint
+			if err := s.DB.Model(&models.Schedule{}).Where("kind = ?", models.ScheduleReminder).Order("task_id").Pluck("task_id", &ids).Error; err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		if got, want := scheduled(), append([]uint{1, 2}, far...); !slices.Equal(got, want) {
+			t.Fatalf("reminder schedules of tasks %v, want %v", got, want)
+		}
+		if err := s.DB.Model(&models.Task{}).Where("id = ?", 4001).Update("done", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := scheduled(), []uint{1, 2, 1999, 2000, 2001, 9999}; !slices.Equal(got, want) {
+			t.Fatalf("after closing task 4001: schedules of tasks %v, want %v", got, want)
 		}
 	})
 }
