@@ -537,11 +537,16 @@ func MigrateChat(tx *gorm.DB, from, to int64) (bool, error) {
 	}
 	moved := false
 	var wg WorkGroup
-	err := tx.Where("chat_id = ?", from).Take(&wg).Error
+	// Both chats announce the migration, and the two updates may be handled
+	// at once: the lock makes the second wait for the first, then find the
+	// group moved. Without it, on PostgreSQL, the second read the group
+	// under its old id, then — the first committed — counted it under the
+	// new one as a second binding, and dropped it.
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("chat_id = ?", from).Take(&wg).Error
 	switch {
 	case err == nil:
 		var n int64
-		if err := tx.Model(&WorkGroup{}).Where("chat_id = ?", to).Count(&n).Error; err != nil {
+		if err := tx.Model(&WorkGroup{}).Where("chat_id = ? AND id <> ?", to, wg.ID).Count(&n).Error; err != nil {
 			return false, fmt.Errorf("work group of chat %d: %w", to, err)
 		}
 		if n > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -382,6 +383,55 @@ func TestMigrateChatMovesGroupAndQueue(t *testing.T) {
 		}
 		if n := g.count(&models.AuditEvent{}, "kind = 'work_group_migrate'"); n != 1 {
 			t.Fatalf("%d migration audit lines", n)
+		}
+	})
+}
+
+// Telegram announces a migration in both chats, and the two updates may be
+// handled at the same time: whichever moves the work group, the other
+// must neither take the moved group for a second binding under the new id
+// nor drop it.
+func TestBothAnnouncementsOfAMigrationKeepTheGroup(t *testing.T) {
+	storetest.Each(t, models.Options{Clock: newClock().Now}, func(t *testing.T, s *models.Store) {
+		g := newGroupDesk(t, s, newClock())
+		for i := range 25 {
+			chat := g.plain
+			chat.ChatID = int64(-5000 - i)
+			super := int64(-1009990000 - i)
+			if _, err := g.bind(g.admin, chat, g.t01); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make(chan error, 2)
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					errs <- g.s.Tx(context.Background(), func(tx *gorm.DB) error {
+						_, err := models.MigrateChat(tx, chat.ChatID, super)
+						return err
+					})
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				// PostgreSQL may abort one of two transactions on the same
+				// rows; the update is then handled again, and moves nothing.
+				if err != nil && !strings.Contains(err.Error(), "deadlock") {
+					t.Fatalf("migration %d: %v", i, err)
+				}
+			}
+			wg2, err := models.WorkGroupByChat(s.DB, super)
+			if err != nil {
+				t.Fatalf("migration %d: the work group is gone: %v", i, err)
+			}
+			if n := g.count(&models.WorkGroupTask{}, "work_group_id = ? AND task_id = ?", wg2.ID, g.t01); n != 1 {
+				t.Fatalf("migration %d: T01 bound %d times to the supergroup", i, n)
+			}
 		}
 	})
 }
