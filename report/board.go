@@ -108,14 +108,16 @@ type MilestoneLine struct {
 
 // HistoryEntry is one report of a task's history, standing or not.
 type HistoryEntry struct {
-	ID        uint
-	At        time.Time
-	Person    string
-	Milestone int
-	State     models.MilestoneState
-	Percent   *int
-	Note      string
-	Source    string
+	ID     uint
+	At     time.Time
+	Person string
+	// OnBehalfOf names the absent person a deputy reported for (代报).
+	OnBehalfOf string
+	Milestone  int
+	State      models.MilestoneState
+	Percent    *int
+	Note       string
+	Source     string
 	// Corrects is set on a correction of an earlier report; Superseded on
 	// a report a later correction replaced; Withdrawn on one taken back.
 	Corrects    bool
@@ -167,10 +169,11 @@ func BuildTaskPage(tx *gorm.DB, d models.TaskDetail, today time.Time, rules mode
 	id := d.Task.ID
 	var reports []struct {
 		models.Report
-		Person string
+		Person     string
+		OnBehalfOf string
 	}
-	err := tx.Table("reports r").Select("r.*, p.key AS person").Joins("JOIN people p ON p.id = r.person_id").
-		Where("r.task_id = ?", id).Order("r.id DESC").Scan(&reports).Error
+	err := tx.Table("reports r").Select("r.*, p.key AS person, COALESCE(b.key, '') AS on_behalf_of").Joins("JOIN people p ON p.id = r.person_id").
+		Joins("LEFT JOIN people b ON b.id = r.on_behalf_of_id").Where("r.task_id = ?", id).Order("r.id DESC").Scan(&reports).Error
 	if err != nil {
 		return nil, fmt.Errorf("report history of task %d: %w", id, err)
 	}
@@ -195,7 +198,7 @@ func BuildTaskPage(tx *gorm.DB, d models.TaskDetail, today time.Time, rules mode
 		if r.SupersededBy != nil && completed[*r.SupersededBy] {
 			continue
 		}
-		p.History = append(p.History, HistoryEntry{ID: r.ID, At: r.CreatedAt, Person: r.Person, Milestone: seqOf[r.MilestoneID],
+		p.History = append(p.History, HistoryEntry{ID: r.ID, At: r.CreatedAt, Person: r.Person, OnBehalfOf: r.OnBehalfOf, Milestone: seqOf[r.MilestoneID],
 			State: r.State, Percent: r.Percent, Note: r.Note, Source: r.Source, Corrects: r.OriginID != 0 && r.OriginID != r.ID && !completed[r.ID],
 			Superseded: r.SupersededBy != nil, Withdrawn: r.Withdrawn, Reopens: r.Reopens, Attachments: byReport[r.ID]})
 	}

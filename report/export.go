@@ -49,8 +49,8 @@ var ledgerHeaders = map[string][]string{
 }
 
 var historyHeaders = map[string][]string{
-	"zh": {"报告时间", "任务编号", "节点序号", "报告人", "状态", "完成百分比", "说明", "附件数", "来源", "情况"},
-	"en": {"reported_at", "code", "milestone_no", "by", "state", "percent", "note", "files", "source", "standing"},
+	"zh": {"报告时间", "任务编号", "节点序号", "报告人", "状态", "完成百分比", "说明", "附件数", "来源", "情况", "代报对象"},
+	"en": {"reported_at", "code", "milestone_no", "by", "state", "percent", "note", "files", "source", "standing", "on_behalf_of"},
 }
 
 var coordinationHeaders = map[string][]string{
@@ -175,10 +175,13 @@ JOIN reports r ON r.id = m.last_report_id JOIN people p ON p.id = r.person_id`).
 		Source       string
 		SupersededBy *uint
 		Withdrawn    bool
+		OnBehalfOf   string
 	}
 	err = tx.Raw(`SELECT r.created_at, r.task_id, m.seq, p.key AS person, r.state, r.percent, r.note,
-  (SELECT COUNT(*) FROM attachments a WHERE a.report_id = r.id) AS files, r.source, r.superseded_by, r.withdrawn
-FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id = r.person_id ORDER BY r.id`).Scan(&history).Error
+  (SELECT COUNT(*) FROM attachments a WHERE a.report_id = r.id) AS files, r.source, r.superseded_by, r.withdrawn,
+  COALESCE(b.key, '') AS on_behalf_of
+FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id = r.person_id
+LEFT JOIN people b ON b.id = r.on_behalf_of_id ORDER BY r.id`).Scan(&history).Error
 	if err != nil {
 		return nil, fmt.Errorf("report history: %w", err)
 	}
@@ -203,7 +206,7 @@ FROM reports r JOIN milestones m ON m.id = r.milestone_id JOIN people p ON p.id 
 			standing = "superseded"
 		}
 		l.History = append(l.History, []string{h.CreatedAt.In(loc).Format("2006-01-02 15:04"), codes[h.TaskID], fmt.Sprint(h.Seq),
-			h.Person, word(lang, string(h.State)), percent, h.Note, fmt.Sprint(h.Files), h.Source, word(lang, standing)})
+			h.Person, word(lang, string(h.State)), percent, h.Note, fmt.Sprint(h.Files), h.Source, word(lang, standing), h.OnBehalfOf})
 	}
 	var coord []struct {
 		TaskID    uint

@@ -14,6 +14,7 @@ import (
 
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/report"
 	"taskbot/web"
 )
 
@@ -299,6 +300,42 @@ func TestBoardShowsWhoIsAway(t *testing.T) {
 		a := get(t, base, "/app/board", w.initData(t, leaderTG, "zh-hans"))
 		if !strings.Contains(a.body, `杨帆 请假至<time datetime="2026-11-30">2026-11-30</time> · 代报：王建国`) {
 			t.Fatalf("the board does not say who is away:\n%s", a.body)
+		}
+		// The deputy's report says whom it is for, on the task's page and
+		// in the export's history.
+		t1, err := models.TaskByCode(s.DB, "T01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Tx(context.Background(), func(tx *gorm.DB) error {
+			_, err := models.RecordReport(tx, leader.ID, models.ReportInput{TaskID: t1.Task.ID, MilestoneID: t1.Milestones[0].ID,
+				State: models.StateOnTrack, Note: "代杨帆报：已对接", Source: "command"}, clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := get(t, base, "/app/task/T01", w.initData(t, leaderTG, "zh-hans"))
+		if !strings.Contains(page.body, `王建国 · <time>`) || !strings.Contains(page.body, `<span class="tag">代报 杨帆</span>`) {
+			t.Fatalf("the task's history does not say the report was for 杨帆:\n%s", page.body)
+		}
+		var ledger *report.Ledger
+		err = s.Tx(context.Background(), func(tx *gorm.DB) error {
+			ledger, err = report.BuildLedger(tx, clock.Now(), models.LightRules{}, shanghai, "zh")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := ledger.History[0]
+		var deputy []string
+		for _, row := range ledger.History[1:] {
+			if row[3] == "王建国" {
+				deputy = row
+			}
+		}
+		if head[len(head)-1] != "代报对象" || deputy == nil || deputy[len(deputy)-1] != "杨帆" {
+			t.Fatalf("export history: header %q, the deputy's row %q", head, deputy)
 		}
 	})
 }
