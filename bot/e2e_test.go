@@ -111,7 +111,7 @@ func startE2E(t *testing.T, open func(testing.TB, models.Options) *models.Store)
 	writer := &bot.Reminders{Catalog: catalog, Render: render, Location: shanghai}
 	reminders := &scheduler.Reminders{Store: store, Writer: writer, Groups: writer,
 		DefaultSpec: "0 9 * * 1-5", DefaultZone: shanghai, CatchUp: 6 * time.Hour, FollowUp: 4 * time.Hour, EscalateAfter: 2,
-		Interval: time.Hour, Logger: log, Enqueued: dispatcher.Notify}
+		Interval: time.Hour, Logger: log, Enqueued: dispatcher.Notify, Returns: handler}
 	handler.RemindTask = reminders.RemindTask
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{dispatcher.Run, proc.Run, poller.Run} {

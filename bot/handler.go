@@ -390,13 +390,16 @@ func (t *turn) help(m *tgmodels.Message, who speaker) error {
 	return t.reply(m.Chat.ID, text)
 }
 
-func (t *turn) location(p *models.Person) *time.Location {
+func (t *turn) location(p *models.Person) *time.Location { return t.h.zoneOf(p) }
+
+// zoneOf is the person's own time zone, else the bot's.
+func (h *Handler) zoneOf(p *models.Person) *time.Location {
 	if p != nil && p.TimeZone != "" {
 		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
 			return loc
 		}
 	}
-	return t.h.Location
+	return h.Location
 }
 
 func (t *turn) myTasks(m *tgmodels.Message, who speaker) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	tgmodels "github.com/go-telegram/bot/models"
 	"gorm.io/gorm"
@@ -203,28 +204,58 @@ func (t *turn) back(m *tgmodels.Message, who speaker) error {
 	if err != nil {
 		return err
 	}
+	text, err := t.h.backText(t.tx, who.lang, t.location(who.person), reports)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, text)
+}
+
+// backText is the one message a person back from leave gets: what their
+// deputies reported for them, whether they came back early (/back) or the
+// leave ran to its end.
+func (h *Handler) backText(tx *gorm.DB, lang string, loc *time.Location, reports []models.Report) (string, error) {
+	c := h.Catalog
 	var b strings.Builder
-	b.WriteString(c.T(who.lang, "leave_back", nil))
+	b.WriteString(c.T(lang, "leave_back", nil))
 	if len(reports) == 0 {
-		b.WriteString("\n" + c.T(who.lang, "leave_back_nothing", nil))
+		b.WriteString("\n" + c.T(lang, "leave_back_nothing", nil))
 	}
 	for _, r := range reports {
 		var task models.Task
 		var ms models.Milestone
 		var deputy models.Person
-		if err := t.tx.Take(&task, r.TaskID).Error; err != nil {
-			return fmt.Errorf("task of report %d: %w", r.ID, err)
+		if err := tx.Take(&task, r.TaskID).Error; err != nil {
+			return "", fmt.Errorf("task of report %d: %w", r.ID, err)
 		}
-		if err := t.tx.Take(&ms, r.MilestoneID).Error; err != nil {
-			return fmt.Errorf("milestone of report %d: %w", r.ID, err)
+		if err := tx.Take(&ms, r.MilestoneID).Error; err != nil {
+			return "", fmt.Errorf("milestone of report %d: %w", r.ID, err)
 		}
-		if err := t.tx.Take(&deputy, r.PersonID).Error; err != nil {
-			return fmt.Errorf("reporter of report %d: %w", r.ID, err)
+		if err := tx.Take(&deputy, r.PersonID).Error; err != nil {
+			return "", fmt.Errorf("reporter of report %d: %w", r.ID, err)
 		}
-		fmt.Fprintf(&b, "\n• %s %s · %s %s", E(task.Code), c.T(who.lang, "ack_milestone", map[string]any{"Seq": ms.Seq, "Title": E(truncateRunes(ms.Title, 20))}),
-			t.h.Render.State(who.lang, r.State), c.T(who.lang, "leave_back_by", map[string]any{"Name": E(deputy.Key), "At": r.CreatedAt.In(t.location(who.person)).Format("01-02 15:04")}))
+		fmt.Fprintf(&b, "\n• %s %s · %s %s", E(task.Code), c.T(lang, "ack_milestone", map[string]any{"Seq": ms.Seq, "Title": E(truncateRunes(ms.Title, 20))}),
+			h.Render.State(lang, r.State), c.T(lang, "leave_back_by", map[string]any{"Name": E(deputy.Key), "At": r.CreatedAt.In(loc).Format("01-02 15:04")}))
 	}
-	return t.reply(m.Chat.ID, b.String())
+	return b.String(), nil
+}
+
+// BackFromLeave tells a person whose leave ran to its end what their
+// deputies reported for them (scheduler.ReturnWriter). It queues nothing
+// for someone the bot cannot reach.
+func (h *Handler) BackFromLeave(tx *gorm.DB, l models.Leave, reports []models.Report) (bool, error) {
+	var p models.Person
+	if err := tx.Take(&p, l.PersonID).Error; err != nil {
+		return false, fmt.Errorf("person back from leave %d: %w", l.ID, err)
+	}
+	if !reachable(&p) {
+		return false, nil
+	}
+	text, err := h.backText(tx, personLang(&p), h.zoneOf(&p), reports)
+	if err != nil {
+		return false, err
+	}
+	return true, models.Enqueue(tx, fmt.Sprintf("leave-back:%d", l.ID), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text})
 }
 
 func leaveDays(l *models.Leave) string {

@@ -106,6 +106,51 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 	}
 }
 
+// A leave that runs to its end brings the person the same one message as
+// /back, once, at the first tick after it: what was reported for them.
+func TestLeaveThatRunsToItsEndTellsWhatWasReported(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, sun := e.users["刘洋"], e.users["孙丽"]
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		e.next(liu, 1, func() { liu.SendText("/leave 今天 出差 代报 孙丽") })
+		e.tick()
+		e.advance(time.Hour + time.Minute) // Monday 09:01
+		var forLiuID int
+		for _, m := range e.next(sun, 2, e.tick) {
+			if strings.Contains(m.Text, "T01") {
+				forLiuID = m.ID
+			}
+		}
+		e.next(sun, 1, func() {
+			if _, err := sun.ReplyTo(forLiuID, "1 60% 已签约两家"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		liuBefore := len(liu.Messages())
+		e.tick() // still away: nothing
+		e.advance(0)
+		if n := len(liu.Messages()); n != liuBefore {
+			t.Fatalf("刘洋 told of a return while away: %+v", liu.Messages()[liuBefore:])
+		}
+		e.advance(15 * time.Hour) // Tuesday 00:01 in Shanghai: the leave has ended
+		back := e.next(liu, 1, e.tick)[0]
+		has(t, back, "已销假", "T01", "节点1", "孙丽 代报")
+		e.tick()
+		e.advance(0)
+		if n := len(liu.Messages()); n != liuBefore+1 {
+			t.Fatalf("刘洋 told %d times of the return", n-liuBefore)
+		}
+		var audits int64
+		e.store.DB.Model(&models.AuditEvent{}).Where("kind = 'leave_ended'").Count(&audits)
+		if audits != 1 {
+			t.Fatalf("%d leave_ended audit lines, want 1", audits)
+		}
+	})
+}
+
 // A contracting leader on leave: coordination requests go to the deputy
 // their leave names, who may answer and resolve them (代行); with no deputy,
 // the admins hear of them. Back and away again the same day is allowed.

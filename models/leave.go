@@ -336,6 +336,39 @@ func EndLeave(tx *gorm.DB, personID uint, now time.Time) (*Leave, []Report, erro
 	return &l, reports, err
 }
 
+// EndedLeaves lists the leaves in force that ran to their end by now,
+// within the last `within`, and whose person has not been told what was
+// reported for them (/back tells them when they come back early). A leave
+// that ended longer ago is left untold: a bot that was down for a week
+// owes nobody a stale list.
+func EndedLeaves(tx *gorm.DB, now time.Time, within time.Duration) ([]Leave, error) {
+	var out []Leave
+	err := tx.Where(leaveInForce+" AND returned_at IS NULL AND ends_at <= ? AND ends_at > ?", now, now.Add(-within)).
+		Order("ends_at, id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("leaves ended by %s: %w", now.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// ReturnFromLeave marks that the person of a leave that ran to its end is
+// told what was reported for them, once across instances: it reports
+// whether this call won, and the reports to tell of.
+func ReturnFromLeave(tx *gorm.DB, l Leave, now time.Time) (bool, []Report, error) {
+	res := tx.Model(&Leave{}).Where("id = ? AND returned_at IS NULL", l.ID).Update("returned_at", now)
+	if res.Error != nil {
+		return false, nil, fmt.Errorf("return from leave %d: %w", l.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return false, nil, nil
+	}
+	if err := Audit(tx, &l.PersonID, nil, "leave_ended", fmt.Sprintf("leave %d of person %d, ran to its end", l.ID, l.PersonID)); err != nil {
+		return false, nil, err
+	}
+	reports, err := ReportsOnBehalf(tx, l)
+	return true, reports, err
+}
+
 // ReportsOnBehalf lists the standing reports deputies made for the person
 // during the leave, oldest first.
 func ReportsOnBehalf(tx *gorm.DB, l Leave) ([]Report, error) {

@@ -239,3 +239,57 @@ func TestDeputyReportsOnBehalf(t *testing.T) {
 		}
 	})
 }
+
+// A leave that ran to its end is listed for its person's return message
+// for a week, once; one cancelled, awaiting approval or ended long ago is
+// not.
+func TestEndedLeavesAreToldOnce(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+		k := newLeaveDesk(t, s, clock)
+		old, err := k.leave(k.attendant, false, models.LeaveInput{PersonID: k.attendant, FirstDay: day(2026, 3, 2), LastDay: day(2026, 3, 3), DeputyID: k.other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recent, err := k.leave(k.attendant, false, models.LeaveInput{PersonID: k.attendant, FirstDay: day(2026, 3, 12), LastDay: day(2026, 3, 13), DeputyID: k.other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := k.leave(k.attendant, false, models.LeaveInput{PersonID: k.attendant, FirstDay: day(2026, 3, 14), LastDay: day(2026, 3, 14), Approval: true}); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, err := k.leave(k.other, false, models.LeaveInput{PersonID: k.other, FirstDay: day(2026, 3, 12), LastDay: day(2026, 3, 13)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := k.tx(func(tx *gorm.DB) error {
+			_, err := models.CancelLeave(tx, k.other, false, cancelled.ID, clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(time.Date(2026, 3, 15, 1, 0, 0, 0, time.UTC)) // old ended 11 days ago, recent 1 day ago
+		var ended []models.Leave
+		if err := k.tx(func(tx *gorm.DB) error {
+			var err error
+			ended, err = models.EndedLeaves(tx, clock.Now(), 7*24*time.Hour)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ended) != 1 || ended[0].ID != recent.ID {
+			t.Fatalf("ended leaves %+v, want only leave %d (not %d, ended long ago)", ended, recent.ID, old.ID)
+		}
+		for i, want := range []bool{true, false} {
+			var won bool
+			if err := k.tx(func(tx *gorm.DB) error {
+				var err error
+				won, _, err = models.ReturnFromLeave(tx, ended[0], clock.Now())
+				return err
+			}); err != nil || won != want {
+				t.Fatalf("return %d: won %v (%v), want %v", i+1, won, err, want)
+			}
+		}
+	})
+}

@@ -127,6 +127,9 @@ type Reminders struct {
 	// Periods, when set, hears of each period frozen at its end (Tick
 	// freezes them, in DefaultZone's calendar, whether or not it is set).
 	Periods PeriodWriter
+	// Returns, when set, tells each person whose leave ran to its end what
+	// their deputies reported for them.
+	Returns ReturnWriter
 	// Interval is how often Run looks for due work.
 	Interval time.Duration
 	Logger   *slog.Logger
@@ -212,6 +215,9 @@ func (r *Reminders) Tick(ctx context.Context) error {
 		return err
 	}
 	if err := r.followUps(ctx); err != nil {
+		return err
+	}
+	if err := r.returns(ctx); err != nil {
 		return err
 	}
 	return r.periods(ctx)

@@ -331,6 +331,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	reminders.Summaries = summaries
 	reminders.SummaryAt = o.SummaryAt
 	reminders.Periods = summaries
+	reminders.Returns = handler
 	if err := o.weeklyOptions.wire(reminders, summaries); err != nil {
 		return err
 	}
