@@ -155,36 +155,38 @@ func TestLeaveThatRunsToItsEndTellsWhatWasReported(t *testing.T) {
 // their leave names, who may answer and resolve them (代行); with no deputy,
 // the admins hear of them. Back and away again the same day is allowed.
 func TestCoordinationWhileTheLeaderIsAway(t *testing.T) {
-	e := startE2E(t, storetest.SQLite)
-	liu, sun, wang := e.users["刘洋"], e.users["孙丽"], e.users["王建国"]
-	if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('王建国', '孙丽')").Error; err != nil {
-		t.Fatal(err)
-	}
-	e.next(wang, 1, func() { wang.SendText("/leave 今天 会议 代报 孙丽") })
-	e.advance(0) // the deputy's notice is out
-	wangBefore, sunBefore := len(wang.Messages()), len(sun.Messages())
-	e.next(liu, 1, func() { liu.SendText("/coordinate T01 需要协调用地指标") })
-	request := e.wait(sun, sunBefore+1)[sunBefore]
-	has(t, request, "代 王建国 处理", "需要协调用地指标")
-	e.advance(0)
-	if n := len(wang.Messages()); n != wangBefore {
-		t.Fatalf("the leader on leave got the request: %+v", wang.Messages()[wangBefore:])
-	}
-	liuBefore := len(liu.Messages())
-	e.press(sun, request.ID, request.Buttons[0][1].CallbackData) // 已解决
-	resolved := e.wait(liu, liuBefore+1)[liuBefore]
-	has(t, resolved, "已解决")
-	var open int64
-	if e.store.DB.Model(&models.CoordinationRequest{}).Where("resolved_at IS NULL").Count(&open); open != 0 {
-		t.Fatalf("%d requests open after the deputy resolved", open)
-	}
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, sun, wang := e.users["刘洋"], e.users["孙丽"], e.users["王建国"]
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('王建国', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		e.next(wang, 1, func() { wang.SendText("/leave 今天 会议 代报 孙丽") })
+		e.advance(0) // the deputy's notice is out
+		wangBefore, sunBefore := len(wang.Messages()), len(sun.Messages())
+		e.next(liu, 1, func() { liu.SendText("/coordinate T01 需要协调用地指标") })
+		request := e.wait(sun, sunBefore+1)[sunBefore]
+		has(t, request, "代 王建国 处理", "需要协调用地指标")
+		e.advance(0)
+		if n := len(wang.Messages()); n != wangBefore {
+			t.Fatalf("the leader on leave got the request: %+v", wang.Messages()[wangBefore:])
+		}
+		liuBefore := len(liu.Messages())
+		e.press(sun, request.ID, request.Buttons[0][1].CallbackData) // 已解决
+		resolved := e.wait(liu, liuBefore+1)[liuBefore]
+		has(t, resolved, "已解决")
+		var unresolved int64
+		if e.store.DB.Model(&models.CoordinationRequest{}).Where("resolved_at IS NULL").Count(&unresolved); unresolved != 0 {
+			t.Fatalf("%d requests open after the deputy resolved", unresolved)
+		}
 
-	// Back, then away again the same day with no deputy: the admins hear.
-	e.next(wang, 1, func() { wang.SendText("/back") })
-	again := e.next(wang, 1, func() { wang.SendText("/leave 今天 会议") })[0]
-	has(t, again, "已登记 王建国 请假")
-	admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
-	e.next(liu, 1, func() { liu.SendText("/coordinate T01 需要协调电力接入") })
-	note := e.wait(admin, 1)[0]
-	has(t, note, "王建国 请假中，未指定代理人", "需要协调电力接入")
+		// Back, then away again the same day with no deputy: the admins hear.
+		e.next(wang, 1, func() { wang.SendText("/back") })
+		again := e.next(wang, 1, func() { wang.SendText("/leave 今天 会议") })[0]
+		has(t, again, "已登记 王建国 请假")
+		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+		e.next(liu, 1, func() { liu.SendText("/coordinate T01 需要协调电力接入") })
+		note := e.wait(admin, 1)[0]
+		has(t, note, "王建国 请假中，未指定代理人", "需要协调电力接入")
+	})
 }

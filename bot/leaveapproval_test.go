@@ -108,36 +108,37 @@ func TestLeaveWaitsForApproval(t *testing.T) {
 func TestDeputyCloseOutSetting(t *testing.T) {
 	for _, allowed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("allowed=%v", allowed), func(t *testing.T) {
-			s := storetest.SQLite(t, models.Options{})
-			h := newHarness(t, s)
-			h.proc.Handler.(*bot.Handler).DeputyCloseOut = allowed
-			liu, wang, sun := userRef{id: 101}, userRef{id: 102}, userRef{id: 103}
-			h.say(liu, "/start "+h.invite("刘洋"))
-			h.say(wang, "/start "+h.invite("王建国"))
-			h.say(sun, "/start "+h.invite("孙丽"))
-			if err := s.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
-				t.Fatal(err)
-			}
-			h.say(liu, "/report T01 1 完成")
-			h.say(liu, "/report T01 2 完成")
-			h.say(liu, "/leave 今天 出差 代报 孙丽")
-			h.newTexts(sun.id)
-			h.newTexts(wang.id)
-			got := one(t, h.say(sun, "/close T01"))
-			var n int64
-			s.DB.Model(&models.CloseRequest{}).Count(&n)
-			if !allowed {
-				if !strings.Contains(got, "只有任务 T01 的专班联络员和责任人可以申请销号") || n != 0 {
-					t.Fatalf("a deputy's /close, not allowed: %q, %d requests", got, n)
+			storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+				h := newHarness(t, s)
+				h.proc.Handler.(*bot.Handler).DeputyCloseOut = allowed
+				liu, wang, sun := userRef{id: 101}, userRef{id: 102}, userRef{id: 103}
+				h.say(liu, "/start "+h.invite("刘洋"))
+				h.say(wang, "/start "+h.invite("王建国"))
+				h.say(sun, "/start "+h.invite("孙丽"))
+				if err := s.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+					t.Fatal(err)
 				}
-				return
-			}
-			if !strings.Contains(got, "已向 T01 的包抓领导提交销号申请") || n != 1 {
-				t.Fatalf("a deputy's /close, allowed: %q, %d requests", got, n)
-			}
-			if asked := h.newTexts(wang.id); len(asked) != 1 || !strings.Contains(asked[0], "销号申请 T01") {
-				t.Fatalf("the leader got %q", asked)
-			}
+				h.say(liu, "/report T01 1 完成")
+				h.say(liu, "/report T01 2 完成")
+				h.say(liu, "/leave 今天 出差 代报 孙丽")
+				h.newTexts(sun.id)
+				h.newTexts(wang.id)
+				got := one(t, h.say(sun, "/close T01"))
+				var n int64
+				s.DB.Model(&models.CloseRequest{}).Count(&n)
+				if !allowed {
+					if !strings.Contains(got, "只有任务 T01 的专班联络员和责任人可以申请销号") || n != 0 {
+						t.Fatalf("a deputy's /close, not allowed: %q, %d requests", got, n)
+					}
+					return
+				}
+				if !strings.Contains(got, "已向 T01 的包抓领导提交销号申请") || n != 1 {
+					t.Fatalf("a deputy's /close, allowed: %q, %d requests", got, n)
+				}
+				if asked := h.newTexts(wang.id); len(asked) != 1 || !strings.Contains(asked[0], "销号申请 T01") {
+					t.Fatalf("the leader got %q", asked)
+				}
+			})
 		})
 	}
 }

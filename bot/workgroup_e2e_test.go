@@ -580,37 +580,38 @@ func TestGroupBecomesASupergroupWithMessagesQueued(t *testing.T) {
 // A binding button answers only on the message that offered its group:
 // the same data on any other message of the bot's binds nothing.
 func TestForgedBindButtonBindsNothing(t *testing.T) {
-	s := storetest.SQLite(t, models.Options{})
-	h := newHarness(t, s)
-	wang := userRef{id: 103, lang: "zh-hans"}
-	h.say(wang, "/start "+h.invite("王建国"))
-	h.say(wang, "/mytasks")
-	var row models.OutboxMessage
-	if err := s.DB.Where("chat_id = ?", wang.id).Order("id DESC").Take(&row).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := s.DB.Model(&row).Updates(map[string]any{"state": models.OutboxSent, "telegram_message_id": 55}).Error; err != nil {
-		t.Fatal(err)
-	}
-	d, err := models.TaskByCode(s.DB, "T01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const forum = int64(-1001000000009)
-	h.update(func(u *tgmodels.Update) {
-		u.CallbackQuery = &tgmodels.CallbackQuery{ID: "forged", From: tgmodels.User{ID: wang.id, FirstName: "W"},
-			Data:    fmt.Sprintf("gb:%d:%d", forum, d.Task.ID),
-			Message: tgmodels.MaybeInaccessibleMessage{Message: &tgmodels.Message{ID: 55, Chat: private(wang.id)}}}
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		wang := userRef{id: 103, lang: "zh-hans"}
+		h.say(wang, "/start "+h.invite("王建国"))
+		h.say(wang, "/mytasks")
+		var row models.OutboxMessage
+		if err := s.DB.Where("chat_id = ?", wang.id).Order("id DESC").Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Model(&row).Updates(map[string]any{"state": models.OutboxSent, "telegram_message_id": 55}).Error; err != nil {
+			t.Fatal(err)
+		}
+		d, err := models.TaskByCode(s.DB, "T01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const forum = int64(-1001000000009)
+		h.update(func(u *tgmodels.Update) {
+			u.CallbackQuery = &tgmodels.CallbackQuery{ID: "forged", From: tgmodels.User{ID: wang.id, FirstName: "W"},
+				Data:    fmt.Sprintf("gb:%d:%d", forum, d.Task.ID),
+				Message: tgmodels.MaybeInaccessibleMessage{Message: &tgmodels.Message{ID: 55, Chat: private(wang.id)}}}
+		})
+		h.drain(wang.id)
+		var answer models.OutboxMessage
+		if err := s.DB.Where("kind = ?", models.OutAnswerCallback).Take(&answer).Error; err != nil {
+			t.Fatal(err)
+		}
+		if out, _ := answer.Outgoing(); out.Text != "该按钮已失效。" {
+			t.Fatalf("forged press answered %q", out.Text)
+		}
+		if tasks, err := models.BoundTasks(s.DB, forum); err != nil || len(tasks) != 0 {
+			t.Fatalf("forged press bound %v (%v)", tasks, err)
+		}
 	})
-	h.drain(wang.id)
-	var answer models.OutboxMessage
-	if err := s.DB.Where("kind = ?", models.OutAnswerCallback).Take(&answer).Error; err != nil {
-		t.Fatal(err)
-	}
-	if out, _ := answer.Outgoing(); out.Text != "该按钮已失效。" {
-		t.Fatalf("forged press answered %q", out.Text)
-	}
-	if tasks, err := models.BoundTasks(s.DB, forum); err != nil || len(tasks) != 0 {
-		t.Fatalf("forged press bound %v (%v)", tasks, err)
-	}
 }
