@@ -190,3 +190,44 @@ func TestCoordinationWhileTheLeaderIsAway(t *testing.T) {
 		has(t, note, "王建国 请假中，未指定代理人", "需要协调电力接入")
 	})
 }
+
+// /leave 列表 and /leave 取消 in chat: one's own leave, listed and
+// withdrawn; an admin records, lists and withdraws someone else's with @,
+// which nobody else may.
+func TestLeaveListAndCancelInChat(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, sun := e.users["刘洋"], e.users["孙丽"]
+		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		none := e.next(liu, 1, func() { liu.SendText("/leave 列表") })[0]
+		has(t, none, "没有登记的请假")
+		e.next(liu, 1, func() { liu.SendText("/leave 11月25日 事假 代报 孙丽") })
+		e.advance(0)
+		list := e.next(liu, 1, func() { liu.SendText("/leave 列表") })[0]
+		has(t, list, "请假", "2026-11-25", "事假", "孙丽")
+
+		refused := e.next(sun, 1, func() { sun.SendText("/leave 取消 @刘洋") })[0]
+		has(t, refused, "只有管理员")
+		refused = e.next(sun, 1, func() { sun.SendText("/leave @刘洋 11月30日 会议") })[0]
+		has(t, refused, "只有管理员")
+		cancelled := e.next(liu, 1, func() { liu.SendText("/leave 取消") })[0]
+		has(t, cancelled, "已撤销 刘洋 的请假", "2026-11-25")
+		var inForce int64
+		e.store.DB.Model(&models.Leave{}).Where("cancelled_at IS NULL").Count(&inForce)
+		if inForce != 0 {
+			t.Fatalf("%d leaves in force after 刘洋 withdrew theirs and 孙丽 was refused", inForce)
+		}
+
+		recorded := e.next(admin, 1, func() { admin.SendText("/leave @刘洋 11月30日 会议") })[0]
+		has(t, recorded, "已登记 刘洋 请假", "2026-11-30")
+		gone := e.next(admin, 1, func() { admin.SendText("/leave 取消 @刘洋") })[0]
+		has(t, gone, "已撤销 刘洋 的请假", "2026-11-30")
+		e.store.DB.Model(&models.Leave{}).Where("cancelled_at IS NULL").Count(&inForce)
+		if inForce != 0 {
+			t.Fatalf("%d leaves in force after the admin withdrew 刘洋's", inForce)
+		}
+	})
+}
