@@ -615,3 +615,37 @@ func TestForgedBindButtonBindsNothing(t *testing.T) {
 		}
 	})
 }
+
+// Delivery "both": the task's reminder goes to its topic and to each
+// attendant privately, and the slot is still recorded once per attendant.
+func TestReminderDeliveredBothWays(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, wang, sun := e.users["刘洋"], e.users["王建国"], e.users["孙丽"]
+		forum := e.forumFor(-1001000000006, liu, sun)
+		topic := forum.Topics()[0].ID
+		e.inGroup(forum, 1, func() { forum.SendText(wang, "/delivery"+e.bot()+" T01 both") })
+
+		e.tick()
+		e.advance(time.Hour + time.Minute) // Monday 09:01
+		liuBefore := len(liu.Messages())
+		inGroup := e.inGroup(forum, 1, e.tick)[0]
+		has(t, inGroup, "T01", "请 刘洋 报告进展")
+		if inGroup.ThreadID != topic {
+			t.Fatalf("reminder in thread %d, want the task's topic %d", inGroup.ThreadID, topic)
+		}
+		private := e.wait(liu, liuBefore+1)[liuBefore:]
+		found := false
+		for _, m := range private {
+			found = found || strings.Contains(m.Text, "T01")
+		}
+		if !found {
+			t.Fatalf("delivery both did not remind 刘洋 privately: %+v", private)
+		}
+		var rows int64
+		e.store.DB.Model(&models.Reminder{}).Where("task_id = (SELECT id FROM tasks WHERE code = 'T01')").Count(&rows)
+		if rows != 1 {
+			t.Fatalf("%d reminder rows for T01's slot, want 1", rows)
+		}
+	})
+}
