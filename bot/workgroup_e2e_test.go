@@ -649,3 +649,29 @@ func TestReminderDeliveredBothWays(t *testing.T) {
 		}
 	})
 }
+
+// A task whose reminders went to its group only has them back in private
+// chats once the group is unbound.
+func TestUnboundTaskIsRemindedPrivatelyAgain(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, wang := e.users["刘洋"], e.users["王建国"]
+		forum := e.forumFor(-1001000000007, liu)
+		e.inGroup(forum, 1, func() { forum.SendText(wang, "/delivery"+e.bot()+" T01 group") })
+		e.inGroup(forum, 1, func() { forum.SendText(wang, "/unbind"+e.bot()) })
+		e.advance(0)
+
+		e.tick()
+		e.advance(time.Hour + time.Minute) // Monday 09:01
+		groupBefore, liuBefore := len(forum.Messages()), len(liu.Messages())
+		private := e.next(liu, 1, e.tick)
+		has(t, private[0], "T01")
+		e.advance(0)
+		if n := len(forum.Messages()); n != groupBefore {
+			t.Fatalf("the unbound group still got %d message(s)", n-groupBefore)
+		}
+		if n := len(liu.Messages()); n != liuBefore+1 {
+			t.Fatalf("刘洋 got %d messages, want the one reminder", n-liuBefore)
+		}
+	})
+}
