@@ -95,3 +95,71 @@ func TestReminderGoesToTheDeputy(t *testing.T) {
 		}
 	})
 }
+
+// Leave recorded after the day's reminder went out: the follow-up goes to
+// the deputy, told for whom, and not to the person now away.
+func TestFollowUpAfterTheLeaveBeganGoesToTheDeputy(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) // Monday 08:00 Shanghai
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		clock.Set(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+		ctx := context.Background()
+		seedTasks(t, s, 2, 2) // T0000: 联络员0, 联络员1; T0001: 联络员2, 联络员3
+		r := newReminders(s)
+		w := &standInWriter{got: map[[2]uint]*models.StandIn{}}
+		r.Writer = w
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(time.Date(2026, 11, 23, 1, 30, 0, 0, time.UTC)) // 09:30: everyone reminded
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		away, err := models.PersonByKey(s.DB, "联络员0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deputy, err := models.PersonByKey(s.DB, "联络员3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Exec("UPDATE people SET department = '区发改局'").Error; err != nil {
+			t.Fatal(err)
+		}
+		shanghai, _ := time.LoadLocation("Asia/Shanghai")
+		err = s.Tx(ctx, func(tx *gorm.DB) error {
+			_, err := models.RecordLeave(tx, away.ID, false, models.LeaveInput{PersonID: away.ID, Kind: models.LeaveMeeting,
+				FirstDay: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), LastDay: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+				Location: shanghai, DeputyID: deputy.ID}, clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clear(w.got)
+		clock.Set(time.Date(2026, 11, 23, 5, 31, 0, 0, time.UTC)) // 13:31: follow-ups due
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var followUps []models.Reminder
+		if err := s.DB.Where("kind = ?", models.ReminderFollowUp).Find(&followUps).Error; err != nil {
+			t.Fatal(err)
+		}
+		t0, err := models.TaskByCode(s.DB, "T0000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		toDeputy := false
+		for _, f := range followUps {
+			if f.PersonID == away.ID {
+				t.Fatalf("the follow-up went to 联络员0, away since 09:30: %+v", f)
+			}
+			toDeputy = toDeputy || (f.PersonID == deputy.ID && f.TaskID == t0.Task.ID)
+		}
+		if !toDeputy {
+			t.Fatalf("no follow-up of T0000 to the deputy: %+v", followUps)
+		}
+		if in := w.got[[2]uint{deputy.ID, t0.Task.ID}]; in == nil || in.For.ID != away.ID {
+			t.Fatalf("the deputy's follow-up on T0000 does not say for whom: %+v", in)
+		}
+	})
+}
