@@ -25,6 +25,8 @@ func newLeaveCommand(a *app) *cobra.Command {
 
 type leaveAddOptions struct {
 	Person, From, To, Deputy, Kind, Reason, TimeZone string
+	// TaskDeputies are CODE=NAME: a deputy of one task, before Deputy.
+	TaskDeputies []string
 }
 
 func newLeaveAddCommand(a *app) *cobra.Command {
@@ -67,6 +69,24 @@ func newLeaveAddCommand(a *app) *cobra.Command {
 					}
 					in.DeputyID = deputy.ID
 				}
+				for _, pair := range o.TaskDeputies {
+					code, name, ok := strings.Cut(pair, "=")
+					if !ok || strings.TrimSpace(code) == "" || strings.TrimSpace(name) == "" {
+						return fmt.Errorf("--task-deputy %q: want TASK=NAME, e.g. T07=李四", pair)
+					}
+					task, err := models.TaskByCode(tx, strings.TrimSpace(code))
+					if err != nil {
+						return fmt.Errorf("--task-deputy %q: %w", pair, err)
+					}
+					deputy, err := onePersonNamed(tx, strings.TrimSpace(name))
+					if err != nil {
+						return fmt.Errorf("--task-deputy %q: %w", pair, err)
+					}
+					if in.TaskDeputies == nil {
+						in.TaskDeputies = map[uint]uint{}
+					}
+					in.TaskDeputies[task.Task.ID] = deputy.ID
+				}
 				// The command line acts as an admin, on no one's behalf but
 				// the person's own.
 				l, err = models.RecordLeave(tx, away.ID, true, in, store.Now())
@@ -84,6 +104,7 @@ func newLeaveAddCommand(a *app) *cobra.Command {
 	fs.StringVar(&o.From, "from", "", "first day of the leave (YYYY-MM-DD, in the person's time zone)")
 	fs.StringVar(&o.To, "to", "", "last day of the leave (default: the first)")
 	fs.StringVar(&o.Deputy, "deputy", "", "who reports for them meanwhile (a bound person of one of their tasks or their department)")
+	fs.StringArrayVar(&o.TaskDeputies, "task-deputy", nil, "TASK=NAME: who reports for them on that task, before --deputy (repeat for several tasks)")
 	fs.StringVar(&o.Kind, "kind", string(models.LeaveOther), "personal, sick, trip, meeting or other")
 	fs.StringVar(&o.Reason, "reason", "", "why, shown to admins only")
 	fs.StringVar(&o.TimeZone, "tz", "Asia/Shanghai", "time zone of the days for a person who has not chosen one")
@@ -100,7 +121,7 @@ func newLeaveListCommand(a *app) *cobra.Command {
 		RunE: a.withExistingStore(func(cmd *cobra.Command, _ []string, store *models.Store) error {
 			db := store.DB.WithContext(cmd.Context())
 			var leaves []models.Leave
-			if err := db.Where("cancelled_at IS NULL AND ends_at > ?", store.Now()).Order("starts_at").Find(&leaves).Error; err != nil {
+			if err := db.Preload("Deputies").Where("cancelled_at IS NULL AND ends_at > ?", store.Now()).Order("starts_at").Find(&leaves).Error; err != nil {
 				return fmt.Errorf("list leave: %w", err)
 			}
 			names := map[uint]string{}
@@ -117,9 +138,18 @@ func newLeaveListCommand(a *app) *cobra.Command {
 			var tb table
 			tb.row("ID", "PERSON", "FROM", "TO", "KIND", "DEPUTY", "REASON")
 			for _, l := range leaves {
-				deputy := "-"
+				var deputies []string
+				for _, d := range l.Deputies {
+					var code string
+					db.Model(&models.Task{}).Where("id = ?", d.TaskID).Pluck("code", &code)
+					deputies = append(deputies, code+"="+name(d.DeputyID))
+				}
 				if l.DeputyID != nil {
-					deputy = name(*l.DeputyID)
+					deputies = append(deputies, name(*l.DeputyID))
+				}
+				deputy := strings.Join(deputies, ", ")
+				if deputy == "" {
+					deputy = "-"
 				}
 				tb.row(fmt.Sprint(l.ID), name(l.PersonID), bot.DueDate(l.FirstDay), bot.DueDate(l.LastDay), string(l.Kind), deputy, l.Reason)
 			}

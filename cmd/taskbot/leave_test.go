@@ -52,4 +52,32 @@ func TestLeaveCommands(t *testing.T) {
 	if list, _ := run(t, "leave", "list", "--db", db); !strings.Contains(list, "no leave recorded") {
 		t.Fatalf("after cancel: %q", list)
 	}
+
+	// A deputy for one task: bound, named TASK=NAME; a bad pair records
+	// nothing.
+	store, err = models.Open(ctx, db, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB.Exec("UPDATE people SET telegram_id = 500000 + id").Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Close()
+	code := d[0].Task.Code
+	for _, bad := range []string{code, "=" + deputy.Key, "T99999=" + deputy.Key, code + "=无此人"} {
+		if _, err := run(t, "leave", "add", "--db", db, "--person", away.Key, "--from", "2099-04-01", "--task-deputy", bad); err == nil ||
+			!strings.Contains(err.Error(), "--task-deputy") {
+			t.Fatalf("--task-deputy %q: %v", bad, err)
+		}
+	}
+	if list, _ := run(t, "leave", "list", "--db", db); !strings.Contains(list, "no leave recorded") {
+		t.Fatalf("a refused --task-deputy recorded: %q", list)
+	}
+	out, err = run(t, "leave", "add", "--db", db, "--person", away.Key, "--from", "2099-04-01", "--task-deputy", code+"="+deputy.Key)
+	if err != nil || !strings.Contains(out, "recorded") {
+		t.Fatalf("leave add --task-deputy: %q %v", out, err)
+	}
+	if list, err := run(t, "leave", "list", "--db", db); err != nil || !strings.Contains(list, code+"="+deputy.Key) {
+		t.Fatalf("leave list with a task's deputy: %q %v", list, err)
+	}
 }
