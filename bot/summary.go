@@ -523,6 +523,7 @@ func (r *preparedRound) Queue(tx *gorm.DB, people []models.Person, keys []string
 	// One insert for the whole batch: queued one by one, the statements
 	// of a round of thousands were most of its time on PostgreSQL.
 	var queue models.OutboxBatch
+	blobs := map[string]uint{} // picture → its blob
 	for i := range people {
 		p := &people[i]
 		ready := r.ready[p.ID]
@@ -534,7 +535,16 @@ func (r *preparedRound) Queue(tx *gorm.DB, people []models.Person, keys []string
 			return nil, err
 		}
 		if ready.hasChart {
-			if err := queue.Add(keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart, models.MessageRef{Bulk: true}); err != nil {
+			// Many readers share a picture: it is stored once.
+			blob, ok := blobs[string(ready.chart.File)]
+			if !ok {
+				var err error
+				if blob, err = models.PutBlob(tx, ready.chart.File); err != nil {
+					return nil, err
+				}
+				blobs[string(ready.chart.File)] = blob
+			}
+			if err := queue.AddStored(keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart, models.MessageRef{Bulk: true}, blob); err != nil {
 				return nil, err
 			}
 		}
