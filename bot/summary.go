@@ -520,23 +520,39 @@ func (s *Summaries) prepare(ctx context.Context, db *gorm.DB, people []models.Pe
 func (r *preparedRound) Queue(tx *gorm.DB, people []models.Person, keys []string) ([]bool, error) {
 	sent := make([]bool, len(people))
 	lights := make(map[uint]map[uint]models.Light, len(people))
+	// One insert for the whole batch: queued one by one, the statements
+	// of a round of thousands were most of its time on PostgreSQL.
+	var queue models.OutboxBatch
+	blobs := map[string]uint{} // picture → its blob
 	for i := range people {
 		p := &people[i]
 		ready := r.ready[p.ID]
 		if ready == nil || !r.s.reads(p) {
 			continue
 		}
-		if err := models.EnqueueRef(tx, keys[i]+".0", *p.TelegramID, models.OutSendMessage, ready.out,
+		if err := queue.Add(keys[i]+".0", *p.TelegramID, models.OutSendMessage, ready.out,
 			models.MessageRef{Purpose: models.PurposeSummary, Bulk: true}); err != nil {
 			return nil, err
 		}
 		if ready.hasChart {
-			if err := models.EnqueueBulk(tx, keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart); err != nil {
+			// Many readers share a picture: it is stored once.
+			blob, ok := blobs[string(ready.chart.File)]
+			if !ok {
+				var err error
+				if blob, err = models.PutBlob(tx, ready.chart.File); err != nil {
+					return nil, err
+				}
+				blobs[string(ready.chart.File)] = blob
+			}
+			if err := queue.AddStored(keys[i]+".chart", *p.TelegramID, models.OutSendPhoto, ready.chart, models.MessageRef{Bulk: true}, blob); err != nil {
 				return nil, err
 			}
 		}
 		sent[i] = true
 		lights[p.ID] = ready.lights
+	}
+	if _, err := queue.Flush(tx); err != nil {
+		return nil, err
 	}
 	if err := models.SaveSummaryMarksOf(tx, lights); err != nil {
 		return nil, err

@@ -408,9 +408,12 @@ func (e idsIn) Build(b clause.Builder) {
 			list.WriteString(strconv.FormatUint(uint64(id), 10))
 		}
 		list.WriteByte('}')
-		b.WriteString(e.column + " = ANY(CAST(CAST(")
+		// The parameter is the array itself, parsed once as it is bound:
+		// cast from text inside the statement, it was parsed again for
+		// every row a sequential scan filtered (array_in is not folded).
+		b.WriteString(e.column + " = ANY(CAST(")
 		b.AddVar(b, list.String())
-		b.WriteString(" AS text) AS bigint[]))")
+		b.WriteString(" AS bigint[]))")
 		return
 	}
 	b.WriteString(e.column + " IN ")

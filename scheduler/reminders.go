@@ -51,8 +51,8 @@ type GroupWriter interface {
 // the caller's transaction (the bot implements it).
 type SummaryWriter interface {
 	Summary(tx *gorm.DB, p *models.Person, key string) (bool, error)
-	// StartRound starts a round of daily summaries, prepared and queued
-	// by the batch.
+	// StartRound starts a round of daily summaries, prepared by the slot
+	// and queued by the batch.
 	StartRound() SummaryRound
 	// AdminSummary sends the summary of every task to an admin's chat.
 	AdminSummary(tx *gorm.DB, chatID int64, key string) (bool, error)

@@ -242,10 +242,11 @@ func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, ca
 }
 
 // fireSummaries queues the daily summaries of due summary schedules by the
-// batch. Each batch's summaries are built together (report.BuildAll) and
-// drawn before its transaction, which then only advances the schedules
-// and queues what is ready: a batch another process took meanwhile was
-// drawn for nothing, and nothing is sent twice.
+// batch. The summaries of a slot's readers are built together
+// (report.BuildAll), each task read once however many of them share it,
+// and drawn before the batches' transactions, which then only advance the
+// schedules and queue what is ready: a batch another process took
+// meanwhile was drawn for nothing, and nothing is sent twice.
 func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
 	if r.Summaries == nil {
 		return r.fireRound(ctx, due, cal, round, nil, func(*gorm.DB, []models.Schedule, Slot) (int, error) { return 0, nil })
@@ -253,10 +254,10 @@ func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, ca
 	summaries := r.Summaries.StartRound()
 	var people map[uint]*models.Person
 	var ready PreparedSummaries
-	prepare := func(batch []models.Schedule) error {
+	prepare := func(slot []models.Schedule) error {
 		db := r.Store.DB.WithContext(ctx)
-		ids := make([]uint, len(batch))
-		for i, s := range batch {
+		ids := make([]uint, len(slot))
+		for i, s := range slot {
 			ids[i] = s.PersonID
 		}
 		var err error
@@ -300,8 +301,9 @@ func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, ca
 
 // fireRound advances due schedules of one kind by the batch and hands the
 // ones this process took to queue, inside the same transaction. prepare,
-// when set, is given each batch that has a slot to send just before its
-// transaction, outside it.
+// when set, is given all the schedules of a slot to send (at most a page
+// of due schedules) before the transactions of their batches, outside
+// them.
 func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally,
 	prepare func(batch []models.Schedule) error, queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
 	groups := map[dueGroup][]models.Schedule{}
@@ -326,15 +328,15 @@ func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *C
 		if err != nil {
 			return fmt.Errorf("schedule %d: %w", first.ID, err)
 		}
-		for batch := range slices.Chunk(members, roundBatch) {
-			if prepare != nil && adv.Send != nil {
-				if err := prepare(batch); err != nil {
-					for range batch {
-						r.Metrics.count(g.kind, "failed")
-					}
-					return err
+		if prepare != nil && adv.Send != nil {
+			if err := prepare(members); err != nil {
+				for range members {
+					r.Metrics.count(g.kind, "failed")
 				}
+				return err
 			}
+		}
+		for batch := range slices.Chunk(members, roundBatch) {
 			n := 0
 			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 				ids := make([]uint, len(batch))
