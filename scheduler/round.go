@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"taskbot/models"
 )
@@ -182,8 +181,8 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	}
 	if len(rows) > 0 {
 		// A row already recorded (the same slot twice) is left as it is.
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200).Error; err != nil {
-			return 0, fmt.Errorf("record reminders: %w", err)
+		if err := models.RecordReminders(tx, rows); err != nil {
+			return 0, err
 		}
 	}
 	return len(rows), nil
