@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -325,7 +326,13 @@ func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *C
 		if err != nil {
 			return fmt.Errorf("schedule %d: %w", first.ID, err)
 		}
-		for batch := range slices.Chunk(members, roundBatch) {
+		// Summaries are prepared batch by batch, one at a time; reminders
+		// render in their transaction and may go side by side.
+		workers := r.roundWorkers()
+		if prepare != nil {
+			workers = 1
+		}
+		err = eachBatch(workers, slices.Collect(slices.Chunk(members, roundBatch)), func(batch []models.Schedule) error {
 			if prepare != nil && adv.Send != nil {
 				if err := prepare(batch); err != nil {
 					for range batch {
@@ -393,6 +400,10 @@ WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.
 					r.Enqueued()
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -400,12 +411,15 @@ WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.
 
 // roundTally counts what a round queued, for its one audit row.
 type roundTally struct {
+	mu     sync.Mutex // batches of a round may end side by side
 	slots  []string
 	counts map[string]int
 	count  int
 }
 
 func (t *roundTally) add(kind, slot string, n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !slices.Contains(t.slots, slot) {
 		t.slots = append(t.slots, slot)
 	}
@@ -425,4 +439,52 @@ func (r *Reminders) auditRound(ctx context.Context, kind string, by, taskID *uin
 
 func (t *roundTally) detail() string {
 	return fmt.Sprintf("queued %v, slot(s) %v", t.counts, t.slots)
+}
+
+// roundWorkers is how many batches of a round are queued at once, each in
+// its own transaction. On PostgreSQL two: one renders while the server
+// writes the other, and the batches touch no row in common but the heads
+// of the chats they share, which both only read (see takeTurns). SQLite
+// has one writer.
+func (r *Reminders) roundWorkers() int {
+	if r.Store.Dialect == models.Postgres {
+		return 2
+	}
+	return 1
+}
+
+// eachBatch runs queue on each of batches, workers at once. It stops at
+// the first error and returns it once the batches running beside it have
+// ended.
+func eachBatch[T any](workers int, batches [][]T, queue func([]T) error) error {
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	for range min(workers, len(batches)) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				if first != nil || next == len(batches) {
+					mu.Unlock()
+					return
+				}
+				batch := batches[next]
+				next++
+				mu.Unlock()
+				if err := queue(batch); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
