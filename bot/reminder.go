@@ -52,9 +52,41 @@ func (r *Reminders) Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskD
 		return false, nil
 	}
 	lang := LanguageFor(p.Language, "")
-	c := r.Catalog
 	now := tx.NowFunc()
 	loc := r.personLocation(p)
+	today := models.Today(now, loc)
+	// Nothing else of the reader goes into the text: a task's attendants
+	// of one language and zone read the same reminder, rendered once.
+	look := reminderLook{d: d, facts: facts, lang: lang, zone: loc.String(), today: today, kind: kind, standIn: standIn, by: by}
+	taskID := d.Task.ID
+	err := q.AddShared(look, key, *p.TelegramID, models.OutSendMessage,
+		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID, Bulk: true},
+		func() (models.Outgoing, error) {
+			return r.renderReminder(d, facts, open, lang, now, loc, kind, standIn, by), nil
+		})
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// reminderLook is everything a reminder's text and buttons are rendered
+// from. The task, stand-in and asker are taken by identity: they hold
+// for the batch being queued.
+type reminderLook struct {
+	d       *models.TaskDetail
+	facts   models.LightFacts
+	lang    string
+	zone    string
+	today   time.Time
+	kind    models.ReminderKind
+	standIn *models.StandIn
+	by      *models.Person
+}
+
+func (r *Reminders) renderReminder(d *models.TaskDetail, facts models.LightFacts, open []models.Milestone, lang string, now time.Time, loc *time.Location,
+	kind models.ReminderKind, standIn *models.StandIn, by *models.Person) models.Outgoing {
+	c := r.Catalog
 	today, rules := models.Today(now, loc), r.LightRules.OrDefault()
 	light := models.StatusLight(d.Task, d.Milestones, facts, today, rules)
 	var b strings.Builder
@@ -76,14 +108,7 @@ func (r *Reminders) Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskD
 	}
 	buttons := reminderButtons(c, lang, open, today, rules)
 	b.WriteString(c.T(lang, "reminder_how", nil))
-	taskID := d.Task.ID
-	err := q.Add(key, *p.TelegramID, models.OutSendMessage,
-		models.Outgoing{Text: b.String(), Buttons: buttons},
-		models.MessageRef{Purpose: models.PurposeReminder, TaskID: &taskID, Bulk: true})
-	if err != nil {
-		return false, err
-	}
-	return true, nil
+	return models.Outgoing{Text: b.String(), Buttons: buttons}
 }
 
 // urgeTitle heads a reminder someone asked for (催办): it names who asked,

@@ -405,7 +405,7 @@ const (
 // Reminder records one reminder sent to one attendant about one task.
 type Reminder struct {
 	ID       uint         `gorm:"primaryKey"`
-	TaskID   uint         `gorm:"not null;uniqueIndex:idx_reminder;index"`
+	TaskID   uint         `gorm:"not null;uniqueIndex:idx_reminder"`
 	PersonID uint         `gorm:"not null;uniqueIndex:idx_reminder"`
 	Kind     ReminderKind `gorm:"size:16;not null;uniqueIndex:idx_reminder"`
 	// SlotKey is the slot's wall-clock time (or, for a manual reminder, the

@@ -40,6 +40,7 @@ var migrationIDs = []string{
 	"0019_leave_steps",
 	"0020_outbox_indexes",
 	"0023_admin_languages",
+	"0024_reminder_indexes",
 }
 
 // LatestSchema is the newest schema version.

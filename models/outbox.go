@@ -218,10 +218,60 @@ func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoin
 type OutboxBatch struct {
 	rows  []OutboxMessage
 	files map[int][]byte
+	// shared is what each look added by AddShared rendered.
+	shared map[any]sharedPayload
+}
+
+type sharedPayload struct {
+	payload string
+	file    []byte
+	editID  int
 }
 
 // Add keeps a message to be written by Flush (see EnqueueRef).
 func (q *OutboxBatch) Add(key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
+	_, err := q.addOutgoing(key, chatID, kind, out, ref)
+	return err
+}
+
+// AddShared is Add for a message that reads the same in many chats of the
+// batch, such as a task's reminder to each of its attendants: render is
+// called for the first message of each look, and the others take its
+// payload as it was rendered and encoded then. look is comparable and
+// stands for everything render reads; Flush forgets it.
+func (q *OutboxBatch) AddShared(look any, key string, chatID int64, kind OutKind, ref MessageRef, render func() (Outgoing, error)) error {
+	if p, ok := q.shared[look]; ok {
+		q.add(key, chatID, kind, p, ref)
+		return nil
+	}
+	out, err := render()
+	if err != nil {
+		return err
+	}
+	p, err := q.addOutgoing(key, chatID, kind, out, ref)
+	if err != nil {
+		return err
+	}
+	if q.shared == nil {
+		q.shared = map[any]sharedPayload{}
+	}
+	q.shared[look] = p
+	return nil
+}
+
+func (q *OutboxBatch) addOutgoing(key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) (sharedPayload, error) {
+	p := sharedPayload{file: out.File, editID: out.EditMessageID}
+	out.File = nil
+	payload, err := json.Marshal(out)
+	if err != nil {
+		return p, fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	p.payload = string(payload)
+	q.add(key, chatID, kind, p, ref)
+	return p, nil
+}
+
+func (q *OutboxBatch) add(key string, chatID int64, kind OutKind, p sharedPayload, ref MessageRef) {
 	row := OutboxMessage{
 		IdemKey:  key,
 		ChatID:   chatID,
@@ -230,6 +280,7 @@ func (q *OutboxBatch) Add(key string, chatID int64, kind OutKind, out Outgoing, 
 		Purpose:  ref.Purpose,
 		TaskID:   ref.TaskID,
 		ReportID: ref.ReportID,
+		Payload:  p.payload,
 	}
 	if ref.Bulk {
 		row.Priority = PriorityBulk
@@ -238,21 +289,15 @@ func (q *OutboxBatch) Add(key string, chatID int64, kind OutKind, out Outgoing, 
 		// An edit that gives a known message a new purpose speaks for it
 		// from the moment it is decided: a reply to the message that
 		// comes before the edit is made must be read in its new context.
-		row.TelegramMessageID = out.EditMessageID
+		row.TelegramMessageID = p.editID
 	}
-	if len(out.File) > 0 {
+	if len(p.file) > 0 {
 		if q.files == nil {
 			q.files = map[int][]byte{}
 		}
-		q.files[len(q.rows)], out.File = out.File, nil
+		q.files[len(q.rows)] = p.file
 	}
-	payload, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", key, err)
-	}
-	row.Payload = string(payload)
 	q.rows = append(q.rows, row)
-	return nil
 }
 
 // Len is the number of messages waiting for Flush.
@@ -266,7 +311,7 @@ const outboxChunk = 1000
 // returns how many were new (a key already used is a no-op).
 func (q *OutboxBatch) Flush(tx *gorm.DB) (int, error) {
 	rows, files := q.rows, q.files
-	q.rows, q.files = nil, nil
+	q.rows, q.files, q.shared = nil, nil, nil
 	for i, data := range files {
 		id, err := PutBlob(tx, data)
 		if err != nil {

@@ -203,3 +203,54 @@ func TestOutboxKeepsOnlyTheIndexesItReads(t *testing.T) {
 		}
 	})
 }
+
+// A message added by look is rendered once per batch: the other chats of
+// the look get the same payload under their own keys and references, a
+// new look renders anew, and a flushed batch forgets its looks.
+func TestOutboxBatchRendersALookOnce(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		renders := map[string]int{}
+		add := func(q *models.OutboxBatch, look, key string, chat int64, task uint) {
+			t.Helper()
+			err := q.AddShared(look, key, chat, models.OutSendMessage, models.MessageRef{Purpose: models.PurposeReminder, TaskID: &task, Bulk: true},
+				func() (models.Outgoing, error) {
+					renders[look]++
+					return models.Outgoing{Text: fmt.Sprintf("%s #%d", look, renders[look])}, nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+			var q models.OutboxBatch
+			add(&q, "a", "k1", 1, 7)
+			add(&q, "b", "k2", 1, 8)
+			add(&q, "a", "k3", 2, 9)
+			if _, err := q.Flush(tx); err != nil {
+				return err
+			}
+			add(&q, "a", "k4", 3, 7)
+			_, err := q.Flush(tx)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []models.OutboxMessage
+		if err := s.DB.Order("id").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			out, err := r.Outgoing()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %d %q task %d p%d", r.IdemKey, r.ChatID, out.Text, *r.TaskID, r.Priority))
+		}
+		want := []string{`k1 1 "a #1" task 7 p1`, `k2 1 "b #1" task 8 p1`, `k3 2 "a #1" task 9 p1`, `k4 3 "a #2" task 7 p1`}
+		if !slices.Equal(got, want) {
+			t.Fatalf("queued\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}

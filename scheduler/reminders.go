@@ -949,8 +949,8 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 	if code != "" {
 		taskID = &ids[0]
 	}
-	var roundErr error
-	for batch := range slices.Chunk(ids, remindNowTasks) {
+	var mu sync.Mutex
+	roundErr := eachBatch(r.roundWorkers(), slices.Collect(slices.Chunk(ids, remindNowTasks)), func(batch []uint) error {
 		n := 0
 		err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
@@ -959,16 +959,18 @@ func (r *Reminders) RemindNow(ctx context.Context, code string, byPerson *uint) 
 		})
 		if err != nil {
 			r.Metrics.countReminder(models.ReminderManual, "failed", 1)
-			roundErr = err
-			break
+			return err
 		}
+		r.Metrics.countReminder(models.ReminderManual, "sent", n)
+		mu.Lock()
+		defer mu.Unlock()
 		count += n
 		done += len(batch)
-		r.Metrics.countReminder(models.ReminderManual, "sent", n)
 		if r.Progress != nil {
 			r.Progress(done, len(ids))
 		}
-	}
+		return nil
+	})
 	if count > 0 && r.Enqueued != nil {
 		r.Enqueued()
 	}

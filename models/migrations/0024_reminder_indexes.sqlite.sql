@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS `idx_reminders_task_id`;
