@@ -220,7 +220,12 @@ func (r *Reminders) Tick(ctx context.Context) error {
 	if err := r.returns(ctx); err != nil {
 		return err
 	}
-	return r.periods(ctx)
+	if err := r.periods(ctx); err != nil {
+		return err
+	}
+	// The hourly mend comes after what is due: on a slot's tick, a city's
+	// full reconcile would hold its 30,000 reminders back by its length.
+	return r.mendHourly(ctx, cal)
 }
 
 // announceWithin is how many days after a period's end its leaders and
@@ -328,9 +333,9 @@ var zones sync.Map
 const fullSyncEvery = time.Hour
 
 // syncIfChanged reconciles the schedules when what they derive from has
-// changed since the last reconcile (see scheduleInputs), or an hour has
-// passed. Reloading every schedule of a city each tick was most of an idle
-// bot's CPU and allocations.
+// changed since the last reconcile (see scheduleInputs). Reloading every
+// schedule of a city each tick was most of an idle bot's CPU and
+// allocations.
 func (r *Reminders) syncIfChanged(ctx context.Context, cal *Calendar) error {
 	inputs, err := scheduleInputs(r.Store.DB.WithContext(ctx))
 	if err != nil {
@@ -338,17 +343,37 @@ func (r *Reminders) syncIfChanged(ctx context.Context, cal *Calendar) error {
 	}
 	now := r.Store.Now()
 	r.syncMu.Lock()
-	fresh := inputs == r.syncedInputs && now.Sub(r.syncedAt) < fullSyncEvery && now.After(r.syncedAt)
+	fresh := inputs == r.syncedInputs && now.After(r.syncedAt)
 	r.syncMu.Unlock()
 	if fresh {
 		return nil
 	}
+	return r.sync(ctx, cal, now)
+}
+
+// mendHourly reconciles the schedules when the last reconcile is an hour
+// old (fullSyncEvery), whatever the fingerprint says.
+func (r *Reminders) mendHourly(ctx context.Context, cal *Calendar) error {
+	now := r.Store.Now()
+	r.syncMu.Lock()
+	fresh := now.Sub(r.syncedAt) < fullSyncEvery && now.After(r.syncedAt)
+	r.syncMu.Unlock()
+	if fresh {
+		return nil
+	}
+	return r.sync(ctx, cal, now)
+}
+
+// sync reconciles the schedules and remembers the fingerprint they now
+// follow.
+func (r *Reminders) sync(ctx context.Context, cal *Calendar, now time.Time) error {
 	if err := r.syncSchedules(ctx, cal); err != nil {
 		return err
 	}
-	// Read again after the reconcile: its own writes change the count of
+	// Read after the reconcile: its own writes change the count of
 	// schedules, which is part of the fingerprint.
-	if inputs, err = scheduleInputs(r.Store.DB.WithContext(ctx)); err != nil {
+	inputs, err := scheduleInputs(r.Store.DB.WithContext(ctx))
+	if err != nil {
 		return err
 	}
 	r.syncMu.Lock()
