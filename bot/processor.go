@@ -222,13 +222,22 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 			if err := tx.SavePoint(savepoint).Error; err != nil {
 				return fmt.Errorf("savepoint of update %d: %w", row.UpdateID, err)
 			}
-			err := p.applyIn(uctx, tx, row)
+			err := p.applyIn(uctx, tx, row, pre.upd)
+			if err != nil {
+				if rerr := tx.RollbackTo(savepoint).Error; rerr != nil {
+					return fmt.Errorf("roll back update %d: %w", row.UpdateID, rerr)
+				}
+			}
+			// Released, the savepoint's record of the pages the update
+			// changed is dropped: otherwise it would grow with every
+			// update of the group, kept for a rollback that can no longer
+			// come.
+			if rerr := tx.Exec("RELEASE SAVEPOINT " + savepoint).Error; rerr != nil {
+				return fmt.Errorf("release savepoint of update %d: %w", row.UpdateID, rerr)
+			}
 			if err == nil {
 				handled = append(handled, row)
 				continue
-			}
-			if rerr := tx.RollbackTo(savepoint).Error; rerr != nil {
-				return fmt.Errorf("roll back update %d: %w", row.UpdateID, rerr)
 			}
 			switch {
 			case errors.Is(err, ErrNotYet):
@@ -341,7 +350,7 @@ func (p *Processor) process(ctx context.Context, row models.InboxUpdate) outcome
 		if p.waits[row.ID] >= maxWaits {
 			uctx = context.WithValue(uctx, patienceKey{}, true)
 		}
-		err = p.apply(uctx, row)
+		err = p.apply(uctx, row, pre.upd)
 	}
 	if errors.Is(err, ErrNotYet) {
 		p.waits[row.ID]++
@@ -360,28 +369,30 @@ func (p *Processor) process(ctx context.Context, row models.InboxUpdate) outcome
 	return p.fail(ctx, row, err)
 }
 
-// prepared is what the handler read before an update's transaction.
+// prepared is what the handler read before an update's transaction, and
+// the update decoded, or nil.
 type prepared struct {
 	ctx context.Context
 	err error
+	upd *tgmodels.Update
 }
 
-// prepare has a Preparer read what the update needs; a row that cannot be
-// decoded is left for applyIn to fail.
+// prepare decodes the update and has a Preparer read what it needs; a row
+// that cannot be decoded is left for applyIn to fail.
 func (p *Processor) prepare(ctx context.Context, row models.InboxUpdate) prepared {
-	pr, ok := p.Handler.(Preparer)
-	if !ok {
-		return prepared{ctx: ctx}
-	}
 	upd, err := decodeUpdate(row)
 	if err != nil {
 		return prepared{ctx: ctx}
+	}
+	pr, ok := p.Handler.(Preparer)
+	if !ok {
+		return prepared{ctx: ctx, upd: upd}
 	}
 	uctx, err := pr.Prepare(ctx, upd)
 	if err != nil {
 		return prepared{ctx: ctx, err: err}
 	}
-	return prepared{ctx: uctx}
+	return prepared{ctx: uctx, upd: upd}
 }
 
 func decodeUpdate(row models.InboxUpdate) (*tgmodels.Update, error) {
@@ -392,21 +403,23 @@ func decodeUpdate(row models.InboxUpdate) (*tgmodels.Update, error) {
 	return &upd, nil
 }
 
-func (p *Processor) apply(ctx context.Context, row models.InboxUpdate) error {
-	return p.Store.Tx(ctx, func(tx *gorm.DB) error { return p.applyIn(ctx, tx, row) })
+func (p *Processor) apply(ctx context.Context, row models.InboxUpdate, upd *tgmodels.Update) error {
+	return p.Store.Tx(ctx, func(tx *gorm.DB) error { return p.applyIn(ctx, tx, row, upd) })
 }
 
 // applyIn handles one update inside tx, its effects, answers and done mark
-// together; a panic is returned as an error.
-func (p *Processor) applyIn(ctx context.Context, tx *gorm.DB, row models.InboxUpdate) (err error) {
+// together; a panic is returned as an error. upd is the row's update as
+// prepare decoded it, or nil to decode it here.
+func (p *Processor) applyIn(ctx context.Context, tx *gorm.DB, row models.InboxUpdate, upd *tgmodels.Update) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic handling update %d: %v\n%s", row.UpdateID, r, debug.Stack())
 		}
 	}()
-	upd, err := decodeUpdate(row)
-	if err != nil {
-		return err
+	if upd == nil {
+		if upd, err = decodeUpdate(row); err != nil {
+			return err
+		}
 	}
 	// Marking it done first takes the row's lock, so a second process on
 	// the same update waits here and then finds nothing to do.

@@ -343,7 +343,7 @@ func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, er
 			}
 		} else {
 			r, err = models.RecordReport(t.tx, rc.who.person.ID, models.ReportInput{
-				TaskID: rc.task.Task.ID, MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent,
+				TaskID: rc.task.Task.ID, Task: rc.task, MilestoneID: m.ID, State: models.MilestoneState(it.State), Percent: it.Percent,
 				Note: it.Note, ChatID: rc.chatID, MessageID: rc.messageID, UpdateID: t.upd.ID, Source: rc.source,
 				Attachments: files, Reopen: rc.reopen == m.Seq,
 			}, t.now)

@@ -89,9 +89,8 @@ AND w.id < inbox_updates.id AND w.next_attempt_at > ?)`, InboxPending, now).
 // applied its effects. It reports false when the update was handled already
 // (by another process), and the caller must then roll its effects back.
 func FinishUpdate(tx *gorm.DB, id uint) (bool, error) {
-	res := tx.Model(&InboxUpdate{}).Where("id = ? AND state = ?", id, InboxPending).
-		Updates(map[string]any{"state": InboxDone, "processed_at": tx.NowFunc(), "attempts": gorm.Expr("attempts + 1"),
-			"next_attempt_at": nil})
+	res := tx.Exec(`UPDATE inbox_updates SET state = ?, processed_at = ?, attempts = attempts + 1, next_attempt_at = NULL
+WHERE id = ? AND state = ?`, InboxDone, tx.NowFunc(), id, InboxPending)
 	if res.Error != nil {
 		return false, fmt.Errorf("finish update %d: %w", id, res.Error)
 	}

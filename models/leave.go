@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -526,10 +527,13 @@ func taskRoles(tx *gorm.DB, taskID uint) (map[uint]Role, error) {
 // deputyID is. A deputy reports as themself; the report keeps both names.
 func ActingFor(tx *gorm.DB, deputyID, taskID uint, at time.Time) ([]uint, error) {
 	var candidates []uint
-	err := tx.Model(&Leave{}).
-		Where(leaveInForce+" AND starts_at <= ? AND ends_at > ?", at, at).
-		Where("person_id IN (?)", tx.Model(&Assignment{}).Select("person_id").Where("task_id = ? AND role IN ?", taskID, reporterRoles)).
-		Pluck("person_id", &candidates).Error
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		var id uint
+		err := rows.Scan(&id)
+		candidates = append(candidates, id)
+		return err
+	}, `SELECT person_id FROM leaves WHERE `+leaveInForce+` AND starts_at <= ? AND ends_at > ?
+AND person_id IN (SELECT person_id FROM assignments WHERE task_id = ? AND role IN ?)`, at, at, taskID, reporterRoles)
 	if err != nil {
 		return nil, fmt.Errorf("people away on task %d: %w", taskID, err)
 	}

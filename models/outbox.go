@@ -1070,14 +1070,25 @@ func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, caus
 // was decided, unless it failed; an edit without one only refreshed its
 // text.
 func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessage, error) {
-	var m OutboxMessage
+	// The few rows of one message are taken whole and the latest picked
+	// here: asked to order them, SQLite spent several times the lookup.
+	var found []OutboxMessage
 	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))",
 		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed).
-		Order("id DESC").Take(&m).Error
-	if err != nil {
-		return nil, notFound(err, fmt.Sprintf("message %d in chat %d", telegramMessageID, chatID))
+		Find(&found).Error
+	if err == nil && len(found) == 0 {
+		err = ErrNotFound
 	}
-	return &m, nil
+	if err != nil {
+		return nil, fmt.Errorf("message %d in chat %d: %w", telegramMessageID, chatID, err)
+	}
+	latest := &found[0]
+	for i := range found {
+		if found[i].ID > latest.ID {
+			latest = &found[i]
+		}
+	}
+	return latest, nil
 }
 
 // SendingTo tells whether a message to the chat is being sent right now:

@@ -64,11 +64,19 @@ func (d *TaskDetail) RolesOf(personID uint) []Role {
 
 // PersonByTelegramID finds the person bound to a Telegram account.
 func PersonByTelegramID(tx *gorm.DB, telegramID int64) (*Person, error) {
-	var p Person
-	if err := tx.Where("telegram_id = ?", telegramID).Take(&p).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("person with telegram id %d", telegramID))
+	var found []Person
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		p, err := scanPerson(rows)
+		found = append(found, p)
+		return err
+	}, `SELECT `+personColumns("people")+` FROM people WHERE telegram_id = ?`, telegramID)
+	if err == nil && len(found) == 0 {
+		err = ErrNotFound
 	}
-	return &p, nil
+	if err != nil {
+		return nil, fmt.Errorf("person with telegram id %d: %w", telegramID, err)
+	}
+	return &found[0], nil
 }
 
 // PersonByKey finds a person by name as written in the task list.
@@ -82,28 +90,12 @@ func PersonByKey(tx *gorm.DB, key string) (*Person, error) {
 
 // TaskByCode loads one task with its milestones and people.
 func TaskByCode(tx *gorm.DB, code string) (*TaskDetail, error) {
-	var t Task
-	if err := tx.Where("code = ?", code).Take(&t).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("task %s", code))
-	}
-	details, err := loadDetails(tx, []Task{t})
-	if err != nil {
-		return nil, err
-	}
-	return &details[0], nil
+	return oneTask(tx, fmt.Sprintf("task %s", code), "code = ?", code)
 }
 
 // TaskByID loads one task with its milestones and people.
 func TaskByID(tx *gorm.DB, id uint) (*TaskDetail, error) {
-	var t Task
-	if err := tx.Take(&t, id).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("task %d", id))
-	}
-	details, err := loadDetails(tx, []Task{t})
-	if err != nil {
-		return nil, err
-	}
-	return &details[0], nil
+	return oneTask(tx, fmt.Sprintf("task %d", id), "id = ?", id)
 }
 
 // TasksOfPerson loads every task the person holds a role on, by code.
@@ -228,61 +220,157 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 	return out, nil
 }
 
-func loadMilestones(tx *gorm.DB, taskIDs []uint, each func(Milestone)) error {
-	rows, err := tx.Raw(`SELECT id, task_id, seq, title, due_date, original_due, baseline_due, listed_due, state, percent, last_report_id, created_at, updated_at
-FROM milestones WHERE ? ORDER BY task_id, seq`, IDsIn("task_id", taskIDs)).Rows()
+// eachRow runs a query inside tx and hands each row to scan. The statements
+// read for every update (a status reply runs about twenty) are scanned by
+// hand: GORM's reflection over a model cost more than SQLite's work.
+func eachRow(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := tx.Raw(query, args...).Rows()
 	if err != nil {
-		return fmt.Errorf("load milestones: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m Milestone
-		var due, original, baseline, listed sql.NullTime
-		var last sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.TaskID, &m.Seq, &m.Title, &due, &original, &baseline, &listed, &m.State, &m.Percent, &last,
-			&m.CreatedAt, &m.UpdatedAt); err != nil {
-			return fmt.Errorf("load milestones: %w", err)
+		if err := scan(rows); err != nil {
+			return err
 		}
-		m.DueDate, m.OriginalDue, m.BaselineDue, m.ListedDue = due.Time, original.Time, baseline.Time, listed.Time
-		if last.Valid {
-			id := uint(last.Int64)
-			m.LastReportID = &id
-		}
-		each(m)
 	}
-	if err := rows.Err(); err != nil {
+	return rows.Err()
+}
+
+// personColumns are the columns scanPerson reads, in its order, of the
+// table or alias from.
+func personColumns(from string) string {
+	return strings.ReplaceAll(`X.id, X.key, X.name, X.department, X.telegram_id, X.language, X.time_zone, X.unreachable, X.summary_at,
+X.bound_at, X.created_at, X.updated_at`, "X.", from+".")
+}
+
+// scanPerson scans the columns of personColumns after those of before.
+func scanPerson(rows *sql.Rows, before ...any) (Person, error) {
+	var p Person
+	var telegram sql.NullInt64
+	var bound sql.NullTime
+	dest := append(before, &p.ID, &p.Key, &p.Name, &p.Department, &telegram, &p.Language, &p.TimeZone, &p.Unreachable,
+		&p.SummaryAt, &bound, &p.CreatedAt, &p.UpdatedAt)
+	if err := rows.Scan(dest...); err != nil {
+		return p, err
+	}
+	if telegram.Valid {
+		p.TelegramID = &telegram.Int64
+	}
+	if bound.Valid {
+		p.BoundAt = &bound.Time
+	}
+	return p, nil
+}
+
+// taskColumns are the columns scanTask reads, in its order.
+const taskColumns = `id, code, title, department, category, schedule, done, site_lat, site_lon, closed_at, created_at, updated_at`
+
+func scanTask(rows *sql.Rows) (Task, error) {
+	var t Task
+	var lat, lon sql.NullFloat64
+	var closed, created, updated sql.NullTime
+	if err := rows.Scan(&t.ID, &t.Code, &t.Title, &t.Department, &t.Category, &t.Schedule, &t.Done, &lat, &lon, &closed,
+		&created, &updated); err != nil {
+		return t, err
+	}
+	t.CreatedAt, t.UpdatedAt = created.Time, updated.Time
+	if lat.Valid {
+		t.SiteLat = &lat.Float64
+	}
+	if lon.Valid {
+		t.SiteLon = &lon.Float64
+	}
+	if closed.Valid {
+		t.ClosedAt = &closed.Time
+	}
+	return t, nil
+}
+
+// oneTask reads the task a condition names, or ErrNotFound.
+func oneTask(tx *gorm.DB, what, where string, args ...any) (*TaskDetail, error) {
+	var tasks []Task
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		t, err := scanTask(rows)
+		tasks = append(tasks, t)
+		return err
+	}, `SELECT `+taskColumns+` FROM tasks WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(tasks) == 0 {
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	details, err := loadDetails(tx, tasks[:1])
+	if err != nil {
+		return nil, err
+	}
+	return &details[0], nil
+}
+
+// milestoneColumns are the columns scanMilestone reads, in its order.
+const milestoneColumns = `id, task_id, seq, title, due_date, original_due, baseline_due, listed_due, state, percent, last_report_id,
+created_at, updated_at`
+
+func scanMilestone(rows *sql.Rows) (Milestone, error) {
+	var m Milestone
+	var due, original, baseline, listed sql.NullTime
+	var last sql.NullInt64
+	if err := rows.Scan(&m.ID, &m.TaskID, &m.Seq, &m.Title, &due, &original, &baseline, &listed, &m.State, &m.Percent, &last,
+		&m.CreatedAt, &m.UpdatedAt); err != nil {
+		return m, err
+	}
+	m.DueDate, m.OriginalDue, m.BaselineDue, m.ListedDue = due.Time, original.Time, baseline.Time, listed.Time
+	if last.Valid {
+		id := uint(last.Int64)
+		m.LastReportID = &id
+	}
+	return m, nil
+}
+
+func loadMilestones(tx *gorm.DB, taskIDs []uint, each func(Milestone)) error {
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		m, err := scanMilestone(rows)
+		if err == nil {
+			each(m)
+		}
+		return err
+	}, `SELECT `+milestoneColumns+` FROM milestones WHERE ? ORDER BY task_id, seq`, IDsIn("task_id", taskIDs))
+	if err != nil {
 		return fmt.Errorf("load milestones: %w", err)
 	}
 	return nil
 }
 
-func loadPeople(tx *gorm.DB, taskIDs []uint, each func(taskID uint, role Role, p Person)) error {
-	rows, err := tx.Raw(`SELECT a.task_id, a.role, p.id, p.key, p.name, p.department, p.telegram_id, p.language, p.time_zone,
-p.unreachable, p.summary_at, p.bound_at, p.created_at, p.updated_at
-FROM assignments a JOIN people p ON p.id = a.person_id WHERE ? ORDER BY a.task_id, a.id`, IDsIn("a.task_id", taskIDs)).Rows()
-	if err != nil {
-		return fmt.Errorf("load people of tasks: %w", err)
+// milestoneOfTask reads one milestone of a task, or ErrNotFound.
+func milestoneOfTask(tx *gorm.DB, taskID, id uint) (*Milestone, error) {
+	var found []Milestone
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		m, err := scanMilestone(rows)
+		found = append(found, m)
+		return err
+	}, `SELECT `+milestoneColumns+` FROM milestones WHERE id = ? AND task_id = ?`, id, taskID)
+	if err == nil && len(found) == 0 {
+		err = ErrNotFound
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p Person
+	if err != nil {
+		return nil, fmt.Errorf("milestone %d of task %d: %w", id, taskID, err)
+	}
+	return &found[0], nil
+}
+
+func loadPeople(tx *gorm.DB, taskIDs []uint, each func(taskID uint, role Role, p Person)) error {
+	err := eachRow(tx, func(rows *sql.Rows) error {
 		var taskID uint
 		var role Role
-		var telegram sql.NullInt64
-		var bound sql.NullTime
-		if err := rows.Scan(&taskID, &role, &p.ID, &p.Key, &p.Name, &p.Department, &telegram, &p.Language, &p.TimeZone,
-			&p.Unreachable, &p.SummaryAt, &bound, &p.CreatedAt, &p.UpdatedAt); err != nil {
-			return fmt.Errorf("load people of tasks: %w", err)
+		p, err := scanPerson(rows, &taskID, &role)
+		if err == nil {
+			each(taskID, role, p)
 		}
-		if telegram.Valid {
-			p.TelegramID = &telegram.Int64
-		}
-		if bound.Valid {
-			p.BoundAt = &bound.Time
-		}
-		each(taskID, role, p)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, `SELECT a.task_id, a.role, `+personColumns("p")+`
+FROM assignments a JOIN people p ON p.id = a.person_id WHERE ? ORDER BY a.task_id, a.id`, IDsIn("a.task_id", taskIDs))
+	if err != nil {
 		return fmt.Errorf("load people of tasks: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -49,7 +50,12 @@ const DefaultCorrectionWindow = 30 * time.Minute
 
 // ReportInput is one status reply to record.
 type ReportInput struct {
-	TaskID      uint
+	TaskID uint
+	// Task is the task as the caller loaded it inside tx, or nil: its
+	// people and whether it is closed are then checked without reading
+	// them again. The milestone is read afresh all the same, as an
+	// earlier report in the transaction may have moved it.
+	Task        *TaskDetail
 	MilestoneID uint
 	State       MilestoneState
 	Percent     *int
@@ -129,9 +135,21 @@ func normalise(state MilestoneState, percent *int) (MilestoneState, error) {
 	return state, nil
 }
 
-// reportableMilestone loads a milestone of an open task that by may report on.
-func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint) (*Milestone, error) {
-	ok, err := CanReport(tx, by, taskID)
+// reportableMilestone loads a milestone of an open task that by may report
+// on. loaded, when not nil, is the task as read earlier in tx.
+func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint, loaded *TaskDetail) (*Milestone, error) {
+	if loaded != nil && loaded.Task.ID != taskID {
+		return nil, fmt.Errorf("report on task %d checked against task %d", taskID, loaded.Task.ID)
+	}
+	var (
+		ok  bool
+		err error
+	)
+	if loaded != nil && loaded.CanReport(by) {
+		ok = true
+	} else {
+		ok, err = CanReport(tx, by, taskID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -139,20 +157,19 @@ func reportableMilestone(tx *gorm.DB, by, taskID, milestoneID uint) (*Milestone,
 		return nil, ErrNotReporter
 	}
 	var task Task
-	if err := tx.Take(&task, taskID).Error; err != nil {
+	if loaded != nil {
+		task = loaded.Task
+	} else if err := tx.Take(&task, taskID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("task %d", taskID))
 	}
 	if task.Done {
 		return nil, &TaskClosedError{Code: task.Code}
 	}
-	var m Milestone
-	if err := tx.Where("id = ? AND task_id = ?", milestoneID, taskID).Take(&m).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrMilestoneUnknown
-		}
-		return nil, fmt.Errorf("milestone %d: %w", milestoneID, err)
+	m, err := milestoneOfTask(tx, taskID, milestoneID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrMilestoneUnknown
 	}
-	return &m, nil
+	return m, err
 }
 
 // RecordReport stores a new report by a reporter of the task and moves its
@@ -164,7 +181,7 @@ func RecordReport(tx *gorm.DB, by uint, in ReportInput, now time.Time) (*Report,
 	if err != nil {
 		return nil, err
 	}
-	m, err := reportableMilestone(tx, by, in.TaskID, in.MilestoneID)
+	m, err := reportableMilestone(tx, by, in.TaskID, in.MilestoneID, in.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +257,7 @@ func CorrectReport(tx *gorm.DB, by, reportID uint, ch Change, now time.Time, win
 	if err != nil {
 		return nil, err
 	}
-	m, err := reportableMilestone(tx, by, old.TaskID, old.MilestoneID)
+	m, err := reportableMilestone(tx, by, old.TaskID, old.MilestoneID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +371,12 @@ func CheckCorrectable(tx *gorm.DB, by, reportID uint, now time.Time, window time
 }
 
 func storeReport(tx *gorm.DB, r *Report, files []Attachment) error {
-	if err := tx.Omit("Attachments").Create(r).Error; err != nil {
+	err := tx.Raw(`INSERT INTO reports (task_id, milestone_id, person_id, state, percent, note, chat_id, message_id, source, update_id,
+  superseded_by, origin_id, withdrawn, reopens, on_behalf_of_id, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.TaskID, r.MilestoneID, r.PersonID, r.State, r.Percent, r.Note, r.ChatID, r.MessageID, r.Source, r.UpdateID,
+		r.SupersededBy, r.OriginID, r.Withdrawn, r.Reopens, r.OnBehalfOfID, r.CreatedAt).Row().Scan(&r.ID)
+	if err != nil {
 		return fmt.Errorf("store report: %w", err)
 	}
 	for _, a := range files {
@@ -428,14 +450,30 @@ func DeriveMilestone(history []Report) Derived {
 // returns the milestone as it now is.
 func refreshMilestone(tx *gorm.DB, m Milestone) (*Milestone, error) {
 	var history []Report
-	err := tx.Select("id", "origin_id", "state", "percent", "superseded_by", "withdrawn").
-		Where("milestone_id = ?", m.ID).Find(&history).Error
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		var r Report
+		var percent, superseded sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.OriginID, &r.State, &percent, &superseded, &r.Withdrawn); err != nil {
+			return err
+		}
+		if percent.Valid {
+			p := int(percent.Int64)
+			r.Percent = &p
+		}
+		if superseded.Valid {
+			id := uint(superseded.Int64)
+			r.SupersededBy = &id
+		}
+		history = append(history, r)
+		return nil
+	}, `SELECT id, origin_id, state, percent, superseded_by, withdrawn FROM reports WHERE milestone_id = ?`, m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("history of milestone %d: %w", m.ID, err)
 	}
 	d := DeriveMilestone(history)
-	update := map[string]any{"state": d.State, "percent": d.Percent, "last_report_id": d.LastReportID}
-	if err := tx.Model(&Milestone{}).Where("id = ?", m.ID).Updates(update).Error; err != nil {
+	err = tx.Exec(`UPDATE milestones SET state = ?, percent = ?, last_report_id = ?, updated_at = ? WHERE id = ?`,
+		d.State, d.Percent, d.LastReportID, tx.NowFunc(), m.ID).Error
+	if err != nil {
 		return nil, fmt.Errorf("update milestone %d: %w", m.ID, err)
 	}
 	m.State, m.Percent, m.LastReportID = d.State, d.Percent, d.LastReportID

@@ -134,7 +134,8 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 
 func checkSQLiteSettings(t *testing.T, s *models.Store) {
 	t.Helper()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000",
+		"temp_store": "2"} {
 		var got string
 		if err := s.DB.Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -735,8 +736,25 @@ type GroupDelivery struct {
 func GroupDeliveries(tx *gorm.DB, taskIDs []uint) (map[uint]GroupDelivery, error) {
 	out := map[uint]GroupDelivery{}
 	for _, ids := range IDChunks(taskIDs) {
+		// Read for every status reply, and scanned by hand (see eachRow).
 		var bindings []WorkGroupTask
-		if err := tx.Where("task_id IN ?", ids).Find(&bindings).Error; err != nil {
+		err := eachRow(tx, func(rows *sql.Rows) error {
+			var b WorkGroupTask
+			var by sql.NullInt64
+			var at sql.NullTime
+			if err := rows.Scan(&b.ID, &b.WorkGroupID, &b.TaskID, &b.Delivery, &by, &b.BoundByTelegram, &at); err != nil {
+				return err
+			}
+			b.BoundAt = at.Time
+			if by.Valid {
+				id := uint(by.Int64)
+				b.BoundByPerson = &id
+			}
+			bindings = append(bindings, b)
+			return nil
+		}, `SELECT id, work_group_id, task_id, delivery, bound_by_person, bound_by_telegram, bound_at FROM work_group_tasks WHERE ?`,
+			IDsIn("task_id", ids))
+		if err != nil {
 			return nil, fmt.Errorf("bindings of %d tasks: %w", len(ids), err)
 		}
 		if len(bindings) == 0 {
