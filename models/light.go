@@ -89,15 +89,7 @@ func MilestoneBlocked(m Milestone) bool { return m.State == StateBlocked }
 
 // TaskDone tells whether a task is done: closed, or every milestone done.
 func TaskDone(task Task, milestones []Milestone) bool {
-	if task.Done {
-		return true
-	}
-	for _, m := range milestones {
-		if m.State != StateDone {
-			return false
-		}
-	}
-	return len(milestones) > 0
+	return task.Done || DigestOf(milestones).allDone()
 }
 
 // StatusLight decides a task's light on the reader's calendar day today:
@@ -105,14 +97,57 @@ func TaskDone(task Task, milestones []Milestone) bool {
 // or a coordination request is open; yellow when a milestone is due soon,
 // or the attendants missed the last MissedSlots slots; else green.
 func StatusLight(task Task, milestones []Milestone, facts LightFacts, today time.Time, rules LightRules) Light {
-	if TaskDone(task, milestones) {
+	return DigestLight(task, DigestOf(milestones), facts, today, rules)
+}
+
+// MilestoneDigest is all that the light reads of a task's milestones: the
+// open milestone due first decides whether any is overdue (the most
+// overdue is the first due) and, when none is, whether any is due soon.
+// A list of every task reads digests (MilestoneDigests) instead of a
+// city's milestones.
+type MilestoneDigest struct {
+	// Milestones counts them all; Open those not done.
+	Milestones, Open int
+	// FirstDue is the earliest due date of the open milestones, zero when
+	// none has one.
+	FirstDue time.Time
+	// Blocked tells whether an open milestone is blocked.
+	Blocked bool
+}
+
+// DigestOf digests milestones.
+func DigestOf(milestones []Milestone) MilestoneDigest {
+	var d MilestoneDigest
+	for _, m := range milestones {
+		d.Milestones++
+		if m.State == StateDone {
+			continue
+		}
+		d.Open++
+		d.Blocked = d.Blocked || MilestoneBlocked(m)
+		if due := m.DueDate.UTC(); !due.IsZero() && (d.FirstDue.IsZero() || due.Before(d.FirstDue)) {
+			d.FirstDue = due
+		}
+	}
+	return d
+}
+
+func (d MilestoneDigest) allDone() bool { return d.Milestones > 0 && d.Open == 0 }
+
+// FirstOpen is the open milestone due first as the light sees it (its due
+// date and an open state), for the predicates and DaysOverdue.
+func (d MilestoneDigest) FirstOpen() Milestone {
+	return Milestone{State: StatePending, DueDate: d.FirstDue}
+}
+
+// DigestLight is StatusLight of a task whose milestones are digested.
+func DigestLight(task Task, d MilestoneDigest, facts LightFacts, today time.Time, rules LightRules) Light {
+	if task.Done || d.allDone() {
 		return LightDone
 	}
-	red, yellow := facts.OpenCoordination > 0, rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots
-	for _, m := range milestones {
-		red = red || MilestoneOverdue(m, today) || MilestoneBlocked(m)
-		yellow = yellow || MilestoneDueSoon(m, today, rules)
-	}
+	first := d.FirstOpen()
+	red := facts.OpenCoordination > 0 || d.Blocked || MilestoneOverdue(first, today)
+	yellow := rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots || MilestoneDueSoon(first, today, rules)
 	switch {
 	case red:
 		return LightRed
