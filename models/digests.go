@@ -25,23 +25,30 @@ type TaskDigest struct {
 	Milestones MilestoneDigest
 }
 
-// visibleTasks narrows tx, a query of tasks aliased t, to the tasks v may
+// visibleTasks narrows tx to the rows whose task, named by column, v may
 // see (Viewer.MaySee), or to none.
-func visibleTasks(tx *gorm.DB, v Viewer) *gorm.DB {
+func visibleTasks(tx *gorm.DB, v Viewer, column string) *gorm.DB {
 	switch {
 	case v.Admin:
 		return tx
 	case v.PersonID == 0:
 		return tx.Where("1 = 0")
 	}
-	return tx.Where("t.id IN (SELECT task_id FROM assignments WHERE person_id = ?)", v.PersonID)
+	return tx.Where(column+" IN (SELECT task_id FROM assignments WHERE person_id = ?)", v.PersonID)
 }
 
 // TaskDigests reads the tasks v may see that f keeps, in no order, each with
 // its milestones' digest, in one query whatever their number: the
 // milestones are aggregated by the database, not carried to the program.
 func TaskDigests(tx *gorm.DB, v Viewer, f TaskFilter) ([]TaskDigest, error) {
-	q := visibleTasks(tx.Table("tasks t"), v)
+	// The milestones are grouped before they meet their tasks: grouping
+	// the joined rows, each carrying its task's title, cost half as much
+	// again on PostgreSQL. A milestone without a due date is kept as the
+	// zero time (or NULL): it is never the first due.
+	digests := visibleTasks(tx.Table("milestones"), v, "task_id").Select(`task_id, COUNT(*) AS n,
+  COUNT(CASE WHEN state <> ? THEN 1 END) AS open, MIN(CASE WHEN state <> ? AND due_date > ? THEN due_date END) AS first_due,
+  COUNT(CASE WHEN state = ? THEN 1 END) AS blocked`, StateDone, StateDone, time.Time{}, StateBlocked).Group("task_id")
+	q := visibleTasks(tx.Table("tasks t"), v, "t.id")
 	if f.Department != "" {
 		q = q.Where("t.department = ?", f.Department)
 	}
@@ -52,13 +59,9 @@ func TaskDigests(tx *gorm.DB, v Viewer, f TaskFilter) ([]TaskDigest, error) {
 		q = q.Where("t.id IN (SELECT a.task_id FROM assignments a JOIN people p ON p.id = a.person_id WHERE a.role = ? AND p.key = ?)",
 			RoleLeader, f.Leader)
 	}
-	// A milestone without a due date is kept as the zero time (or NULL):
-	// it is never the first due.
 	rows, err := q.Select(`t.id, t.code, t.title, t.department, t.category, t.done,
-  COUNT(m.id), COUNT(CASE WHEN m.state <> ? THEN 1 END),
-  MIN(CASE WHEN m.state <> ? AND m.due_date > ? THEN m.due_date END),
-  COUNT(CASE WHEN m.state = ? THEN 1 END)`, StateDone, StateDone, time.Time{}, StateBlocked).
-		Joins("LEFT JOIN milestones m ON m.task_id = t.id").Group("t.id").Rows()
+  COALESCE(m.n, 0), COALESCE(m.open, 0), m.first_due, COALESCE(m.blocked, 0)`).
+		Joins("LEFT JOIN (?) m ON m.task_id = t.id", digests).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("task digests: %w", err)
 	}
@@ -95,9 +98,9 @@ func TaskChoicesOf(tx *gorm.DB, v Viewer) (TaskChoices, error) {
 		into  *[]string
 		query *gorm.DB
 	}{
-		{&c.Departments, visibleTasks(tx.Table("tasks t"), v).Distinct("t.department").Where("t.department <> ''")},
-		{&c.Categories, visibleTasks(tx.Table("tasks t"), v).Distinct("t.category").Where("t.category <> ''")},
-		{&c.Leaders, visibleTasks(tx.Table("tasks t"), v).Distinct("p.key").Joins("JOIN assignments a ON a.task_id = t.id").
+		{&c.Departments, visibleTasks(tx.Table("tasks t"), v, "t.id").Distinct("t.department").Where("t.department <> ''")},
+		{&c.Categories, visibleTasks(tx.Table("tasks t"), v, "t.id").Distinct("t.category").Where("t.category <> ''")},
+		{&c.Leaders, visibleTasks(tx.Table("assignments a"), v, "a.task_id").Distinct("p.key").
 			Joins("JOIN people p ON p.id = a.person_id").Where("a.role = ? AND p.key <> ''", RoleLeader)},
 	} {
 		if err := q.query.Scan(q.into).Error; err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Light is a task's status light.
@@ -165,44 +166,72 @@ func Today(now time.Time, loc *time.Location) time.Time {
 }
 
 // LoadLightFacts gathers the light's facts for many tasks in two queries
-// whatever their number.
+// per few thousand tasks.
 func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 	out := make(map[uint]LightFacts, len(taskIDs))
 	for _, chunk := range chunks(taskIDs, maxIDsPerQuery) {
-		var open []struct {
-			TaskID uint
-			N      int
+		if err := loadLightFacts(tx, out, IDsIn("task_id", chunk), IDsIn("reminders.task_id", chunk)); err != nil {
+			return nil, err
 		}
-		err := tx.Model(&CoordinationRequest{}).Select("task_id, COUNT(*) AS n").
-			Where(IDsIn("task_id", chunk)).Where("resolved_at IS NULL").Group("task_id").Scan(&open).Error
-		if err != nil {
-			return nil, fmt.Errorf("open coordination requests: %w", err)
+	}
+	return out, nil
+}
+
+// LightFactsVisibleTo gathers the light's facts of every task v may see in
+// two queries, without listing the tasks: a task with none is left out.
+func LightFactsVisibleTo(tx *gorm.DB, v Viewer) (map[uint]LightFacts, error) {
+	out := map[uint]LightFacts{}
+	if !v.Admin && v.PersonID == 0 {
+		return out, nil
+	}
+	in := func(column string) clause.Expression {
+		if v.Admin {
+			return clause.Expr{SQL: "1 = 1"}
 		}
-		for _, o := range open {
-			f := out[o.TaskID]
-			f.OpenCoordination = o.N
-			out[o.TaskID] = f
-		}
-		var silent []struct {
-			TaskID uint
-			N      int
-		}
-		err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
+		return clause.Expr{SQL: column + " IN (SELECT task_id FROM assignments WHERE person_id = ?)", Vars: []any{v.PersonID}}
+	}
+	if err := loadLightFacts(tx, out, in("task_id"), in("reminders.task_id")); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadLightFacts adds to out the facts of the tasks that the conditions on
+// task_id and on reminders.task_id keep.
+func loadLightFacts(tx *gorm.DB, out map[uint]LightFacts, tasks, reminders clause.Expression) error {
+	var open []struct {
+		TaskID uint
+		N      int
+	}
+	err := tx.Model(&CoordinationRequest{}).Select("task_id, COUNT(*) AS n").
+		Where(tasks).Where("resolved_at IS NULL").Group("task_id").Scan(&open).Error
+	if err != nil {
+		return fmt.Errorf("open coordination requests: %w", err)
+	}
+	for _, o := range open {
+		f := out[o.TaskID]
+		f.OpenCoordination = o.N
+		out[o.TaskID] = f
+	}
+	var silent []struct {
+		TaskID uint
+		N      int
+	}
+	err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
 LEFT JOIN (SELECT x.task_id, x.created_at AS last FROM reports x JOIN (
   SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = reminders.task_id
 WHERE ? AND reminders.kind = ? AND (r.last IS NULL OR reminders.slot_at > r.last)
   AND `+NotAwayAtSlot+`
-GROUP BY reminders.task_id`, IDsIn("task_id", chunk), IDsIn("reminders.task_id", chunk), ReminderSlot).Scan(&silent).Error
-		if err != nil {
-			return nil, fmt.Errorf("silent slots: %w", err)
-		}
-		for _, s := range silent {
-			f := out[s.TaskID]
-			f.SilentSlots = s.N
-			out[s.TaskID] = f
-		}
+GROUP BY reminders.task_id`, tasks, reminders, ReminderSlot).Scan(&silent).Error
+	if err != nil {
+		return fmt.Errorf("silent slots: %w", err)
 	}
-	return out, nil
+	for _, s := range silent {
+		f := out[s.TaskID]
+		f.SilentSlots = s.N
+		out[s.TaskID] = f
+	}
+	return nil
 }
 
 // NotAwayAtSlot keeps the reminders (table reminders, unaliased) of

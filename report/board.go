@@ -69,11 +69,7 @@ func Board(tx *gorm.DB, q BoardQuery, today time.Time, rules models.LightRules) 
 			kept = append(kept, d)
 		}
 	}
-	ids := make([]uint, len(kept))
-	for i, d := range kept {
-		ids[i] = d.Task.ID
-	}
-	facts, err := models.LoadLightFacts(tx, ids)
+	facts, err := models.LightFactsVisibleTo(tx, q.Viewer)
 	if err != nil {
 		return nil, err
 	}
