@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"taskbot/bot"
 	"taskbot/models"
 	"taskbot/models/storetest"
+	"taskbot/web"
 )
 
 // lightWorld is one set of tasks every view of the status light must agree
@@ -193,6 +197,42 @@ func TestLightAgreesAtEveryCallSite(t *testing.T) {
 				for _, row := range rows[1:] {
 					if got, want := row[11], words[w.want[row[0]]]; got != want {
 						t.Errorf("export %s milestone %s: light %s, want %s", row[0], row[7], got, want)
+					}
+				}
+			})
+			t.Run("board", func(t *testing.T) {
+				const token = "123456:LIGHT"
+				srv := &web.Server{DB: w.store.DB, Token: token, Admins: map[int64]bool{adminID: true}, Location: w.bot.Location,
+					Rules: warn3, Now: func() time.Time { return w.now }}
+				h, err := srv.Handler()
+				if err != nil {
+					t.Fatal(err)
+				}
+				initData, err := web.SignInitData(token, web.WebAppUser{ID: adminID, FirstName: "admin"}, w.now.Add(-time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := httptest.NewRequest(http.MethodGet, "/app/board", nil)
+				req.Header.Set(web.InitDataHeader, initData)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				cards := regexp.MustCompile(`<li class="row light-(\w+)" data-code="(\w+)"`).FindAllStringSubmatch(rec.Body.String(), -1)
+				if rec.Code != http.StatusOK || len(cards) != len(w.want) {
+					t.Fatalf("status %d, %d cards, want %d", rec.Code, len(cards), len(w.want))
+				}
+				for _, c := range cards {
+					if got, want := models.Light(c[1]), w.want[c[2]]; got != want {
+						t.Errorf("board %s: light %s, want %s", c[2], got, want)
+					}
+				}
+				n := map[models.Light]int{}
+				for _, l := range w.want {
+					n[l]++
+				}
+				for _, l := range []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone} {
+					count := fmt.Sprintf(`data-light="%s" href="[^"]*"[^>]*><b class="badge light-%s">%d</b>`, l, l, n[l])
+					if !regexp.MustCompile(count).MatchString(rec.Body.String()) {
+						t.Errorf("board counts %d %s, not shown", n[l], l)
 					}
 				}
 			})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Light is a task's status light.
@@ -89,15 +90,7 @@ func MilestoneBlocked(m Milestone) bool { return m.State == StateBlocked }
 
 // TaskDone tells whether a task is done: closed, or every milestone done.
 func TaskDone(task Task, milestones []Milestone) bool {
-	if task.Done {
-		return true
-	}
-	for _, m := range milestones {
-		if m.State != StateDone {
-			return false
-		}
-	}
-	return len(milestones) > 0
+	return task.Done || DigestOf(milestones).allDone()
 }
 
 // StatusLight decides a task's light on the reader's calendar day today:
@@ -105,14 +98,57 @@ func TaskDone(task Task, milestones []Milestone) bool {
 // or a coordination request is open; yellow when a milestone is due soon,
 // or the attendants missed the last MissedSlots slots; else green.
 func StatusLight(task Task, milestones []Milestone, facts LightFacts, today time.Time, rules LightRules) Light {
-	if TaskDone(task, milestones) {
+	return DigestLight(task, DigestOf(milestones), facts, today, rules)
+}
+
+// MilestoneDigest is all that the light reads of a task's milestones: the
+// open milestone due first decides whether any is overdue (the most
+// overdue is the first due) and, when none is, whether any is due soon.
+// A list of every task reads digests (MilestoneDigests) instead of a
+// city's milestones.
+type MilestoneDigest struct {
+	// Milestones counts them all; Open those not done.
+	Milestones, Open int
+	// FirstDue is the earliest due date of the open milestones, zero when
+	// none has one.
+	FirstDue time.Time
+	// Blocked tells whether an open milestone is blocked.
+	Blocked bool
+}
+
+// DigestOf digests milestones.
+func DigestOf(milestones []Milestone) MilestoneDigest {
+	var d MilestoneDigest
+	for _, m := range milestones {
+		d.Milestones++
+		if m.State == StateDone {
+			continue
+		}
+		d.Open++
+		d.Blocked = d.Blocked || MilestoneBlocked(m)
+		if due := m.DueDate.UTC(); !due.IsZero() && (d.FirstDue.IsZero() || due.Before(d.FirstDue)) {
+			d.FirstDue = due
+		}
+	}
+	return d
+}
+
+func (d MilestoneDigest) allDone() bool { return d.Milestones > 0 && d.Open == 0 }
+
+// FirstOpen is the open milestone due first as the light sees it (its due
+// date and an open state), for the predicates and DaysOverdue.
+func (d MilestoneDigest) FirstOpen() Milestone {
+	return Milestone{State: StatePending, DueDate: d.FirstDue}
+}
+
+// DigestLight is StatusLight of a task whose milestones are digested.
+func DigestLight(task Task, d MilestoneDigest, facts LightFacts, today time.Time, rules LightRules) Light {
+	if task.Done || d.allDone() {
 		return LightDone
 	}
-	red, yellow := facts.OpenCoordination > 0, rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots
-	for _, m := range milestones {
-		red = red || MilestoneOverdue(m, today) || MilestoneBlocked(m)
-		yellow = yellow || MilestoneDueSoon(m, today, rules)
-	}
+	first := d.FirstOpen()
+	red := facts.OpenCoordination > 0 || d.Blocked || MilestoneOverdue(first, today)
+	yellow := rules.MissedSlots > 0 && facts.SilentSlots >= rules.MissedSlots || MilestoneDueSoon(first, today, rules)
 	switch {
 	case red:
 		return LightRed
@@ -130,44 +166,72 @@ func Today(now time.Time, loc *time.Location) time.Time {
 }
 
 // LoadLightFacts gathers the light's facts for many tasks in two queries
-// whatever their number.
+// per few thousand tasks.
 func LoadLightFacts(tx *gorm.DB, taskIDs []uint) (map[uint]LightFacts, error) {
 	out := make(map[uint]LightFacts, len(taskIDs))
 	for _, chunk := range chunks(taskIDs, maxIDsPerQuery) {
-		var open []struct {
-			TaskID uint
-			N      int
+		if err := loadLightFacts(tx, out, IDsIn("task_id", chunk), IDsIn("reminders.task_id", chunk)); err != nil {
+			return nil, err
 		}
-		err := tx.Model(&CoordinationRequest{}).Select("task_id, COUNT(*) AS n").
-			Where(IDsIn("task_id", chunk)).Where("resolved_at IS NULL").Group("task_id").Scan(&open).Error
-		if err != nil {
-			return nil, fmt.Errorf("open coordination requests: %w", err)
+	}
+	return out, nil
+}
+
+// LightFactsVisibleTo gathers the light's facts of every task v may see in
+// two queries, without listing the tasks: a task with none is left out.
+func LightFactsVisibleTo(tx *gorm.DB, v Viewer) (map[uint]LightFacts, error) {
+	out := map[uint]LightFacts{}
+	if !v.Admin && v.PersonID == 0 {
+		return out, nil
+	}
+	in := func(column string) clause.Expression {
+		if v.Admin {
+			return clause.Expr{SQL: "1 = 1"}
 		}
-		for _, o := range open {
-			f := out[o.TaskID]
-			f.OpenCoordination = o.N
-			out[o.TaskID] = f
-		}
-		var silent []struct {
-			TaskID uint
-			N      int
-		}
-		err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
+		return clause.Expr{SQL: column + " IN (SELECT task_id FROM assignments WHERE person_id = ?)", Vars: []any{v.PersonID}}
+	}
+	if err := loadLightFacts(tx, out, in("task_id"), in("reminders.task_id")); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadLightFacts adds to out the facts of the tasks that the conditions on
+// task_id and on reminders.task_id keep.
+func loadLightFacts(tx *gorm.DB, out map[uint]LightFacts, tasks, reminders clause.Expression) error {
+	var open []struct {
+		TaskID uint
+		N      int
+	}
+	err := tx.Model(&CoordinationRequest{}).Select("task_id, COUNT(*) AS n").
+		Where(tasks).Where("resolved_at IS NULL").Group("task_id").Scan(&open).Error
+	if err != nil {
+		return fmt.Errorf("open coordination requests: %w", err)
+	}
+	for _, o := range open {
+		f := out[o.TaskID]
+		f.OpenCoordination = o.N
+		out[o.TaskID] = f
+	}
+	var silent []struct {
+		TaskID uint
+		N      int
+	}
+	err = tx.Raw(`SELECT reminders.task_id, COUNT(DISTINCT reminders.slot_key) AS n FROM reminders
 LEFT JOIN (SELECT x.task_id, x.created_at AS last FROM reports x JOIN (
   SELECT task_id, MAX(last_report_id) AS id FROM milestones WHERE ? GROUP BY task_id) l ON l.id = x.id) r ON r.task_id = reminders.task_id
 WHERE ? AND reminders.kind = ? AND (r.last IS NULL OR reminders.slot_at > r.last)
   AND `+NotAwayAtSlot+`
-GROUP BY reminders.task_id`, IDsIn("task_id", chunk), IDsIn("reminders.task_id", chunk), ReminderSlot).Scan(&silent).Error
-		if err != nil {
-			return nil, fmt.Errorf("silent slots: %w", err)
-		}
-		for _, s := range silent {
-			f := out[s.TaskID]
-			f.SilentSlots = s.N
-			out[s.TaskID] = f
-		}
+GROUP BY reminders.task_id`, tasks, reminders, ReminderSlot).Scan(&silent).Error
+	if err != nil {
+		return fmt.Errorf("silent slots: %w", err)
 	}
-	return out, nil
+	for _, s := range silent {
+		f := out[s.TaskID]
+		f.SilentSlots = s.N
+		out[s.TaskID] = f
+	}
+	return nil
 }
 
 // NotAwayAtSlot keeps the reminders (table reminders, unaliased) of

@@ -153,6 +153,28 @@ func TestLightFactsFromTheStore(t *testing.T) {
 		if !reflect.DeepEqual(facts, want) {
 			t.Fatalf("facts %+v, want %+v", facts, want)
 		}
+		// The same facts read for whoever may see the tasks, without
+		// naming them: 刘洋 reports on T01 alone.
+		liu, err := models.PersonByKey(s.DB, "刘洋")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			viewer models.Viewer
+			want   map[uint]models.LightFacts
+		}{
+			{models.Viewer{Admin: true}, want},
+			{models.Viewer{PersonID: liu.ID}, map[uint]models.LightFacts{t1.Task.ID: want[t1.Task.ID]}},
+			{models.Viewer{}, map[uint]models.LightFacts{}},
+		} {
+			got, err := models.LightFactsVisibleTo(s.DB, tc.viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("facts visible to %+v: %+v, want %+v", tc.viewer, got, tc.want)
+			}
+		}
 	})
 }
 

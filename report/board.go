@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,25 +29,92 @@ type BoardRow struct {
 	Away []models.Absence
 }
 
-// Board reads the board's rows for tasks (their lights included) in a
-// fixed number of queries whatever their number, worst first: by light,
-// then the longest overdue, then by code.
-func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models.LightRules) ([]BoardRow, error) {
-	ids := make([]uint, len(tasks))
-	for i, d := range tasks {
-		ids[i] = d.Task.ID
-	}
-	// models.AttachLights, keeping the facts for the rows.
-	facts, err := models.LoadLightFacts(tx, ids)
+// BoardQuery is what a board page asks for.
+type BoardQuery struct {
+	Viewer models.Viewer
+	Filter models.TaskFilter
+	// Search keeps the tasks whose code or title holds it, in any case.
+	Search string
+	// Light keeps the tasks of one light; empty keeps every light.
+	Light models.Light
+	// Offset rows of the ordered list are skipped, and at most Limit
+	// listed (every one when Limit is 0).
+	Offset, Limit int
+}
+
+// BoardPage is one page of the board.
+type BoardPage struct {
+	// Rows are the page's tasks, worst first: by light, then the longest
+	// overdue, then by code.
+	Rows []BoardRow
+	// Counts are the tasks of each light among all that the filters and
+	// the search keep, whatever the light chosen and the page.
+	Counts map[models.Light]int
+	// Total is how many tasks the list holds over all its pages.
+	Total int
+}
+
+// Board reads a page of the board in a fixed number of queries, whatever
+// the number of tasks: every task the viewer may see is lit, counted and
+// ordered from its milestones' digest, and only the page's tasks are
+// loaded whole.
+func Board(tx *gorm.DB, q BoardQuery, today time.Time, rules models.LightRules) (*BoardPage, error) {
+	digests, err := models.TaskDigests(tx, q.Viewer, q.Filter)
 	if err != nil {
 		return nil, err
 	}
-	for i := range tasks {
-		d := &tasks[i]
-		d.Light = models.StatusLight(d.Task, d.Milestones, facts[d.Task.ID], today, rules)
+	kept := digests[:0]
+	for _, d := range digests {
+		if SearchMatches(d.Task, q.Search) {
+			kept = append(kept, d)
+		}
 	}
-	latest := make(map[uint]*Latest, len(tasks))
-	for _, chunk := range models.IDChunks(ids) {
+	facts, err := models.LightFactsVisibleTo(tx, q.Viewer)
+	if err != nil {
+		return nil, err
+	}
+	type entry struct {
+		id            uint
+		rank, overdue int
+		code          string
+		light         models.Light
+	}
+	page := &BoardPage{Counts: map[models.Light]int{}}
+	list := make([]entry, 0, len(kept))
+	for _, d := range kept {
+		light := models.DigestLight(d.Task, d.Milestones, facts[d.Task.ID], today, rules)
+		page.Counts[light]++
+		if q.Light != "" && light != q.Light {
+			continue
+		}
+		list = append(list, entry{id: d.Task.ID, rank: lightRank(light), overdue: DaysOverdue(d.Milestones.FirstOpen(), today),
+			code: d.Task.Code, light: light})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.overdue != b.overdue {
+			return a.overdue > b.overdue
+		}
+		return a.code < b.code
+	})
+	page.Total = len(list)
+	list = list[min(max(q.Offset, 0), len(list)):]
+	if q.Limit > 0 && len(list) > q.Limit {
+		list = list[:q.Limit]
+	}
+	shown := make([]uint, len(list))
+	for i, e := range list {
+		shown[i] = e.id
+	}
+	details, err := models.TasksByIDs(tx, shown)
+	if err != nil {
+		return nil, err
+	}
+	latest := make(map[uint]*Latest, len(shown))
+	for _, chunk := range models.IDChunks(shown) {
 		l, err := latestReports(tx, chunk)
 		if err != nil {
 			return nil, err
@@ -55,13 +123,19 @@ func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models
 			latest[id] = r
 		}
 	}
-	away, err := models.AbsencesOnTasks(tx, ids, tx.NowFunc())
+	away, err := models.AbsencesOnTasks(tx, shown, tx.NowFunc())
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]BoardRow, len(tasks))
-	for i, d := range tasks {
-		r := BoardRow{Task: d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID], Away: away[d.Task.ID]}
+	for _, e := range list {
+		d, ok := details[e.id]
+		if !ok {
+			// Deleted since it was counted.
+			continue
+		}
+		// The light the task was counted and ordered by.
+		d.Light = e.light
+		r := BoardRow{Task: *d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID], Away: away[d.Task.ID]}
 		for j := range d.Milestones {
 			m := &d.Milestones[j]
 			if m.State == models.StateDone {
@@ -74,19 +148,16 @@ func Board(tx *gorm.DB, tasks []models.TaskDetail, today time.Time, rules models
 				r.Next = m
 			}
 		}
-		rows[i] = r
+		page.Rows = append(page.Rows, r)
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if ra, rb := lightRank(a.Task.Light), lightRank(b.Task.Light); ra != rb {
-			return ra < rb
-		}
-		if a.OverdueDays != b.OverdueDays {
-			return a.OverdueDays > b.OverdueDays
-		}
-		return a.Task.Task.Code < b.Task.Task.Code
-	})
-	return rows, nil
+	return page, nil
+}
+
+// SearchMatches tells whether the board's search s finds task t: its code
+// or title holds s, in any case. An empty search finds every task.
+func SearchMatches(t models.Task, s string) bool {
+	q := strings.ToLower(s)
+	return q == "" || strings.Contains(strings.ToLower(t.Code), q) || strings.Contains(strings.ToLower(t.Title), q)
 }
 
 // DaysOverdue is how many days m is past due on today, 0 unless

@@ -240,6 +240,38 @@ func TestBoardInBrowser(t *testing.T) {
 		}
 	})
 
+	// "More" adds the next page below the rows shown, without leaving the
+	// board, and takes the focus to the first row it added.
+	t.Run("more", func(t *testing.T) {
+		w.pageSize = 2
+		paged := miniAppURL(w.serve(t), w.initData(t, adminTG, "zh-hans"), "", "")
+		w.pageSize = 0
+		c := tab(t)
+		err := chromedp.Do(c, chromedp.Navigate(paged), waitFor(`main[data-path="/app/board"] .more-rows a[data-more]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := rowsIn(c); err != nil || strings.Join(got, " ") != "T01:red T04:red" {
+			t.Fatalf("first page %v (%v)", got, err)
+		}
+		shot(t, c, "board-more.png", chromedp.FullScreenshot(100))
+		if note, err := chromedp.Run(c, text(`.more-rows`)); err != nil || !strings.Contains(note, "再显示 2 项") || !strings.Contains(note, "已显示 2 项，共 4 项") {
+			t.Errorf("more %q (%v)", note, err)
+		}
+		err = chromedp.Do(c, click(`.more-rows a[data-more]`), waitFor(`li.row[data-code="T03"]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := rowsIn(c); err != nil || strings.Join(got, " ") != "T01:red T04:red T02:yellow T03:green" {
+			t.Fatalf("rows after more %v (%v)", got, err)
+		}
+		state, err := chromedp.Run(c, chromedp.Evaluate[[]string](`[document.activeElement.closest("li.row")?.dataset.code ?? "",
+  String(document.querySelector(".more-rows") !== null), document.querySelector("main").dataset.path]`))
+		if err != nil || strings.Join(state, " ") != "T02 false /app/board" {
+			t.Fatalf("focus on, more left, path: %q (%v), want T02, none, the board", state, err)
+		}
+	})
+
 	t.Run("forged signature", func(t *testing.T) {
 		c := tab(t)
 		forged := strings.Replace(w.initData(t, leaderTG, "zh-hans"), fmt.Sprint(leaderTG), fmt.Sprint(adminTG), 1)

@@ -8,48 +8,43 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
+	"strconv"
 	"strings"
 
 	"taskbot/models"
 	"taskbot/report"
 )
 
-// maxBoardRows bounds the rows one board page lists: the counts cover every
-// task, and filters and search narrow the list.
-const maxBoardRows = 500
+// DefaultPageSize is how many rows a board page lists: the counts cover
+// every task, filters and search narrow the list, and "more" loads the
+// next page.
+const DefaultPageSize = 200
 
-// boardFilter is what the board's form asks for.
+// boardFilter is what the board's form asks for, and the page.
 type boardFilter struct {
 	Light, Dept, Leader, Cat, Q string
+	Page                        int
 }
 
 func (f boardFilter) query(light string) string {
+	return f.page(light, 1)
+}
+
+// page is the board's path for the filters, with light and page n.
+func (f boardFilter) page(light string, n int) string {
 	v := url.Values{}
 	for k, s := range map[string]string{"light": light, "dept": f.Dept, "leader": f.Leader, "cat": f.Cat, "q": f.Q} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
+	if n > 1 {
+		v.Set("page", strconv.Itoa(n))
+	}
 	if len(v) == 0 {
 		return "/app/board"
 	}
 	return "/app/board?" + v.Encode()
-}
-
-// matches tells whether a task passes every filter but the light's, which
-// is applied once the lights are known.
-func (f boardFilter) matches(d *models.TaskDetail) bool {
-	if f.Dept != "" && d.Task.Department != f.Dept || f.Cat != "" && d.Task.Category != f.Cat {
-		return false
-	}
-	if f.Leader != "" && !slices.ContainsFunc(d.Leaders, func(p models.Person) bool { return p.Key == f.Leader }) {
-		return false
-	}
-	if q := strings.ToLower(f.Q); q != "" {
-		return strings.Contains(strings.ToLower(d.Task.Code), q) || strings.Contains(strings.ToLower(d.Task.Title), q)
-	}
-	return true
 }
 
 type lightCount struct {
@@ -61,43 +56,30 @@ type lightCount struct {
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 	q := r.URL.Query()
-	f := boardFilter{Light: q.Get("light"), Dept: q.Get("dept"), Leader: q.Get("leader"), Cat: q.Get("cat"), Q: strings.TrimSpace(q.Get("q"))}
+	f := boardFilter{Light: q.Get("light"), Dept: q.Get("dept"), Leader: q.Get("leader"), Cat: q.Get("cat"), Q: strings.TrimSpace(q.Get("q")), Page: 1}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
+		f.Page = n
+	}
 	db := s.DB.WithContext(r.Context())
-	tasks, err := models.VisibleTasks(db, rd.viewer)
+	size := s.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	page, err := report.Board(db, report.BoardQuery{Viewer: rd.viewer, Filter: models.TaskFilter{Department: f.Dept, Leader: f.Leader, Category: f.Cat},
+		Search: f.Q, Light: models.Light(f.Light), Offset: (f.Page - 1) * size, Limit: size}, rd.today, s.Rules)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	// The filters offer what the reader's own tasks hold, nothing more.
-	depts, leaders, cats := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	kept := tasks[:0]
-	for i := range tasks {
-		d := &tasks[i]
-		depts[d.Task.Department] = true
-		cats[d.Task.Category] = true
-		for _, p := range d.Leaders {
-			leaders[p.Key] = true
-		}
-		if f.matches(d) {
-			kept = append(kept, *d)
-		}
-	}
-	rows, err := report.Board(db, kept, rd.today, s.Rules)
+	choices, err := models.TaskChoicesOf(db, rd.viewer)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	counts := map[models.Light]int{}
-	var shown []boardRow
-	total := 0
-	for _, row := range rows {
-		counts[row.Task.Light]++
-		if f.Light != "" && string(row.Task.Light) != f.Light {
-			continue
-		}
-		if total++; len(shown) < maxBoardRows {
-			shown = append(shown, boardRow{BoardRow: row, Reasons: reasons(row, rd.today, s.Rules)})
-		}
+	shown := make([]boardRow, len(page.Rows))
+	for i, row := range page.Rows {
+		shown[i] = boardRow{BoardRow: row, Reasons: reasons(row, rd.today, s.Rules)}
 	}
 	var lights []lightCount
 	for _, l := range []models.Light{models.LightRed, models.LightYellow, models.LightGreen, models.LightDone} {
@@ -105,7 +87,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		if f.Light == string(l) {
 			href = f.query("")
 		}
-		lights = append(lights, lightCount{Light: l, N: counts[l], Href: href, Active: f.Light == string(l)})
+		lights = append(lights, lightCount{Light: l, N: page.Counts[l], Href: href, Active: f.Light == string(l)})
 	}
 	narrowed := 0
 	for _, v := range []string{f.Dept, f.Leader, f.Cat} {
@@ -118,23 +100,17 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, rd *reader) {
 		s.fail(w, r, err)
 		return
 	}
+	listed := (f.Page-1)*size + len(shown)
+	more := ""
+	if listed < page.Total {
+		more = f.page(f.Light, f.Page+1)
+	}
 	s.render(w, http.StatusOK, rd.lang, "board.html", map[string]any{"Commitments": signs,
 		"Narrowed": narrowed, "Clear": boardFilter{Q: f.Q}.query(f.Light),
 		"Today": rd.today, "Now": s.Now(), "Loc": rd.loc, "Admin": rd.viewer.Admin, "Rankings": s.Rankings, "Filter": f,
-		"Counts": lights, "Rows": shown, "Total": total, "Truncated": total > len(shown),
-		"Depts": sortedKeys(depts), "Leaders": sortedKeys(leaders), "Cats": sortedKeys(cats),
+		"Counts": lights, "Rows": shown, "Total": page.Total, "Listed": listed, "More": more, "Next": min(size, page.Total-listed),
+		"Depts": choices.Departments, "Leaders": choices.Leaders, "Cats": choices.Categories,
 	})
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		if k != "" {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // task shows one task's page. A task the reader may not see is refused

@@ -58,6 +58,9 @@ type Server struct {
 	// outcomes; off unless an admin turns it on (the national rule allows
 	// rankings of outcomes only, and none by default).
 	Rankings bool
+	// PageSize is how many tasks a board page lists (DefaultPageSize when
+	// zero).
+	PageSize int
 	// MaxAge is how old initData may be (DefaultAuthMaxAge when zero).
 	MaxAge time.Duration
 	// Files serves evidence; nil lists it without serving it.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -337,5 +339,81 @@ func TestBoardShowsWhoIsAway(t *testing.T) {
 		if head[len(head)-1] != "代报对象" || deputy == nil || deputy[len(deputy)-1] != "杨帆" {
 			t.Fatalf("export history: header %q, the deputy's row %q", head, deputy)
 		}
+	})
+}
+
+var (
+	countIn = regexp.MustCompile(`data-light="(\w+)" href="[^"]*"[^>]*><b class="badge light-\w+">(\d+)</b>`)
+	moreIn  = regexp.MustCompile(`<p class="more-rows"><a data-more href="([^"]*)">([^<]*)</a><span class="note">([^<]*)</span></p>`)
+)
+
+// counts are the board's counts by light, as "red 2 yellow 1 green 1 done 0".
+func counts(body string) string {
+	var out []string
+	for _, m := range countIn.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1]+" "+m[2])
+	}
+	return strings.Join(out, " ")
+}
+
+// The board lists a page of tasks, worst first across the pages; its
+// counts cover every task the filters and the search keep, whatever the
+// page and the light chosen; "more" leads to the next page while there is
+// one and says how many it adds and how many are listed so far.
+func TestBoardPages(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		w := newWorld(t, s, clock)
+		w.pageSize = 3
+		base := w.serve(t)
+		admin, other := w.initData(t, adminTG, "zh-hans"), w.initData(t, otherTG, "en")
+		all := "red 2 yellow 1 green 1 done 0"
+		for _, tc := range []struct {
+			name, initData, query string
+			rows, counts          string
+			more                  []string // href, link, note; none on the last page
+		}{
+			{"first page", admin, "", "T01:red T04:red T02:yellow", all, []string{"/app/board?page=2", "再显示 1 项", "已显示 3 项，共 4 项"}},
+			{"last page", admin, "?page=2", "T03:green", all, nil},
+			{"past the last page", admin, "?page=3", "", all, nil},
+			{"a page that is no number is the first", admin, "?page=x", "T01:red T04:red T02:yellow", all,
+				[]string{"/app/board?page=2", "再显示 1 项", "已显示 3 项，共 4 项"}},
+			{"one light fits one page", admin, "?light=red", "T01:red T04:red", all, nil},
+			{"the search keeps the counts it finds", admin, "?q=t0&dept=" + url.QueryEscape("区商务局"), "T02:yellow T03:green", "red 0 yellow 1 green 1 done 0", nil},
+			{"in English", other, "", "T04:red T02:yellow T03:green", "red 1 yellow 1 green 1 done 0", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				a := get(t, base, "/app/board"+tc.query, tc.initData)
+				if a.status != http.StatusOK {
+					t.Fatalf("status %d: %s", a.status, a.body)
+				}
+				if got := strings.Join(rows(a.body), " "); got != tc.rows {
+					t.Errorf("rows %q, want %q", got, tc.rows)
+				}
+				if got := counts(a.body); got != tc.counts {
+					t.Errorf("counts %q, want %q", got, tc.counts)
+				}
+				more := moreIn.FindStringSubmatch(a.body)
+				switch {
+				case tc.more == nil && more != nil:
+					t.Errorf("a last page offers more: %q", more[0])
+				case tc.more != nil && (more == nil || !slices.Equal(more[1:], tc.more)):
+					t.Errorf("more %q, want %q", more, tc.more)
+				}
+			})
+		}
+		t.Run("more keeps the filters", func(t *testing.T) {
+			w.pageSize = 1
+			base := w.serve(t)
+			a := get(t, base, "/app/board?light=red&q=T", admin)
+			more := moreIn.FindStringSubmatch(a.body)
+			if more == nil || more[1] != "/app/board?light=red&amp;page=2&amp;q=T" || more[3] != "已显示 1 项，共 2 项" {
+				t.Fatalf("more %q", more)
+			}
+			next := get(t, base, "/app/board?light=red&page=2&q=T", admin)
+			if got := strings.Join(rows(next.body), " "); got != "T04:red" || moreIn.MatchString(next.body) {
+				t.Fatalf("second page rows %q, more %v", got, moreIn.FindString(next.body))
+			}
+		})
 	})
 }

@@ -47,6 +47,8 @@ type world struct {
 	url   string
 	// rankings turns the departments' ranking on (off, as by default).
 	rankings bool
+	// pageSize is the board's page size (the default when zero).
+	pageSize int
 }
 
 var photo = func() []byte {
@@ -140,7 +142,7 @@ func (w *world) serve(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &web.Server{DB: w.store.DB, Token: token, Admins: map[int64]bool{adminTG: true}, Location: shanghai, Rankings: w.rankings,
+	s := &web.Server{DB: w.store.DB, Token: token, Admins: map[int64]bool{adminTG: true}, Location: shanghai, Rankings: w.rankings, PageSize: w.pageSize,
 		Files: fakeFiles(w.files), Now: func() time.Time { return w.now },
 		LanguageFor: func(chosen, tl string) string {
 			if chosen != "" {

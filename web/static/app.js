@@ -122,7 +122,41 @@
     filtersOpen = open;
   }
 
+  // "More" adds the next page's rows below those shown, and moves the
+  // focus to the first of them, where a keyboard or a screen reader left
+  // off. A task already listed (the list moved meanwhile) is not repeated.
+  function loadMore(link) {
+    var at = link.closest(".more-rows");
+    main.setAttribute("aria-busy", "true");
+    fetch(link.getAttribute("href"), { headers: headers, cache: "no-store" }).then(function (res) {
+      if (!res.ok) throw new Error("status " + res.status);
+      return res.text();
+    }).then(function (html) {
+      var page = document.createElement("template");
+      page.innerHTML = html;
+      var list = main.querySelector("ul.rows");
+      var added = [];
+      page.content.querySelectorAll("ul.rows > li.row").forEach(function (li) {
+        if (list.querySelector('li.row[data-code="' + CSS.escape(li.dataset.code) + '"]')) return;
+        list.appendChild(li);
+        added.push(li);
+      });
+      var next = page.content.querySelector(".more-rows");
+      if (next) at.replaceWith(next); else at.remove();
+      main.removeAttribute("aria-busy");
+      if (added.length) added[0].querySelector("a").focus();
+    }).catch(function () {
+      main.removeAttribute("aria-busy");
+    });
+  }
+
   document.addEventListener("click", function (e) {
+    var more = e.target.closest("a[data-more]");
+    if (more) {
+      e.preventDefault();
+      loadMore(more);
+      return;
+    }
     if (e.target.closest(".filters [aria-controls]")) {
       showFilters(main.querySelector(".filters [aria-controls]").getAttribute("aria-expanded") !== "true");
       return;
