@@ -763,14 +763,19 @@ type mark struct {
 	done chan error
 }
 
-// markBatchWindow is how long the recorder gathers marks before writing
-// them. Each durable commit is an fsync, of a millisecond or more, and on
-// SQLite made inside a cgo call that also holds up Go's scheduler; at
-// hundreds of messages per second, one commit per message would stall the
-// dispatcher, and the calls in flight would take longer. A few milliseconds
-// of delay in recording costs little: a sent mark's message was already
-// sent, and an attempt's call waits no longer than the window.
+// markBatchWindow is how long the recorder gathers attempt marks before
+// writing them. Each durable commit is an fsync, of a millisecond or more,
+// and on SQLite made inside a cgo call that also holds up Go's scheduler;
+// at hundreds of messages per second, one commit per message would stall
+// the dispatcher, and the calls in flight would take longer. An attempt's
+// call waits for its mark, so no longer than a few milliseconds.
 const markBatchWindow = 5 * time.Millisecond
+
+// sentBatchWindow is how long the recorder gathers sent marks. Nothing
+// waits for them but the message's worker slot, and the chat's next
+// message, which waits out the chat's spacing of a second anyway: ten
+// times fewer commits than attempts' window would make.
+const sentBatchWindow = 50 * time.Millisecond
 
 // write makes one fenced write for m. While Run runs, the writes of all
 // workers are made together, one statement per kind of write and batch.
@@ -787,69 +792,91 @@ func (d *Dispatcher) write(ctx context.Context, o op, m models.OutboxMessage, te
 	return <-mk.done
 }
 
-// recordSent writes the marks it receives in batches: those that arrive
-// within markBatchWindow of the first are written together, one statement
-// per kind of mark. A lost claim fails its own mark only.
+// recordSent writes the marks it receives in batches, one statement per
+// kind of mark and batch: attempts gathered for markBatchWindow, sent marks
+// for sentBatchWindow. A lost claim fails its own mark only.
 func (d *Dispatcher) recordSent(ctx context.Context, in <-chan mark) {
+	attempts, sent := make(chan mark), make(chan mark)
+	var wg sync.WaitGroup
+	wg.Go(func() { d.batchMarks(ctx, attempts, markBatchWindow, d.opt.Store.MarkAttemptingAll) })
+	wg.Go(func() { d.batchMarks(ctx, sent, sentBatchWindow, d.opt.Store.MarkSentAll) })
+	for m := range in {
+		if m.op == opAttempt {
+			attempts <- m
+		} else {
+			sent <- m
+		}
+	}
+	close(attempts)
+	close(sent)
+	wg.Wait()
+}
+
+// batchMarks writes the marks it receives with write: those that arrive
+// within window of the first together, and while every writer is busy,
+// those that arrive until one is free. A busy database makes larger
+// batches, not a longer queue of small ones.
+func (d *Dispatcher) batchMarks(ctx context.Context, in <-chan mark, window time.Duration,
+	write func(context.Context, []models.ClaimMark) ([]uint, error)) {
 	const maxBatch = 512
 	writing := make(chan struct{}, markWriters)
 	var wg sync.WaitGroup
 	for first := range in {
 		batch := []mark{first}
-		window := time.NewTimer(markBatchWindow)
-	more:
-		for len(batch) < maxBatch {
+		timer := time.NewTimer(window)
+		more, gathering, placed := in, timer.C, false
+		for !placed && len(batch) < maxBatch {
+			// A nil channel blocks: a writer's place is asked for only once
+			// the window has passed, and nothing more is read once in closes.
+			var place chan<- struct{}
+			if gathering == nil {
+				place = writing
+			}
 			select {
-			case m, ok := <-in:
+			case m, ok := <-more:
 				if !ok {
-					break more
+					more, gathering = nil, nil
+					continue
 				}
 				batch = append(batch, m)
-			case <-window.C:
-				break more
+			case <-gathering:
+				gathering = nil
+			case place <- struct{}{}:
+				placed = true
 			}
 		}
-		window.Stop()
+		timer.Stop()
+		if !placed {
+			writing <- struct{}{}
+		}
 		// The next batch gathers while this one is written: a worker waits
 		// for its own mark only, and a busy database would otherwise hold
 		// every worker behind the slowest statement. One message's marks
 		// never race: its sent mark is asked for after its attempt's is done.
-		writing <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-writing; wg.Done() }()
-			var both sync.WaitGroup
-			both.Go(func() { d.writeMarks(ctx, batch, opAttempt, d.opt.Store.MarkAttemptingAll) })
-			d.writeMarks(ctx, batch, opSent, d.opt.Store.MarkSentAll)
-			both.Wait()
-		}()
+		wg.Go(func() {
+			defer func() { <-writing }()
+			d.writeMarks(ctx, batch, write)
+		})
 	}
 	wg.Wait()
 }
 
-// markWriters bounds the batches of marks written at once.
+// markWriters bounds the batches of one kind of mark written at once.
 const markWriters = 4
 
-// writeMarks makes the writes of batch of kind o in one statement and
-// answers each of them.
-func (d *Dispatcher) writeMarks(ctx context.Context, batch []mark, o op, write func(context.Context, []models.ClaimMark) ([]uint, error)) {
-	var these []mark
-	var marks []models.ClaimMark
-	for _, m := range batch {
-		if m.op == o {
-			these = append(these, m)
-			marks = append(marks, m.m)
-		}
-	}
-	if len(marks) == 0 {
-		return
+// writeMarks makes the writes of batch in one statement and answers each
+// of them.
+func (d *Dispatcher) writeMarks(ctx context.Context, batch []mark, write func(context.Context, []models.ClaimMark) ([]uint, error)) {
+	marks := make([]models.ClaimMark, len(batch))
+	for i, m := range batch {
+		marks[i] = m.m
 	}
 	lost, err := write(ctx, marks)
 	gone := make(map[uint]bool, len(lost))
 	for _, id := range lost {
 		gone[id] = true
 	}
-	for _, m := range these {
+	for _, m := range batch {
 		switch {
 		case err != nil:
 			m.done <- err
