@@ -49,8 +49,10 @@ type Options struct {
 	PerGroupInterval time.Duration
 
 	// Workers bounds the messages claimed and not yet settled, hence the
-	// concurrent calls (default DefaultWorkers(GlobalRate)). Claims are
-	// made in batches of at least a quarter of it while a backlog lasts.
+	// concurrent calls (default DefaultWorkers(GlobalRate)). While a
+	// backlog lasts, claims are made in batches of at least half of what
+	// the global limit lets start by the time they are ready for their
+	// calls, or of Workers if less.
 	Workers int
 	// Lease is how long a claimed message stays with this dispatcher if it
 	// stays alive but stuck (default 2 min). It must exceed SendTimeout: a
@@ -196,6 +198,12 @@ type Dispatcher struct {
 	sendWindow time.Duration
 	// marks feeds the recorder while Run runs (nil otherwise).
 	marks chan mark
+	// ready counts the claimed messages on their way to admission: not yet
+	// admitted, and not sleeping out their chat's spacing.
+	ready atomic.Int64
+	// lead tracks how long a claimed message takes to be ready for
+	// admission (see claimLead).
+	lead leadTime
 }
 
 // New checks opt, fills in defaults and registers the metrics.
@@ -243,13 +251,14 @@ func New(opt Options) (*Dispatcher, error) {
 }
 
 // DefaultWorkers is the default Options.Workers for a global rate. A
-// message holds its slot for its claim, the group commit of its attempt,
-// its call and the group commit of its outcome: some 20 ms on a quiet
-// machine with a local server, ten times that on a busy one. Slots for
-// 250 ms of messages at the full rate keep the rate (BenchmarkOutboxFanout,
+// message holds its slot from its claim, made ahead of its call by twice
+// the time claims and attempts take to be written (a few milliseconds on a
+// quiet machine with a local database, hundreds on a busy one), through
+// its call to the group commit of its outcome. Slots for a second of
+// messages at the full rate keep the rate (BenchmarkOutboxFanout,
 // BenchmarkClusterFanout); each is an idle goroutine when not needed.
 func DefaultWorkers(globalRate float64) int {
-	return max(16, int(math.Ceil(globalRate/4)))
+	return max(16, int(math.Ceil(globalRate)))
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -300,7 +309,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// backlog says the last claim was full: more is probably due, and
 	// claiming again for every freed slot would cost one query per message.
 	backlog := false
-	minBatch := max(1, d.opt.Workers/4)
 	var swept, pruned time.Time
 	deposed := false
 	timer := time.NewTimer(0)
@@ -353,16 +361,24 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wait := d.opt.PollInterval
 		free := d.opt.Workers - inFlight
 		// A message is claimed only when it is about to go: no more than the
-		// global limit lets start within claimHorizon. Claimed earlier, it
-		// would wait here while its chat's later messages wait behind it.
-		room, roomIn := d.limits.room(claimHorizon)
+		// global limit lets start by the time it is ready for its call
+		// (claimLead), less those claimed and not admitted yet. Claimed
+		// earlier, it would wait here while its chat's later messages wait
+		// behind it, and an interactive message queued meanwhile behind it;
+		// claimed later, the limit would go unused while the claim and the
+		// attempt are written.
+		lead := d.lead.claimLead()
+		room, roomIn := d.limits.room(lead)
+		want := room - int(d.ready.Load())
 		if pause := d.limits.pauseLeft(); pause > 0 {
 			// Claimed messages would only wait out the pause holding a lease.
 			wait = pause
 		} else if room == 0 {
 			wait = min(wait, roomIn)
-		} else if free > 0 && (!backlog || free >= minBatch || inFlight == 0) {
-			free = min(free, room)
+		} else if want <= 0 {
+			// Enough on its way: look again when some of it has gone.
+			wait = min(wait, lead/4)
+		} else if free = min(free, want); free > 0 && (!backlog || free >= min(room, d.opt.Workers)/2 || inFlight == 0) {
 			// Not cut short by ctx: a claim is brief, and cancelling it halfway
 			// only produces error logs. What it takes after a cancel is put
 			// back by the workers at once.
@@ -374,6 +390,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			} else {
 				backlog = len(msgs) == free
 			}
+			d.ready.Add(int64(len(msgs)))
 			for _, m := range msgs {
 				inFlight++
 				wg.Add(1)
@@ -384,13 +401,49 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 					finished <- struct{}{}
 				}()
 			}
+		} else if backlog {
+			// Waiting for a batch worth a claim.
+			wait = min(wait, lead/4)
 		}
 		timer.Reset(wait)
 	}
 }
 
-// claimHorizon is how soon a claimed message is expected to start its call.
+// claimHorizon is the least time ahead of its call a message is claimed.
 const claimHorizon = 100 * time.Millisecond
+
+// maxLead bounds how far ahead of its call a message is claimed, however
+// slow the store.
+const maxLead = 2 * time.Second
+
+// leadTime follows how long a claimed message takes from the start of its
+// claim to being ready for admission — the claim, then the attempt
+// written — as a moving average: a few milliseconds on a quiet machine,
+// hundreds on a busy one.
+type leadTime struct {
+	mu  sync.Mutex
+	avg time.Duration // 0 until observed
+}
+
+// observe adds one message's time from claim to readiness.
+func (l *leadTime) observe(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.avg == 0 {
+		l.avg = d
+	} else {
+		l.avg += (d - l.avg) / 8
+	}
+}
+
+// claimLead is how far ahead of their calls messages are claimed: twice
+// the time they take to be ready, so that a claim made as the messages
+// claimed before run short lands before they are gone.
+func (l *leadTime) claimLead() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return min(maxLead, claimHorizon+2*l.avg)
+}
 
 // pruneEvery is how often a dispatcher with Options.Keep prunes.
 const pruneEvery = time.Hour
@@ -445,6 +498,8 @@ func (d *Dispatcher) releaseDead(ctx context.Context) {
 func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, claimedAt time.Time) {
 	d.metrics.inFlight.Inc()
 	defer d.metrics.inFlight.Dec()
+	r := readiness{d: d, on: true} // counted by the claim
+	defer r.set(false)
 	// Once a call has started, stopping the dispatcher must neither cut it
 	// short (its outcome would become unknown) nor skip recording it.
 	bg := context.WithoutCancel(runCtx)
@@ -492,9 +547,15 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		}
 	}
 	limited := m.Kind.RateLimited()
-	if err := d.limits.spaced(runCtx, m.ChatID, limited); err != nil {
-		s.stopped(bg)
-		return
+	spacing := d.limits.spacingLeft(m.ChatID, limited)
+	if spacing > 0 {
+		// Not about to go: the limit's room is for others meanwhile.
+		r.set(false)
+		if err := sleepUntil(runCtx, time.Now().Add(spacing)); err != nil {
+			s.stopped(bg)
+			return
+		}
+		r.set(true)
 	}
 	if !d.leads() {
 		s.deposed()
@@ -511,7 +572,11 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		s.report(Outcome{Result: ResultLostClaim, RecordErr: err})
 		return
 	}
+	if spacing == 0 {
+		d.lead.observe(time.Since(claimedAt))
+	}
 	callDone, err := d.limits.admit(runCtx, m.ChatID, limited)
+	r.set(false)
 	if err != nil {
 		s.stopped(bg)
 		return
@@ -543,6 +608,24 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	callDone(true)
 	d.metrics.latency.WithLabelValues(string(m.Kind)).Observe(time.Since(start).Seconds())
 	s.settle(bg, id, err)
+}
+
+// readiness counts one claimed message in Dispatcher.ready while on.
+type readiness struct {
+	d  *Dispatcher
+	on bool
+}
+
+func (r *readiness) set(on bool) {
+	if r.on == on {
+		return
+	}
+	r.on = on
+	if on {
+		r.d.ready.Add(1)
+	} else {
+		r.d.ready.Add(-1)
+	}
 }
 
 // isEdit tells the calls that name an existing message, which a pin does too.
