@@ -962,6 +962,20 @@ func (s *Store) ReleaseNonLeaderClaims(ctx context.Context, me string) (unattemp
 	return unattempted, inDoubt, nil
 }
 
+// ReleaseOwnClaims gives back the claims me holds and has not attempted.
+// A dispatcher calls it as it starts, when no claim of its instance can be
+// in its hands: those left by an earlier run that lost the lease, and took
+// it again, would otherwise wait for their lease. Attempted ones have an
+// unknown outcome and wait for it.
+func (s *Store) ReleaseOwnClaims(ctx context.Context, me string) (int64, error) {
+	res := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ? AND claimed_by = ? AND attempted_at IS NULL", OutboxSending, me).
+		Updates(released(map[string]any{"state": OutboxPending}))
+	if res.Error != nil {
+		return 0, fmt.Errorf("release own claims: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
 // boundLockWait makes a release of others' claims give up after a moment
 // on PostgreSQL when rows it would change are locked: an instance paused in
 // the middle of a claim holds them until it wakes, and the new leader must

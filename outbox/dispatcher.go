@@ -287,6 +287,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	defer d.running.Store(false)
 	defer d.opt.Watch.Running()()
+	unattempted, err := d.opt.Store.ReleaseOwnClaims(context.WithoutCancel(ctx), d.opt.Instance)
+	d.released("claims of an earlier run", unattempted, 0, err)
 	if d.opt.Leadership != nil {
 		d.takeOver(ctx)
 	}
