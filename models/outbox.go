@@ -656,45 +656,24 @@ func (s *Store) ClaimOutbox(ctx context.Context, by string, limit int, lease tim
 	if err != nil {
 		return nil, err
 	}
+	until := now.Add(lease)
 	var claimed []OutboxMessage
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := s.promoteHeads(tx); err != nil {
 			return err
 		}
-		// A chat's oldest unfinished message, even one claimed by a
-		// second head, keeps the rest of the chat waiting.
-		const first = ` AND NOT EXISTS (SELECT 1 FROM outbox_messages e
-  WHERE e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id)`
-		from := `SELECT o.* FROM outbox_messages o`
-		if s.Dialect != Postgres {
-			// SQLite's planner prefers idx_outbox_due, which holds the
-			// whole backlog.
-			from += ` INDEXED BY idx_outbox_head`
-		}
-		err := tx.Raw(from+`
-WHERE o.head AND o.state = ? AND o.lease_until < ?`+first+`
-ORDER BY o.priority, o.id LIMIT ?`+s.skipLocked("o"), OutboxSending, now, limit).Scan(&claimed).Error
-		if err != nil {
+		if s.Dialect == Postgres {
+			claimed, err = claimPostgres(tx, by, token, limit, now, until)
 			return err
 		}
-		if len(claimed) < limit {
-			var due []OutboxMessage
-			err := tx.Raw(from+`
-WHERE o.head AND o.state = ? AND o.next_attempt_at <= ?`+first+`
-ORDER BY o.priority, o.id LIMIT ?`+s.skipLocked("o"), OutboxPending, now, limit-len(claimed)).Scan(&due).Error
-			if err != nil {
-				return err
-			}
-			claimed = append(claimed, due...)
-		}
-		if len(claimed) == 0 {
-			return nil
+		claimed, err = claimSQLite(tx, limit, now)
+		if err != nil || len(claimed) == 0 {
+			return err
 		}
 		ids := make([]uint, len(claimed))
 		for i := range claimed {
 			ids[i] = claimed[i].ID
 		}
-		until := now.Add(lease)
 		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).Updates(map[string]any{
 			"state":        OutboxSending,
 			"lease_until":  until,
@@ -706,13 +685,61 @@ ORDER BY o.priority, o.id LIMIT ?`+s.skipLocked("o"), OutboxPending, now, limit-
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	until := now.Add(lease)
 	for i := range claimed {
 		claimed[i].State = OutboxSending
 		claimed[i].Claim, claimed[i].ClaimedBy = token, by
 		claimed[i].LeaseUntil, claimed[i].AttemptedAt = &until, nil
 	}
 	return claimed, nil
+}
+
+// The heads a claim takes, as conditions on the head o: those whose lease
+// ran out, then those due. A chat's oldest unfinished message, even one
+// claimed by a second head, keeps the rest of the chat waiting.
+const (
+	claimExpired = `o.head AND o.state = 'sending' AND o.lease_until < @now`
+	claimDue     = `o.head AND o.state = 'pending' AND o.next_attempt_at <= @now`
+	claimFirst   = ` AND NOT EXISTS (SELECT 1 FROM outbox_messages e
+  WHERE e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id)`
+)
+
+// claimPostgres claims in one statement: each round trip of a claim is
+// time the dispatcher's next messages wait for, and on a busy machine it is
+// the database's scheduling, not its work, that makes a round trip long.
+// The heads are locked as they are read, skipping those another claim or
+// a queueing transaction holds (see claimLock), and returned in claim
+// order.
+func claimPostgres(tx *gorm.DB, by, token string, limit int, now, until time.Time) ([]OutboxMessage, error) {
+	var claimed []OutboxMessage
+	err := tx.Raw(`WITH expired AS (SELECT o.id, o.priority FROM outbox_messages o
+  WHERE `+claimExpired+claimFirst+`
+  ORDER BY o.priority, o.id LIMIT @limit`+claimLock+`),
+due AS (SELECT o.id, o.priority FROM outbox_messages o
+  WHERE `+claimDue+claimFirst+`
+  ORDER BY o.priority, o.id LIMIT @limit - (SELECT COUNT(*) FROM expired)`+claimLock+`),
+heads AS (SELECT id, 0 AS k, priority FROM expired UNION ALL SELECT id, 1, priority FROM due),
+taken AS (UPDATE outbox_messages AS u SET state = 'sending', lease_until = @until, claim = @token, claimed_by = @by,
+  attempted_at = NULL WHERE u.id = ANY (ARRAY(SELECT id FROM heads)) RETURNING u.*)
+SELECT taken.* FROM taken JOIN heads USING (id) ORDER BY heads.k, heads.priority, heads.id`,
+		map[string]any{"now": now, "limit": limit, "until": until, "token": token, "by": by}).Scan(&claimed).Error
+	return claimed, err
+}
+
+// claimSQLite reads the heads to claim; the one writer needs no locks.
+func claimSQLite(tx *gorm.DB, limit int, now time.Time) ([]OutboxMessage, error) {
+	// SQLite's planner prefers idx_outbox_due, which holds the whole
+	// backlog.
+	const from = `SELECT o.* FROM outbox_messages o INDEXED BY idx_outbox_head WHERE `
+	var claimed []OutboxMessage
+	err := tx.Raw(from+claimExpired+claimFirst+` ORDER BY o.priority, o.id LIMIT @limit`,
+		map[string]any{"now": now, "limit": limit}).Scan(&claimed).Error
+	if err != nil || len(claimed) >= limit {
+		return claimed, err
+	}
+	var due []OutboxMessage
+	err = tx.Raw(from+claimDue+claimFirst+` ORDER BY o.priority, o.id LIMIT @limit`,
+		map[string]any{"now": now, "limit": limit - len(claimed)}).Scan(&due).Error
+	return append(claimed, due...), err
 }
 
 // promoteBatch bounds the heads handed on in one claim; more wait for the
@@ -723,32 +750,39 @@ const promoteBatch = 2000
 // unfinished message of its chat, if any, raised to the highest priority
 // queued in the chat. A head locked by a transaction queueing behind it is
 // skipped (see takeTurn) and handed on by a later claim.
+//
+// The next heads are found by a statement of their own, after the finished
+// ones are locked: its fresh snapshot sees the messages of a queueing
+// transaction that committed while the lock was taken.
 func (s *Store) promoteHeads(tx *gorm.DB) error {
 	lock := ""
 	if s.Dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	var done []struct {
-		ID     uint
-		ChatID int64
-	}
-	err := tx.Raw(`SELECT id, chat_id FROM outbox_messages WHERE head AND state IN (?, ?) LIMIT ?`+lock,
-		OutboxSent, OutboxFailed, promoteBatch).Scan(&done).Error
-	if err != nil || len(done) == 0 {
-		return err
-	}
-	ids := make([]uint, len(done))
-	chats := make([]int64, len(done))
-	for i, d := range done {
-		ids[i], chats[i] = d.ID, d.ChatID
-	}
-	if err := tx.Exec(`UPDATE outbox_messages SET head = false WHERE id IN ?`, ids).Error; err != nil {
+	var chats []int64
+	err := tx.Raw(`UPDATE outbox_messages SET head = false WHERE id IN (SELECT id FROM outbox_messages
+  WHERE head AND state IN (?, ?) LIMIT ?`+lock+`) RETURNING chat_id`, OutboxSent, OutboxFailed, promoteBatch).Scan(&chats).Error
+	if err != nil {
 		return fmt.Errorf("hand on finished heads: %w", err)
+	}
+	if len(chats) == 0 {
+		return nil
+	}
+	// The chats come as one JSON parameter, so that the statement is the
+	// same whatever their number: pgx prepares each new statement text on
+	// each connection, a round trip more.
+	list, err := json.Marshal(chats)
+	if err != nil {
+		return fmt.Errorf("promote next heads: %w", err)
+	}
+	chatList := `SELECT value FROM json_each(?)`
+	if s.Dialect == Postgres {
+		chatList = `SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(CAST(? AS jsonb))`
 	}
 	err = tx.Exec(`UPDATE outbox_messages SET head = true, priority = (SELECT MIN(p.priority) FROM outbox_messages p
   WHERE p.chat_id = outbox_messages.chat_id AND p.state IN (?, ?))
-WHERE id IN (SELECT MIN(id) FROM outbox_messages WHERE chat_id IN ? AND state IN (?, ?) GROUP BY chat_id)`,
-		OutboxPending, OutboxSending, chats, OutboxPending, OutboxSending).Error
+WHERE id IN (SELECT MIN(id) FROM outbox_messages WHERE chat_id IN (`+chatList+`) AND state IN (?, ?) GROUP BY chat_id)`,
+		OutboxPending, OutboxSending, string(list), OutboxPending, OutboxSending).Error
 	if err != nil {
 		return fmt.Errorf("promote next heads: %w", err)
 	}
@@ -765,15 +799,10 @@ func newClaimToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// skipLocked lets several PostgreSQL dispatchers claim side by side; SQLite
+// claimLock lets several PostgreSQL dispatchers claim side by side; SQLite
 // has a single writer and no such clause. NO KEY UPDATE does not conflict
 // with the KEY SHARE lock a transaction queueing behind a head holds on it.
-func (s *Store) skipLocked(alias string) string {
-	if s.Dialect == Postgres {
-		return " FOR NO KEY UPDATE OF " + alias + " SKIP LOCKED"
-	}
-	return ""
-}
+const claimLock = ` FOR NO KEY UPDATE OF o SKIP LOCKED`
 
 // claimed restricts an outcome write to the message while the claim holds.
 func claimed(tx *gorm.DB, id uint, claim string) *gorm.DB {
@@ -845,12 +874,16 @@ func (s *Store) markClaimed(ctx context.Context, marks []ClaimMark, what, set st
 		return nil, fmt.Errorf("%s %d outbox messages: %w", what, len(marks), err)
 	}
 	// SQLite's RETURNING sees only the updated table, and not by its alias.
-	from, returning := `(SELECT value ->> 'id' AS id, value ->> 'claim' AS claim, value ->> 'tid' AS tid FROM json_each(?)) AS v`, "id"
+	// Left to itself, SQLite reads every message being sent through
+	// idx_outbox_due and the list again for each: a batch of hundreds took
+	// seconds. NOT INDEXED leaves it the marks' ids to look up.
+	table, from, returning := `outbox_messages AS o NOT INDEXED`,
+		`(SELECT value ->> 'id' AS id, value ->> 'claim' AS claim, value ->> 'tid' AS tid FROM json_each(?)) AS v`, "id"
 	if s.Dialect == Postgres {
-		from, returning = `jsonb_to_recordset(CAST(? AS jsonb)) AS v(id bigint, claim text, tid bigint)`, "o.id"
+		table, from, returning = `outbox_messages AS o`, `jsonb_to_recordset(CAST(? AS jsonb)) AS v(id bigint, claim text, tid bigint)`, "o.id"
 	}
 	var applied []uint
-	err = s.DB.WithContext(ctx).Raw(`UPDATE outbox_messages AS o SET `+set+`
+	err = s.DB.WithContext(ctx).Raw(`UPDATE `+table+` SET `+set+`
 FROM `+from+`
 WHERE o.id = v.id AND o.claim = v.claim AND o.claim <> '' AND o.state = ?
 RETURNING `+returning, append(args, string(list), OutboxSending)...).Scan(&applied).Error
@@ -972,6 +1005,20 @@ func (s *Store) ReleaseNonLeaderClaims(ctx context.Context, me string) (unattemp
 		return 0, 0, fmt.Errorf("release claims of other instances: %w", err)
 	}
 	return unattempted, inDoubt, nil
+}
+
+// ReleaseOwnClaims gives back the claims me holds and has not attempted.
+// A dispatcher calls it as it starts, when no claim of its instance can be
+// in its hands: those left by an earlier run that lost the lease, and took
+// it again, would otherwise wait for their lease. Attempted ones have an
+// unknown outcome and wait for it.
+func (s *Store) ReleaseOwnClaims(ctx context.Context, me string) (int64, error) {
+	res := s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ? AND claimed_by = ? AND attempted_at IS NULL", OutboxSending, me).
+		Updates(released(map[string]any{"state": OutboxPending}))
+	if res.Error != nil {
+		return 0, fmt.Errorf("release own claims: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // boundLockWait makes a release of others' claims give up after a moment

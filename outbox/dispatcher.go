@@ -49,8 +49,10 @@ type Options struct {
 	PerGroupInterval time.Duration
 
 	// Workers bounds the messages claimed and not yet settled, hence the
-	// concurrent calls (default DefaultWorkers(GlobalRate)). Claims are
-	// made in batches of at least a quarter of it while a backlog lasts.
+	// concurrent calls (default DefaultWorkers(GlobalRate)). While a
+	// backlog lasts, claims are made in batches of at least half of what
+	// the global limit lets start by the time they are ready for their
+	// calls, or of Workers if less.
 	Workers int
 	// Lease is how long a claimed message stays with this dispatcher if it
 	// stays alive but stuck (default 2 min). It must exceed SendTimeout: a
@@ -202,6 +204,12 @@ type Dispatcher struct {
 	sendWindow time.Duration
 	// marks feeds the recorder while Run runs (nil otherwise).
 	marks chan mark
+	// ready counts the claimed messages on their way to admission: not yet
+	// admitted, and not sleeping out their chat's spacing.
+	ready atomic.Int64
+	// lead tracks how long a claimed message takes to be ready for
+	// admission (see claimLead).
+	lead leadTime
 }
 
 // New checks opt, fills in defaults and registers the metrics.
@@ -250,13 +258,14 @@ func New(opt Options) (*Dispatcher, error) {
 }
 
 // DefaultWorkers is the default Options.Workers for a global rate. A
-// message holds its slot for its claim, the group commit of its attempt,
-// its call and the group commit of its outcome: some 20 ms on a quiet
-// machine with a local server, ten times that on a busy one. Slots for
-// 250 ms of messages at the full rate keep the rate (BenchmarkOutboxFanout,
+// message holds its slot from its claim, made ahead of its call by twice
+// the time claims and attempts take to be written (a few milliseconds on a
+// quiet machine with a local database, hundreds on a busy one), through
+// its call to the group commit of its outcome. Slots for a second of
+// messages at the full rate keep the rate (BenchmarkOutboxFanout,
 // BenchmarkClusterFanout); each is an idle goroutine when not needed.
 func DefaultWorkers(globalRate float64) int {
-	return max(16, int(math.Ceil(globalRate/4)))
+	return max(16, int(math.Ceil(globalRate)))
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -285,6 +294,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	defer d.running.Store(false)
 	defer d.opt.Watch.Running()()
+	unattempted, err := d.opt.Store.ReleaseOwnClaims(context.WithoutCancel(ctx), d.opt.Instance)
+	d.released("claims of an earlier run", unattempted, 0, err)
 	if d.opt.Leadership != nil {
 		d.takeOver(ctx)
 	}
@@ -307,7 +318,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// backlog says the last claim was full: more is probably due, and
 	// claiming again for every freed slot would cost one query per message.
 	backlog := false
-	minBatch := max(1, d.opt.Workers/4)
 	var swept, pruned time.Time
 	deposed := false
 	timer := time.NewTimer(0)
@@ -360,16 +370,24 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wait := d.opt.PollInterval
 		free := d.opt.Workers - inFlight
 		// A message is claimed only when it is about to go: no more than the
-		// global limit lets start within claimHorizon. Claimed earlier, it
-		// would wait here while its chat's later messages wait behind it.
-		room, roomIn := d.limits.room(claimHorizon)
+		// global limit lets start by the time it is ready for its call
+		// (claimLead), less those claimed and not admitted yet. Claimed
+		// earlier, it would wait here while its chat's later messages wait
+		// behind it, and an interactive message queued meanwhile behind it;
+		// claimed later, the limit would go unused while the claim and the
+		// attempt are written.
+		lead := d.lead.claimLead()
+		room, roomIn := d.limits.room(lead)
+		want := room - int(d.ready.Load())
 		if pause := d.limits.pauseLeft(); pause > 0 {
 			// Claimed messages would only wait out the pause holding a lease.
 			wait = pause
 		} else if room == 0 {
 			wait = min(wait, roomIn)
-		} else if free > 0 && (!backlog || free >= minBatch || inFlight == 0) {
-			free = min(free, room)
+		} else if want <= 0 {
+			// Enough on its way: look again when some of it has gone.
+			wait = min(wait, lead/4)
+		} else if free = min(free, want); free > 0 && (!backlog || free >= min(room, d.opt.Workers)/2 || inFlight == 0) {
 			// Not cut short by ctx: a claim is brief, and cancelling it halfway
 			// only produces error logs. What it takes after a cancel is put
 			// back by the workers at once.
@@ -384,6 +402,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 					wait = max(wait, d.opt.IdlePoll)
 				}
 			}
+			d.ready.Add(int64(len(msgs)))
 			for _, m := range msgs {
 				inFlight++
 				wg.Add(1)
@@ -394,13 +413,49 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 					finished <- struct{}{}
 				}()
 			}
+		} else if backlog {
+			// Waiting for a batch worth a claim.
+			wait = min(wait, lead/4)
 		}
 		timer.Reset(wait)
 	}
 }
 
-// claimHorizon is how soon a claimed message is expected to start its call.
+// claimHorizon is the least time ahead of its call a message is claimed.
 const claimHorizon = 100 * time.Millisecond
+
+// maxLead bounds how far ahead of its call a message is claimed, however
+// slow the store.
+const maxLead = 2 * time.Second
+
+// leadTime follows how long a claimed message takes from the start of its
+// claim to being ready for admission — the claim, then the attempt
+// written — as a moving average: a few milliseconds on a quiet machine,
+// hundreds on a busy one.
+type leadTime struct {
+	mu  sync.Mutex
+	avg time.Duration // 0 until observed
+}
+
+// observe adds one message's time from claim to readiness.
+func (l *leadTime) observe(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.avg == 0 {
+		l.avg = d
+	} else {
+		l.avg += (d - l.avg) / 8
+	}
+}
+
+// claimLead is how far ahead of their calls messages are claimed: twice
+// the time they take to be ready, so that a claim made as the messages
+// claimed before run short lands before they are gone.
+func (l *leadTime) claimLead() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return min(maxLead, claimHorizon+2*l.avg)
+}
 
 // pruneEvery is how often a dispatcher with Options.Keep prunes.
 const pruneEvery = time.Hour
@@ -455,6 +510,8 @@ func (d *Dispatcher) releaseDead(ctx context.Context) {
 func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, claimedAt time.Time) {
 	d.metrics.inFlight.Inc()
 	defer d.metrics.inFlight.Dec()
+	r := readiness{d: d, on: true} // counted by the claim
+	defer r.set(false)
 	// Once a call has started, stopping the dispatcher must neither cut it
 	// short (its outcome would become unknown) nor skip recording it.
 	bg := context.WithoutCancel(runCtx)
@@ -502,9 +559,15 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		}
 	}
 	limited := m.Kind.RateLimited()
-	if err := d.limits.spaced(runCtx, m.ChatID, limited); err != nil {
-		s.stopped(bg)
-		return
+	spacing := d.limits.spacingLeft(m.ChatID, limited)
+	if spacing > 0 {
+		// Not about to go: the limit's room is for others meanwhile.
+		r.set(false)
+		if err := sleepUntil(runCtx, time.Now().Add(spacing)); err != nil {
+			s.stopped(bg)
+			return
+		}
+		r.set(true)
 	}
 	if !d.leads() {
 		s.deposed()
@@ -521,7 +584,11 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 		s.report(Outcome{Result: ResultLostClaim, RecordErr: err})
 		return
 	}
+	if spacing == 0 {
+		d.lead.observe(time.Since(claimedAt))
+	}
 	callDone, err := d.limits.admit(runCtx, m.ChatID, limited)
+	r.set(false)
 	if err != nil {
 		s.stopped(bg)
 		return
@@ -553,6 +620,24 @@ func (d *Dispatcher) handle(runCtx context.Context, m models.OutboxMessage, clai
 	callDone(true)
 	d.metrics.latency.WithLabelValues(string(m.Kind)).Observe(time.Since(start).Seconds())
 	s.settle(bg, id, err)
+}
+
+// readiness counts one claimed message in Dispatcher.ready while on.
+type readiness struct {
+	d  *Dispatcher
+	on bool
+}
+
+func (r *readiness) set(on bool) {
+	if r.on == on {
+		return
+	}
+	r.on = on
+	if on {
+		r.d.ready.Add(1)
+	} else {
+		r.d.ready.Add(-1)
+	}
 }
 
 // isEdit tells the calls that name an existing message, which a pin does too.
@@ -773,14 +858,19 @@ type mark struct {
 	done chan error
 }
 
-// markBatchWindow is how long the recorder gathers marks before writing
-// them. Each durable commit is an fsync, of a millisecond or more, and on
-// SQLite made inside a cgo call that also holds up Go's scheduler; at
-// hundreds of messages per second, one commit per message would stall the
-// dispatcher, and the calls in flight would take longer. A few milliseconds
-// of delay in recording costs little: a sent mark's message was already
-// sent, and an attempt's call waits no longer than the window.
+// markBatchWindow is how long the recorder gathers attempt marks before
+// writing them. Each durable commit is an fsync, of a millisecond or more,
+// and on SQLite made inside a cgo call that also holds up Go's scheduler;
+// at hundreds of messages per second, one commit per message would stall
+// the dispatcher, and the calls in flight would take longer. An attempt's
+// call waits for its mark, so no longer than a few milliseconds.
 const markBatchWindow = 5 * time.Millisecond
+
+// sentBatchWindow is how long the recorder gathers sent marks. Nothing
+// waits for them but the message's worker slot, and the chat's next
+// message, which waits out the chat's spacing of a second anyway: ten
+// times fewer commits than attempts' window would make.
+const sentBatchWindow = 50 * time.Millisecond
 
 // write makes one fenced write for m. While Run runs, the writes of all
 // workers are made together, one statement per kind of write and batch.
@@ -797,69 +887,91 @@ func (d *Dispatcher) write(ctx context.Context, o op, m models.OutboxMessage, te
 	return <-mk.done
 }
 
-// recordSent writes the marks it receives in batches: those that arrive
-// within markBatchWindow of the first are written together, one statement
-// per kind of mark. A lost claim fails its own mark only.
+// recordSent writes the marks it receives in batches, one statement per
+// kind of mark and batch: attempts gathered for markBatchWindow, sent marks
+// for sentBatchWindow. A lost claim fails its own mark only.
 func (d *Dispatcher) recordSent(ctx context.Context, in <-chan mark) {
+	attempts, sent := make(chan mark), make(chan mark)
+	var wg sync.WaitGroup
+	wg.Go(func() { d.batchMarks(ctx, attempts, markBatchWindow, d.opt.Store.MarkAttemptingAll) })
+	wg.Go(func() { d.batchMarks(ctx, sent, sentBatchWindow, d.opt.Store.MarkSentAll) })
+	for m := range in {
+		if m.op == opAttempt {
+			attempts <- m
+		} else {
+			sent <- m
+		}
+	}
+	close(attempts)
+	close(sent)
+	wg.Wait()
+}
+
+// batchMarks writes the marks it receives with write: those that arrive
+// within window of the first together, and while every writer is busy,
+// those that arrive until one is free. A busy database makes larger
+// batches, not a longer queue of small ones.
+func (d *Dispatcher) batchMarks(ctx context.Context, in <-chan mark, window time.Duration,
+	write func(context.Context, []models.ClaimMark) ([]uint, error)) {
 	const maxBatch = 512
 	writing := make(chan struct{}, markWriters)
 	var wg sync.WaitGroup
 	for first := range in {
 		batch := []mark{first}
-		window := time.NewTimer(markBatchWindow)
-	more:
-		for len(batch) < maxBatch {
+		timer := time.NewTimer(window)
+		more, gathering, placed := in, timer.C, false
+		for !placed && len(batch) < maxBatch {
+			// A nil channel blocks: a writer's place is asked for only once
+			// the window has passed, and nothing more is read once in closes.
+			var place chan<- struct{}
+			if gathering == nil {
+				place = writing
+			}
 			select {
-			case m, ok := <-in:
+			case m, ok := <-more:
 				if !ok {
-					break more
+					more, gathering = nil, nil
+					continue
 				}
 				batch = append(batch, m)
-			case <-window.C:
-				break more
+			case <-gathering:
+				gathering = nil
+			case place <- struct{}{}:
+				placed = true
 			}
 		}
-		window.Stop()
+		timer.Stop()
+		if !placed {
+			writing <- struct{}{}
+		}
 		// The next batch gathers while this one is written: a worker waits
 		// for its own mark only, and a busy database would otherwise hold
 		// every worker behind the slowest statement. One message's marks
 		// never race: its sent mark is asked for after its attempt's is done.
-		writing <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-writing; wg.Done() }()
-			var both sync.WaitGroup
-			both.Go(func() { d.writeMarks(ctx, batch, opAttempt, d.opt.Store.MarkAttemptingAll) })
-			d.writeMarks(ctx, batch, opSent, d.opt.Store.MarkSentAll)
-			both.Wait()
-		}()
+		wg.Go(func() {
+			defer func() { <-writing }()
+			d.writeMarks(ctx, batch, write)
+		})
 	}
 	wg.Wait()
 }
 
-// markWriters bounds the batches of marks written at once.
+// markWriters bounds the batches of one kind of mark written at once.
 const markWriters = 4
 
-// writeMarks makes the writes of batch of kind o in one statement and
-// answers each of them.
-func (d *Dispatcher) writeMarks(ctx context.Context, batch []mark, o op, write func(context.Context, []models.ClaimMark) ([]uint, error)) {
-	var these []mark
-	var marks []models.ClaimMark
-	for _, m := range batch {
-		if m.op == o {
-			these = append(these, m)
-			marks = append(marks, m.m)
-		}
-	}
-	if len(marks) == 0 {
-		return
+// writeMarks makes the writes of batch in one statement and answers each
+// of them.
+func (d *Dispatcher) writeMarks(ctx context.Context, batch []mark, write func(context.Context, []models.ClaimMark) ([]uint, error)) {
+	marks := make([]models.ClaimMark, len(batch))
+	for i, m := range batch {
+		marks[i] = m.m
 	}
 	lost, err := write(ctx, marks)
 	gone := make(map[uint]bool, len(lost))
 	for _, id := range lost {
 		gone[id] = true
 	}
-	for _, m := range these {
+	for _, m := range batch {
 		switch {
 		case err != nil:
 			m.done <- err

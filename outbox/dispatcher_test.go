@@ -854,7 +854,7 @@ func TestNewValidatesOptions(t *testing.T) {
 	}
 	d, _ := New(Options{Store: s, Sender: newFakeSender(nil)})
 	if d.opt.GlobalRate != 25 || d.opt.PerChatInterval != time.Second || d.opt.PerGroupInterval != 3*time.Second ||
-		d.opt.Workers != 16 || d.opt.Lease != 2*time.Minute || d.opt.SendTimeout != 30*time.Second || d.opt.MaxAttempts != 12 {
+		d.opt.Workers != 25 || d.opt.Lease != 2*time.Minute || d.opt.SendTimeout != 30*time.Second || d.opt.MaxAttempts != 12 {
 		t.Errorf("defaults %+v", d.opt)
 	}
 }

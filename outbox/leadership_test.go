@@ -57,6 +57,44 @@ func TestDeposedDispatcherSendsAndWritesNothing(t *testing.T) {
 // is old: a leader takes no one for dead, and resends no call that may
 // have been made, until it has itself written for longer than a heartbeat
 // may be missed.
+// A leader that lost its lease and took it again starts a new run: what
+// its earlier run had claimed and not attempted goes out at once, not when
+// the claim's lease runs out; what it had attempted keeps its unknown
+// outcome until then.
+func TestRestartedDispatcherTakesBackItsUnattemptedClaims(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		send := newFakeSender(nil)
+		l := &lease{}
+		l.holds.Store(true)
+		h := newHarness(t, s, send, Options{Instance: "me", Leadership: l})
+		waiting := h.text("waiting", 10)
+		attempted := h.text("attempted", 11)
+		ctx := context.Background()
+		mine, err := s.ClaimOutbox(ctx, "me", 10, time.Hour)
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("claim %+v %v", mine, err)
+		}
+		for _, m := range mine {
+			if m.ID == attempted {
+				if err := s.MarkAttempting(ctx, m.ID, m.Claim); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		h.start()
+		if o := h.waitOutcome(waiting); o.Result != ResultSent {
+			t.Fatalf("outcome %+v, want sent", o)
+		}
+		h.stop()
+		if m := h.row(attempted); m.State != models.OutboxSending || m.AttemptedAt == nil {
+			t.Fatalf("the message in doubt was given back: %+v", m)
+		}
+		if n := len(send.all()); n != 1 {
+			t.Fatalf("%d calls, want 1", n)
+		}
+	})
+}
+
 func TestNoFalseDeathAfterAnOutage(t *testing.T) {
 	clock := newTestClock()
 	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {

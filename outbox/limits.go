@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"math"
+	"sort"
 	"sync"
 	"time"
 
@@ -95,16 +96,22 @@ func (l *limits) acquire(ctx context.Context, chatID int64, limited bool) (done 
 // spaced blocks until the spacing since the last call to chatID has passed;
 // calls that Telegram does not count (limited false) need none.
 func (l *limits) spaced(ctx context.Context, chatID int64, limited bool) error {
+	return sleepUntil(ctx, time.Now().Add(l.spacingLeft(chatID, limited)))
+}
+
+// spacingLeft is how long until the spacing since the last call to chatID
+// has passed (≤ 0: it has).
+func (l *limits) spacingLeft(chatID int64, limited bool) time.Duration {
 	if !limited {
-		return nil
+		return 0
 	}
 	l.mu.Lock()
 	last, ok := l.last[chatID]
 	l.mu.Unlock()
 	if !ok {
-		return nil
+		return 0
 	}
-	return sleepUntil(ctx, last.Add(l.interval(chatID)))
+	return time.Until(last.Add(l.interval(chatID)))
 }
 
 // admit blocks until no 429 pause is on and, for a call Telegram counts
@@ -148,19 +155,19 @@ func (l *limits) admit(ctx context.Context, chatID int64, limited bool) (done fu
 	}
 }
 
-// room is how many rate-limited calls could start within horizon as far as
-// the global limit goes, and when there is none, how long until there may
-// be. It reserves nothing.
+// room is how many rate-limited calls could start within horizon as far
+// as the global limit goes — counting the places in the window that free
+// up within it, not only those free now — and when there is none, how long
+// until there may be. The calls already waiting for admission are the
+// caller's to subtract: their reservations in the bucket are not counted
+// here. It reserves nothing.
 func (l *limits) room(horizon time.Duration) (int, time.Duration) {
 	now := time.Now()
-	tokens := l.bucket.TokensAt(now) + float64(l.bucket.Limit())*horizon.Seconds()
-	free, next := l.window.free(now)
+	tokens := 1 + float64(l.bucket.Limit())*horizon.Seconds()
+	free, next := l.window.free(now, now.Add(horizon))
 	n := min(free, int(math.Floor(tokens)))
 	if n > 0 {
 		return n, 0
-	}
-	if free > 0 { // the bucket refills first
-		return 0, max(time.Millisecond, time.Duration((1-tokens)/float64(l.bucket.Limit())*float64(time.Second)))
 	}
 	return 0, next
 }
@@ -285,10 +292,11 @@ func (w *slidingWindow) enter(ctx context.Context) error {
 	}
 }
 
-// free is how many places the window has now, and when there are none, how
-// long until the oldest finished call leaves it (a day when every place is
-// held by a call in flight: its end wakes the dispatcher anyway).
-func (w *slidingWindow) free(now time.Time) (int, time.Duration) {
+// free is how many places the window has by the time by (no earlier than
+// now), and when there are none, how long until there is one by then (a
+// day when every place is held by a call in flight: its end wakes the
+// dispatcher anyway).
+func (w *slidingWindow) free(now, by time.Time) (int, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
@@ -296,13 +304,17 @@ func (w *slidingWindow) free(now time.Time) (int, time.Duration) {
 		n++
 	}
 	w.ended = w.ended[n:]
-	if f := w.limit - w.inFlight - len(w.ended); f > 0 {
+	// ended is in the order the calls finished: those gone by by are first.
+	gone := sort.Search(len(w.ended), func(i int) bool { return w.ended[i].Add(w.span).After(by) })
+	f := w.limit - w.inFlight - len(w.ended) + gone
+	if f > 0 {
 		return f, 0
 	}
-	if len(w.ended) == 0 {
-		return 0, 24 * time.Hour
+	// A place is there by by once 1-f more finished calls have gone.
+	if i := gone - f; i < len(w.ended) {
+		return 0, max(time.Millisecond, w.ended[i].Add(w.span).Sub(by))
 	}
-	return 0, w.ended[0].Add(w.span).Sub(now)
+	return 0, 24 * time.Hour
 }
 
 // leave gives the place back: counted for span more if the call was made,

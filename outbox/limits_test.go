@@ -108,6 +108,31 @@ func TestSlidingWindowFreesPlaceOfCallNotMade(t *testing.T) {
 	}
 }
 
+// A dispatcher claims for the calls the window lets start by the time the
+// claimed messages are ready: the places of finished calls that leave the
+// window by then count, those of calls in flight do not.
+func TestSlidingWindowCountsPlacesFreedByAMoment(t *testing.T) {
+	w := newSlidingWindow(3, time.Hour)
+	ctx := context.Background()
+	for range 3 {
+		if err := w.enter(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.leave(true)
+	w.leave(true)
+	now := time.Now()
+	if n, in := w.free(now, now); n != 0 || in <= 59*time.Minute {
+		t.Errorf("full window: %d free now, next in %s", n, in)
+	}
+	if n, _ := w.free(now, now.Add(2*time.Hour)); n != 2 {
+		t.Errorf("%d places free once the finished calls have left, want 2 (the third is in flight)", n)
+	}
+	if n, in := w.free(now, now.Add(30*time.Minute)); n != 0 || in <= 29*time.Minute {
+		t.Errorf("%d places free half an hour on, next in %s", n, in)
+	}
+}
+
 func TestLimitsSpaceCallsToOneChatFromTheEndOfTheLast(t *testing.T) {
 	l := newLimits(1000, 100*time.Millisecond, 250*time.Millisecond)
 	ctx := context.Background()
