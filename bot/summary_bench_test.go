@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,22 +26,7 @@ func seedReaders(b testing.TB, s *models.Store) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
 		insert := func(table, cols string, n int, row func(i int) []any) error {
-			ph := "(" + strings.TrimSuffix(strings.Repeat("?,", len(strings.Split(cols, ","))), ",") + ")"
-			for start := 0; start < n; start += 500 {
-				var sb strings.Builder
-				var args []any
-				for i := start; i < min(start+500, n); i++ {
-					if i > start {
-						sb.WriteString(",")
-					}
-					sb.WriteString(ph)
-					args = append(args, row(i)...)
-				}
-				if err := tx.Exec("INSERT INTO "+table+" ("+cols+") VALUES "+sb.String(), args...).Error; err != nil {
-					return fmt.Errorf("seed %s: %w", table, err)
-				}
-			}
-			return nil
+			return storetest.BulkInsert(tx, table, cols, n, row)
 		}
 		if err := insert("people", "id,key,name,telegram_id,created_at,updated_at", leaders+owners+attendants, func(i int) []any {
 			return []any{i + 1, fmt.Sprintf("p%d", i+1), fmt.Sprintf("人员%d", i+1), 100000 + i, now, now}

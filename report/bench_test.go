@@ -24,28 +24,10 @@ import (
 func seedScale(b *testing.B, s *models.Store, leaders, tasksPer, milestones, reportsPer int) {
 	b.Helper()
 	db := s.DB
-	exec := func(sql string, args ...any) {
-		if err := db.Exec(sql, args...).Error; err != nil {
-			b.Fatal(err)
-		}
-	}
 	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	insert := func(table, cols string, n int, row func(i int) []any) {
-		const batch = 500
-		for start := 0; start < n; start += batch {
-			end := min(start+batch, n)
-			var sb strings.Builder
-			var args []any
-			ncol := len(strings.Split(cols, ","))
-			ph := "(" + strings.TrimSuffix(strings.Repeat("?,", ncol), ",") + ")"
-			for i := start; i < end; i++ {
-				if i > start {
-					sb.WriteString(",")
-				}
-				sb.WriteString(ph)
-				args = append(args, row(i)...)
-			}
-			exec("INSERT INTO "+table+" ("+cols+") VALUES "+sb.String(), args...)
+		if err := storetest.BulkInsert(db, table, cols, n, row); err != nil {
+			b.Fatal(err)
 		}
 	}
 	tasks := leaders * tasksPer

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,24 +28,7 @@ func SeedCity(tb testing.TB, s *models.Store) {
 	due := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
 	err := s.Tx(context.Background(), func(tx *gorm.DB) error {
 		insert := func(table, cols string, n int, row func(i int) []any) error {
-			ncol := len(strings.Split(cols, ","))
-			ph := "(" + strings.TrimSuffix(strings.Repeat("?,", ncol), ",") + ")"
-			for start := 0; start < n; start += 500 {
-				end := min(start+500, n)
-				var sb strings.Builder
-				var args []any
-				for i := start; i < end; i++ {
-					if i > start {
-						sb.WriteString(",")
-					}
-					sb.WriteString(ph)
-					args = append(args, row(i)...)
-				}
-				if err := tx.Exec("INSERT INTO "+table+" ("+cols+") VALUES "+sb.String(), args...).Error; err != nil {
-					return fmt.Errorf("seed %s: %w", table, err)
-				}
-			}
-			return nil
+			return BulkInsert(tx, table, cols, n, row)
 		}
 		people := CityLeaders + CityAttendants
 		if err := insert("people", "id,key,name,telegram_id,created_at,updated_at", people, func(i int) []any {
