@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgmodels "github.com/go-telegram/bot/models"
@@ -41,8 +42,15 @@ type Processor struct {
 	// (models.DefaultInboxRetry when zero).
 	Retry models.InboxRetry
 	// PollInterval bounds how long a stored update waits when no wake-up
-	// arrives (another instance stored it, or its retry came due).
+	// arrives: another instance stored it, or its failure could not even be
+	// recorded.
 	PollInterval time.Duration
+	// IdlePoll, when longer than PollInterval, is the wait once the inbox
+	// is drained and nothing failed unrecorded: for a process that stores
+	// every update itself (long polling), whose wake-ups and retry timers
+	// cover what it waits for. What another process puts back (taskbot inbox
+	// retry, the retries a former leader recorded) waits up to IdlePoll.
+	IdlePoll time.Duration
 	// Handled is called after each committed update, to wake the outbox.
 	Handled func()
 	// Watch, when set, is told of the processor's progress (watchdog).
@@ -51,6 +59,9 @@ type Processor struct {
 	once  sync.Once
 	wake  chan struct{}
 	waits map[uint]int // touched only by the goroutine that processes
+	// unsettled is set when a failure could not be recorded: the update
+	// stays due, and the next look comes after PollInterval, not IdlePoll.
+	unsettled atomic.Bool
 }
 
 // Preparer is an UpdateHandler that reads what an update needs from
@@ -115,11 +126,15 @@ func (p *Processor) Run(ctx context.Context) error {
 		if n > 0 {
 			continue
 		}
+		wait := p.PollInterval
+		if p.IdlePoll > wait && err == nil && !p.unsettled.Swap(false) {
+			wait = p.IdlePoll
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-p.wake:
-		case <-time.After(p.PollInterval):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -465,6 +480,7 @@ func (p *Processor) fail(ctx context.Context, row models.InboxUpdate, cause erro
 	case err != nil:
 		p.Logger.Error("record update failure", "update_id", row.UpdateID, "inbox_id", row.ID, "chat_id", row.ChatID,
 			"err", err, "cause", cause)
+		p.unsettled.Store(true)
 		return unrecorded
 	case u.State == models.InboxFailed:
 		p.Logger.Error("update set aside after its last attempt; see taskbot inbox", "update_id", row.UpdateID,
@@ -475,6 +491,10 @@ func (p *Processor) fail(ctx context.Context, row models.InboxUpdate, cause erro
 		"attempts", u.Attempts, "retry_at", u.NextAttemptAt, "err", cause)
 	if u.Attempts == 1 && p.Handled != nil {
 		p.Handled() // the notice waits in the outbox
+	}
+	if u.NextAttemptAt != nil {
+		// An idle processor would otherwise look only after IdlePoll.
+		time.AfterFunc(max(0, u.NextAttemptAt.Sub(p.Store.Now())), p.Wake)
 	}
 	return retryLater
 }

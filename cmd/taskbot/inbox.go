@@ -65,7 +65,7 @@ func newInboxRetryCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "requeued %d update(s); the running bot handles them within seconds\n", n)
+			fmt.Fprintf(cmd.OutOrStdout(), "requeued %d update(s); the running bot handles them within 15 seconds\n", n)
 			return nil
 		}),
 	}

@@ -345,8 +345,12 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		Catalog:      catalog,
 		Logger:       log.With("part", "inbox"),
 		PollInterval: 2 * time.Second,
-		Handled:      dispatcher.Notify,
-		Watch:        watch.Part("processor"),
+		// With long polling this process stores every update it handles
+		// and wakes the processor itself; webhook calls may land on any
+		// instance, whose updates only a poll finds.
+		IdlePoll: 15 * time.Second,
+		Handled:  dispatcher.Notify,
+		Watch:    watch.Part("processor"),
 	}
 	poller := &bot.Poller{
 		ServerURL:   o.APIURL,
@@ -391,6 +395,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 		if err != nil {
 			return err
 		}
+		processor.IdlePoll = 0
 		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake,
 			Watch: watch.Part("webhook")}
 		stop, err := serve(o.Listen, webhookHandler(path, hook), log, "webhook")
