@@ -231,3 +231,32 @@ func TestLeaveListAndCancelInChat(t *testing.T) {
 		}
 	})
 }
+
+// Why a person is away (the kind of leave and its reason) is the admins'
+// to read in the summary; the leader reads who is away and who reports.
+func TestLeaveReasonOnlyInTheAdminsSummary(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu := e.users["刘洋"]
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 今天至11月27日 病假 代报 孙丽") })[0], "已登记")
+		// The reason is recorded by an admin (taskbot leave add --reason).
+		if err := e.store.DB.Exec("UPDATE leaves SET reason = '住院手术'").Error; err != nil {
+			t.Fatal(err)
+		}
+		e.advance(0)
+		wang := e.users["王建国"]
+		leader := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
+		has(t, leader, "刘洋 请假至2026-11-27 · 代报：孙丽")
+		for _, secret := range []string{"病假", "住院手术"} {
+			if strings.Contains(leader.Text, secret) {
+				t.Fatalf("the leader's summary says %q:\n%s", secret, leader.Text)
+			}
+		}
+		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+		all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
+		has(t, all, "刘洋 请假至2026-11-27 · 代报：孙丽 · 病假 住院手术")
+	})
+}

@@ -424,6 +424,9 @@ type StandIn struct {
 	// For is the person away, Until the last day of their leave.
 	For   *Person
 	Until time.Time
+	// Kind and Reason are the leave's, for admins only (Absence.ForReader).
+	Kind   LeaveKind
+	Reason string
 }
 
 // StandInFor finds who acts for absentID on taskID at the instant at; nil
@@ -441,7 +444,7 @@ func StandInFor(tx *gorm.DB, taskID, absentID uint, at time.Time) (*StandIn, err
 	if err := tx.Take(&absent, absentID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("person %d", absentID))
 	}
-	in := &StandIn{For: &absent, Until: first.LastDay}
+	in := &StandIn{For: &absent, Until: first.LastDay, Kind: first.Kind, Reason: first.Reason}
 	roles, err := taskRoles(tx, taskID)
 	if err != nil {
 		return nil, err
@@ -559,6 +562,31 @@ type Absence struct {
 	// the leave named them as deputy.
 	StandIn *Person
 	Named   bool
+	// Kind and Reason say why they are away: admins see them, leaders
+	// and everyone else do not (ForReader).
+	Kind   LeaveKind
+	Reason string
+}
+
+// ForReader is the absence as a reader sees it: the kind and the reason
+// of a leave are the person's own business, shown to admins only.
+func (a Absence) ForReader(admin bool) Absence {
+	if !admin {
+		a.Kind, a.Reason = "", ""
+	}
+	return a
+}
+
+// AbsencesForReader applies ForReader to each absence, in a new slice.
+func AbsencesForReader(as []Absence, admin bool) []Absence {
+	if as == nil {
+		return nil
+	}
+	out := make([]Absence, len(as))
+	for i, a := range as {
+		out[i] = a.ForReader(admin)
+	}
+	return out
 }
 
 // AbsencesOnTasks lists, per task, its reporters away at the instant at
@@ -584,7 +612,8 @@ ORDER BY a.task_id, a.person_id`, IDsIn("a.task_id", chunk), reporterRoles, at, 
 			if in == nil {
 				continue
 			}
-			out[p.TaskID] = append(out[p.TaskID], Absence{Person: *in.For, Until: in.Until, StandIn: in.Person, Named: in.Named})
+			out[p.TaskID] = append(out[p.TaskID], Absence{Person: *in.For, Until: in.Until, StandIn: in.Person, Named: in.Named,
+				Kind: in.Kind, Reason: in.Reason})
 		}
 	}
 	return out, nil
