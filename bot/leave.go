@@ -11,6 +11,7 @@ import (
 
 	"taskbot/bot/leavecmd"
 	"taskbot/models"
+	"taskbot/scheduler"
 )
 
 // leave handles /leave: record a leave (请假), list them, or cancel one.
@@ -72,7 +73,10 @@ func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
 func (t *turn) leaveDone(chatID int64, who speaker, away *models.Person, l *models.Leave, deputy *models.Person) error {
 	c := t.h.Catalog
 	lang := who.lang
-	days := leaveDays(l)
+	days, err := t.h.leaveSpan(t.tx, lang, l.FirstDay, l.LastDay)
+	if err != nil {
+		return err
+	}
 	key := "leave_recorded"
 	if l.AwaitingApproval {
 		key = "leave_awaiting"
@@ -138,7 +142,11 @@ func (t *turn) leaveList(m *tgmodels.Message, who speaker) error {
 	var b strings.Builder
 	b.WriteString(c.T(who.lang, "leave_list_title", nil))
 	for _, l := range leaves {
-		fmt.Fprintf(&b, "\n• %s %s", leaveDays(&l), c.T(who.lang, "leave_kind_"+string(l.Kind), nil))
+		span, err := t.h.leaveSpan(t.tx, who.lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\n• %s %s", c.T(who.lang, "leave_kind_"+string(l.Kind), nil), span)
 		if l.AwaitingApproval {
 			b.WriteString(c.T(who.lang, "leave_pending_mark", nil))
 		}
@@ -187,7 +195,11 @@ func (t *turn) leaveCancel(m *tgmodels.Message, who speaker, args string) error 
 		}
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "leave_cancelled", map[string]any{"Name": E(away.Key), "Days": leaveDays(l)}))
+	span, err := t.h.leaveSpan(t.tx, who.lang, l.FirstDay, l.LastDay)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "leave_cancelled", map[string]any{"Name": E(away.Key), "Days": span}))
 }
 
 // back ends the speaker's leave under way (/back) and tells them, in one
@@ -256,6 +268,37 @@ func (h *Handler) BackFromLeave(tx *gorm.DB, l models.Leave, reports []models.Re
 		return false, err
 	}
 	return true, models.Enqueue(tx, fmt.Sprintf("leave-back:%d", l.ID), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text})
+}
+
+// leaveSpan words a leave's days with their count of working days by the
+// work calendar (Monday to Friday where it says nothing), as /leave
+// confirms and lists a leave: 3月2日至3月8日（5个工作日）.
+func (h *Handler) leaveSpan(tx *gorm.DB, lang string, first, last time.Time) (string, error) {
+	cal, err := scheduler.ReadCalendar(tx)
+	if err != nil {
+		return "", err
+	}
+	first, last = first.UTC(), last.UTC()
+	withYear := first.Year() != last.Year()
+	data := map[string]any{"First": spanDay(lang, first, withYear), "Last": spanDay(lang, last, withYear), "Workdays": cal.WorkingDays(first, last)}
+	if first.Equal(last) {
+		return h.Catalog.T(lang, "leave_span_day", data), nil
+	}
+	return h.Catalog.T(lang, "leave_span", data), nil
+}
+
+// spanDay writes a day of a leave: 3月2日, 2 Mar; with its year when the
+// leave runs into the next.
+func spanDay(lang string, d time.Time, withYear bool) string {
+	switch {
+	case lang == LangEN && withYear:
+		return d.Format("2 Jan 2006")
+	case lang == LangEN:
+		return d.Format("2 Jan")
+	case withYear:
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
+	}
+	return fmt.Sprintf("%d月%d日", int(d.Month()), d.Day())
 }
 
 func leaveDays(l *models.Leave) string {

@@ -45,7 +45,11 @@ func (t *turn) askLeaveApproval(away *models.Person, l *models.Leave, deputy *mo
 		if deputy != nil {
 			dep = "\n" + c.T(r.lang, "leave_deputy", map[string]any{"Name": E(deputy.Key)})
 		}
-		text := c.T(r.lang, "leave_approval_ask", map[string]any{"Name": E(away.Key), "Days": leaveDays(l),
+		span, err := t.h.leaveSpan(t.tx, r.lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		text := c.T(r.lang, "leave_approval_ask", map[string]any{"Name": E(away.Key), "Days": span,
 			"Kind": c.T(r.lang, "leave_kind_"+string(l.Kind), nil), "Deputy": dep})
 		if l.Reason != "" {
 			text += "\n" + E(l.Reason)

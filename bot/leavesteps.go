@@ -299,9 +299,9 @@ func (t *turn) leaveDeputyChosen(chatID int64, who speaker, draftID uint, deputy
 	if err := t.send(chatID, models.OutSendMessage, models.Outgoing{Text: line, RemoveKeyboard: true}); err != nil {
 		return err
 	}
-	days := DueDate(*d.FirstDay)
-	if !d.LastDay.Equal(*d.FirstDay) {
-		days += " – " + DueDate(*d.LastDay)
+	days, err := t.h.leaveSpan(t.tx, lang, *d.FirstDay, *d.LastDay)
+	if err != nil {
+		return err
 	}
 	text := c.T(lang, "leave_step_confirm", map[string]any{"Kind": c.T(lang, "leave_kind_"+string(d.Kind), nil), "Days": days, "Deputy": line})
 	rows := [][]models.Button{{{Text: c.T(lang, "leave_step_ok", nil), Data: fmt.Sprintf("ly:%d", d.ID)}, t.leaveCancelButton(lang, d.ID)}}
