@@ -210,7 +210,9 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 		if !slices.Contains(tasks, taskID) {
 			return nil, ErrDeputyNotOnTask
 		}
-		if err := checkDeputy(tx, &person, deputy, tasks); err != nil {
+		// A task's deputy stands in there only if on it or in the
+		// department (mayStandIn): one on another task would never act.
+		if err := checkDeputy(tx, &person, deputy, []uint{taskID}); err != nil {
 			return nil, err
 		}
 		l.Deputies = append(l.Deputies, LeaveDeputy{TaskID: taskID, DeputyID: deputy})
