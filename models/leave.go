@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -673,4 +674,63 @@ func MayAnswerCoordination(tx *gorm.DB, personID, taskID uint, at time.Time) (bo
 		}
 	}
 	return false, nil
+}
+
+// TaskDeputy is the deputy a leave names for one task.
+type TaskDeputy struct {
+	Task   Task
+	Deputy Person
+}
+
+// NamedDeputies is whom a leave names to report for the person away.
+type NamedDeputies struct {
+	// All stands in on every task without a deputy of its own; nil when
+	// the leave names none.
+	All *Person
+	// Tasks are the deputies of single tasks, by task code.
+	Tasks []TaskDeputy
+	// Uncovered counts the person's tasks with no deputy named, where the
+	// task's other attendants, then its person in charge, report.
+	Uncovered int
+}
+
+// DeputiesNamed reads whom the leave names, for what it says to people.
+func DeputiesNamed(tx *gorm.DB, l *Leave) (NamedDeputies, error) {
+	var out NamedDeputies
+	if l.DeputyID != nil {
+		var p Person
+		if err := tx.Take(&p, *l.DeputyID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("deputy %d", *l.DeputyID))
+		}
+		out.All = &p
+	}
+	var rows []LeaveDeputy
+	if err := tx.Where("leave_id = ?", l.ID).Find(&rows).Error; err != nil {
+		return out, fmt.Errorf("deputies of leave %d: %w", l.ID, err)
+	}
+	covered := map[uint]bool{}
+	for _, r := range rows {
+		var td TaskDeputy
+		if err := tx.Take(&td.Task, r.TaskID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("task %d", r.TaskID))
+		}
+		if err := tx.Take(&td.Deputy, r.DeputyID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("deputy %d", r.DeputyID))
+		}
+		covered[r.TaskID] = true
+		out.Tasks = append(out.Tasks, td)
+	}
+	slices.SortFunc(out.Tasks, func(a, b TaskDeputy) int { return strings.Compare(a.Task.Code, b.Task.Code) })
+	if out.All == nil {
+		tasks, err := reporterTasks(tx, l.PersonID)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range tasks {
+			if !covered[id] {
+				out.Uncovered++
+			}
+		}
+	}
+	return out, nil
 }

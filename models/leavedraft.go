@@ -478,5 +478,5 @@ func CancelLeaveDraft(tx *gorm.DB, personID, draftID uint) error {
 type UsersRequest struct {
 	RequestID int32  `json:"request_id"`
 	Button    string `json:"button"`
-	Default   string `json:"default"`
+	Default   string `json:"default,omitempty"` // "": no such button
 }
