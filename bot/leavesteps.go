@@ -144,23 +144,22 @@ func (t *turn) leaveStepCallback(q *tgmodels.CallbackQuery, who speaker, op stri
 			return t.answer(q, c.T(lang, "leave_step_no_task", nil))
 		}
 	case "lp", "ls":
-		var taskID, deputyID uint64
+		var taskID, deputyID uint
 		var perr error
 		if op == "lp" {
-			task, person, _ := strings.Cut(arg, ".")
-			if taskID, perr = strconv.ParseUint(task, 10, 64); perr == nil {
-				deputyID, perr = strconv.ParseUint(person, 10, 64)
-			}
+			taskID, deputyID, perr = leavecmd.ParseTaskDeputy(arg)
 		} else {
-			deputyID, perr = strconv.ParseUint(arg, 10, 64)
+			var id uint64
+			id, perr = strconv.ParseUint(arg, 10, 64)
+			deputyID = uint(id)
 		}
-		if perr != nil || taskID == 0 && op == "lp" {
+		if perr != nil {
 			return t.answer(q, c.T(lang, "callback_expired", nil))
 		}
 		if op == "lp" {
-			d, err = models.SetDraftTaskDeputy(t.tx, who.person.ID, draftID, uint(taskID), uint(deputyID), t.now)
+			d, err = models.SetDraftTaskDeputy(t.tx, who.person.ID, draftID, taskID, deputyID, t.now)
 		} else {
-			d, err = models.SetDraftDeputyForRest(t.tx, who.person.ID, draftID, uint(deputyID), t.now)
+			d, err = models.SetDraftDeputyForRest(t.tx, who.person.ID, draftID, deputyID, t.now)
 		}
 		if err == nil {
 			if err := t.answer(q, ""); err != nil {

@@ -214,3 +214,57 @@ func (e *e2e) taskID(code string) uint {
 	}
 	return d.Task.ID
 }
+
+// A person on several tasks may still name one deputy for all of them
+// (全部任务), or, having chosen tasks, give the deputy of the first to all
+// the rest with one button.
+func TestLeaveAllTasksOrOneDeputyForTheRest(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, sun := e.users["刘洋"], e.users["孙丽"]
+		due := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+		e.bindNew([]models.TaskSpec{{Code: "T03", Title: "老旧小区改造", Department: "区住建局",
+			Leaders: []models.PersonSpec{{Name: "王建国"}}, Attendants: []models.PersonSpec{{Name: "刘洋"}},
+			Milestones: []models.MilestoneSpec{{Seq: 1, Title: "完成摸底", Due: due}}}}, nil)
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		toTasks := func(days string) telegramtest.Msg {
+			kinds := e.next(liu, 1, func() { liu.SendText("/leave") })[0]
+			e.pressThen(liu, kinds, button(t, kinds, "会议"), 1)
+			return e.next(liu, 1, func() { liu.SendText(days) })[0]
+		}
+
+		choose := toTasks("11月24日至11月24日")
+		_, got := e.pressThen(liu, choose, button(t, choose, "全部任务"), 1)
+		has(t, got[0], "由谁代报", "按默认")
+		if step := e.draftStep("刘洋"); step != models.StepDeputy {
+			t.Fatalf("step %s after 全部任务", step)
+		}
+		picked := e.next(liu, 2, func() { liu.SendText("按默认") })
+		has(t, picked[1], "请确认请假", "11月24日（1个工作日）", "按默认")
+		_, got = e.pressThen(liu, picked[1], button(t, picked[1], "确认"), 1)
+		has(t, got[0], "已登记 刘洋 请假（会议）", "未指定代报人")
+
+		choose = toTasks("11月26日至11月26日")
+		for _, code := range []string{"T01", "T03"} {
+			choose = e.inPlace(liu, choose.ID, func() { e.press(liu, choose.ID, button(t, choose, code)) }, func(m telegramtest.Msg) bool {
+				return strings.Contains(m.Buttons[0][0].Text+m.Buttons[1][0].Text, "✅ "+code)
+			})
+		}
+		_, got = e.pressThen(liu, choose, button(t, choose, "完成"), 2)
+		askT01 := got[1]
+		askT03 := e.next(liu, 1, func() { e.press(liu, askT01.ID, button(t, askT01, "孙丽")) })[0]
+		has(t, askT03, "T03")
+		sunBefore := len(sun.Messages())
+		_, got = e.pressThen(liu, askT03, button(t, askT03, "其余任务都由 孙丽 代报"), 2)
+		has(t, got[1], "请确认请假", "代报：T01 孙丽、T03 孙丽")
+		if strings.Contains(got[1].Text, "其余任务") {
+			t.Fatalf("every task has its deputy, yet %q", got[1].Text)
+		}
+		_, got = e.pressThen(liu, got[1], button(t, got[1], "确认"), 1)
+		has(t, got[0], "已登记 刘洋 请假（会议）：11月26日（1个工作日）", "代报：T01 孙丽、T03 孙丽")
+		told := e.wait(sun, sunBefore+1)[sunBefore]
+		has(t, told, "由您代报 T01、T03")
+	})
+}
