@@ -64,6 +64,7 @@ func TestLeaveChosenTasksWithADeputyEach(t *testing.T) {
 		kinds := e.next(liu, 1, func() { liu.SendText("/leave") })[0]
 		_, got := e.pressThen(liu, kinds, button(t, kinds, "出差"), 1)
 		_, got = e.pressThen(liu, got[0], button(t, got[0], "今天 11-23"), 1)
+		has(t, got[0], "到哪天结束")
 		choose := e.next(liu, 1, func() { liu.SendText("11月27日") })[0]
 		has(t, choose, "由谁代报", "全部任务")
 		if step := e.draftStep("刘洋"); step != models.StepTasks {
