@@ -11,6 +11,7 @@ import (
 
 	"taskbot/bot/leavecmd"
 	"taskbot/models"
+	"taskbot/scheduler"
 )
 
 // leave handles /leave: record a leave (请假), list them, or cancel one.
@@ -64,43 +65,107 @@ func (t *turn) leave(m *tgmodels.Message, who speaker, args string) error {
 		}
 		return err
 	}
-	return t.leaveDone(m.Chat.ID, who, away, l, deputy)
+	return t.leaveDone(m.Chat.ID, who, away, l)
 }
 
 // leaveDone answers a leave recorded, typed or by buttons: the deputy is
 // told, or, while it awaits approval, those who may approve it are asked.
-func (t *turn) leaveDone(chatID int64, who speaker, away *models.Person, l *models.Leave, deputy *models.Person) error {
+func (t *turn) leaveDone(chatID int64, who speaker, away *models.Person, l *models.Leave) error {
 	c := t.h.Catalog
 	lang := who.lang
-	days := leaveDays(l)
+	days, err := t.h.leaveSpan(t.tx, lang, l.FirstDay, l.LastDay)
+	if err != nil {
+		return err
+	}
 	key := "leave_recorded"
 	if l.AwaitingApproval {
 		key = "leave_awaiting"
 	}
 	text := c.T(lang, key, map[string]any{"Name": E(away.Key), "Days": days, "Kind": c.T(lang, "leave_kind_"+string(l.Kind), nil)})
-	if deputy != nil {
-		text += "\n" + c.T(lang, "leave_deputy", map[string]any{"Name": E(deputy.Key)})
-	} else {
-		text += "\n" + c.T(lang, "leave_no_deputy", nil)
+	named, err := models.DeputiesNamed(t.tx, l)
+	if err != nil {
+		return err
 	}
+	text += "\n" + t.h.deputiesText(lang, named)
 	if l.AwaitingApproval {
-		if err := t.askLeaveApproval(away, l, deputy); err != nil {
+		if err := t.askLeaveApproval(away, l, named); err != nil {
 			return err
 		}
-	} else if err := t.h.tellDeputy(t.tx, away, l, deputy); err != nil {
+	} else if err := t.h.tellDeputies(t.tx, away, l); err != nil {
 		return err
 	}
 	return t.reply(chatID, text)
 }
 
-// tellDeputy tells the deputy a leave names, once it holds.
-func (h *Handler) tellDeputy(tx *gorm.DB, away *models.Person, l *models.Leave, deputy *models.Person) error {
-	if deputy == nil || deputy.TelegramID == nil {
-		return nil
+// deputiesText says whom a leave names: one deputy for every task, a
+// deputy per task, and who reports on the tasks left without one.
+func (h *Handler) deputiesText(lang string, named models.NamedDeputies) string {
+	c := h.Catalog
+	if len(named.Tasks) == 0 {
+		if named.All != nil {
+			return c.T(lang, "leave_deputy", map[string]any{"Name": E(named.All.Key)})
+		}
+		return c.T(lang, "leave_no_deputy", nil)
 	}
-	dlang := LanguageFor(deputy.Language, "")
-	note := h.Catalog.T(dlang, "leave_you_deputise", map[string]any{"Name": E(away.Key), "Days": leaveDays(l)})
-	return models.Enqueue(tx, fmt.Sprintf("leave:%d:deputy:%d", l.ID, deputy.ID), *deputy.TelegramID, models.OutSendMessage, models.Outgoing{Text: note})
+	pairs := make([]string, len(named.Tasks))
+	for i, td := range named.Tasks {
+		pairs[i] = E(td.Task.Code) + " " + E(td.Deputy.Key)
+	}
+	text := c.T(lang, "leave_deputy", map[string]any{"Name": strings.Join(pairs, c.T(lang, "list_sep", nil))})
+	switch {
+	case named.All != nil:
+		text += "\n" + c.T(lang, "leave_deputy_rest", map[string]any{"Name": E(named.All.Key)})
+	case named.Uncovered > 0:
+		text += "\n" + c.T(lang, "leave_others_default", nil)
+	}
+	return text
+}
+
+// tellDeputies tells each deputy a leave names, once it holds: the one for
+// every task, and each task's own with the tasks they stand in on.
+func (h *Handler) tellDeputies(tx *gorm.DB, away *models.Person, l *models.Leave) error {
+	named, err := models.DeputiesNamed(tx, l)
+	if err != nil {
+		return err
+	}
+	if d := named.All; d != nil && d.TelegramID != nil {
+		lang := LanguageFor(d.Language, "")
+		span, err := h.leaveSpan(tx, lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		note := h.Catalog.T(lang, "leave_you_deputise", map[string]any{"Name": E(away.Key), "Days": span})
+		if err := models.Enqueue(tx, fmt.Sprintf("leave:%d:deputy:%d", l.ID, d.ID), *d.TelegramID, models.OutSendMessage, models.Outgoing{Text: note}); err != nil {
+			return err
+		}
+	}
+	var order []uint
+	codes := map[uint][]string{}
+	people := map[uint]models.Person{}
+	for _, td := range named.Tasks {
+		if _, ok := people[td.Deputy.ID]; !ok {
+			order = append(order, td.Deputy.ID)
+			people[td.Deputy.ID] = td.Deputy
+		}
+		codes[td.Deputy.ID] = append(codes[td.Deputy.ID], E(td.Task.Code))
+	}
+	for _, id := range order {
+		d := people[id]
+		if d.TelegramID == nil {
+			continue
+		}
+		lang := LanguageFor(d.Language, "")
+		span, err := h.leaveSpan(tx, lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		note := h.Catalog.T(lang, "leave_you_deputise_tasks", map[string]any{"Name": E(away.Key), "Days": span,
+			"Tasks": strings.Join(codes[id], h.Catalog.T(lang, "list_sep", nil))})
+		if err := models.Enqueue(tx, fmt.Sprintf("leave:%d:task-deputy:%d", l.ID, id), *d.TelegramID, models.OutSendMessage, models.Outgoing{Text: note}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // onePersonNamed finds the one person a name means, or answers why not and
@@ -138,15 +203,20 @@ func (t *turn) leaveList(m *tgmodels.Message, who speaker) error {
 	var b strings.Builder
 	b.WriteString(c.T(who.lang, "leave_list_title", nil))
 	for _, l := range leaves {
-		fmt.Fprintf(&b, "\n• %s %s", leaveDays(&l), c.T(who.lang, "leave_kind_"+string(l.Kind), nil))
+		span, err := t.h.leaveSpan(t.tx, who.lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\n• %s %s", c.T(who.lang, "leave_kind_"+string(l.Kind), nil), span)
 		if l.AwaitingApproval {
 			b.WriteString(c.T(who.lang, "leave_pending_mark", nil))
 		}
-		if l.DeputyID != nil {
-			var d models.Person
-			if err := t.tx.Take(&d, *l.DeputyID).Error; err == nil {
-				fmt.Fprintf(&b, " · %s", c.T(who.lang, "leave_deputy", map[string]any{"Name": E(d.Key)}))
-			}
+		named, err := models.DeputiesNamed(t.tx, &l)
+		if err != nil {
+			return err
+		}
+		if named.All != nil || len(named.Tasks) > 0 {
+			fmt.Fprintf(&b, " · %s", strings.ReplaceAll(t.h.deputiesText(who.lang, named), "\n", " · "))
 		}
 	}
 	return t.reply(m.Chat.ID, b.String())
@@ -187,7 +257,11 @@ func (t *turn) leaveCancel(m *tgmodels.Message, who speaker, args string) error 
 		}
 		return err
 	}
-	return t.reply(m.Chat.ID, c.T(who.lang, "leave_cancelled", map[string]any{"Name": E(away.Key), "Days": leaveDays(l)}))
+	span, err := t.h.leaveSpan(t.tx, who.lang, l.FirstDay, l.LastDay)
+	if err != nil {
+		return err
+	}
+	return t.reply(m.Chat.ID, c.T(who.lang, "leave_cancelled", map[string]any{"Name": E(away.Key), "Days": span}))
 }
 
 // back ends the speaker's leave under way (/back) and tells them, in one
@@ -256,6 +330,37 @@ func (h *Handler) BackFromLeave(tx *gorm.DB, l models.Leave, reports []models.Re
 		return false, err
 	}
 	return true, models.Enqueue(tx, fmt.Sprintf("leave-back:%d", l.ID), *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: text})
+}
+
+// leaveSpan words a leave's days with their count of working days by the
+// work calendar (Monday to Friday where it says nothing), as /leave
+// confirms and lists a leave: 3月2日至3月8日（5个工作日）.
+func (h *Handler) leaveSpan(tx *gorm.DB, lang string, first, last time.Time) (string, error) {
+	cal, err := scheduler.ReadCalendar(tx)
+	if err != nil {
+		return "", err
+	}
+	first, last = first.UTC(), last.UTC()
+	withYear := first.Year() != last.Year()
+	data := map[string]any{"First": spanDay(lang, first, withYear), "Last": spanDay(lang, last, withYear), "Workdays": cal.WorkingDays(first, last)}
+	if first.Equal(last) {
+		return h.Catalog.T(lang, "leave_span_day", data), nil
+	}
+	return h.Catalog.T(lang, "leave_span", data), nil
+}
+
+// spanDay writes a day of a leave: 3月2日, 2 Mar; with its year when the
+// leave runs into the next.
+func spanDay(lang string, d time.Time, withYear bool) string {
+	switch {
+	case lang == LangEN && withYear:
+		return d.Format("2 Jan 2006")
+	case lang == LangEN:
+		return d.Format("2 Jan")
+	case withYear:
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
+	}
+	return fmt.Sprintf("%d月%d日", int(d.Month()), d.Day())
 }
 
 func leaveDays(l *models.Leave) string {

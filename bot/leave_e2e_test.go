@@ -33,7 +33,7 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 
 			sunBefore := len(sun.Messages())
 			ack := e.next(liu, 1, func() { liu.SendText("/leave 今天至11月27日 出差 代报 孙丽") })[0]
-			has(t, ack, "已登记 刘洋 请假", "2026-11-23 – 2026-11-27", "出差", "代报：孙丽")
+			has(t, ack, "已登记 刘洋 请假（出差）：11月23日至11月27日（5个工作日）", "代报：孙丽")
 			notice := e.wait(sun, sunBefore+1)[sunBefore]
 			has(t, notice, "刘洋 请假", "由您代报")
 			overlap := e.next(liu, 1, func() { liu.SendText("/leave 11月25日 事假") })[0]
@@ -207,14 +207,14 @@ func TestLeaveListAndCancelInChat(t *testing.T) {
 		e.next(liu, 1, func() { liu.SendText("/leave 11月25日 事假 代报 孙丽") })
 		e.advance(0)
 		list := e.next(liu, 1, func() { liu.SendText("/leave 列表") })[0]
-		has(t, list, "请假", "2026-11-25", "事假", "孙丽")
+		has(t, list, "请假", "• 事假 11月25日（1个工作日）", "孙丽")
 
 		refused := e.next(sun, 1, func() { sun.SendText("/leave 取消 @刘洋") })[0]
 		has(t, refused, "只有管理员")
 		refused = e.next(sun, 1, func() { sun.SendText("/leave @刘洋 11月30日 会议") })[0]
 		has(t, refused, "只有管理员")
 		cancelled := e.next(liu, 1, func() { liu.SendText("/leave 取消") })[0]
-		has(t, cancelled, "已撤销 刘洋 的请假", "2026-11-25")
+		has(t, cancelled, "已撤销 刘洋 的请假：11月25日（1个工作日）")
 		var inForce int64
 		e.store.DB.Model(&models.Leave{}).Where("cancelled_at IS NULL").Count(&inForce)
 		if inForce != 0 {
@@ -222,12 +222,67 @@ func TestLeaveListAndCancelInChat(t *testing.T) {
 		}
 
 		recorded := e.next(admin, 1, func() { admin.SendText("/leave @刘洋 11月30日 会议") })[0]
-		has(t, recorded, "已登记 刘洋 请假", "2026-11-30")
+		has(t, recorded, "已登记 刘洋 请假", "11月30日（1个工作日）")
 		gone := e.next(admin, 1, func() { admin.SendText("/leave 取消 @刘洋") })[0]
-		has(t, gone, "已撤销 刘洋 的请假", "2026-11-30")
+		has(t, gone, "已撤销 刘洋 的请假", "11月30日（1个工作日）")
 		e.store.DB.Model(&models.Leave{}).Where("cancelled_at IS NULL").Count(&inForce)
 		if inForce != 0 {
 			t.Fatalf("%d leaves in force after the admin withdrew 刘洋's", inForce)
 		}
+	})
+}
+
+// Why a person is away (the kind of leave and its reason) is the admins'
+// to read in the summary; the leader reads who is away and who reports.
+func TestLeaveReasonOnlyInTheAdminsSummary(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu := e.users["刘洋"]
+		if err := e.store.DB.Exec("UPDATE people SET department = '区发改局' WHERE key IN ('刘洋', '孙丽')").Error; err != nil {
+			t.Fatal(err)
+		}
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 今天至11月27日 病假 代报 孙丽") })[0], "已登记")
+		// The reason is recorded by an admin (taskbot leave add --reason).
+		if err := e.store.DB.Exec("UPDATE leaves SET reason = '住院手术'").Error; err != nil {
+			t.Fatal(err)
+		}
+		e.advance(0)
+		wang := e.users["王建国"]
+		leader := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
+		has(t, leader, "刘洋 请假至2026-11-27 · 代报：孙丽")
+		for _, secret := range []string{"病假", "住院手术"} {
+			if strings.Contains(leader.Text, secret) {
+				t.Fatalf("the leader's summary says %q:\n%s", secret, leader.Text)
+			}
+		}
+		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
+		all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
+		has(t, all, "刘洋 请假至2026-11-27 · 代报：孙丽 · 病假 住院手术")
+	})
+}
+
+// /leave counts a leave's working days by the work calendar loaded with
+// taskbot calendar import: its holidays are off, its adjusted working days
+// (调休) on; in English too.
+func TestLeaveCountsWorkingDaysByTheCalendar(t *testing.T) {
+	eachDB(t, func(t *testing.T, open opener) {
+		e := startE2E(t, open)
+		liu, sun := e.users["刘洋"], e.users["孙丽"]
+		// Without a calendar, Monday to Friday.
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 11月23日至11月29日 事假") })[0], "11月23日至11月29日（5个工作日）")
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 取消") })[0], "已撤销")
+		for _, d := range []models.CalendarDay{{Day: "2026-11-24", Kind: "holiday"}, {Day: "2026-11-25", Kind: "holiday"}, {Day: "2026-11-28", Kind: "workday"}} {
+			if err := e.store.DB.Create(&d).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 11月23日至11月29日 事假") })[0], "11月23日至11月29日（4个工作日）")
+		has(t, e.next(liu, 1, func() { liu.SendText("/leave 列表") })[0], "• 事假 11月23日至11月29日（4个工作日）")
+
+		e.next(sun, 1, func() { sun.SendText("/lang en") })
+		has(t, e.next(sun, 1, func() { sun.SendText("/leave 2026-11-28 to 2026-12-31 sick") })[0], "28 Nov – 31 Dec (25 working days)")
+		has(t, e.next(sun, 1, func() { sun.SendText("/leave cancel") })[0], "28 Nov – 31 Dec (25 working days)")
+		has(t, e.next(sun, 1, func() { sun.SendText("/leave 2026-11-25 sick") })[0], "25 Nov (0 working days)")
+		has(t, e.next(sun, 1, func() { sun.SendText("/leave 2026-11-28 to 2027-01-04 sick") })[0], "28 Nov 2026 – 4 Jan 2027 (27 working days)")
 	})
 }

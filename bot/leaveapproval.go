@@ -14,7 +14,7 @@ import (
 
 // askLeaveApproval asks those who may approve a leave: the leaders and
 // persons in charge of the person's tasks, and the admins.
-func (t *turn) askLeaveApproval(away *models.Person, l *models.Leave, deputy *models.Person) error {
+func (t *turn) askLeaveApproval(away *models.Person, l *models.Leave, named models.NamedDeputies) error {
 	c := t.h.Catalog
 	approvers, err := models.LeaveApprovers(t.tx, away.ID)
 	if err != nil {
@@ -42,10 +42,14 @@ func (t *turn) askLeaveApproval(away *models.Person, l *models.Leave, deputy *mo
 	}
 	for _, r := range readers {
 		dep := ""
-		if deputy != nil {
-			dep = "\n" + c.T(r.lang, "leave_deputy", map[string]any{"Name": E(deputy.Key)})
+		if named.All != nil || len(named.Tasks) > 0 {
+			dep = "\n" + t.h.deputiesText(r.lang, named)
 		}
-		text := c.T(r.lang, "leave_approval_ask", map[string]any{"Name": E(away.Key), "Days": leaveDays(l),
+		span, err := t.h.leaveSpan(t.tx, r.lang, l.FirstDay, l.LastDay)
+		if err != nil {
+			return err
+		}
+		text := c.T(r.lang, "leave_approval_ask", map[string]any{"Name": E(away.Key), "Days": span,
 			"Kind": c.T(r.lang, "leave_kind_"+string(l.Kind), nil), "Deputy": dep})
 		if l.Reason != "" {
 			text += "\n" + E(l.Reason)
@@ -108,12 +112,8 @@ func (t *turn) decideLeave(q *tgmodels.CallbackQuery, who speaker, op string, le
 			return err
 		}
 	}
-	if op != "la" || l.DeputyID == nil {
+	if op != "la" {
 		return nil
 	}
-	var deputy models.Person
-	if err := t.tx.Take(&deputy, *l.DeputyID).Error; err != nil {
-		return fmt.Errorf("deputy of leave %d: %w", l.ID, err)
-	}
-	return t.h.tellDeputy(t.tx, &away, l, &deputy)
+	return t.h.tellDeputies(t.tx, &away, l)
 }

@@ -3,6 +3,8 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +60,7 @@ func (t *turn) leaveCancelButton(lang string, draftID uint) models.Button {
 // isLeaveStep tells the buttons of /leave by buttons.
 func isLeaveStep(op string) bool {
 	switch op {
-	case "lk", "lf", "ll", "ly", "lx":
+	case "lk", "lf", "ll", "lw", "lt", "ln", "lp", "ls", "ly", "lx":
 		return true
 	}
 	return false
@@ -100,14 +102,70 @@ func (t *turn) leaveStepCallback(q *tgmodels.CallbackQuery, who speaker, op stri
 			if err := t.answer(q, ""); err != nil {
 				return err
 			}
-			var deputy *models.Person
-			if l.DeputyID != nil {
-				deputy = &models.Person{}
-				if err := t.tx.Take(deputy, *l.DeputyID).Error; err != nil {
-					return fmt.Errorf("deputy of leave %d: %w", l.ID, err)
-				}
+			return t.leaveDone(chatID, who, who.person, l)
+		}
+	case "lw":
+		if d, err = models.SetDraftAllTasks(t.tx, who.person.ID, draftID, t.now); err == nil {
+			if err := t.answer(q, ""); err != nil {
+				return err
 			}
-			return t.leaveDone(chatID, who, who.person, l, deputy)
+			return t.askLeaveDays(chatID, who, d)
+		}
+	case "lt":
+		taskID, perr := strconv.ParseUint(arg, 10, 64)
+		if perr != nil {
+			return t.answer(q, c.T(lang, "callback_expired", nil))
+		}
+		if _, err = models.ToggleDraftTask(t.tx, who.person.ID, draftID, uint(taskID), t.now); err == nil {
+			if err := t.answer(q, ""); err != nil {
+				return err
+			}
+			rows, err := t.leaveTaskRows(lang, who.person.ID, draftID)
+			if err != nil {
+				return err
+			}
+			if q.Message.Message == nil {
+				return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_tasks", nil), Buttons: rows})
+			}
+			return t.send(chatID, models.OutEditMarkup, models.Outgoing{EditMessageID: q.Message.Message.ID, Buttons: rows})
+		}
+	case "ln":
+		if d, err = models.DoneChoosingTasks(t.tx, who.person.ID, draftID, t.now); err == nil {
+			if err := t.answer(q, ""); err != nil {
+				return err
+			}
+			// The contacts button stays under the questions to come.
+			if err := t.send(chatID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_pick_hint", nil), RequestUsers: t.taskDeputyRequest(lang)}); err != nil {
+				return err
+			}
+			return t.askLeaveDays(chatID, who, d)
+		}
+		if errors.Is(err, models.ErrNoTaskChosen) {
+			return t.answer(q, c.T(lang, "leave_step_no_task", nil))
+		}
+	case "lp", "ls":
+		var taskID, deputyID uint
+		var perr error
+		if op == "lp" {
+			taskID, deputyID, perr = leavecmd.ParseTaskDeputy(arg)
+		} else {
+			var id uint64
+			id, perr = strconv.ParseUint(arg, 10, 64)
+			deputyID = uint(id)
+		}
+		if perr != nil {
+			return t.answer(q, c.T(lang, "callback_expired", nil))
+		}
+		if op == "lp" {
+			d, err = models.SetDraftTaskDeputy(t.tx, who.person.ID, draftID, taskID, deputyID, t.now)
+		} else {
+			d, err = models.SetDraftDeputyForRest(t.tx, who.person.ID, draftID, deputyID, t.now)
+		}
+		if err == nil {
+			if err := t.answer(q, ""); err != nil {
+				return err
+			}
+			return t.askLeaveDays(chatID, who, d)
 		}
 	case "lx":
 		if err = models.CancelLeaveDraft(t.tx, who.person.ID, draftID); err == nil {
@@ -122,7 +180,7 @@ func (t *turn) leaveStepCallback(q *tgmodels.CallbackQuery, who speaker, op stri
 		return t.answer(q, c.T(lang, "callback_expired", nil))
 	case errors.Is(err, models.ErrLeaveDraftStep):
 		return t.answer(q, c.T(lang, "leave_step_passed", nil))
-	case errors.Is(err, models.ErrLeaveKind):
+	case errors.Is(err, models.ErrLeaveKind), errors.Is(err, models.ErrDeputyNotOnTask):
 		return t.answer(q, c.T(lang, "callback_expired", nil))
 	}
 	if msg := leaveRefusal(c, lang, err); msg != "" {
@@ -172,10 +230,108 @@ func (t *turn) askLeaveDays(chatID int64, who speaker, d *models.LeaveDraft) err
 		rows = append(rows, row, []models.Button{t.leaveCancelButton(lang, d.ID)})
 		text := c.T(lang, "leave_step_last", map[string]any{"First": DueDate(*d.FirstDay)})
 		return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: rows})
+	case models.StepTasks:
+		rows, err := t.leaveTaskRows(lang, d.PersonID, d.ID)
+		if err != nil {
+			return err
+		}
+		return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_tasks", nil), Buttons: rows})
 	case models.StepDeputy:
 		return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_deputy", nil), RequestUsers: t.deputyRequest(lang)})
+	case models.StepTaskDeputy:
+		return t.askTaskDeputy(chatID, who, d)
+	case models.StepConfirm:
+		return t.leaveConfirm(chatID, who, d)
 	}
 	return nil
+}
+
+// leaveTaskRows are the buttons choosing the tasks of a leave: each of the
+// person's tasks, marked when chosen, then 全部任务 and 完成.
+func (t *turn) leaveTaskRows(lang string, personID, draftID uint) ([][]models.Button, error) {
+	c := t.h.Catalog
+	tasks, err := models.LeaveTasks(t.tx, personID)
+	if err != nil {
+		return nil, err
+	}
+	chosen, err := models.DraftTasks(t.tx, draftID)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]models.Button
+	for _, task := range tasks {
+		mark := "▫️ "
+		if slices.ContainsFunc(chosen, func(x models.LeaveDraftTask) bool { return x.TaskID == task.ID }) {
+			mark = "✅ "
+		}
+		rows = append(rows, []models.Button{{Text: mark + task.Code + " " + truncateRunes(task.Title, 16), Data: fmt.Sprintf("lt:%d:%d", draftID, task.ID)}})
+	}
+	rows = append(rows, []models.Button{
+		{Text: c.T(lang, "leave_step_all_tasks", nil), Data: fmt.Sprintf("lw:%d", draftID)},
+		{Text: c.T(lang, "leave_step_tasks_done", nil), Data: fmt.Sprintf("ln:%d", draftID)},
+	}, []models.Button{t.leaveCancelButton(lang, draftID)})
+	return rows, nil
+}
+
+// leaveCandidates bounds the people offered as a task's deputy: the rest
+// are picked from one's contacts.
+const leaveCandidates = 6
+
+// askTaskDeputy asks for the deputy of the next task chosen without one:
+// the people who may stand in there as buttons, and the deputy of the
+// task before for all the rest.
+func (t *turn) askTaskDeputy(chatID int64, who speaker, d *models.LeaveDraft) error {
+	c := t.h.Catalog
+	lang := who.lang
+	chosen, err := models.DraftTasks(t.tx, d.ID)
+	if err != nil {
+		return err
+	}
+	var next *models.LeaveDraftTask
+	var before *uint
+	for i := range chosen {
+		if chosen[i].DeputyID == nil {
+			next = &chosen[i]
+			break
+		}
+		before = chosen[i].DeputyID
+	}
+	if next == nil {
+		return t.leaveConfirm(chatID, who, d)
+	}
+	var task models.Task
+	if err := t.tx.Take(&task, next.TaskID).Error; err != nil {
+		return fmt.Errorf("task %d of leave draft %d: %w", next.TaskID, d.ID, err)
+	}
+	people, err := models.DeputyCandidates(t.tx, d.PersonID, task.ID, leaveCandidates)
+	if err != nil {
+		return err
+	}
+	var rows [][]models.Button
+	for i, p := range people {
+		b := models.Button{Text: p.Key, Data: fmt.Sprintf("lp:%d:%d.%d", d.ID, task.ID, p.ID)}
+		if i%2 == 0 {
+			rows = append(rows, []models.Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	if before != nil {
+		var p models.Person
+		if err := t.tx.Take(&p, *before).Error; err != nil {
+			return fmt.Errorf("deputy %d of leave draft %d: %w", *before, d.ID, err)
+		}
+		rows = append(rows, []models.Button{{Text: c.T(lang, "leave_step_same_rest", map[string]any{"Name": p.Key}), Data: fmt.Sprintf("ls:%d:%d", d.ID, p.ID)}})
+	}
+	rows = append(rows, []models.Button{t.leaveCancelButton(lang, d.ID)})
+	text := c.T(lang, "leave_step_task_deputy", map[string]any{"Code": E(task.Code), "Title": E(truncateRunes(task.Title, 30))})
+	return t.send(chatID, models.OutSendMessage, models.Outgoing{Text: text, Buttons: rows})
+}
+
+// taskDeputyRequest is the contacts button of the deputy of a task, with
+// no 按默认: a task is chosen to be given a deputy.
+func (t *turn) taskDeputyRequest(lang string) *models.UsersRequest {
+	return &models.UsersRequest{RequestID: leaveDeputyRequestID, Button: t.h.Catalog.T(lang, "leave_step_deputy_button", nil)}
 }
 
 func (t *turn) deputyRequest(lang string) *models.UsersRequest {
@@ -239,6 +395,13 @@ func (t *turn) leaveDraftMessage(m *tgmodels.Message, who speaker) (bool, error)
 			return true, t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_deputy_hint", nil), RequestUsers: t.deputyRequest(lang)})
 		}
 		return true, t.leaveDeputyChosen(m.Chat.ID, who, d.ID, nil)
+	case models.StepTasks:
+		return true, t.reply(m.Chat.ID, c.T(lang, "leave_step_tasks_hint", nil))
+	case models.StepTaskDeputy:
+		if err := t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_pick_hint", nil), RequestUsers: t.taskDeputyRequest(lang)}); err != nil {
+			return true, err
+		}
+		return true, t.askTaskDeputy(m.Chat.ID, who, d)
 	}
 	return false, nil
 }
@@ -253,14 +416,19 @@ func (t *turn) usersShared(m *tgmodels.Message, who speaker) error {
 		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_none", nil), RemoveKeyboard: true})
 	}
 	d, err := models.LeaveDraftOf(t.tx, who.person.ID, t.now)
-	if errors.Is(err, models.ErrNoLeaveDraft) || err == nil && d.Step != models.StepDeputy {
+	if errors.Is(err, models.ErrNoLeaveDraft) || err == nil && d.Step != models.StepDeputy && d.Step != models.StepTaskDeputy {
 		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_none", nil), RemoveKeyboard: true})
 	}
 	if err != nil {
 		return err
 	}
+	perTask := d.Step == models.StepTaskDeputy
+	request, unboundKey := t.deputyRequest(lang), "leave_user_unbound"
+	if perTask {
+		request, unboundKey = t.taskDeputyRequest(lang), "leave_user_unbound_task"
+	}
 	if len(shared.Users) != 1 {
-		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_deputy_hint", nil), RequestUsers: t.deputyRequest(lang)})
+		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: c.T(lang, "leave_step_deputy_hint", nil), RequestUsers: request})
 	}
 	u := shared.Users[0]
 	p, err := models.PersonByTelegramID(t.tx, u.UserID)
@@ -269,13 +437,23 @@ func (t *turn) usersShared(m *tgmodels.Message, who speaker) error {
 		if name == "" {
 			name = c.T(lang, "leave_user_someone", nil)
 		}
-		text := c.T(lang, "leave_user_unbound", map[string]any{"Name": E(truncateRunes(name, 40))})
-		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: text, RequestUsers: t.deputyRequest(lang)})
+		text := c.T(lang, unboundKey, map[string]any{"Name": E(truncateRunes(name, 40))})
+		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: text, RequestUsers: request})
 	}
 	if err != nil {
 		return err
 	}
-	return t.leaveDeputyChosen(m.Chat.ID, who, d.ID, p)
+	if !perTask {
+		return t.leaveDeputyChosen(m.Chat.ID, who, d.ID, p)
+	}
+	d, err = models.SetDraftTaskDeputy(t.tx, who.person.ID, d.ID, 0, p.ID, t.now)
+	if msg := leaveRefusal(c, lang, err); msg != "" {
+		return t.send(m.Chat.ID, models.OutSendMessage, models.Outgoing{Text: msg, RequestUsers: request})
+	}
+	if err != nil {
+		return err
+	}
+	return t.askLeaveDays(m.Chat.ID, who, d)
 }
 
 // leaveDeputyChosen takes the deputy (nil: 按默认) and shows the leave to
@@ -284,10 +462,8 @@ func (t *turn) leaveDeputyChosen(chatID int64, who speaker, draftID uint, deputy
 	c := t.h.Catalog
 	lang := who.lang
 	var id uint
-	line := c.T(lang, "leave_step_deputy_default", nil)
 	if deputy != nil {
 		id = deputy.ID
-		line = c.T(lang, "leave_step_deputy_set", map[string]any{"Name": E(deputy.Key)})
 	}
 	d, err := models.SetDraftDeputy(t.tx, who.person.ID, draftID, id, t.now)
 	if msg := leaveRefusal(c, lang, err); msg != "" {
@@ -296,12 +472,56 @@ func (t *turn) leaveDeputyChosen(chatID int64, who speaker, draftID uint, deputy
 	if err != nil {
 		return err
 	}
+	return t.leaveConfirm(chatID, who, d)
+}
+
+// leaveConfirm shows the leave written, to confirm: the keyboard of the
+// contacts button goes with a line naming the deputies.
+func (t *turn) leaveConfirm(chatID int64, who speaker, d *models.LeaveDraft) error {
+	c := t.h.Catalog
+	lang := who.lang
+	chosen, err := models.DraftTasks(t.tx, d.ID)
+	if err != nil {
+		return err
+	}
+	var line string
+	switch {
+	case len(chosen) > 0:
+		tasks, err := models.LeaveTasks(t.tx, d.PersonID)
+		if err != nil {
+			return err
+		}
+		var pairs []string
+		for _, x := range chosen {
+			var task models.Task
+			var p models.Person
+			if err := t.tx.Take(&task, x.TaskID).Error; err != nil {
+				return fmt.Errorf("task %d of leave draft %d: %w", x.TaskID, d.ID, err)
+			}
+			if err := t.tx.Take(&p, *x.DeputyID).Error; err != nil {
+				return fmt.Errorf("deputy %d of leave draft %d: %w", *x.DeputyID, d.ID, err)
+			}
+			pairs = append(pairs, E(task.Code)+" "+E(p.Key))
+		}
+		line = c.T(lang, "leave_step_deputy_set", map[string]any{"Name": strings.Join(pairs, c.T(lang, "list_sep", nil))})
+		if len(tasks) > len(chosen) {
+			line += "\n" + c.T(lang, "leave_others_default", nil)
+		}
+	case d.DeputyID != nil:
+		var p models.Person
+		if err := t.tx.Take(&p, *d.DeputyID).Error; err != nil {
+			return fmt.Errorf("deputy %d of leave draft %d: %w", *d.DeputyID, d.ID, err)
+		}
+		line = c.T(lang, "leave_step_deputy_set", map[string]any{"Name": E(p.Key)})
+	default:
+		line = c.T(lang, "leave_step_deputy_default", nil)
+	}
 	if err := t.send(chatID, models.OutSendMessage, models.Outgoing{Text: line, RemoveKeyboard: true}); err != nil {
 		return err
 	}
-	days := DueDate(*d.FirstDay)
-	if !d.LastDay.Equal(*d.FirstDay) {
-		days += " – " + DueDate(*d.LastDay)
+	days, err := t.h.leaveSpan(t.tx, lang, *d.FirstDay, *d.LastDay)
+	if err != nil {
+		return err
 	}
 	text := c.T(lang, "leave_step_confirm", map[string]any{"Kind": c.T(lang, "leave_kind_"+string(d.Kind), nil), "Days": days, "Deputy": line})
 	rows := [][]models.Button{{{Text: c.T(lang, "leave_step_ok", nil), Data: fmt.Sprintf("ly:%d", d.ID)}, t.leaveCancelButton(lang, d.ID)}}

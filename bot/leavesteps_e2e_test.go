@@ -121,7 +121,7 @@ func TestLeaveByButtons(t *testing.T) {
 			t.Fatalf("keyboard kept after the pick: %+v", picked[0])
 		}
 		has(t, picked[0], "代报：孙丽")
-		has(t, picked[1], "请确认请假", "出差", "2026-11-23 – 2026-11-27", "代报：孙丽")
+		has(t, picked[1], "请确认请假", "出差", "11月23日至11月27日（5个工作日）", "代报：孙丽")
 		var leaves int64
 		if e.store.DB.Model(&models.Leave{}).Count(&leaves); leaves != 0 {
 			t.Fatalf("%d leaves before confirming", leaves)
@@ -129,7 +129,7 @@ func TestLeaveByButtons(t *testing.T) {
 
 		sunBefore := len(sun.Messages())
 		_, got = e.pressThen(liu, picked[1], button(t, picked[1], "确认"), 1)
-		has(t, got[0], "已登记 刘洋 请假", "2026-11-23 – 2026-11-27", "出差", "代报：孙丽")
+		has(t, got[0], "已登记 刘洋 请假（出差）：11月23日至11月27日（5个工作日）", "代报：孙丽")
 		has(t, e.wait(sun, sunBefore+1)[sunBefore], "刘洋 请假", "由您代报")
 		var l models.Leave
 		if err := e.store.DB.Take(&l).Error; err != nil {
@@ -151,7 +151,7 @@ func TestLeaveByButtons(t *testing.T) {
 		deputyAsk = e.next(sun, 1, func() { sun.SendText("12月1日至12月2日") })[0]
 		has(t, deputyAsk, "由谁代报")
 		picked = e.next(sun, 2, func() { sun.SendText("按默认") })
-		has(t, picked[1], "病假", "2026-12-01 – 2026-12-02", "按默认")
+		has(t, picked[1], "病假", "12月1日至12月2日（2个工作日）", "按默认")
 		_, got = e.pressThen(sun, picked[1], button(t, picked[1], "取消"), 1)
 		has(t, got[0], "已取消")
 		if e.store.DB.Model(&models.Leave{}).Count(&leaves); leaves != 1 {

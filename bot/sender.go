@@ -274,10 +274,13 @@ func replyMarkup(out models.Outgoing) tgmodels.ReplyMarkup {
 	if r := out.RequestUsers; r != nil {
 		// One person, not a bot; their name lets a refusal say who was
 		// picked.
-		return &tgmodels.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true, Keyboard: [][]tgmodels.KeyboardButton{
+		rows := [][]tgmodels.KeyboardButton{
 			{{Text: r.Button, RequestUsers: &tgmodels.KeyboardButtonRequestUsers{RequestID: r.RequestID, MaxQuantity: 1, RequestName: true}}},
-			{{Text: r.Default}},
-		}}
+		}
+		if r.Default != "" {
+			rows = append(rows, []tgmodels.KeyboardButton{{Text: r.Default}})
+		}
+		return &tgmodels.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true, Keyboard: rows}
 	}
 	if out.RemoveKeyboard {
 		return &tgmodels.ReplyKeyboardRemove{RemoveKeyboard: true}

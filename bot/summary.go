@@ -268,6 +268,12 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 		if a.StandIn != nil {
 			what += " · " + c.T(lang, "leave_deputy", map[string]any{"Name": E(a.StandIn.Key)})
 		}
+		if a.Kind != "" {
+			what += " · " + c.T(lang, "leave_kind_"+string(a.Kind), nil)
+			if a.Reason != "" {
+				what += " " + E(truncateRunes(a.Reason, 40))
+			}
+		}
 		line("summary_away", what)
 	}
 	for _, req := range e.Coordination {
@@ -309,7 +315,7 @@ func (h *Handler) BuildSummary(tx *gorm.DB, p *models.Person, admin bool, now ti
 	if err != nil {
 		return nil, err
 	}
-	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin && h.Rankings, Location: loc}
+	opt := report.Options{Today: models.Today(now, loc), Rules: h.LightRules.OrDefault(), Departments: admin && h.Rankings, Location: loc, Admin: admin}
 	if admin {
 		opt.GroupBy = report.ByLeader
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -210,7 +211,9 @@ func RecordLeave(tx *gorm.DB, by uint, byAdmin bool, in LeaveInput, now time.Tim
 		if !slices.Contains(tasks, taskID) {
 			return nil, ErrDeputyNotOnTask
 		}
-		if err := checkDeputy(tx, &person, deputy, tasks); err != nil {
+		// A task's deputy stands in there only if on it or in the
+		// department (mayStandIn): one on another task would never act.
+		if err := checkDeputy(tx, &person, deputy, []uint{taskID}); err != nil {
 			return nil, err
 		}
 		l.Deputies = append(l.Deputies, LeaveDeputy{TaskID: taskID, DeputyID: deputy})
@@ -424,6 +427,9 @@ type StandIn struct {
 	// For is the person away, Until the last day of their leave.
 	For   *Person
 	Until time.Time
+	// Kind and Reason are the leave's, for admins only (Absence.ForReader).
+	Kind   LeaveKind
+	Reason string
 }
 
 // StandInFor finds who acts for absentID on taskID at the instant at; nil
@@ -441,7 +447,7 @@ func StandInFor(tx *gorm.DB, taskID, absentID uint, at time.Time) (*StandIn, err
 	if err := tx.Take(&absent, absentID).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("person %d", absentID))
 	}
-	in := &StandIn{For: &absent, Until: first.LastDay}
+	in := &StandIn{For: &absent, Until: first.LastDay, Kind: first.Kind, Reason: first.Reason}
 	roles, err := taskRoles(tx, taskID)
 	if err != nil {
 		return nil, err
@@ -559,6 +565,31 @@ type Absence struct {
 	// the leave named them as deputy.
 	StandIn *Person
 	Named   bool
+	// Kind and Reason say why they are away: admins see them, leaders
+	// and everyone else do not (ForReader).
+	Kind   LeaveKind
+	Reason string
+}
+
+// ForReader is the absence as a reader sees it: the kind and the reason
+// of a leave are the person's own business, shown to admins only.
+func (a Absence) ForReader(admin bool) Absence {
+	if !admin {
+		a.Kind, a.Reason = "", ""
+	}
+	return a
+}
+
+// AbsencesForReader applies ForReader to each absence, in a new slice.
+func AbsencesForReader(as []Absence, admin bool) []Absence {
+	if as == nil {
+		return nil
+	}
+	out := make([]Absence, len(as))
+	for i, a := range as {
+		out[i] = a.ForReader(admin)
+	}
+	return out
 }
 
 // AbsencesOnTasks lists, per task, its reporters away at the instant at
@@ -584,7 +615,8 @@ ORDER BY a.task_id, a.person_id`, IDsIn("a.task_id", chunk), reporterRoles, at, 
 			if in == nil {
 				continue
 			}
-			out[p.TaskID] = append(out[p.TaskID], Absence{Person: *in.For, Until: in.Until, StandIn: in.Person, Named: in.Named})
+			out[p.TaskID] = append(out[p.TaskID], Absence{Person: *in.For, Until: in.Until, StandIn: in.Person, Named: in.Named,
+				Kind: in.Kind, Reason: in.Reason})
 		}
 	}
 	return out, nil
@@ -642,4 +674,63 @@ func MayAnswerCoordination(tx *gorm.DB, personID, taskID uint, at time.Time) (bo
 		}
 	}
 	return false, nil
+}
+
+// TaskDeputy is the deputy a leave names for one task.
+type TaskDeputy struct {
+	Task   Task
+	Deputy Person
+}
+
+// NamedDeputies is whom a leave names to report for the person away.
+type NamedDeputies struct {
+	// All stands in on every task without a deputy of its own; nil when
+	// the leave names none.
+	All *Person
+	// Tasks are the deputies of single tasks, by task code.
+	Tasks []TaskDeputy
+	// Uncovered counts the person's tasks with no deputy named, where the
+	// task's other attendants, then its person in charge, report.
+	Uncovered int
+}
+
+// DeputiesNamed reads whom the leave names, for what it says to people.
+func DeputiesNamed(tx *gorm.DB, l *Leave) (NamedDeputies, error) {
+	var out NamedDeputies
+	if l.DeputyID != nil {
+		var p Person
+		if err := tx.Take(&p, *l.DeputyID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("deputy %d", *l.DeputyID))
+		}
+		out.All = &p
+	}
+	var rows []LeaveDeputy
+	if err := tx.Where("leave_id = ?", l.ID).Find(&rows).Error; err != nil {
+		return out, fmt.Errorf("deputies of leave %d: %w", l.ID, err)
+	}
+	covered := map[uint]bool{}
+	for _, r := range rows {
+		var td TaskDeputy
+		if err := tx.Take(&td.Task, r.TaskID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("task %d", r.TaskID))
+		}
+		if err := tx.Take(&td.Deputy, r.DeputyID).Error; err != nil {
+			return out, notFound(err, fmt.Sprintf("deputy %d", r.DeputyID))
+		}
+		covered[r.TaskID] = true
+		out.Tasks = append(out.Tasks, td)
+	}
+	slices.SortFunc(out.Tasks, func(a, b TaskDeputy) int { return strings.Compare(a.Task.Code, b.Task.Code) })
+	if out.All == nil {
+		tasks, err := reporterTasks(tx, l.PersonID)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range tasks {
+			if !covered[id] {
+				out.Uncovered++
+			}
+		}
+	}
+	return out, nil
 }

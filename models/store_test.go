@@ -27,7 +27,7 @@ var entities = []any{
 	&models.Invite{}, &models.AuditEvent{}, &models.InboxUpdate{}, &models.OutboxMessage{},
 	&models.Schedule{}, &models.Reminder{}, &models.CalendarDay{}, &models.PendingReply{}, &models.SummaryMark{},
 	&models.CloseRequest{}, &models.Lease{}, &models.Instance{}, &models.Blob{}, &models.WeeklyMark{}, &models.WeeklyDigest{},
-	&models.Leave{}, &models.LeaveDeputy{}, &models.LeaveDraft{},
+	&models.Leave{}, &models.LeaveDeputy{}, &models.LeaveDraft{}, &models.LeaveDraftTask{},
 	&models.ExtensionRequest{},
 	&models.Period{}, &models.PeriodSnapshot{}, &models.PeriodFigure{},
 	&models.WorkGroup{}, &models.WorkGroupTask{}, &models.TaskTopic{}, &models.GroupReminder{},

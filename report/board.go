@@ -135,7 +135,7 @@ func Board(tx *gorm.DB, q BoardQuery, today time.Time, rules models.LightRules) 
 		}
 		// The light the task was counted and ordered by.
 		d.Light = e.light
-		r := BoardRow{Task: *d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID], Away: away[d.Task.ID]}
+		r := BoardRow{Task: *d, Latest: latest[d.Task.ID], Facts: facts[d.Task.ID], Away: models.AbsencesForReader(away[d.Task.ID], q.Viewer.Admin)}
 		for j := range d.Milestones {
 			m := &d.Milestones[j]
 			if m.State == models.StateDone {

@@ -202,6 +202,9 @@ type Options struct {
 	// Location is the reader's zone, which decides the month and the day
 	// a milestone was done in; UTC when nil.
 	Location *time.Location
+	// Admin says the reader is an admin, who alone sees why people are
+	// away (models.Absence.ForReader).
+	Admin bool
 
 	// period is the current period, read once per build.
 	period *models.Period
@@ -345,7 +348,7 @@ func assemble(tx *gorm.DB, tasks []models.TaskDetail, facts map[uint]*taskFacts,
 		e.Latest = f.latest
 		e.Coordination = f.coordination
 		e.Instructions = f.instructions
-		e.Away, e.Unattended = f.away, unattended
+		e.Away, e.Unattended = models.AbsencesForReader(f.away, opt.Admin), unattended
 		away := map[uint]bool{}
 		for _, a := range f.away {
 			away[a.Person.ID] = true

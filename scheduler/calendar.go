@@ -135,6 +135,20 @@ func (c *Calendar) IsWorkingDay(year int, month time.Month, day int) bool {
 	return wd != time.Saturday && wd != time.Sunday
 }
 
+// WorkingDays counts the working days from first to last, both included,
+// by IsWorkingDay: only the dates count, whatever the times and zones;
+// 0 when last is before first.
+func (c *Calendar) WorkingDays(first, last time.Time) int {
+	from, to := civilOf(first).time(), civilOf(last).time()
+	n := 0
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		if c.IsWorkingDay(d.Year(), d.Month(), d.Day()) {
+			n++
+		}
+	}
+	return n
+}
+
 // Calendar files.
 
 // Limits on calendar files.

@@ -383,3 +383,43 @@ func TestParseCalendarErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestCalendarWorkingDays(t *testing.T) {
+	cal := fixtureCalendar(t)
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name        string
+		cal         *Calendar
+		first, last time.Time
+		want        int
+	}{
+		{"a week, Monday to Sunday", cal, day("2026-03-02"), day("2026-03-08"), 5},
+		{"one working day", cal, day("2026-03-04"), day("2026-03-04"), 1},
+		{"one Saturday", cal, day("2026-03-07"), day("2026-03-07"), 0},
+		{"last before first", cal, day("2026-03-08"), day("2026-03-02"), 0},
+		{"National Day week with its adjusted Saturday", cal, day("2026-09-28"), day("2026-10-10"), 6},
+		{"Spring Festival with the adjusted Saturdays", cal, day("2026-02-14"), day("2026-02-28"), 6},
+		{"Labour Day and the adjusted Saturday after it", cal, day("2026-04-30"), day("2026-05-09"), 5},
+		{"no calendar: Monday to Friday", nil, day("2026-09-28"), day("2026-10-10"), 10},
+		{"empty calendar: Monday to Friday", mustCalendar(t), day("2026-02-14"), day("2026-02-28"), 10},
+		{"only the dates count", cal, time.Date(2026, 3, 2, 23, 0, 0, 0, shanghai), time.Date(2026, 3, 8, 1, 0, 0, 0, shanghai), 5},
+		// 261 weekdays, less the 19 that are holidays, plus the 6 adjusted Saturdays and Sundays.
+		{"a whole year", cal, day("2026-01-01"), day("2026-12-31"), 261 - 19 + 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.cal.WorkingDays(tc.first, tc.last); got != tc.want {
+				t.Errorf("WorkingDays(%s, %s) = %d, want %d", tc.first.Format(time.DateOnly), tc.last.Format(time.DateOnly), got, tc.want)
+			}
+		})
+	}
+}

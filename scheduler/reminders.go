@@ -298,8 +298,13 @@ func (r *Reminders) periods(ctx context.Context) error {
 
 // LoadCalendar reads the work calendar from the store.
 func LoadCalendar(ctx context.Context, store *models.Store) (*Calendar, error) {
+	return ReadCalendar(store.DB.WithContext(ctx))
+}
+
+// ReadCalendar reads the work calendar within tx.
+func ReadCalendar(tx *gorm.DB) (*Calendar, error) {
 	var rows []models.CalendarDay
-	if err := store.DB.WithContext(ctx).Order("day").Find(&rows).Error; err != nil {
+	if err := tx.Order("day").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load calendar: %w", err)
 	}
 	days := make([]CalendarDay, len(rows))

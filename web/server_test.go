@@ -292,7 +292,7 @@ func TestBoardShowsWhoIsAway(t *testing.T) {
 		err = s.Tx(context.Background(), func(tx *gorm.DB) error {
 			_, err := models.RecordLeave(tx, yang.ID, false, models.LeaveInput{PersonID: yang.ID, Kind: models.LeaveTrip,
 				FirstDay: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), LastDay: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
-				Location: shanghai, DeputyID: leader.ID}, clock.Now())
+				Location: shanghai, DeputyID: leader.ID, Reason: "赴深圳招商"}, clock.Now())
 			return err
 		})
 		if err != nil {
@@ -300,8 +300,20 @@ func TestBoardShowsWhoIsAway(t *testing.T) {
 		}
 		base := w.serve(t)
 		a := get(t, base, "/app/board", w.initData(t, leaderTG, "zh-hans"))
-		if !strings.Contains(a.body, `杨帆 请假至<time datetime="2026-11-30">2026-11-30</time> · 代报：王建国`) {
+		if !strings.Contains(a.body, `杨帆 请假至<time datetime="2026-11-30">2026-11-30</time> · 代报：王建国</span>`) {
 			t.Fatalf("the board does not say who is away:\n%s", a.body)
+		}
+		// Why they are away is for the admins: a leader never reads it.
+		if strings.Contains(a.body, "赴深圳招商") || strings.Contains(a.body, "出差") {
+			t.Fatalf("the leader's board says why 杨帆 is away:\n%s", a.body)
+		}
+		admin := get(t, base, "/app/board", w.initData(t, adminTG, "zh-hans"))
+		if !strings.Contains(admin.body, `杨帆 请假至<time datetime="2026-11-30">2026-11-30</time> · 代报：王建国 · 出差/外出招商 赴深圳招商</span>`) {
+			t.Fatalf("the admin's board does not say why 杨帆 is away:\n%s", admin.body)
+		}
+		en := get(t, base, "/app/board", w.initData(t, adminTG, "en"))
+		if !strings.Contains(en.body, "deputy: 王建国 · business trip 赴深圳招商") {
+			t.Fatalf("the admin's board in English does not say why 杨帆 is away:\n%s", en.body)
 		}
 		// The deputy's report says whom it is for, on the task's page and
 		// in the export's history.

@@ -277,3 +277,29 @@ func ParseDays(text string, today time.Time) (first, last time.Time, err error) 
 	}
 	return days.days[0], days.days[1], nil
 }
+
+// ErrBadPair refuses a task–deputy pair that is not two ids.
+var ErrBadPair = errors.New("want TASK.PERSON, two ids")
+
+// ParseTaskDeputy reads the task and the deputy a button of /leave by
+// buttons carries, "12.34": ids written in ASCII digits, neither zero.
+// The button came from a client, so it is read like anything typed.
+func ParseTaskDeputy(s string) (task, deputy uint, err error) {
+	a, b, ok := strings.Cut(s, ".")
+	if !ok {
+		return 0, 0, ErrBadPair
+	}
+	id := func(x string) (uint, bool) {
+		if x == "" || len(x) > 19 || strings.TrimLeft(x, "0123456789") != "" {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(x, 10, 64)
+		return uint(n), err == nil && n != 0
+	}
+	t, okT := id(a)
+	d, okD := id(b)
+	if !okT || !okD {
+		return 0, 0, ErrBadPair
+	}
+	return t, d, nil
+}

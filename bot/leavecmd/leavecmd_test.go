@@ -2,6 +2,7 @@ package leavecmd
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,55 @@ func FuzzParseDays(f *testing.F) {
 		}
 		if first.IsZero() {
 			t.Fatalf("ParseDays(%q) accepted no first day", s)
+		}
+	})
+}
+
+func TestParseTaskDeputy(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		s            string
+		task, deputy uint
+		ok           bool
+	}{
+		{"a pair", "12.34", 12, 34, true},
+		{"leading zeros", "012.7", 12, 7, true},
+		{"no dot", "1234", 0, 0, false},
+		{"no task", ".34", 0, 0, false},
+		{"no deputy", "12.", 0, 0, false},
+		{"zero", "0.34", 0, 0, false},
+		{"signed", "+12.34", 0, 0, false},
+		{"three parts", "1.2.3", 0, 0, false},
+		{"full-width digits", "１２.34", 0, 0, false},
+		{"too large", "99999999999999999999.1", 0, 0, false},
+		{"spaces", " 12.34", 0, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			task, deputy, err := ParseTaskDeputy(c.s)
+			if (err == nil) != c.ok || task != c.task || deputy != c.deputy {
+				t.Fatalf("ParseTaskDeputy(%q) = %d, %d, %v; want %d, %d, ok %v", c.s, task, deputy, err, c.task, c.deputy, c.ok)
+			}
+		})
+	}
+}
+
+// Whatever a forged button carries, ParseTaskDeputy answers without
+// panicking, and a pair it accepts is two ids that write it back.
+func FuzzParseTaskDeputy(f *testing.F) {
+	for _, s := range []string{"12.34", "0.1", ".", "1.2.3", "１.2", "18446744073709551615.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		task, deputy, err := ParseTaskDeputy(s)
+		if err != nil {
+			return
+		}
+		if task == 0 || deputy == 0 {
+			t.Fatalf("ParseTaskDeputy(%q) accepted a zero id", s)
+		}
+		a, b, _ := strings.Cut(s, ".")
+		if strings.TrimLeft(a, "0") != strconv.FormatUint(uint64(task), 10) || strings.TrimLeft(b, "0") != strconv.FormatUint(uint64(deputy), 10) {
+			t.Fatalf("ParseTaskDeputy(%q) = %d, %d", s, task, deputy)
 		}
 	})
 }
