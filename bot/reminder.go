@@ -159,29 +159,61 @@ func openMilestones(d *models.TaskDetail) []models.Milestone {
 	return open
 }
 
-// Escalation tells a leader who has not reported on what.
-func (r *Reminders) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error {
-	if leader.TelegramID == nil || leader.Unreachable {
+// Escalation tells a leader, or the deputy of a leader away (forLeader),
+// who has not reported on what.
+func (r *Reminders) Escalation(tx *gorm.DB, d *models.TaskDetail, to, forLeader *models.Person, silent []models.Due, slots int, key string) error {
+	if to.TelegramID == nil || to.Unreachable {
 		return nil
 	}
-	lang := LanguageFor(leader.Language, "")
+	lang := LanguageFor(to.Language, "")
+	head := ""
+	if forLeader != nil {
+		head = r.Catalog.T(lang, "team_for_away", map[string]any{"Name": E(forLeader.Key)})
+	}
+	return r.escalation(tx, d, *to.TelegramID, lang, r.personLocation(to), head, silent, slots, key)
+}
+
+// EscalationToAdmins tells the admins what forLeader, away with nobody to
+// stand in, would have been told.
+func (r *Reminders) EscalationToAdmins(tx *gorm.DB, d *models.TaskDetail, admins []int64, forLeader *models.Person, silent []models.Due, slots int, key string) error {
+	for _, chat := range admins {
+		lang, err := adminLang(tx, chat)
+		if err != nil {
+			return err
+		}
+		head := r.Catalog.T(lang, "escalation_leader_away", map[string]any{"Name": E(forLeader.Key)})
+		if err := r.escalation(tx, d, chat, lang, r.Location, head, silent, slots, fmt.Sprintf("%s:admin:%d", key, chat)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escalation queues one escalation to chatID, after head when there is one.
+func (r *Reminders) escalation(tx *gorm.DB, d *models.TaskDetail, chatID int64, lang string, loc *time.Location, head string, silent []models.Due, slots int, key string) error {
 	c := r.Catalog
 	now := tx.NowFunc()
 	var b strings.Builder
+	if head != "" {
+		b.WriteString(head + "\n")
+	}
 	fmt.Fprintf(&b, "%s\n<b>%s %s</b>\n", c.T(lang, "escalation_title", nil), E(d.Task.Code), E(d.Task.Title))
 	names := make([]string, len(silent))
 	for i, p := range silent {
-		names[i] = E(p.Key)
+		names[i] = E(p.Person.Key)
+		if p.StandIn != nil && p.StandIn.For != nil {
+			names[i] += c.T(lang, "group_due_for", map[string]any{"Name": E(p.StandIn.For.Key)})
+		}
 	}
 	b.WriteString(c.T(lang, "escalation_who", map[string]any{"Names": strings.Join(names, c.T(lang, "list_sep", nil)), "Slots": slots}))
 	b.WriteString("\n")
 	for _, m := range d.Milestones {
 		if m.State != models.StateDone {
-			b.WriteString(r.Render.Milestone(lang, m, now, r.personLocation(leader)))
+			b.WriteString(r.Render.Milestone(lang, m, now, loc))
 			b.WriteString("\n")
 		}
 	}
 	taskID := d.Task.ID
-	return models.EnqueueRef(tx, key, *leader.TelegramID, models.OutSendMessage,
+	return models.EnqueueRef(tx, key, chatID, models.OutSendMessage,
 		models.Outgoing{Text: strings.TrimRight(b.String(), "\n")}, models.MessageRef{Purpose: "escalation", TaskID: &taskID, Bulk: true})
 }

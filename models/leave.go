@@ -557,6 +557,17 @@ AND person_id IN (SELECT person_id FROM assignments WHERE task_id = ? AND role I
 	return out, nil
 }
 
+// StandingInAs is for whom deputyID stands in on taskID at the instant
+// at: the stand-in of the first person away whose named deputy (along the
+// chain) they are, nil for nobody.
+func StandingInAs(tx *gorm.DB, deputyID, taskID uint, at time.Time) (*StandIn, error) {
+	acting, err := ActingFor(tx, deputyID, taskID, at)
+	if err != nil || len(acting) == 0 {
+		return nil, err
+	}
+	return StandInFor(tx, taskID, acting[0], at)
+}
+
 // Absence is a reporter of a task who is away, and who stands in.
 type Absence struct {
 	Person Person

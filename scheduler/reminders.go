@@ -30,8 +30,13 @@ type ReminderWriter interface {
 	// standIn, when set, says p is reminded for someone away; by, when
 	// set, is who asked for a manual reminder (催办), whom it names.
 	Reminder(tx *gorm.DB, q *models.OutboxBatch, d *models.TaskDetail, facts models.LightFacts, p *models.Person, kind models.ReminderKind, key string, standIn *models.StandIn, by *models.Person) (bool, error)
-	// Escalation tells a leader that attendants have not reported.
-	Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error
+	// Escalation tells to, a leader, that attendants have not reported;
+	// forLeader, when set, is the leader away for whom to (the deputy
+	// their leave names) is told.
+	Escalation(tx *gorm.DB, d *models.TaskDetail, to, forLeader *models.Person, silent []models.Due, slots int, key string) error
+	// EscalationToAdmins tells the admins (chat ids) instead of forLeader,
+	// a leader away with nobody to stand in.
+	EscalationToAdmins(tx *gorm.DB, d *models.TaskDetail, admins []int64, forLeader *models.Person, silent []models.Due, slots int, key string) error
 }
 
 // GroupWriter writes to tasks' work groups inside the caller's transaction
@@ -887,7 +892,8 @@ WHERE id IN ? AND follow_up_at IS NOT NULL RETURNING id`, true, ids).Scan(&taken
 }
 
 // escalate tells the task's leaders once per silence that its attendants
-// missed EscalateAfter slots in a row.
+// missed EscalateAfter slots in a row. A leader away is not told: the
+// deputy their leave names is, or with none, the admins.
 func (r *Reminders) escalate(tx *gorm.DB, taskID uint) (bool, error) {
 	if r.EscalateAfter <= 0 {
 		return false, nil
@@ -923,22 +929,45 @@ func (r *Reminders) escalate(tx *gorm.DB, taskID uint) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var silent []models.Person
+	var silent []models.Due
 	for _, a := range d.Attendants {
+		due := models.Due{Person: a}
 		if _, ok := away[a.ID]; ok {
-			continue // away: not silent
+			// Away: not silent themself; the deputy reminded in their
+			// place is, named for them. Another attendant standing in by
+			// role is counted as themself.
+			in, err := models.StandInFor(tx, taskID, a.ID, tx.NowFunc())
+			if err != nil {
+				return false, err
+			}
+			if in == nil || in.Person == nil || (!in.Named && d.HasRole(in.Person.ID, models.RoleAttendant)) {
+				continue
+			}
+			due = models.Due{Person: *in.Person, StandIn: in}
 		}
 		var n int64
-		if err := tx.Model(&models.Report{}).Where("task_id = ? AND person_id = ? AND created_at > ?", taskID, a.ID, since).Count(&n).Error; err != nil {
+		if err := tx.Model(&models.Report{}).Where("task_id = ? AND person_id = ? AND created_at > ?", taskID, due.Person.ID, since).Count(&n).Error; err != nil {
 			return false, err
 		}
 		if n == 0 {
-			silent = append(silent, a)
+			silent = append(silent, due)
 		}
 	}
 	for _, leader := range d.Leaders {
 		key := fmt.Sprintf("escalate:%d:%d:%d", taskID, lastID, leader.ID)
-		if err := r.Writer.Escalation(tx, d, &leader, silent, int(slots), key); err != nil {
+		away, deputy, err := models.LeaderAway(tx, taskID, leader.ID, tx.NowFunc())
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case !away:
+			err = r.Writer.Escalation(tx, d, &leader, nil, silent, int(slots), key)
+		case deputy != nil:
+			err = r.Writer.Escalation(tx, d, deputy, &leader, silent, int(slots), key)
+		default:
+			err = r.Writer.EscalationToAdmins(tx, d, r.Admins, &leader, silent, int(slots), key)
+		}
+		if err != nil {
 			return false, err
 		}
 	}

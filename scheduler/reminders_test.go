@@ -27,8 +27,17 @@ func (outboxWriter) Reminder(_ *gorm.DB, q *models.OutboxBatch, d *models.TaskDe
 	return true, q.Add(key, *p.TelegramID, models.OutSendMessage, models.Outgoing{Text: d.Task.Code}, models.MessageRef{})
 }
 
-func (outboxWriter) Escalation(tx *gorm.DB, d *models.TaskDetail, leader *models.Person, silent []models.Person, slots int, key string) error {
-	return models.Enqueue(tx, key, *leader.TelegramID, models.OutSendMessage, models.Outgoing{Text: "escalation " + d.Task.Code})
+func (outboxWriter) Escalation(tx *gorm.DB, d *models.TaskDetail, to, _ *models.Person, silent []models.Due, slots int, key string) error {
+	return models.Enqueue(tx, key, *to.TelegramID, models.OutSendMessage, models.Outgoing{Text: "escalation " + d.Task.Code})
+}
+
+func (outboxWriter) EscalationToAdmins(tx *gorm.DB, d *models.TaskDetail, admins []int64, _ *models.Person, silent []models.Due, slots int, key string) error {
+	for _, chat := range admins {
+		if err := models.Enqueue(tx, fmt.Sprintf("%s:%d", key, chat), chat, models.OutSendMessage, models.Outgoing{Text: "escalation " + d.Task.Code}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedTasks makes n tasks with attendants bound attendants each.

@@ -124,6 +124,13 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 				continue
 			}
 			j.personID, p = standIn.Person.ID, standIn.Person
+		} else if j.kind == models.ReminderFollowUp && !d.HasRole(j.personID, models.RoleAttendant) && !d.HasRole(j.personID, models.RoleOwner) {
+			// The slot's reminder went to this deputy in someone's place,
+			// and its row names the deputy: the follow-up says for whom,
+			// as the reminder did.
+			if standIn, err = models.StandingInAs(tx, j.personID, j.taskID, j.slotAt); err != nil {
+				return 0, err
+			}
 		}
 		rem := models.Reminder{TaskID: j.taskID, PersonID: j.personID, Kind: j.kind, SlotKey: j.slotKey, SlotAt: j.slotAt}
 		if j.kind == models.ReminderSlot {

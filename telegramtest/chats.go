@@ -83,6 +83,9 @@ type Msg struct {
 
 	// Protected is true for a message sent with protect_content.
 	Protected bool
+	// Silent is true for a message sent with disable_notification: its
+	// recipients are not notified with a sound.
+	Silent bool
 	// PinnedMessageID is the message a pinned_message service message
 	// says was pinned.
 	PinnedMessageID int
@@ -149,6 +152,8 @@ type message struct {
 	// protected is protect_content: the message cannot be forwarded or
 	// saved.
 	protected bool
+	// silent is disable_notification.
+	silent bool
 }
 
 // replyTarget is the message this one replies to, as Telegram sees it: in
@@ -159,6 +164,22 @@ func (m *message) replyTarget() *message {
 		return m.replyTo
 	}
 	return m.chat.byID[m.thread]
+}
+
+// replyThreadRoot is the reply thread of a supergroup message outside
+// forum topics: Telegram gives a reply there the message_thread_id of the
+// first message of its chain of replies, without is_topic_message — in a
+// group without topics and in a forum's General topic alike. 0 for a
+// message that replies to nothing, and outside supergroups.
+func (m *message) replyThreadRoot() int {
+	if m.thread != 0 || m.replyTo == nil || m.chat.kind != "supergroup" {
+		return 0
+	}
+	root := m.replyTo
+	for root.replyTo != nil && root.thread == 0 {
+		root = root.replyTo
+	}
+	return root.id
 }
 
 type chat struct {
@@ -215,6 +236,7 @@ func (m *message) toMsg() Msg {
 		ThreadID:  m.thread,
 		Reactions: slices.Clone(m.reactions),
 		Protected: m.protected,
+		Silent:    m.silent,
 	}
 	if m.svc != nil {
 		out.Service = m.svc.kind
@@ -305,6 +327,8 @@ func (s *Server) wireMessage(m *message, withReply bool) *wMessage {
 	}
 	if m.thread != 0 {
 		w.MessageThreadID, w.IsTopicMessage = m.thread, true
+	} else if root := m.replyThreadRoot(); root != 0 {
+		w.MessageThreadID = root
 	}
 	if r := m.replyTarget(); withReply && r != nil {
 		w.ReplyToMessage = s.wireMessage(r, false)

@@ -73,7 +73,10 @@
 // Reply keyboard buttons may request a chat or users; User.ShareChat and
 // User.ShareUsers answer them with chat_shared and users_shared messages.
 // setMessageReaction records the bot's reaction in Msg.Reactions.
-// A send's protect_content is kept (Msg.Protected, has_protected_content);
+// A send's protect_content is kept (Msg.Protected, has_protected_content),
+// and its disable_notification (Msg.Silent). A reply in a supergroup,
+// outside forum topics, carries the message_thread_id of its reply chain
+// without is_topic_message, as Telegram's do;
 // pinChatMessage pins in private chats, and in groups where the bot may
 // pin, posting the pinned_message service message (Server.Pinned).
 //

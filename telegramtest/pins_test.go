@@ -64,3 +64,15 @@ func TestPinAndProtectedContent(t *testing.T) {
 	alice.Block()
 	wantError(t, api(t, srv, "pinChatMessage", map[string]any{"chat_id": 1001, "message_id": plain.MessageID}), 403, "Forbidden: bot was blocked by the user")
 }
+
+// disable_notification is kept as Msg.Silent, for a test to assert which
+// messages reach people quietly.
+func TestSilentSend(t *testing.T) {
+	srv := newServer(t, Options{RateLimits: noLimits})
+	alice := srv.NewUser(1001, "Alice", "zh")
+	wantOK(t, api(t, srv, "sendMessage", map[string]any{"chat_id": 1001, "text": "quiet", "disable_notification": true}))
+	wantOK(t, api(t, srv, "sendMessage", map[string]any{"chat_id": 1001, "text": "loud"}))
+	if msgs := alice.Messages(); !msgs[0].Silent || msgs[1].Silent {
+		t.Fatalf("silent as seen by the user: %v, %v", msgs[0].Silent, msgs[1].Silent)
+	}
+}

@@ -134,6 +134,7 @@ func (s *Server) commitSend(c *call, m *message, attach func() *apiError) (any, 
 	s.limiter.record(now, ch.id)
 	m.date = now
 	m.protected = parseBool(c.p.str("protect_content"))
+	m.silent = parseBool(c.p.str("disable_notification"))
 	ch.add(m)
 	if ch.group != nil {
 		ch.group.lastBot = s.bot.ID

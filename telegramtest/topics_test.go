@@ -247,3 +247,62 @@ func TestForumTopicPrivacy(t *testing.T) {
 		t.Errorf("a user closing a topic: %s", got)
 	}
 }
+
+// A reply in a supergroup outside topics — a group without topics, or a
+// forum's General — carries the message_thread_id of its reply chain's
+// first message and no is_topic_message; a reply in a topic carries the
+// topic with is_topic_message; a basic group has no threads.
+func TestReplyThreadsAreNoTopics(t *testing.T) {
+	srv := newServer(t, Options{RateLimits: noLimits, ReadAllGroupMessages: true})
+	alice := srv.NewUser(1001, "Alice", "en")
+	bob := srv.NewUser(1002, "Bob", "en")
+	forum := srv.NewSupergroup(-1001234567890, "Projects", true, alice, bob)
+	plain := srv.NewSupergroup(-1001111111111, "Plain", false, alice, bob)
+	basic := srv.NewGroup(-4001, "Basic", alice, bob)
+	forum.SetBotRights(&topicsAdmin)
+	topic, err := forum.CreateTopic(alice, "Task 7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	takeUpdates(t, srv)
+	for _, g := range []*Group{forum, plain, basic} {
+		first := g.SendText(alice, "first")
+		second, err := g.ReplyTo(bob, first.ID, "second")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.ReplyTo(alice, second.ID, "third"); err != nil {
+			t.Fatal(err)
+		}
+		want := first.ID
+		if g == basic {
+			want = 0
+		}
+		ups := takeUpdates(t, srv)
+		if len(ups) != 3 {
+			t.Fatalf("%s: %d updates", g.Title(), len(ups))
+		}
+		for i, u := range ups {
+			m := u.Message
+			wantThread := want
+			if i == 0 {
+				wantThread = 0
+			}
+			if m.MessageThreadID != wantThread || m.IsTopicMessage {
+				t.Errorf("%s message %d: thread %d topic %v, want thread %d and no topic", g.Title(), i, m.MessageThreadID, m.IsTopicMessage, wantThread)
+			}
+		}
+	}
+	inTopic, err := forum.SendInTopic(alice, topic, "on it")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := forum.ReplyTo(bob, inTopic.ID, "thanks"); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range takeUpdates(t, srv) {
+		if m := u.Message; m.MessageThreadID != topic || !m.IsTopicMessage {
+			t.Errorf("in the topic: thread %d topic %v", m.MessageThreadID, m.IsTopicMessage)
+		}
+	}
+}

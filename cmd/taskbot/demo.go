@@ -303,7 +303,7 @@ func runDemo(ctx context.Context, w io.Writer, dbPath string, log *slog.Logger, 
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		res, err := importFile(ctx, store, f, name, importer.Options{Today: clock()}, false, nil)
+		res, err := importFile(ctx, store, f, name, importer.Options{Today: clock()}, false, nil, nil)
 		f.Close()
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ func newImportCommand(a *app) *cobra.Command {
 	var (
 		dryRun bool
 		sheet  string
+		admins []string
 	)
 	cmd := &cobra.Command{
 		Use:   "import [--dry-run] [--sheet NAME] FILE",
@@ -32,6 +33,10 @@ Importing the same file twice changes nothing. Tasks and milestones missing from
 the file are listed and left alone; reports are never deleted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			tell, err := parseAdmins(admins)
+			if err != nil {
+				return err
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -53,7 +58,7 @@ the file are listed and left alone; reports are never deleted.`,
 				size = st.Size()
 			}
 			bar := newProgress(cmd.OutOrStdout(), size, "reading "+args[0], true)
-			res, err := importFile(cmd.Context(), store, bar.reader(f), args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun,
+			res, err := importFile(cmd.Context(), store, bar.reader(f), args[0], importer.Options{Sheet: sheet, Today: time.Now()}, dryRun, tell,
 				func(tasks int) {
 					bar.finish()
 					bar = newProgress(cmd.OutOrStdout(), -1, fmt.Sprintf("writing %d task(s)", tasks), false)
@@ -68,13 +73,15 @@ the file are listed and left alone; reports are never deleted.`,
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, write nothing")
 	cmd.Flags().StringVar(&sheet, "sheet", "", "the sheet of an .xlsx file to read (default: the first)")
+	cmd.Flags().StringSliceVar(&admins, "admin", nil, "Telegram user ids of the admins (comma-separated or repeated)")
+	withEnv(cmd.Flags(), "admin", "TASKBOT_ADMINS")
 	return cmd
 }
 
-// importFile reads and applies one task list file.
-// read, when set, hears that the file was read and how many tasks it
-// holds.
-func importFile(ctx context.Context, store *models.Store, r io.Reader, name string, opt importer.Options, dryRun bool, read func(tasks int)) (models.ImportResult, error) {
+// importFile reads and applies one task list file; admins are told of
+// the deputies it takes off their tasks. read, when set, hears that the
+// file was read and how many tasks it holds.
+func importFile(ctx context.Context, store *models.Store, r io.Reader, name string, opt importer.Options, dryRun bool, admins map[int64]bool, read func(tasks int)) (models.ImportResult, error) {
 	list, err := importer.Read(r, name, opt)
 	if err != nil {
 		var verr *importer.ValidationError
@@ -87,7 +94,9 @@ func importFile(ctx context.Context, store *models.Store, r io.Reader, name stri
 	if read != nil {
 		read(len(specs))
 	}
-	res, err := store.ImportTasksThen(ctx, specs, dryRun, tellDelegationsEnded)
+	res, err := store.ImportTasksThen(ctx, specs, dryRun, func(tx *gorm.DB, res models.ImportResult) error {
+		return tellDelegationsEnded(tx, res, admins)
+	})
 	res.Warnings = list.Warnings
 	return res, err
 }
@@ -119,9 +128,9 @@ func TaskSpecs(list *importer.TaskList) []models.TaskSpec {
 }
 
 // tellDelegationsEnded queues word to each person on leave whose deputy
-// the import took off the task; the admin running it reads the same in
-// its output.
-func tellDelegationsEnded(tx *gorm.DB, res models.ImportResult) error {
+// the import took off the task, and to the admins (those of `run`, who
+// may not be the one running the import and reading its output).
+func tellDelegationsEnded(tx *gorm.DB, res models.ImportResult, admins map[int64]bool) error {
 	if len(res.DelegationsEnded) == 0 {
 		return nil
 	}
@@ -129,7 +138,7 @@ func tellDelegationsEnded(tx *gorm.DB, res models.ImportResult) error {
 	if err != nil {
 		return err
 	}
-	h := &bot.Handler{Catalog: catalog}
+	h := &bot.Handler{Catalog: catalog, Admins: admins}
 	return h.NotifyDelegationsEnded(tx, res.DelegationsEnded)
 }
 

@@ -9,10 +9,14 @@ import (
 	"taskbot/models"
 )
 
-// An admin records, lists and withdraws leave from the command line; a
-// deputy who is not bound is refused and nothing is recorded.
+// An admin records, lists and withdraws leave from the command line, on
+// either store; a deputy who is not bound is refused and nothing is
+// recorded.
 func TestLeaveCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "t.db")
+	eachDatabase(t, testLeaveCommands)
+}
+
+func testLeaveCommands(t *testing.T, db string) {
 	if _, err := run(t, "import", "--db", db, filepath.Join("..", "..", "examples", "tasks.csv")); err != nil {
 		t.Fatal(err)
 	}

@@ -173,8 +173,13 @@ func (o *botOptions) register(fs *pflag.FlagSet) {
 }
 
 func (o *botOptions) admins() (map[int64]bool, error) {
+	return parseAdmins(o.Admins)
+}
+
+// parseAdmins reads the --admin flag's Telegram user ids.
+func parseAdmins(ids []string) (map[int64]bool, error) {
 	out := map[int64]bool{}
-	for _, s := range o.Admins {
+	for _, s := range ids {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
