@@ -202,6 +202,9 @@ const (
 // name: render it before the transaction, which then holds no more than
 // the insert.
 func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
+	if d := deferredOf(tx); d != nil && !(kind == OutEditText && ref.Purpose != "") {
+		return d.Add(key, chatID, kind, out, ref)
+	}
 	var q OutboxBatch
 	if err := q.Add(key, chatID, kind, out, ref); err != nil {
 		return err
@@ -220,6 +223,10 @@ type OutboxBatch struct {
 	files map[int][]byte
 	// shared is what each look added by AddShared rendered.
 	shared map[any]sharedPayload
+	// retain keeps the rows written, and written counts them, for a
+	// Rollback of a batch that DeferOutbox gave (see there).
+	retain  bool
+	written int
 }
 
 type sharedPayload struct {
@@ -301,7 +308,7 @@ func (q *OutboxBatch) add(key string, chatID int64, kind OutKind, p sharedPayloa
 }
 
 // Len is the number of messages waiting for Flush.
-func (q *OutboxBatch) Len() int { return len(q.rows) }
+func (q *OutboxBatch) Len() int { return len(q.rows) - q.written }
 
 // outboxChunk bounds the messages one insert writes, and so the size of
 // its one parameter.
@@ -310,19 +317,33 @@ const outboxChunk = 1000
 // Flush writes the messages added since the last Flush inside tx, and
 // returns how many were new (a key already used is a no-op).
 func (q *OutboxBatch) Flush(tx *gorm.DB) (int, error) {
-	rows, files := q.rows, q.files
-	q.rows, q.files, q.shared = nil, nil, nil
+	if d := deferredOf(tx); d != nil && d != q {
+		// Messages deferred earlier in tx go first, as decided.
+		if _, err := d.Flush(tx); err != nil {
+			return 0, err
+		}
+	}
+	first := q.written
+	rows, files := q.rows[first:], q.files
+	if q.retain {
+		q.written, q.shared = len(q.rows), nil
+	} else {
+		q.rows, q.files, q.shared = nil, nil, nil
+	}
 	for i, data := range files {
+		if i < first {
+			continue
+		}
 		id, err := PutBlob(tx, data)
 		if err != nil {
-			return 0, fmt.Errorf("enqueue %s: %w", rows[i].IdemKey, err)
+			return 0, fmt.Errorf("enqueue %s: %w", rows[i-first].IdemKey, err)
 		}
-		rows[i].BlobID = &id
+		rows[i-first].BlobID = &id
 	}
 	// A key added twice is queued once, the first time, as EnqueueRef
 	// would.
 	seen := make(map[string]bool, len(rows))
-	kept := rows[:0]
+	kept := make([]OutboxMessage, 0, len(rows))
 	for _, r := range rows {
 		if !seen[r.IdemKey] {
 			seen[r.IdemKey] = true
@@ -557,6 +578,9 @@ func EnqueueRefID(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgo
 	if err := EnqueueRef(tx, key, chatID, kind, out, ref); err != nil {
 		return 0, err
 	}
+	if err := settleDeferred(tx); err != nil {
+		return 0, err
+	}
 	var id uint
 	if err := tx.Model(&OutboxMessage{}).Select("id").Where("idem_key = ?", key).Scan(&id).Error; err != nil {
 		return 0, fmt.Errorf("find outbox row %s: %w", key, err)
@@ -573,6 +597,9 @@ func EnqueueLatest(tx *gorm.DB, family, key string, chatID int64, kind OutKind, 
 	payload, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	if err := settleDeferred(tx); err != nil {
+		return err
 	}
 	res := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ? AND kind = ? AND idem_key LIKE ?",
 		chatID, OutboxPending, kind, family+"%").Update("payload", string(payload))
