@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -444,7 +445,17 @@ RETURNING id, chat_id, head`
 		ChatID int64
 		Head   bool
 	}
-	if err := tx.Raw(stmt, OutboxPending, now, now, string(list)).Scan(&written).Error; err != nil {
+	err = eachRow(tx, func(r *sql.Rows) error {
+		var w struct {
+			ID     uint
+			ChatID int64
+			Head   bool
+		}
+		err := r.Scan(&w.ID, &w.ChatID, &w.Head)
+		written = append(written, w)
+		return err
+	}, stmt, OutboxPending, now, now, string(list))
+	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what(), err)
 	}
 	if len(written) == len(rows) {
@@ -505,8 +516,17 @@ func takeTurns(tx *gorm.DB, chats []int64, top map[int64]int) (map[int64]bool, e
 			State    OutboxState
 			Priority int
 		}
-		err := tx.Raw(`SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look).
-			Scan(&heads).Error
+		err := eachRow(tx, func(r *sql.Rows) error {
+			var h struct {
+				ID       uint
+				ChatID   int64
+				State    OutboxState
+				Priority int
+			}
+			err := r.Scan(&h.ID, &h.ChatID, &h.State, &h.Priority)
+			heads = append(heads, h)
+			return err
+		}, `SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look)
 		if err != nil {
 			return nil, fmt.Errorf("find the heads of %d chats: %w", len(look), err)
 		}
@@ -1147,9 +1167,18 @@ func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessa
 	// The few rows of one message are taken whole and the latest picked
 	// here: asked to order them, SQLite spent several times the lookup.
 	var found []OutboxMessage
-	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))",
-		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed).
-		Find(&found).Error
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		var m OutboxMessage
+		err := rows.Scan(&m.ID, &m.IdemKey, &m.ChatID, &m.Kind, &m.Payload, &m.State, &m.NextAttemptAt, &m.LeaseUntil, &m.Claim,
+			&m.ClaimedBy, &m.AttemptedAt, &m.Attempts, &m.BlobID, &m.Priority, &m.Head, &m.LastError, &m.TelegramMessageID,
+			&m.Purpose, &m.TaskID, &m.ReportID, &m.CreatedAt, &m.SentAt)
+		found = append(found, m)
+		return err
+	}, `SELECT id, idem_key, chat_id, kind, payload, state, next_attempt_at, lease_until, claim, claimed_by, attempted_at, attempts,
+  blob_id, priority, head, last_error, telegram_message_id, purpose, task_id, report_id, created_at, sent_at
+FROM outbox_messages WHERE chat_id = ? AND telegram_message_id = ?
+AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))`,
+		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed)
 	if err == nil && len(found) == 0 {
 		err = ErrNotFound
 	}
