@@ -229,14 +229,14 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 				uctx = context.WithValue(uctx, patienceKey{}, true)
 			}
 			savepoint := fmt.Sprintf("update%d", row.ID)
-			if err := tx.SavePoint(savepoint).Error; err != nil {
-				return fmt.Errorf("savepoint of update %d: %w", row.UpdateID, err)
+			if err := models.Savepoint(tx, savepoint); err != nil {
+				return fmt.Errorf("update %d: %w", row.UpdateID, err)
 			}
 			mark := queue.Mark()
 			err := p.applyIn(uctx, tx, row, pre.upd)
 			if err != nil {
-				if rerr := tx.RollbackTo(savepoint).Error; rerr != nil {
-					return fmt.Errorf("roll back update %d: %w", row.UpdateID, rerr)
+				if rerr := models.RollbackToSavepoint(tx, savepoint); rerr != nil {
+					return fmt.Errorf("update %d: %w", row.UpdateID, rerr)
 				}
 				queue.Rollback(mark)
 			}
@@ -244,8 +244,8 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 			// changed is dropped: otherwise it would grow with every
 			// update of the group, kept for a rollback that can no longer
 			// come.
-			if rerr := tx.Exec("RELEASE SAVEPOINT " + savepoint).Error; rerr != nil {
-				return fmt.Errorf("release savepoint of update %d: %w", row.UpdateID, rerr)
+			if rerr := models.ReleaseSavepoint(tx, savepoint); rerr != nil {
+				return fmt.Errorf("update %d: %w", row.UpdateID, rerr)
 			}
 			if err == nil {
 				handled = append(handled, row)
