@@ -218,6 +218,16 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 	}
 	err := p.Store.Tx(ctx, func(tx *gorm.DB) error {
 		handled, failures, res = nil, nil, groupResult{}
+		// The group's answers are written together before the commit;
+		// an update rolled back takes its own out of the batch.
+		queue, forget := models.DeferOutbox(tx)
+		defer forget()
+		flush := func() error {
+			if _, err := queue.Flush(tx); err != nil {
+				return fmt.Errorf("queue the answers of %d updates: %w", len(handled), err)
+			}
+			return nil
+		}
 		skip := map[int64]bool{}
 		for _, row := range rows {
 			if row.ChatID != 0 && (held[row.ChatID] || skip[row.ChatID]) {
@@ -234,21 +244,23 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 				uctx = context.WithValue(uctx, patienceKey{}, true)
 			}
 			savepoint := fmt.Sprintf("update%d", row.ID)
-			if err := tx.SavePoint(savepoint).Error; err != nil {
-				return fmt.Errorf("savepoint of update %d: %w", row.UpdateID, err)
+			if err := models.Savepoint(tx, savepoint); err != nil {
+				return fmt.Errorf("update %d: %w", row.UpdateID, err)
 			}
+			mark := queue.Mark()
 			err := p.applyIn(uctx, tx, row, pre.upd)
 			if err != nil {
-				if rerr := tx.RollbackTo(savepoint).Error; rerr != nil {
-					return fmt.Errorf("roll back update %d: %w", row.UpdateID, rerr)
+				if rerr := models.RollbackToSavepoint(tx, savepoint); rerr != nil {
+					return fmt.Errorf("update %d: %w", row.UpdateID, rerr)
 				}
+				queue.Rollback(mark)
 			}
 			// Released, the savepoint's record of the pages the update
 			// changed is dropped: otherwise it would grow with every
 			// update of the group, kept for a rollback that can no longer
 			// come.
-			if rerr := tx.Exec("RELEASE SAVEPOINT " + savepoint).Error; rerr != nil {
-				return fmt.Errorf("release savepoint of update %d: %w", row.UpdateID, rerr)
+			if rerr := models.ReleaseSavepoint(tx, savepoint); rerr != nil {
+				return fmt.Errorf("update %d: %w", row.UpdateID, rerr)
 			}
 			if err == nil {
 				handled = append(handled, row)
@@ -258,7 +270,7 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 			case errors.Is(err, ErrNotYet):
 				p.waits[row.ID]++
 				res.wait = true
-				return nil
+				return flush()
 			case errors.Is(err, errAlreadyHandled):
 				res.finished++
 			default:
@@ -266,7 +278,7 @@ func (p *Processor) processGroup(ctx context.Context, rows []models.InboxUpdate,
 				skip[row.ChatID] = true
 			}
 		}
-		return nil
+		return flush()
 	})
 	if err != nil {
 		// The group could not commit: each update is tried on its own, so

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -189,6 +190,81 @@ func TestOneFailingUpdateInAGroupLeavesTheOthers(t *testing.T) {
 		counts, err := s.InboxCounts(context.Background())
 		if err != nil || counts[models.InboxPending] != 1 {
 			t.Fatalf("inbox %v %v, want the failed update pending its retry", counts, err)
+		}
+	})
+}
+
+// reportThenBreak handles its update in full, has everything queued in
+// the transaction so far written (EnqueueRefID writes the answers the
+// group holds back), then fails: the rollback undoes the writing of its
+// neighbours' answers too.
+type reportThenBreak struct {
+	inner   bot.UpdateHandler
+	update  int64
+	failing bool
+}
+
+func (b *reportThenBreak) Handle(ctx context.Context, tx *gorm.DB, inboxID uint, u *tgmodels.Update) error {
+	if err := b.inner.Handle(ctx, tx, inboxID, u); err != nil || u.ID != b.update || !b.failing {
+		return err
+	}
+	if _, err := models.EnqueueRefID(tx, fmt.Sprintf("in%d.probe", inboxID), u.Message.Chat.ID, models.OutSendMessage,
+		models.Outgoing{Text: "probe"}, models.MessageRef{}); err != nil {
+		return err
+	}
+	return errors.New("boom: after the report")
+}
+
+// The answers of a group of updates are written together before its
+// commit. A status reply that fails after its report and acknowledgement
+// were queued, and after the group's earlier answers were written, leaves
+// no report and no acknowledgement of its own, and each of its neighbours'
+// reports and acknowledgements stored once, on either database; retried,
+// it is recorded and acknowledged once.
+func TestFailingReplyInAGroupLeavesTheOthersAcknowledged(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		h := newHarness(t, s)
+		liu, sun := userRef{id: 101}, userRef{id: 102}
+		h.say(liu, "/start "+h.invite("刘洋"))
+		h.say(sun, "/start "+h.invite("孙丽"))
+		bad := &reportThenBreak{inner: h.proc.Handler, failing: true}
+		h.proc.Handler = bad
+		h.update(message(liu, private(liu.id), "/report T01 1 50% 对接中"))
+		h.update(message(userRef{id: adminID}, private(adminID), "/help"))
+		bad.update = h.update(message(sun, private(sun.id), "/report T02 1 30% 清淤过半"))
+		h.update(message(liu, private(liu.id), "/report T01 2 10% 签约准备"))
+		if _, err := h.proc.Drain(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		acks := h.newTexts(liu.id)
+		if len(acks) != 2 || !contains(acks[0], "50%") || !contains(acks[1], "10%") {
+			t.Fatalf("the failing reply's neighbours were acknowledged %q", acks)
+		}
+		mustContain(t, one(t, h.newTexts(adminID)), "/mytasks")
+		mustContain(t, one(t, h.newTexts(sun.id)), "自动重试")
+		reports := func(chat int64) int64 {
+			var n int64
+			if err := s.DB.Model(&models.Report{}).Where("chat_id = ?", chat).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if liuN, sunN := reports(liu.id), reports(sun.id); liuN != 2 || sunN != 0 {
+			t.Fatalf("%d and %d reports stored, want 2 and none of the failed reply", liuN, sunN)
+		}
+
+		bad.failing = false
+		clock.Advance(time.Minute)
+		got := h.drain(sun.id)
+		if len(got) != 2 || !contains(got[1], "30%") {
+			t.Fatalf("retried reply answered %q, want its acknowledgement and the news it is recorded", got)
+		}
+		if n := reports(sun.id); n != 1 {
+			t.Fatalf("%d reports of the retried reply", n)
+		}
+		if again := h.newTexts(liu.id); len(again) != 0 {
+			t.Fatalf("acknowledged again: %q", again)
 		}
 	})
 }

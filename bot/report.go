@@ -301,7 +301,9 @@ func (t *turn) taskByID(id uint) (*models.TaskDetail, error) {
 func (t *turn) record(rc replyContext, items []reply.Item) ([]*models.Report, error) {
 	// A refusal of any item undoes the ones stored before it: the reply
 	// is taken whole or not at all. One item needs no savepoint: a refused
-	// operation writes nothing.
+	// operation writes nothing. Nothing is queued before the rollback: a
+	// message the group's batch holds back (models.DeferOutbox) would
+	// outlive it.
 	t.savepoint = len(items) > 1
 	if t.savepoint {
 		if err := t.tx.SavePoint("report").Error; err != nil {

@@ -61,8 +61,8 @@ func TakeFollowUp(tx *gorm.DB, id uint) (bool, error) {
 // now, at once, when a report or a close-out makes them pointless (the
 // scheduler's SettleFollowUps would find them on its next round anyway).
 func settleTaskFollowUps(tx *gorm.DB, taskID uint, now time.Time) error {
-	err := tx.Exec(`UPDATE reminders SET follow_up_at = NULL, follow_up_done = ? WHERE task_id = ? AND follow_up_at IS NOT NULL
-AND slot_at <= ?`, true, taskID, now).Error
+	_, err := execRaw(tx, `UPDATE reminders SET follow_up_at = NULL, follow_up_done = ? WHERE task_id = ? AND follow_up_at IS NOT NULL
+AND slot_at <= ?`, true, taskID, now)
 	if err != nil {
 		return fmt.Errorf("settle follow-ups of task %d: %w", taskID, err)
 	}

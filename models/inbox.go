@@ -89,12 +89,12 @@ AND w.id < inbox_updates.id AND w.next_attempt_at > ?)`, InboxPending, now).
 // applied its effects. It reports false when the update was handled already
 // (by another process), and the caller must then roll its effects back.
 func FinishUpdate(tx *gorm.DB, id uint) (bool, error) {
-	res := tx.Exec(`UPDATE inbox_updates SET state = ?, processed_at = ?, attempts = attempts + 1, next_attempt_at = NULL
+	n, err := execRaw(tx, `UPDATE inbox_updates SET state = ?, processed_at = ?, attempts = attempts + 1, next_attempt_at = NULL
 WHERE id = ? AND state = ?`, InboxDone, tx.NowFunc(), id, InboxPending)
-	if res.Error != nil {
-		return false, fmt.Errorf("finish update %d: %w", id, res.Error)
+	if err != nil {
+		return false, fmt.Errorf("finish update %d: %w", id, err)
 	}
-	return res.RowsAffected == 1, nil
+	return n == 1, nil
 }
 
 // ForgetUpdate empties the stored payload of an update handled inside tx:

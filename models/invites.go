@@ -308,8 +308,8 @@ func hashToken(token string) string {
 
 // Audit appends one line to the audit trail inside tx.
 func Audit(tx *gorm.DB, personID, taskID *uint, kind, detail string) error {
-	err := tx.Exec(`INSERT INTO audit_events (at, person_id, task_id, kind, detail) VALUES (?, ?, ?, ?, ?)`,
-		tx.NowFunc(), personID, taskID, kind, truncate(detail, 4000)).Error
+	_, err := execRaw(tx, `INSERT INTO audit_events (at, person_id, task_id, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+		tx.NowFunc(), personID, taskID, kind, truncate(detail, 4000))
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", kind, err)
 	}

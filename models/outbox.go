@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -202,6 +203,9 @@ const (
 // name: render it before the transaction, which then holds no more than
 // the insert.
 func EnqueueRef(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgoing, ref MessageRef) error {
+	if d := deferredOf(tx); d != nil && !(kind == OutEditText && ref.Purpose != "") {
+		return d.Add(key, chatID, kind, out, ref)
+	}
 	var q OutboxBatch
 	if err := q.Add(key, chatID, kind, out, ref); err != nil {
 		return err
@@ -220,6 +224,10 @@ type OutboxBatch struct {
 	files map[int][]byte
 	// shared is what each look added by AddShared rendered.
 	shared map[any]sharedPayload
+	// retain keeps the rows written, and written counts them, for a
+	// Rollback of a batch that DeferOutbox gave (see there).
+	retain  bool
+	written int
 }
 
 type sharedPayload struct {
@@ -301,7 +309,7 @@ func (q *OutboxBatch) add(key string, chatID int64, kind OutKind, p sharedPayloa
 }
 
 // Len is the number of messages waiting for Flush.
-func (q *OutboxBatch) Len() int { return len(q.rows) }
+func (q *OutboxBatch) Len() int { return len(q.rows) - q.written }
 
 // outboxChunk bounds the messages one insert writes, and so the size of
 // its one parameter.
@@ -310,19 +318,33 @@ const outboxChunk = 1000
 // Flush writes the messages added since the last Flush inside tx, and
 // returns how many were new (a key already used is a no-op).
 func (q *OutboxBatch) Flush(tx *gorm.DB) (int, error) {
-	rows, files := q.rows, q.files
-	q.rows, q.files, q.shared = nil, nil, nil
+	if d := deferredOf(tx); d != nil && d != q {
+		// Messages deferred earlier in tx go first, as decided.
+		if _, err := d.Flush(tx); err != nil {
+			return 0, err
+		}
+	}
+	first := q.written
+	rows, files := q.rows[first:], q.files
+	if q.retain {
+		q.written, q.shared = len(q.rows), nil
+	} else {
+		q.rows, q.files, q.shared = nil, nil, nil
+	}
 	for i, data := range files {
+		if i < first {
+			continue
+		}
 		id, err := PutBlob(tx, data)
 		if err != nil {
-			return 0, fmt.Errorf("enqueue %s: %w", rows[i].IdemKey, err)
+			return 0, fmt.Errorf("enqueue %s: %w", rows[i-first].IdemKey, err)
 		}
-		rows[i].BlobID = &id
+		rows[i-first].BlobID = &id
 	}
 	// A key added twice is queued once, the first time, as EnqueueRef
 	// would.
 	seen := make(map[string]bool, len(rows))
-	kept := rows[:0]
+	kept := make([]OutboxMessage, 0, len(rows))
 	for _, r := range rows {
 		if !seen[r.IdemKey] {
 			seen[r.IdemKey] = true
@@ -423,7 +445,17 @@ RETURNING id, chat_id, head`
 		ChatID int64
 		Head   bool
 	}
-	if err := tx.Raw(stmt, OutboxPending, now, now, string(list)).Scan(&written).Error; err != nil {
+	err = eachRow(tx, func(r *sql.Rows) error {
+		var w struct {
+			ID     uint
+			ChatID int64
+			Head   bool
+		}
+		err := r.Scan(&w.ID, &w.ChatID, &w.Head)
+		written = append(written, w)
+		return err
+	}, stmt, OutboxPending, now, now, string(list))
+	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what(), err)
 	}
 	if len(written) == len(rows) {
@@ -484,8 +516,17 @@ func takeTurns(tx *gorm.DB, chats []int64, top map[int64]int) (map[int64]bool, e
 			State    OutboxState
 			Priority int
 		}
-		err := tx.Raw(`SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look).
-			Scan(&heads).Error
+		err := eachRow(tx, func(r *sql.Rows) error {
+			var h struct {
+				ID       uint
+				ChatID   int64
+				State    OutboxState
+				Priority int
+			}
+			err := r.Scan(&h.ID, &h.ChatID, &h.State, &h.Priority)
+			heads = append(heads, h)
+			return err
+		}, `SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look)
 		if err != nil {
 			return nil, fmt.Errorf("find the heads of %d chats: %w", len(look), err)
 		}
@@ -557,6 +598,9 @@ func EnqueueRefID(tx *gorm.DB, key string, chatID int64, kind OutKind, out Outgo
 	if err := EnqueueRef(tx, key, chatID, kind, out, ref); err != nil {
 		return 0, err
 	}
+	if err := settleDeferred(tx); err != nil {
+		return 0, err
+	}
 	var id uint
 	if err := tx.Model(&OutboxMessage{}).Select("id").Where("idem_key = ?", key).Scan(&id).Error; err != nil {
 		return 0, fmt.Errorf("find outbox row %s: %w", key, err)
@@ -573,6 +617,9 @@ func EnqueueLatest(tx *gorm.DB, family, key string, chatID int64, kind OutKind, 
 	payload, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	if err := settleDeferred(tx); err != nil {
+		return err
 	}
 	res := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ? AND kind = ? AND idem_key LIKE ?",
 		chatID, OutboxPending, kind, family+"%").Update("payload", string(payload))
@@ -1120,9 +1167,18 @@ func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessa
 	// The few rows of one message are taken whole and the latest picked
 	// here: asked to order them, SQLite spent several times the lookup.
 	var found []OutboxMessage
-	err := tx.Where("chat_id = ? AND telegram_message_id = ? AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))",
-		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed).
-		Find(&found).Error
+	err := eachRow(tx, func(rows *sql.Rows) error {
+		var m OutboxMessage
+		err := rows.Scan(&m.ID, &m.IdemKey, &m.ChatID, &m.Kind, &m.Payload, &m.State, &m.NextAttemptAt, &m.LeaseUntil, &m.Claim,
+			&m.ClaimedBy, &m.AttemptedAt, &m.Attempts, &m.BlobID, &m.Priority, &m.Head, &m.LastError, &m.TelegramMessageID,
+			&m.Purpose, &m.TaskID, &m.ReportID, &m.CreatedAt, &m.SentAt)
+		found = append(found, m)
+		return err
+	}, `SELECT id, idem_key, chat_id, kind, payload, state, next_attempt_at, lease_until, claim, claimed_by, attempted_at, attempts,
+  blob_id, priority, head, last_error, telegram_message_id, purpose, task_id, report_id, created_at, sent_at
+FROM outbox_messages WHERE chat_id = ? AND telegram_message_id = ?
+AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))`,
+		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed)
 	if err == nil && len(found) == 0 {
 		err = ErrNotFound
 	}

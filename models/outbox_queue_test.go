@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -318,8 +319,8 @@ func TestPruneOutbox(t *testing.T) {
 		}
 		var recent models.OutboxMessage
 		s.DB.Where("idem_key = ?", "recent").Take(&recent)
-		if m, err := models.SentMessage(s.DB, 3, recent.TelegramMessageID); err != nil || m.IdemKey != "recent" {
-			t.Fatalf("context of a recent message: %v %v", m, err)
+		if m, err := models.SentMessage(s.DB, 3, recent.TelegramMessageID); err != nil || !reflect.DeepEqual(*m, recent) {
+			t.Fatalf("context of a recent message:\n%+v %v\nwant %+v", m, err, recent)
 		}
 	})
 }

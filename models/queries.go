@@ -224,7 +224,7 @@ func loadDetails(tx *gorm.DB, tasks []Task) ([]TaskDetail, error) {
 // read for every update (a status reply runs about twenty) are scanned by
 // hand: GORM's reflection over a model cost more than SQLite's work.
 func eachRow(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
-	rows, err := tx.Raw(query, args...).Rows()
+	rows, err := queryRaw(tx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -371,11 +371,11 @@ func CheckCorrectable(tx *gorm.DB, by, reportID uint, now time.Time, window time
 }
 
 func storeReport(tx *gorm.DB, r *Report, files []Attachment) error {
-	err := tx.Raw(`INSERT INTO reports (task_id, milestone_id, person_id, state, percent, note, chat_id, message_id, source, update_id,
+	err := scanOne(tx, `INSERT INTO reports (task_id, milestone_id, person_id, state, percent, note, chat_id, message_id, source, update_id,
   superseded_by, origin_id, withdrawn, reopens, on_behalf_of_id, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.TaskID, r.MilestoneID, r.PersonID, r.State, r.Percent, r.Note, r.ChatID, r.MessageID, r.Source, r.UpdateID,
-		r.SupersededBy, r.OriginID, r.Withdrawn, r.Reopens, r.OnBehalfOfID, r.CreatedAt).Row().Scan(&r.ID)
+		[]any{r.TaskID, r.MilestoneID, r.PersonID, r.State, r.Percent, r.Note, r.ChatID, r.MessageID, r.Source, r.UpdateID,
+			r.SupersededBy, r.OriginID, r.Withdrawn, r.Reopens, r.OnBehalfOfID, r.CreatedAt}, &r.ID)
 	if err != nil {
 		return fmt.Errorf("store report: %w", err)
 	}
@@ -471,8 +471,8 @@ func refreshMilestone(tx *gorm.DB, m Milestone) (*Milestone, error) {
 		return nil, fmt.Errorf("history of milestone %d: %w", m.ID, err)
 	}
 	d := DeriveMilestone(history)
-	err = tx.Exec(`UPDATE milestones SET state = ?, percent = ?, last_report_id = ?, updated_at = ? WHERE id = ?`,
-		d.State, d.Percent, d.LastReportID, tx.NowFunc(), m.ID).Error
+	_, err = execRaw(tx, `UPDATE milestones SET state = ?, percent = ?, last_report_id = ?, updated_at = ? WHERE id = ?`,
+		d.State, d.Percent, d.LastReportID, tx.NowFunc(), m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("update milestone %d: %w", m.ID, err)
 	}

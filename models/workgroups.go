@@ -573,6 +573,9 @@ func MigrateChat(tx *gorm.DB, from, to int64) (bool, error) {
 		}
 		moved = moved || res.RowsAffected > 0
 	}
+	if err := settleDeferred(tx); err != nil {
+		return false, err
+	}
 	res := tx.Model(&OutboxMessage{}).Where("chat_id = ? AND state = ?", from, OutboxPending).Update("chat_id", to)
 	if res.Error != nil {
 		return false, fmt.Errorf("move messages queued to chat %d: %w", from, res.Error)
