@@ -17,8 +17,7 @@ import (
 // itself, in the goroutine that makes it. A refused write returns
 // outbox.ErrDeposed: nothing was sent.
 func NewFencedHTTPClient(conns int, timeout time.Duration, holds func() bool) *http.Client {
-	c := NewHTTPClient(conns, timeout)
-	t := c.Transport.(*http.Transport)
+	t := newTransport(conns)
 	dial := t.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
@@ -30,7 +29,7 @@ func NewFencedHTTPClient(conns int, timeout time.Duration, holds func() bool) *h
 		}
 		return &fencedConn{Conn: conn, holds: holds}, nil
 	}
-	return c
+	return &http.Client{Transport: wholeBodies{t}, Timeout: timeout}
 }
 
 type fencedConn struct {

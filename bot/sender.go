@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -36,10 +37,52 @@ func NewSender(api *tg.Bot) *Sender { return &Sender{API: api} }
 // leave thousands in TIME_WAIT at high rates. Use it with
 // tg.WithHTTPClient(pollTimeout, NewHTTPClient(workers, timeout)).
 func NewHTTPClient(conns int, timeout time.Duration) *http.Client {
+	return &http.Client{Transport: wholeBodies{newTransport(conns)}, Timeout: timeout}
+}
+
+func newTransport(conns int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = max(conns, t.MaxIdleConns)
 	t.MaxIdleConnsPerHost = max(conns, 2)
-	return &http.Client{Transport: t, Timeout: timeout}
+	return t
+}
+
+// wholeBodies sends each request's body in one piece. go-telegram streams
+// its multipart form through a pipe, a piece per field, and net/http sends
+// a body of unknown length as chunks, each written and flushed on its own:
+// a message of ten fields was a dozen write calls, and as many reads for
+// the server. Read first, the body goes with its length in one write. A
+// body larger than wholeBodyMax (a file) is streamed on after its first
+// wholeBodyMax bytes.
+type wholeBodies struct{ next http.RoundTripper }
+
+const wholeBodyMax = 1 << 20
+
+func (w wholeBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
+		return w.next.RoundTrip(req)
+	}
+	head, err := io.ReadAll(io.LimitReader(req.Body, wholeBodyMax+1))
+	if err != nil {
+		_ = req.Body.Close()
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	r := req.Clone(req.Context())
+	if len(head) > wholeBodyMax {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), req.Body), req.Body}
+		return w.next.RoundTrip(r)
+	}
+	_ = req.Body.Close()
+	r.ContentLength = int64(len(head))
+	r.Body, r.GetBody = http.NoBody, nil
+	if len(head) > 0 {
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
+		r.Body, _ = r.GetBody()
+	}
+	return w.next.RoundTrip(r)
 }
 
 var _ outbox.Sender = (*Sender)(nil)

@@ -41,6 +41,7 @@ var migrationIDs = []string{
 	"0020_outbox_indexes",
 	"0023_admin_languages",
 	"0024_reminder_indexes",
+	"0026_outbox_fillfactor",
 	"0028_leave_draft_tasks",
 }
 

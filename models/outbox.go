@@ -796,7 +796,9 @@ const promoteBatch = 2000
 // promoteHeads hands the turn of every finished head to the oldest
 // unfinished message of its chat, if any, raised to the highest priority
 // queued in the chat. A head locked by a transaction queueing behind it is
-// skipped (see takeTurn) and handed on by a later claim.
+// skipped (see takeTurn) and handed on by a later claim. A head sent by the
+// dispatcher has usually handed its turn on already (MarkSentAll): what is
+// left here are the heads given up, and those a queueing transaction held.
 //
 // The next heads are found by a statement of their own, after the finished
 // ones are locked: its fresh snapshot sees the messages of a queueing
@@ -812,6 +814,14 @@ func (s *Store) promoteHeads(tx *gorm.DB) error {
 	if err != nil {
 		return fmt.Errorf("hand on finished heads: %w", err)
 	}
+	return s.promoteNext(tx, chats)
+}
+
+// promoteNext makes the oldest unfinished message of each of chats, whose
+// heads were just handed on in tx, its chat's head, raised to the highest
+// priority queued in the chat. It must run as a statement of its own after
+// the heads were locked and handed on (see promoteHeads).
+func (s *Store) promoteNext(tx *gorm.DB, chats []int64) error {
 	if len(chats) == 0 {
 		return nil
 	}
@@ -899,50 +909,117 @@ func (s *Store) MarkSent(ctx context.Context, id uint, claim string, telegramMes
 // at hundreds of messages a second, a round trip per message would cap
 // delivery. It returns the ids whose claims were lost, which it left alone.
 func (s *Store) MarkAttemptingAll(ctx context.Context, marks []ClaimMark) (lost []uint, err error) {
-	return s.markClaimed(ctx, marks, "mark attempting", `attempted_at = ?, attempts = attempts + 1`, s.Now())
+	marked, err := s.markClaimed(s.DB.WithContext(ctx), marks, `attempted_at = @now, attempts = attempts + 1`, false)
+	if err != nil {
+		return nil, fmt.Errorf("mark attempting %d outbox messages: %w", len(marks), err)
+	}
+	return lostMarks(marks, marked), nil
 }
 
-// MarkSentAll is MarkSent for many messages in one statement, like
-// MarkAttemptingAll.
+// MarkSentAll is MarkSent for many messages, like MarkAttemptingAll, and
+// hands each sent head's turn on to the next message of its chat in the
+// same transaction: in the row update that marks it sent rather than in one
+// more update of its own at the next claim. Each update of a queued row
+// writes a new version of it and of its index entries, and the claims,
+// which the calls wait for, no longer spend their time handing on. A head
+// held by a transaction queueing behind it is left to the claim, as
+// promoteHeads leaves it.
 func (s *Store) MarkSentAll(ctx context.Context, marks []ClaimMark) (lost []uint, err error) {
-	return s.markClaimed(ctx, marks, "mark sent", `state = ?, telegram_message_id = v.tid, sent_at = ?, last_error = '',
-  lease_until = NULL, claim = '', claimed_by = ''`, OutboxSent, s.Now())
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		marked, err := s.markClaimed(tx, marks, `state = @sent, telegram_message_id = v.tid, sent_at = @now, last_error = '',
+  lease_until = NULL, claim = '', claimed_by = ''`, true)
+		if err != nil {
+			return err
+		}
+		lost = lostMarks(marks, marked)
+		var chats []int64
+		for _, m := range marked {
+			if !m.Head {
+				chats = append(chats, m.ChatID)
+			}
+		}
+		// A statement of its own: see promoteHeads.
+		return s.promoteNext(tx, chats)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark sent %d outbox messages: %w", len(marks), err)
+	}
+	return lost, nil
+}
+
+// markedRow is a message an outcome mark applied to, as the mark left it.
+type markedRow struct {
+	ID     uint
+	ChatID int64
+	Head   bool
 }
 
 // markClaimed applies set to the messages of marks whose claims hold, as
 // claimed does for one, with the marks passed as one JSON parameter so that
-// the statement is the same, and prepared once, whatever their number.
-func (s *Store) markClaimed(ctx context.Context, marks []ClaimMark, what, set string, args ...any) ([]uint, error) {
+// the statement is the same, and prepared once, whatever their number. With
+// handOn, the heads among them also give up their turn, except on
+// PostgreSQL those a queueing transaction holds (see takeTurns): only the
+// heads locked here, which no such transaction holds, are handed on, and
+// the caller promotes their successors in a statement of its own.
+func (s *Store) markClaimed(tx *gorm.DB, marks []ClaimMark, set string, handOn bool) ([]markedRow, error) {
 	if len(marks) == 0 {
 		return nil, nil
 	}
 	list, err := json.Marshal(marks)
 	if err != nil {
-		return nil, fmt.Errorf("%s %d outbox messages: %w", what, len(marks), err)
+		return nil, err
 	}
-	// SQLite's RETURNING sees only the updated table, and not by its alias.
-	// Left to itself, SQLite reads every message being sent through
-	// idx_outbox_due and the list again for each: a batch of hundreds took
-	// seconds. NOT INDEXED leaves it the marks' ids to look up.
-	table, from, returning := `outbox_messages AS o NOT INDEXED`,
-		`(SELECT value ->> 'id' AS id, value ->> 'claim' AS claim, value ->> 'tid' AS tid FROM json_each(?)) AS v`, "id"
+	args := map[string]any{"marks": string(list), "now": s.Now(), "sent": OutboxSent, "sending": OutboxSending}
+	const held = `o.id = v.id AND o.claim = v.claim AND o.claim <> '' AND o.state = @sending`
+	var stmt string
 	if s.Dialect == Postgres {
-		table, from, returning = `outbox_messages AS o`, `jsonb_to_recordset(CAST(? AS jsonb)) AS v(id bigint, claim text, tid bigint)`, "o.id"
+		with, head := `WITH v AS (SELECT * FROM jsonb_to_recordset(CAST(@marks AS jsonb)) AS v(id bigint, claim text, tid bigint))`, ""
+		if handOn {
+			// FOR UPDATE waits for no one and is refused by the KEY SHARE
+			// lock of a transaction queueing behind the head.
+			with += `,
+free AS (SELECT o.id FROM outbox_messages o JOIN v ON ` + held + ` AND o.head FOR UPDATE OF o SKIP LOCKED)`
+			head = `, head = o.head AND o.id NOT IN (SELECT id FROM free)`
+		}
+		stmt = with + `
+UPDATE outbox_messages AS o SET ` + set + head + `
+FROM v WHERE ` + held + `
+RETURNING o.id, o.chat_id, o.head`
+	} else {
+		// SQLite's RETURNING sees only the updated table, and not by its
+		// alias. Left to itself, SQLite reads every message being sent
+		// through idx_outbox_due and the list again for each: a batch of
+		// hundreds took seconds. NOT INDEXED leaves it the marks' ids to
+		// look up. Its one writer needs no locks: nothing queues behind a
+		// head while this runs.
+		head := ""
+		if handOn {
+			head = `, head = false`
+		}
+		stmt = `UPDATE outbox_messages AS o NOT INDEXED SET ` + set + head + `
+FROM (SELECT value ->> 'id' AS id, value ->> 'claim' AS claim, value ->> 'tid' AS tid FROM json_each(@marks)) AS v
+WHERE ` + held + `
+RETURNING id, chat_id, head`
 	}
-	var applied []uint
-	err = s.DB.WithContext(ctx).Raw(`UPDATE `+table+` SET `+set+`
-FROM `+from+`
-WHERE o.id = v.id AND o.claim = v.claim AND o.claim <> '' AND o.state = ?
-RETURNING `+returning, append(args, string(list), OutboxSending)...).Scan(&applied).Error
-	if err != nil {
-		return nil, fmt.Errorf("%s %d outbox messages: %w", what, len(marks), err)
+	var marked []markedRow
+	if err := tx.Raw(stmt, args).Scan(&marked).Error; err != nil {
+		return nil, err
 	}
-	if len(applied) == len(marks) {
-		return nil, nil
+	return marked, nil
+}
+
+// lostMarks names the marks that applied to no message: their claims were
+// lost.
+func lostMarks(marks []ClaimMark, marked []markedRow) []uint {
+	if len(marked) == len(marks) {
+		return nil
 	}
-	done := make(map[uint]bool, len(applied))
-	for _, id := range applied {
-		done[id] = true
+	done := make(map[uint]bool, len(marked))
+	for _, m := range marked {
+		done[m.ID] = true
 	}
 	var lost []uint
 	for _, m := range marks {
@@ -950,7 +1027,7 @@ RETURNING `+returning, append(args, string(list), OutboxSending)...).Scan(&appli
 			lost = append(lost, m.ID)
 		}
 	}
-	return lost, nil
+	return lost
 }
 
 // fencedOne turns the lost claim of a one-message mark into ErrLostClaim.

@@ -64,3 +64,57 @@ func TestBatchMarksAreFencedPerMessage(t *testing.T) {
 		}
 	})
 }
+
+// A sent mark hands its head's turn on in the same transaction: the chat's
+// next message heads it at once, raised to the chat's highest priority
+// queued, and a chat with nothing more queued is left without a head. On
+// PostgreSQL a head that a transaction queueing behind it holds keeps its
+// turn, and the claim after that transaction hands it on: the message
+// queued there is not left behind no head.
+func TestSentMarkHandsTheTurnOn(t *testing.T) {
+	clock := newClock()
+	storetest.Each(t, models.Options{Clock: clock.Now}, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		queueRound(t, s, "r", 1, 2, 2) // chat 1: two bulk messages
+		enqueueOne(t, s, "r:reply", 1, models.MessageRef{})
+		queueRound(t, s, "q", 2, 1, 1) // chat 2: one
+		held, err := s.ClaimOutbox(ctx, "i1", 10, time.Minute)
+		if err != nil || len(held) != 2 {
+			t.Fatalf("claimed %d: %v", len(held), err)
+		}
+		sendAll(t, s, held)
+		if got, want := queued(t, s, 1), "0/sent/p0/hfalse 1/pending/p0/htrue reply/pending/p0/hfalse "; got != want {
+			t.Fatalf("chat 1 after its head was sent:\n got %s\nwant %s", got, want)
+		}
+		if got, want := queued(t, s, 2), "0/sent/p1/hfalse "; got != want {
+			t.Fatalf("chat 2 after its only message was sent:\n got %s\nwant %s", got, want)
+		}
+		if s.Dialect != models.Postgres {
+			return
+		}
+
+		sendAll(t, s, mustClaim(t, s, "r:1"))
+		last := mustClaim(t, s, "r:reply")
+		// A transaction queueing behind the claimed head, the chat's last
+		// message, holds it while the head is marked sent.
+		queueing := s.DB.Begin()
+		defer queueing.Rollback()
+		if err := models.Enqueue(queueing, "r:late", 1, models.OutSendMessage, models.Outgoing{Text: "late"}); err != nil {
+			t.Fatal(err)
+		}
+		sendAll(t, s, last)
+		if err := queueing.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		sendAll(t, s, mustClaim(t, s, "r:late"))
+	})
+}
+
+func mustClaim(t *testing.T, s *models.Store, key string) []models.OutboxMessage {
+	t.Helper()
+	got, err := s.ClaimOutbox(context.Background(), "i1", 10, time.Minute)
+	if err != nil || len(got) != 1 || got[0].IdemKey != key {
+		t.Fatalf("claimed %v: %v, want %s", keys(got), err, key)
+	}
+	return got
+}

@@ -115,7 +115,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// queue on the lock and turn reads-then-writes into SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
 	} else {
-		sqlDB.SetMaxOpenConns(16)
+		// Every connection is kept while it is used now and then: with
+		// database/sql's default of two idle ones, the outbox's concurrent
+		// claims and marks closed a connection at nearly every burst and
+		// opened another at the next (a server process started, and each
+		// statement prepared again), on the way of the calls that wait.
+		sqlDB.SetMaxOpenConns(maxPostgresConns)
+		sqlDB.SetMaxIdleConns(maxPostgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
@@ -180,6 +186,12 @@ func sqliteDSN(path string, readOnly bool) string {
 	}
 	return path + "?" + params.Encode()
 }
+
+// maxPostgresConns bounds an instance's connections to PostgreSQL: the
+// outbox's claims and its concurrent marks, the bot's writers and the
+// heartbeats, with room to spare, far below the server's default of 100
+// for a few instances.
+const maxPostgresConns = 16
 
 // statementCache is how many prepared statements a SQLite connection
 // keeps: more than the texts of the hot paths (a status reply runs about

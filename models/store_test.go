@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -727,5 +728,49 @@ func TestInboxRetriesUpgradeKeepsTheInbox(t *testing.T) {
 				t.Fatalf("last = %d, %v", last, err)
 			}
 		})
+	}
+}
+
+// A PostgreSQL store keeps the connections its concurrent work opened: a
+// burst of transactions at once, then another, reuses them rather than
+// closing all but two and opening new ones (a server process each, every
+// statement prepared again).
+func TestPostgresKeepsItsConnections(t *testing.T) {
+	s := storetest.Postgres(t, models.Options{})
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const together = 8
+	burst := func() {
+		var inside, release sync.WaitGroup
+		inside.Add(together)
+		release.Add(1)
+		var wg sync.WaitGroup
+		for range together {
+			wg.Go(func() {
+				err := s.Tx(context.Background(), func(tx *gorm.DB) error {
+					if err := tx.Exec("SELECT 1").Error; err != nil {
+						return err
+					}
+					inside.Done()
+					release.Wait()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		inside.Wait() // every transaction holds a connection of its own
+		release.Done()
+		wg.Wait()
+	}
+	burst()
+	opened := sqlDB.Stats().OpenConnections
+	burst()
+	st := sqlDB.Stats()
+	if opened < together || st.MaxIdleClosed != 0 || st.OpenConnections != opened || st.Idle != opened {
+		t.Fatalf("after two bursts of %d: %+v, want the %d connections of the first kept", together, st, opened)
 	}
 }

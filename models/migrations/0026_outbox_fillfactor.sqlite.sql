@@ -1,0 +1,1 @@
+-- SQLite has no fillfactor: its updates rewrite the row in place.
