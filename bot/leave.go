@@ -363,6 +363,13 @@ func spanDay(lang string, d time.Time, withYear bool) string {
 	return fmt.Sprintf("%d月%d日", int(d.Month()), d.Day())
 }
 
+// awayUntil writes the last day of a leave as people say it, 3月8日 or
+// 8 Mar, with its year only when that is not the year of now.
+func awayUntil(lang string, until, now time.Time) string {
+	until = until.UTC()
+	return spanDay(lang, until, until.Year() != now.Year())
+}
+
 func leaveDays(l *models.Leave) string {
 	if l.FirstDay.Equal(l.LastDay) {
 		return DueDate(l.FirstDay)

@@ -76,7 +76,7 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 
 			wang := e.users["王建国"]
 			summary := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
-			has(t, summary, "T01", "刘洋 请假至2026-11-27 · 代报：孙丽")
+			has(t, summary, "T01", "刘洋 请假至11月27日 · 代报：孙丽")
 
 			// The leader's instruction reaches the deputy too, who
 			// confirms it for the person away.
@@ -101,7 +101,7 @@ func TestLeaveWithADeputyInChat(t *testing.T) {
 			e.next(sun, 1, func() { sun.SendText("/leave 今天 会议") })
 			admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
 			all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
-			has(t, all, "T02", "孙丽 请假至2026-11-23", "本期无人填报（专员请假，无人代报）")
+			has(t, all, "T02", "孙丽 请假至11月23日", "本期无人填报（专员请假，无人代报）")
 		})
 	}
 }
@@ -249,7 +249,7 @@ func TestLeaveReasonOnlyInTheAdminsSummary(t *testing.T) {
 		e.advance(0)
 		wang := e.users["王建国"]
 		leader := e.next(wang, 1, func() { wang.SendText("/summary") })[0]
-		has(t, leader, "刘洋 请假至2026-11-27 · 代报：孙丽")
+		has(t, leader, "刘洋 请假至11月27日 · 代报：孙丽")
 		for _, secret := range []string{"病假", "住院手术"} {
 			if strings.Contains(leader.Text, secret) {
 				t.Fatalf("the leader's summary says %q:\n%s", secret, leader.Text)
@@ -257,7 +257,7 @@ func TestLeaveReasonOnlyInTheAdminsSummary(t *testing.T) {
 		}
 		admin := e.srv.NewUser(adminID, "督查办", "zh-hans")
 		all := e.next(admin, 1, func() { admin.SendText("/summary") })[0]
-		has(t, all, "刘洋 请假至2026-11-27 · 代报：孙丽 · 病假 住院手术")
+		has(t, all, "刘洋 请假至11月27日 · 代报：孙丽 · 病假 住院手术")
 	})
 }
 

@@ -40,7 +40,7 @@ func (t *turn) reach(lang string, d *models.TaskDetail, people []models.Person) 
 		case p.Unreachable:
 			blocked = append(blocked, E(p.Key))
 		case isAway:
-			who := c.T(lang, "summary_away_until", map[string]any{"Name": E(p.Key), "Until": DueDate(a.Until)})
+			who := c.T(lang, "summary_away_until", map[string]any{"Name": E(p.Key), "Until": awayUntil(lang, a.Until, t.now)})
 			if a.StandIn != nil {
 				who += " · " + c.T(lang, "leave_deputy", map[string]any{"Name": E(a.StandIn.Key)})
 			}

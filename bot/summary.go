@@ -89,7 +89,7 @@ func (r *Renderer) SummaryPage(lang string, s *report.Summary, loc *time.Locatio
 	to := min(from+SummaryPageTasks, len(s.Entries))
 	for _, e := range s.Entries[from:to] {
 		b.WriteString("\n\n")
-		b.WriteString(r.summaryEntry(lang, e, loc))
+		b.WriteString(r.summaryEntry(lang, e, s.Day, loc))
 		if row := r.taskButtons(lang, e, v); len(row) > 0 {
 			buttons = append(buttons, row)
 		}
@@ -218,7 +218,7 @@ func (r *Renderer) flaggedLine(lang string, f report.Flagged) string {
 	return fmt.Sprintf("%d. %s（%s） · %s", m.Seq, E(truncateRunes(m.Title, 30)), DueDate(m.DueDate), strings.Join(what, " · "))
 }
 
-func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location) string {
+func (r *Renderer) summaryEntry(lang string, e report.Entry, day time.Time, loc *time.Location) string {
 	c := r.Catalog
 	sep := c.T(lang, "label_sep", nil)
 	var b strings.Builder
@@ -264,7 +264,7 @@ func (r *Renderer) summaryEntry(lang string, e report.Entry, loc *time.Location)
 		line("summary_unbound", r.someNames(lang, e.Unbound))
 	}
 	for _, a := range e.Away {
-		what := c.T(lang, "summary_away_until", map[string]any{"Name": E(a.Person.Key), "Until": DueDate(a.Until)})
+		what := c.T(lang, "summary_away_until", map[string]any{"Name": E(a.Person.Key), "Until": awayUntil(lang, a.Until, day)})
 		if a.StandIn != nil {
 			what += " · " + c.T(lang, "leave_deputy", map[string]any{"Name": E(a.StandIn.Key)})
 		}
