@@ -499,7 +499,7 @@ func (r *Reminders) advanceBatch(tx *gorm.DB, batch []models.Schedule, from stri
 	}
 	var taken []uint
 	err := tx.Raw(`UPDATE schedules SET next_wall = ?, next_fire_at = ?, updated_at = ?
-WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.At, tx.NowFunc(), ids, from).
+WHERE ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.At, tx.NowFunc(), models.IDsIn("id", ids), from).
 		Scan(&taken).Error
 	if err != nil {
 		return 0, fmt.Errorf("advance %d schedules from %s: %w", len(ids), from, err)
