@@ -447,6 +447,10 @@ func (r *Reminders) fireGroup(ctx context.Context, kind models.ScheduleKind, fro
 		}()
 		return ready
 	}
+	// On SQLite the next batch's reads wait for the transaction's one
+	// connection, and its rendering then for them: measured, the batches
+	// only took turns, as they do in order here.
+	overlap := r.Store.Dialect == models.Postgres
 	var next <-chan queued
 	if len(batches) > 0 {
 		next = ahead(batches[0])
@@ -457,7 +461,7 @@ func (r *Reminders) fireGroup(ctx context.Context, kind models.ScheduleKind, fro
 		// queue of the next batch waits for.
 		q := <-next
 		next = nil
-		if q.err == nil && i+1 < len(batches) {
+		if q.err == nil && i+1 < len(batches) && overlap {
 			next = ahead(batches[i+1])
 		}
 		n := 0
@@ -485,6 +489,9 @@ func (r *Reminders) fireGroup(ctx context.Context, kind models.ScheduleKind, fro
 			if r.Enqueued != nil {
 				r.Enqueued()
 			}
+		}
+		if !overlap && i+1 < len(batches) {
+			next = ahead(batches[i+1])
 		}
 	}
 	return nil
