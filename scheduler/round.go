@@ -381,9 +381,9 @@ type batchWrite func(tx *gorm.DB, taken []models.Schedule) (int, error)
 // send (at most a page of due schedules) before the transactions of their
 // batches, outside them.
 //
-// queue is given each batch while the batch before it is written: what it
-// does outside the transaction (reading, rendering) overlaps the server's
-// writing. There is still one writer: the transactions of a slot follow
+// queue is given each batch outside its transaction; on PostgreSQL, while
+// the batch before it is written, so that what it does there (reading,
+// rendering) overlaps the server's writing. There is still one writer: the transactions of a slot follow
 // one another, in the order of the batches, each whole or not at all. A
 // batch holds all of a slot's schedules of each of its tasks, so that what
 // queue reads of a task is never what the batch before is writing.
