@@ -91,3 +91,26 @@ func TestIDsInArrayIsParsedOnce(t *testing.T) {
 		t.Errorf("the ids are not one constant array in the filter:\n%.400s", text)
 	}
 }
+
+// Chat ids go the same way, groups' negative ones too.
+func TestChatsInFindsTheChatsNamed(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		for i, chat := range []int64{-1001234567890, 42, 43} {
+			if err := models.Enqueue(s.DB, "k"+strings.Repeat("x", i), chat, models.OutSendMessage, models.Outgoing{Text: "hi"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		chats := []int64{-1001234567890, 43, 7}
+		dry := s.DB.Session(&gorm.Session{DryRun: true}).Model(&models.OutboxMessage{}).Where(models.ChatsIn("chat_id", chats)).Find(&[]models.OutboxMessage{})
+		if wantVars := map[models.Dialect]int{models.Postgres: 1, models.SQLite: 3}[s.Dialect]; len(dry.Statement.Vars) != wantVars {
+			t.Errorf("%d parameters for %d chats", len(dry.Statement.Vars), len(chats))
+		}
+		var got []int64
+		if err := s.DB.Model(&models.OutboxMessage{}).Where(models.ChatsIn("chat_id", chats)).Order("chat_id").Pluck("chat_id", &got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{-1001234567890, 43}; !slices.Equal(got, want) {
+			t.Errorf("found %v, want %v", got, want)
+		}
+	})
+}

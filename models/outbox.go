@@ -526,7 +526,7 @@ func takeTurns(tx *gorm.DB, chats []int64, top map[int64]int) (map[int64]bool, e
 			err := r.Scan(&h.ID, &h.ChatID, &h.State, &h.Priority)
 			heads = append(heads, h)
 			return err
-		}, `SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND chat_id IN ? ORDER BY id`+lock, look)
+		}, `SELECT id, chat_id, state, priority FROM outbox_messages WHERE head AND ? ORDER BY id`+lock, ChatsIn("chat_id", look))
 		if err != nil {
 			return nil, fmt.Errorf("find the heads of %d chats: %w", len(look), err)
 		}
@@ -557,7 +557,7 @@ func takeTurns(tx *gorm.DB, chats []int64, top map[int64]int) (map[int64]bool, e
 		// No head: the queue is empty, or its head was promoted while this
 		// waited for its lock. A fresh statement sees which.
 		var waiting []int64
-		err = tx.Raw(`SELECT DISTINCT chat_id FROM outbox_messages WHERE chat_id IN ? AND state IN (?, ?)`, none, OutboxPending, OutboxSending).
+		err = tx.Raw(`SELECT DISTINCT chat_id FROM outbox_messages WHERE ? AND state IN (?, ?)`, ChatsIn("chat_id", none), OutboxPending, OutboxSending).
 			Scan(&waiting).Error
 		if err != nil {
 			return nil, fmt.Errorf("look at the queues of %d chats: %w", len(none), err)

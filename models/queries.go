@@ -477,15 +477,28 @@ const maxIDsPerQuery = 5000
 // parameters cost more to parse and plan than the query took to run. On
 // SQLite they stay a list, which its planner seeks by.
 func IDsIn(column string, ids []uint) clause.Expression {
-	return idsIn{column, ids}
+	return idsIn[uint]{column, ids}
 }
 
-type idsIn struct {
+// ChatsIn is IDsIn for chat ids, which may be negative (groups).
+func ChatsIn(column string, chats []int64) clause.Expression {
+	return idsIn[int64]{column, chats}
+}
+
+type idsIn[T uint | int64] struct {
 	column string
-	ids    []uint
+	ids    []T
 }
 
-func (e idsIn) Build(b clause.Builder) {
+// inList is an IDsIn or ChatsIn, whatever its type of id, for the
+// statements written out by hand (direct).
+type inList interface {
+	inList() (column string, ids any)
+}
+
+func (e idsIn[T]) inList() (string, any) { return e.column, e.ids }
+
+func (e idsIn[T]) Build(b clause.Builder) {
 	if stmt, ok := b.(*gorm.Statement); ok && stmt.Dialector.Name() == "postgres" {
 		var list strings.Builder
 		list.WriteByte('{')
@@ -493,7 +506,7 @@ func (e idsIn) Build(b clause.Builder) {
 			if i > 0 {
 				list.WriteByte(',')
 			}
-			list.WriteString(strconv.FormatUint(uint64(id), 10))
+			list.WriteString(strconv.FormatInt(int64(id), 10))
 		}
 		list.WriteByte('}')
 		// The parameter is the array itself, parsed once as it is bound:

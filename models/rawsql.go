@@ -31,7 +31,7 @@ func direct(tx *gorm.DB, query string, args []any) (string, []any, bool) {
 		switch a.(type) {
 		case nil, string, bool, int, int64, uint, time.Time, driver.Valuer:
 			continue
-		case idsIn:
+		case inList:
 			expand = true
 			continue
 		case []byte, gorm.Valuer, *gorm.DB:
@@ -58,10 +58,11 @@ func direct(tx *gorm.DB, query string, args []any) (string, []any, bool) {
 		}
 		a := args[i]
 		i++
-		if e, ok := a.(idsIn); ok {
+		if e, ok := a.(inList); ok {
 			// As IDsIn builds it on SQLite.
-			b.WriteString(e.column + " IN ")
-			a = e.ids
+			column, ids := e.inList()
+			b.WriteString(column + " IN ")
+			a = ids
 		}
 		rv := reflect.ValueOf(a)
 		if a == nil || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) {

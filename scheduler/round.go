@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -34,11 +35,52 @@ type reminderJob struct {
 }
 
 // queueReminders queues jobs inside tx. details holds the jobs' tasks
-// (loaded by the set when nil). It returns how many reminders it queued and
-// the tasks they were about.
+// (loaded by the set when nil). It returns how many reminders it queued.
 func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDetail, jobs []reminderJob) (int, error) {
+	p, err := r.prepareReminders(tx, details, jobs)
+	if err != nil {
+		return 0, err
+	}
+	return p.write(tx)
+}
+
+// preparedReminders are a batch of reminders read and rendered, waiting
+// for the transaction that writes them.
+type preparedReminders struct {
+	r          *Reminders
+	details    map[uint]*models.TaskDetail
+	facts      map[uint]models.LightFacts
+	deliveries map[uint]models.GroupDelivery
+	taskIDs    []uint
+	// queue holds the private reminders, rows the reminder rows of those
+	// rendered.
+	queue models.OutboxBatch
+	rows  []models.Reminder
+	// A task reminded in its work group gets one message per slot there,
+	// naming everyone due; each person still gets a reminder row, which
+	// follow-ups and escalation count. The group messages are rendered by
+	// write, in its transaction, with the topic they may go to.
+	groupOrder []groupSlot
+	groupDue   map[groupSlot][]models.Due
+	groupRows  map[groupSlot][]models.Reminder
+	groupBy    map[groupSlot]*models.Person
+}
+
+type groupSlot struct {
+	taskID  uint
+	kind    models.ReminderKind
+	slotKey string
+}
+
+// prepareReminders reads through db what jobs need and renders their
+// private reminders, without writing anything: db is the transaction that
+// then writes them, or the store itself for a batch rendered while the
+// batch before it is written (see fireReminders). details holds the jobs'
+// tasks (loaded by the set when nil).
+func (r *Reminders) prepareReminders(db *gorm.DB, details map[uint]*models.TaskDetail, jobs []reminderJob) (*preparedReminders, error) {
+	p := &preparedReminders{r: r, details: details}
 	if len(jobs) == 0 {
-		return 0, nil
+		return p, nil
 	}
 	taskIDs := make([]uint, 0, len(jobs))
 	for _, j := range jobs {
@@ -46,16 +88,19 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 	}
 	slices.Sort(taskIDs)
 	taskIDs = slices.Compact(taskIDs)
+	p.taskIDs = taskIDs
 	if details == nil {
 		var err error
-		if details, err = models.TasksByIDs(tx, taskIDs); err != nil {
-			return 0, err
+		if details, err = models.TasksByIDs(db, taskIDs); err != nil {
+			return nil, err
 		}
+		p.details = details
 	}
-	facts, err := models.LoadLightFacts(tx, taskIDs)
+	facts, err := models.LoadLightFacts(db, taskIDs)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	p.facts = facts
 	// The people are nearly always among their tasks' attendants, loaded
 	// with the task; anyone else (a schedule a step behind a change of the
 	// task list) is read by the set.
@@ -74,41 +119,31 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		}
 	}
 	if len(missing) > 0 {
-		more, err := models.PeopleByIDs(tx, missing)
+		more, err := models.PeopleByIDs(db, missing)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		for id, p := range more {
 			people[id] = p
 		}
 	}
-	away, err := leavesAtSlots(tx, jobs)
+	away, err := leavesAtSlots(db, jobs)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	deliveries := map[uint]models.GroupDelivery{}
+	p.deliveries = map[uint]models.GroupDelivery{}
 	if r.Groups != nil {
-		if deliveries, err = models.GroupDeliveries(tx, taskIDs); err != nil {
-			return 0, err
+		if p.deliveries, err = models.GroupDeliveries(db, taskIDs); err != nil {
+			return nil, err
 		}
 	}
-	// A task reminded in its work group gets one message per slot there,
-	// naming everyone due; each person still gets a reminder row, which
-	// follow-ups and escalation count.
-	type groupSlot struct {
-		taskID  uint
-		kind    models.ReminderKind
-		slotKey string
-	}
-	groupDue := map[groupSlot][]models.Due{}
-	groupRows := map[groupSlot][]models.Reminder{}
-	groupBy := map[groupSlot]*models.Person{}
-	var groupOrder []groupSlot
-	rows := make([]models.Reminder, 0, len(jobs))
-	var queue models.OutboxBatch
+	p.groupDue = map[groupSlot][]models.Due{}
+	p.groupRows = map[groupSlot][]models.Reminder{}
+	p.groupBy = map[groupSlot]*models.Person{}
+	p.rows = make([]models.Reminder, 0, len(jobs))
 	for _, j := range jobs {
-		d, p := details[j.taskID], people[j.personID]
-		if d == nil || p == nil {
+		d, person := details[j.taskID], people[j.personID]
+		if d == nil || person == nil {
 			// Nothing to remind of, or nobody to remind: the schedule
 			// goes with the next reconcile.
 			continue
@@ -117,19 +152,19 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 		if away[j.slotAt][j.personID] {
 			// Away (请假): their deputy is reminded in their place, or
 			// nobody when the others of the task are reminded anyway.
-			if standIn, err = models.StandInFor(tx, j.taskID, j.personID, j.slotAt); err != nil {
-				return 0, err
+			if standIn, err = models.StandInFor(db, j.taskID, j.personID, j.slotAt); err != nil {
+				return nil, err
 			}
 			if standIn == nil || standIn.Person == nil || (!standIn.Named && d.HasRole(standIn.Person.ID, models.RoleAttendant)) {
 				continue
 			}
-			j.personID, p = standIn.Person.ID, standIn.Person
+			j.personID, person = standIn.Person.ID, standIn.Person
 		} else if j.kind == models.ReminderFollowUp && !d.HasRole(j.personID, models.RoleAttendant) && !d.HasRole(j.personID, models.RoleOwner) {
 			// The slot's reminder went to this deputy in someone's place,
 			// and its row names the deputy: the follow-up says for whom,
 			// as the reminder did.
-			if standIn, err = models.StandingInAs(tx, j.personID, j.taskID, j.slotAt); err != nil {
-				return 0, err
+			if standIn, err = models.StandingInAs(db, j.personID, j.taskID, j.slotAt); err != nil {
+				return nil, err
 			}
 		}
 		rem := models.Reminder{TaskID: j.taskID, PersonID: j.personID, Kind: j.kind, SlotKey: j.slotKey, SlotAt: j.slotAt}
@@ -138,51 +173,58 @@ func (r *Reminders) queueReminders(tx *gorm.DB, details map[uint]*models.TaskDet
 			rem.FollowUpAt = &at
 		}
 		delivery := models.DeliveryPrivate
-		if g, ok := deliveries[j.taskID]; ok {
+		if g, ok := p.deliveries[j.taskID]; ok {
 			delivery = g.Binding.Delivery
 		}
 		sent := false
 		if delivery.Private() {
 			key := fmt.Sprintf("remind:%s:%d:%d:%s", j.kind, j.taskID, j.personID, j.slotKey)
-			if sent, err = r.Writer.Reminder(tx, &queue, d, facts[j.taskID], p, j.kind, key, standIn, j.by); err != nil {
-				return 0, err
+			if sent, err = r.Writer.Reminder(db, &p.queue, d, facts[j.taskID], person, j.kind, key, standIn, j.by); err != nil {
+				return nil, err
 			}
 		}
 		if sent {
-			rows = append(rows, rem)
+			p.rows = append(p.rows, rem)
 		}
-		if delivery.Group() && p.TelegramID != nil {
+		if delivery.Group() && person.TelegramID != nil {
 			// Someone not bound is no one the group can mention or
 			// the bot take a report from; blocking the bot privately
 			// does not keep them from the group.
 			gs := groupSlot{j.taskID, j.kind, j.slotKey}
-			if _, ok := groupDue[gs]; !ok {
-				groupOrder = append(groupOrder, gs)
-				groupBy[gs] = j.by
+			if _, ok := p.groupDue[gs]; !ok {
+				p.groupOrder = append(p.groupOrder, gs)
+				p.groupBy[gs] = j.by
 			}
-			groupDue[gs] = append(groupDue[gs], models.Due{Person: *p, StandIn: standIn})
+			p.groupDue[gs] = append(p.groupDue[gs], models.Due{Person: *person, StandIn: standIn})
 			if !sent {
-				groupRows[gs] = append(groupRows[gs], rem)
+				p.groupRows[gs] = append(p.groupRows[gs], rem)
 			}
 		}
 	}
-	if _, err := queue.Flush(tx); err != nil {
+	return p, nil
+}
+
+// write queues the prepared reminders inside tx and returns how many
+// reminders it queued.
+func (p *preparedReminders) write(tx *gorm.DB) (int, error) {
+	if _, err := p.queue.Flush(tx); err != nil {
 		return 0, err
 	}
-	for _, gs := range groupOrder {
-		sent, err := r.Groups.GroupReminder(tx, details[gs.taskID], facts[gs.taskID], deliveries[gs.taskID], groupDue[gs], gs.kind, gs.slotKey, groupBy[gs])
+	rows := p.rows
+	for _, gs := range p.groupOrder {
+		sent, err := p.r.Groups.GroupReminder(tx, p.details[gs.taskID], p.facts[gs.taskID], p.deliveries[gs.taskID], p.groupDue[gs], gs.kind, gs.slotKey, p.groupBy[gs])
 		if err != nil {
 			return 0, err
 		}
 		if sent {
-			rows = append(rows, groupRows[gs]...)
+			rows = append(rows, p.groupRows[gs]...)
 		}
 	}
 	// The round is where a task's light is read anyway: its topic's name
 	// follows it, renamed only when it changed.
-	for _, id := range taskIDs {
-		if g, ok := deliveries[id]; ok && g.Topic != nil && details[id] != nil {
-			if err := r.Groups.Topic(tx, details[id], facts[id], g.Topic); err != nil {
+	for _, id := range p.taskIDs {
+		if g, ok := p.deliveries[id]; ok && g.Topic != nil && p.details[id] != nil {
+			if err := p.r.Groups.Topic(tx, p.details[id], p.facts[id], g.Topic); err != nil {
 				return 0, err
 			}
 		}
@@ -234,17 +276,40 @@ type dueGroup struct {
 // advances its schedules with a statement that returns the ids it moved:
 // only the schedules this process moved from the slot it read are sent,
 // so two processes on one database send a slot once.
+//
+// A batch's reminders are read and rendered before its transaction, while
+// the batch before it is written (see fireRound): the round was the client
+// rendering and the server writing by turns. The transaction writes them
+// when it took every schedule of the batch, as it nearly always does;
+// when another process took some, it renders those it took again, inside
+// the transaction, as one taking part of a slot always did.
 func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
-	return r.fireRound(ctx, due, cal, round, nil, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
+	jobsOf := func(taken []models.Schedule, send Slot) []reminderJob {
 		jobs := make([]reminderJob, len(taken))
 		for i, s := range taken {
 			jobs[i] = reminderJob{taskID: s.TaskID, personID: s.PersonID, kind: models.ReminderSlot, slotKey: send.Wall.String(), slotAt: send.At}
 		}
-		n, err := r.queueReminders(tx, nil, jobs)
-		if err == nil {
-			r.Metrics.countReminder(models.ReminderSlot, "sent", n)
+		return jobs
+	}
+	return r.fireRound(ctx, due, cal, round, nil, func(batch []models.Schedule, send Slot) (batchWrite, error) {
+		ready, err := r.prepareReminders(r.Store.DB.WithContext(ctx), nil, jobsOf(batch, send))
+		if err != nil {
+			return nil, err
 		}
-		return n, err
+		return func(tx *gorm.DB, taken []models.Schedule) (int, error) {
+			p := ready
+			if len(taken) < len(batch) {
+				var err error
+				if p, err = r.prepareReminders(tx, nil, jobsOf(taken, send)); err != nil {
+					return 0, err
+				}
+			}
+			n, err := p.write(tx)
+			if err == nil {
+				r.Metrics.countReminder(models.ReminderSlot, "sent", n)
+			}
+			return n, err
+		}, nil
 	})
 }
 
@@ -256,7 +321,9 @@ func (r *Reminders) fireReminders(ctx context.Context, due []models.Schedule, ca
 // meanwhile was drawn for nothing, and nothing is sent twice.
 func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally) error {
 	if r.Summaries == nil {
-		return r.fireRound(ctx, due, cal, round, nil, func(*gorm.DB, []models.Schedule, Slot) (int, error) { return 0, nil })
+		return r.fireRound(ctx, due, cal, round, nil, func([]models.Schedule, Slot) (batchWrite, error) {
+			return func(*gorm.DB, []models.Schedule) (int, error) { return 0, nil }, nil
+		})
 	}
 	summaries := r.Summaries.StartRound()
 	var people map[uint]*models.Person
@@ -280,39 +347,55 @@ func (r *Reminders) fireSummaries(ctx context.Context, due []models.Schedule, ca
 		ready, err = summaries.Prepare(ctx, db, readers)
 		return err
 	}
-	return r.fireRound(ctx, due, cal, round, prepare, func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error) {
-		var readers []models.Person
-		var keys []string
-		for _, s := range taken {
-			if p := people[s.PersonID]; p != nil {
-				readers = append(readers, *p)
-				keys = append(keys, fmt.Sprintf("summary:%d:%s", s.PersonID, send.Wall.String()))
+	return r.fireRound(ctx, due, cal, round, prepare, func(_ []models.Schedule, send Slot) (batchWrite, error) {
+		return func(tx *gorm.DB, taken []models.Schedule) (int, error) {
+			var readers []models.Person
+			var keys []string
+			for _, s := range taken {
+				if p := people[s.PersonID]; p != nil {
+					readers = append(readers, *p)
+					keys = append(keys, fmt.Sprintf("summary:%d:%s", s.PersonID, send.Wall.String()))
+				}
 			}
-		}
-		sent, err := ready.Queue(tx, readers, keys)
-		if err != nil {
-			return 0, err
-		}
-		n := 0
-		for _, ok := range sent {
-			if ok {
-				n++
+			sent, err := ready.Queue(tx, readers, keys)
+			if err != nil {
+				return 0, err
 			}
-		}
-		for i := 0; i < n; i++ {
-			r.Metrics.count(models.ScheduleSummary, "sent")
-		}
-		return n, nil
+			n := 0
+			for _, ok := range sent {
+				if ok {
+					n++
+				}
+			}
+			for i := 0; i < n; i++ {
+				r.Metrics.count(models.ScheduleSummary, "sent")
+			}
+			return n, nil
+		}, nil
 	})
 }
 
-// fireRound advances due schedules of one kind by the batch and hands the
-// ones this process took to queue, inside the same transaction. prepare,
-// when set, is given all the schedules of a slot to send (at most a page
-// of due schedules) before the transactions of their batches, outside
-// them.
+// batchQueue is given a batch of due schedules and the slot they send,
+// outside any transaction, and returns what queues the slot inside the
+// batch's transaction for the schedules of the batch this process took.
+type batchQueue func(batch []models.Schedule, send Slot) (batchWrite, error)
+
+type batchWrite func(tx *gorm.DB, taken []models.Schedule) (int, error)
+
+// fireRound advances due schedules of one kind by the batch and has
+// queue queue the slot for the ones this process took, inside the same
+// transaction. prepare, when set, is given all the schedules of a slot to
+// send (at most a page of due schedules) before the transactions of their
+// batches, outside them.
+//
+// queue is given each batch outside its transaction; on PostgreSQL, while
+// the batch before it is written, so that what it does there (reading,
+// rendering) overlaps the server's writing. There is still one writer: the transactions of a slot follow
+// one another, in the order of the batches, each whole or not at all. A
+// batch holds all of a slot's schedules of each of its tasks, so that what
+// queue reads of a task is never what the batch before is writing.
 func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *Calendar, round *roundTally,
-	prepare func(batch []models.Schedule) error, queue func(tx *gorm.DB, taken []models.Schedule, send Slot) (int, error)) error {
+	prepare func(batch []models.Schedule) error, queue batchQueue) error {
 	groups := map[dueGroup][]models.Schedule{}
 	var order []dueGroup
 	for _, s := range due {
@@ -343,69 +426,151 @@ func (r *Reminders) fireRound(ctx context.Context, due []models.Schedule, cal *C
 				return err
 			}
 		}
-		for batch := range slices.Chunk(members, roundBatch) {
-			n := 0
-			err := r.Store.Tx(ctx, func(tx *gorm.DB) error {
-				ids := make([]uint, len(batch))
-				for i, s := range batch {
-					ids[i] = s.ID
-				}
-				var taken []uint
-				err := tx.Raw(`UPDATE schedules SET next_wall = ?, next_fire_at = ?, updated_at = ?
-WHERE id IN ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.At, tx.NowFunc(), ids, first.NextWall).
-					Scan(&taken).Error
-				if err != nil {
-					return fmt.Errorf("advance %d schedules from %s: %w", len(ids), first.NextWall, err)
-				}
-				if len(taken) == 0 {
-					return nil // another process took this slot
-				}
-				if k := len(adv.Skipped); k > 0 {
-					// One line per batch however long the downtime:
-					// thousands of missed slots must not flood the log
-					// or the audit trail.
-					latest := adv.Skipped[k-1]
-					missed := max(adv.SkippedTotal, k)
-					r.Logger.Warn("missed reminder slots skipped", "schedules", len(taken), "count", missed,
-						"latest", latest.Wall.String(), "zone", loc.String(), "late", now.Sub(latest.At).Round(time.Minute))
-					detail := fmt.Sprintf("%d schedule(s): %d missed slot(s) skipped, latest %s %s", len(taken), missed, latest.Wall.String(), loc.String())
-					if err := models.Audit(tx, nil, nil, "reminder_skipped", detail); err != nil {
-						return err
-					}
-				}
-				if adv.Send == nil {
-					return nil
-				}
-				isTaken := make(map[uint]bool, len(taken))
-				for _, id := range taken {
-					isTaken[id] = true
-				}
-				mine := make([]models.Schedule, 0, len(taken))
-				for _, s := range batch {
-					if isTaken[s.ID] {
-						mine = append(mine, s)
-					}
-				}
-				n, err = queue(tx, mine, *adv.Send)
-				return err
-			})
-			if err != nil {
-				// The batch rolled back: its schedules are tried again on
-				// the next round.
-				for range batch {
-					r.Metrics.count(g.kind, "failed")
-				}
-				return err
-			}
-			if n > 0 {
-				round.add(string(g.kind), adv.Send.Wall.String(), n)
-				if r.Enqueued != nil {
-					r.Enqueued()
-				}
-			}
+		if err := r.fireGroup(ctx, g.kind, first.NextWall, loc, now, adv, taskBatches(members, roundBatch), round, queue); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// fireGroup advances and queues the batches of one group of due schedules
+// (see fireRound), queue working on the next batch while the transaction
+// of one is written.
+func (r *Reminders) fireGroup(ctx context.Context, kind models.ScheduleKind, from string, loc *time.Location, now time.Time, adv Advance,
+	batches [][]models.Schedule, round *roundTally, queue batchQueue) error {
+	type queued struct {
+		write batchWrite
+		err   error
+	}
+	ahead := func(batch []models.Schedule) <-chan queued {
+		ready := make(chan queued, 1)
+		if adv.Send == nil {
+			ready <- queued{}
+			return ready
+		}
+		go func() {
+			write, err := queue(batch, *adv.Send)
+			ready <- queued{write, err}
+		}()
+		return ready
+	}
+	// On SQLite the next batch's reads wait for the transaction's one
+	// connection, and its rendering then for them: measured, the batches
+	// only took turns, as they do in order here.
+	overlap := r.Store.Dialect == models.Postgres
+	var next <-chan queued
+	if len(batches) > 0 {
+		next = ahead(batches[0])
+	}
+	for i, batch := range batches {
+		// The batch's queue is had before its transaction begins: on
+		// SQLite the transaction holds the one connection, which the
+		// queue of the next batch waits for.
+		q := <-next
+		next = nil
+		if q.err == nil && i+1 < len(batches) && overlap {
+			next = ahead(batches[i+1])
+		}
+		n := 0
+		err := q.err
+		if err == nil {
+			err = r.Store.Tx(ctx, func(tx *gorm.DB) error {
+				var err error
+				n, err = r.advanceBatch(tx, batch, from, loc, now, adv, q.write)
+				return err
+			})
+		}
+		if err != nil {
+			if next != nil {
+				<-next // nothing runs on after the round returns
+			}
+			// The batch rolled back: its schedules are tried again on
+			// the next round.
+			for range batch {
+				r.Metrics.count(kind, "failed")
+			}
+			return err
+		}
+		if n > 0 {
+			round.add(string(kind), adv.Send.Wall.String(), n)
+			if r.Enqueued != nil {
+				r.Enqueued()
+			}
+		}
+		if !overlap && i+1 < len(batches) {
+			next = ahead(batches[i+1])
+		}
+	}
+	return nil
+}
+
+// advanceBatch advances batch from the slot from inside tx and has write
+// queue the slot sent, if any, for the schedules this process moved.
+func (r *Reminders) advanceBatch(tx *gorm.DB, batch []models.Schedule, from string, loc *time.Location, now time.Time, adv Advance, write batchWrite) (int, error) {
+	ids := make([]uint, len(batch))
+	for i, s := range batch {
+		ids[i] = s.ID
+	}
+	var taken []uint
+	err := tx.Raw(`UPDATE schedules SET next_wall = ?, next_fire_at = ?, updated_at = ?
+WHERE ? AND next_wall = ? RETURNING id`, adv.Next.Wall.String(), adv.Next.At, tx.NowFunc(), models.IDsIn("id", ids), from).
+		Scan(&taken).Error
+	if err != nil {
+		return 0, fmt.Errorf("advance %d schedules from %s: %w", len(ids), from, err)
+	}
+	if len(taken) == 0 {
+		return 0, nil // another process took this slot
+	}
+	if k := len(adv.Skipped); k > 0 {
+		// One line per batch however long the downtime: thousands of
+		// missed slots must not flood the log or the audit trail.
+		latest := adv.Skipped[k-1]
+		missed := max(adv.SkippedTotal, k)
+		r.Logger.Warn("missed reminder slots skipped", "schedules", len(taken), "count", missed,
+			"latest", latest.Wall.String(), "zone", loc.String(), "late", now.Sub(latest.At).Round(time.Minute))
+		detail := fmt.Sprintf("%d schedule(s): %d missed slot(s) skipped, latest %s %s", len(taken), missed, latest.Wall.String(), loc.String())
+		if err := models.Audit(tx, nil, nil, "reminder_skipped", detail); err != nil {
+			return 0, err
+		}
+	}
+	if adv.Send == nil {
+		return 0, nil
+	}
+	isTaken := make(map[uint]bool, len(taken))
+	for _, id := range taken {
+		isTaken[id] = true
+	}
+	mine := make([]models.Schedule, 0, len(taken))
+	for _, s := range batch {
+		if isTaken[s.ID] {
+			mine = append(mine, s)
+		}
+	}
+	return write(tx, mine)
+}
+
+// taskBatches cuts schedules into batches of at most size, each holding
+// all the schedules of its tasks (but for a task with more than size):
+// the schedules are ordered by task first, keeping their order otherwise.
+// Schedules of no task (summaries, digests) are cut at size.
+func taskBatches(schedules []models.Schedule, size int) [][]models.Schedule {
+	sorted := slices.Clone(schedules)
+	slices.SortStableFunc(sorted, func(a, b models.Schedule) int { return cmp.Compare(a.TaskID, b.TaskID) })
+	sameTask := func(i int) bool { return sorted[i].TaskID != 0 && sorted[i].TaskID == sorted[i-1].TaskID }
+	var batches [][]models.Schedule
+	for len(sorted) > 0 {
+		end := min(size, len(sorted))
+		for end < len(sorted) && end > 0 && sameTask(end) {
+			end--
+		}
+		if end == 0 { // one task of more than size
+			for end = size; end < len(sorted) && sameTask(end); end++ {
+			}
+		}
+		batches = append(batches, sorted[:end:end])
+		sorted = sorted[end:]
+	}
+	return batches
 }
 
 // roundTally counts what a round queued, for its one audit row.
