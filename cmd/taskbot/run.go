@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"taskbot/bot"
+	"taskbot/memtrim"
 	"taskbot/models"
 	"taskbot/outbox"
 	"taskbot/report"
@@ -429,6 +430,7 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	go func() {
 		clustered <- member.Run(ctx, func(lead context.Context) { work.run(lead, log) })
 	}()
+	go memtrim.Run(ctx, trimEvery, trimKeep)
 	log.Info("taskbot running", "bot", username, "db", store.Dialect, "admins", len(admins), "rate", o.Rate, "instance", member.ID)
 	if ready != nil {
 		ready()
@@ -442,6 +444,13 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	log.Info("stopped")
 	return nil
 }
+
+// Once quiet for trimEvery after a burst, the bot gives back the memory the
+// burst left if that is more than trimKeep.
+const (
+	trimEvery = 10 * time.Second
+	trimKeep  = 2 << 20
+)
 
 var webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
