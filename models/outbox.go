@@ -816,18 +816,29 @@ const promoteBatch = 2000
 // The next heads are found by a statement of their own, after the finished
 // ones are locked: its fresh snapshot sees the messages of a queueing
 // transaction that committed while the lock was taken.
+//
+// On PostgreSQL the finished heads are gathered into an array, read once,
+// rather than matched by IN: without the table's statistics (a round
+// queued into a new or quiet table) the planner made the IN a semi-join
+// that ran the locking subquery again for every message in the table, a
+// second or more for a 5,000-message round, while no call could start.
 func (s *Store) promoteHeads(tx *gorm.DB) error {
-	lock := ""
-	if s.Dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	var chats []int64
-	err := tx.Raw(`UPDATE outbox_messages SET head = false WHERE id IN (SELECT id FROM outbox_messages
-  WHERE head AND state IN (?, ?) LIMIT ?`+lock+`) RETURNING chat_id`, OutboxSent, OutboxFailed, promoteBatch).Scan(&chats).Error
+	err := tx.Raw(promoteHeadsSQL(s.Dialect), OutboxSent, OutboxFailed, promoteBatch).Scan(&chats).Error
 	if err != nil {
 		return fmt.Errorf("hand on finished heads: %w", err)
 	}
 	return s.promoteNext(tx, chats)
+}
+
+// promoteHeadsSQL hands on the finished heads and returns their chats;
+// its parameters are the two finished states and the batch size.
+func promoteHeadsSQL(d Dialect) string {
+	const finished = `SELECT id FROM outbox_messages WHERE head AND state IN (?, ?) LIMIT ?`
+	if d == Postgres {
+		return `UPDATE outbox_messages SET head = false WHERE id = ANY (ARRAY(` + finished + ` FOR UPDATE SKIP LOCKED)) RETURNING chat_id`
+	}
+	return `UPDATE outbox_messages SET head = false WHERE id IN (` + finished + `) RETURNING chat_id`
 }
 
 // promoteNext makes the oldest unfinished message of each of chats, whose
