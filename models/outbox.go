@@ -743,11 +743,22 @@ func (s *Store) ClaimOutbox(ctx context.Context, by string, limit int, lease tim
 // The heads a claim takes, as conditions on the head o: those whose lease
 // ran out, then those due. A chat's oldest unfinished message, even one
 // claimed by a second head, keeps the rest of the chat waiting.
+//
+// claimFirst looks for that older message with a scalar subquery rather
+// than NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join planned
+// from what it knows of the table, and a round of thousands queued into a
+// quiet outbox meets plans made for an empty one (the claim is prepared,
+// and its generic plan kept) or no statistics at all. The anti-join then
+// scanned the whole queue index once per head, with the chat as a mere
+// filter: a claim of a hundred heads of a 5,000-message round read 500,000
+// index entries and took up to 150 ms, while the calls waited for it. A
+// scalar subquery is never made a join: it is one index lookup by chat per
+// head read, however the table looked when the plan was made.
 const (
 	claimExpired = `o.head AND o.state = 'sending' AND o.lease_until < @now`
 	claimDue     = `o.head AND o.state = 'pending' AND o.next_attempt_at <= @now`
-	claimFirst   = ` AND NOT EXISTS (SELECT 1 FROM outbox_messages e
-  WHERE e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id)`
+	claimFirst   = ` AND (SELECT e.id FROM outbox_messages e
+  WHERE e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id LIMIT 1) IS NULL`
 )
 
 // claimPostgres claims in one statement: each round trip of a claim is
@@ -758,19 +769,21 @@ const (
 // order.
 func claimPostgres(tx *gorm.DB, by, token string, limit int, now, until time.Time) ([]OutboxMessage, error) {
 	var claimed []OutboxMessage
-	err := tx.Raw(`WITH expired AS (SELECT o.id, o.priority FROM outbox_messages o
-  WHERE `+claimExpired+claimFirst+`
-  ORDER BY o.priority, o.id LIMIT @limit`+claimLock+`),
-due AS (SELECT o.id, o.priority FROM outbox_messages o
-  WHERE `+claimDue+claimFirst+`
-  ORDER BY o.priority, o.id LIMIT @limit - (SELECT COUNT(*) FROM expired)`+claimLock+`),
-heads AS (SELECT id, 0 AS k, priority FROM expired UNION ALL SELECT id, 1, priority FROM due),
-taken AS (UPDATE outbox_messages AS u SET state = 'sending', lease_until = @until, claim = @token, claimed_by = @by,
-  attempted_at = NULL WHERE u.id = ANY (ARRAY(SELECT id FROM heads)) RETURNING u.*)
-SELECT taken.* FROM taken JOIN heads USING (id) ORDER BY heads.k, heads.priority, heads.id`,
+	err := tx.Raw(claimPostgresSQL,
 		map[string]any{"now": now, "limit": limit, "until": until, "token": token, "by": by}).Scan(&claimed).Error
 	return claimed, err
 }
+
+const claimPostgresSQL = `WITH expired AS (SELECT o.id, o.priority FROM outbox_messages o
+  WHERE ` + claimExpired + claimFirst + `
+  ORDER BY o.priority, o.id LIMIT @limit` + claimLock + `),
+due AS (SELECT o.id, o.priority FROM outbox_messages o
+  WHERE ` + claimDue + claimFirst + `
+  ORDER BY o.priority, o.id LIMIT @limit - (SELECT COUNT(*) FROM expired)` + claimLock + `),
+heads AS (SELECT id, 0 AS k, priority FROM expired UNION ALL SELECT id, 1, priority FROM due),
+taken AS (UPDATE outbox_messages AS u SET state = 'sending', lease_until = @until, claim = @token, claimed_by = @by,
+  attempted_at = NULL WHERE u.id = ANY (ARRAY(SELECT id FROM heads)) RETURNING u.*)
+SELECT taken.* FROM taken JOIN heads USING (id) ORDER BY heads.k, heads.priority, heads.id`
 
 // claimSQLite reads the heads to claim; the one writer needs no locks.
 func claimSQLite(tx *gorm.DB, limit int, now time.Time) ([]OutboxMessage, error) {
@@ -803,18 +816,29 @@ const promoteBatch = 2000
 // The next heads are found by a statement of their own, after the finished
 // ones are locked: its fresh snapshot sees the messages of a queueing
 // transaction that committed while the lock was taken.
+//
+// On PostgreSQL the finished heads are gathered into an array, read once,
+// rather than matched by IN: without the table's statistics (a round
+// queued into a new or quiet table) the planner made the IN a semi-join
+// that ran the locking subquery again for every message in the table, a
+// second or more for a 5,000-message round, while no call could start.
 func (s *Store) promoteHeads(tx *gorm.DB) error {
-	lock := ""
-	if s.Dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	var chats []int64
-	err := tx.Raw(`UPDATE outbox_messages SET head = false WHERE id IN (SELECT id FROM outbox_messages
-  WHERE head AND state IN (?, ?) LIMIT ?`+lock+`) RETURNING chat_id`, OutboxSent, OutboxFailed, promoteBatch).Scan(&chats).Error
+	err := tx.Raw(promoteHeadsSQL(s.Dialect), OutboxSent, OutboxFailed, promoteBatch).Scan(&chats).Error
 	if err != nil {
 		return fmt.Errorf("hand on finished heads: %w", err)
 	}
 	return s.promoteNext(tx, chats)
+}
+
+// promoteHeadsSQL hands on the finished heads and returns their chats;
+// its parameters are the two finished states and the batch size.
+func promoteHeadsSQL(d Dialect) string {
+	const finished = `SELECT id FROM outbox_messages WHERE head AND state IN (?, ?) LIMIT ?`
+	if d == Postgres {
+		return `UPDATE outbox_messages SET head = false WHERE id = ANY (ARRAY(` + finished + ` FOR UPDATE SKIP LOCKED)) RETURNING chat_id`
+	}
+	return `UPDATE outbox_messages SET head = false WHERE id IN (` + finished + `) RETURNING chat_id`
 }
 
 // promoteNext makes the oldest unfinished message of each of chats, whose
