@@ -128,3 +128,49 @@ func TestClaimPlanBoundedWhenPlannedEmpty(t *testing.T) {
 		t.Errorf("claiming 100 of %d heads: plan work %.0f:\n%s", chats, work, plan)
 	}
 }
+
+// lockedOutsideInitPlans names the LockRows nodes of plan that do not sit
+// under an InitPlan, the one kind of subplan PostgreSQL runs once per
+// statement.
+func lockedOutsideInitPlans(n planShape, underInit bool) []string {
+	underInit = underInit || n.Parent == "InitPlan"
+	var out []string
+	if n.NodeType == "LockRows" && !underInit {
+		out = append(out, fmt.Sprintf("%s under %q", n.NodeType, n.Parent))
+	}
+	for _, c := range n.Plans {
+		out = append(out, lockedOutsideInitPlans(c, underInit)...)
+	}
+	return out
+}
+
+type planShape struct {
+	NodeType string      `json:"Node Type"`
+	Parent   string      `json:"Parent Relationship"`
+	Plans    []planShape `json:"Plans"`
+}
+
+// The hand-on of finished heads locks them with SKIP LOCKED in a subquery.
+// Matched by IN, the planner could make that subquery the inner side of a
+// join and run it again for every message of the table (a second or more
+// at a round's start, while no call could go out); it must be read once,
+// as an InitPlan, whatever the planner knows of the table.
+func TestHandOnLocksFinishedHeadsOnce(t *testing.T) {
+	s, err := models.Open(context.Background(), storetest.PostgresDSN(t), models.Options{Clock: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	var plan string
+	query := "EXPLAIN (FORMAT JSON) " + models.PromoteHeadsSQL(models.Postgres)
+	if err := s.DB.Raw(query, models.OutboxSent, models.OutboxFailed, 2000).Row().Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	var out []struct{ Plan planShape }
+	if err := json.Unmarshal([]byte(plan), &out); err != nil || len(out) != 1 {
+		t.Fatalf("read plan %q: %v", plan, err)
+	}
+	if bad := lockedOutsideInitPlans(out[0].Plan, false); len(bad) > 0 {
+		t.Errorf("finished heads locked outside an InitPlan (%s):\n%s", strings.Join(bad, ", "), plan)
+	}
+}
