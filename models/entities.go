@@ -320,8 +320,10 @@ type OutboxMessage struct {
 	Head bool `gorm:"not null;default:false"`
 
 	LastError string `gorm:"size:2000;not null;default:''"`
-	// TelegramMessageID is the id Telegram gave the sent message.
-	TelegramMessageID int `gorm:"not null;default:0;index:idx_outbox_chat_message"`
+	// TelegramMessageID is the id Telegram gave the sent message (or, on an
+	// edit, the message it edits). The index of replies holds only the rows
+	// that have one: a message queued writes one index entry fewer.
+	TelegramMessageID int `gorm:"not null;default:0;index:idx_outbox_chat_message,where:telegram_message_id <> 0"`
 	// Purpose, TaskID and ReportID say what the message was about, so that
 	// a reply to it can be read in context.
 	Purpose   string `gorm:"size:24;not null;default:''"`

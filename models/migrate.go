@@ -43,6 +43,7 @@ var migrationIDs = []string{
 	"0024_reminder_indexes",
 	"0026_outbox_fillfactor",
 	"0028_leave_draft_tasks",
+	"0029_outbox_replies_index",
 }
 
 // LatestSchema is the newest schema version.

@@ -1267,6 +1267,9 @@ func (s *Store) MarkChatUnreachable(ctx context.Context, msg OutboxMessage, caus
 func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessage, error) {
 	// The few rows of one message are taken whole and the latest picked
 	// here: asked to order them, SQLite spent several times the lookup.
+	// "telegram_message_id <> 0", said in so many words, lets either store
+	// read idx_outbox_chat_message, which holds only such rows (a generic
+	// PostgreSQL plan, or SQLite, does not infer it from the bound id).
 	var found []OutboxMessage
 	err := eachRow(tx, func(rows *sql.Rows) error {
 		var m OutboxMessage
@@ -1277,7 +1280,7 @@ func SentMessage(tx *gorm.DB, chatID int64, telegramMessageID int) (*OutboxMessa
 		return err
 	}, `SELECT id, idem_key, chat_id, kind, payload, state, next_attempt_at, lease_until, claim, claimed_by, attempted_at, attempts,
   blob_id, priority, head, last_error, telegram_message_id, purpose, task_id, report_id, created_at, sent_at
-FROM outbox_messages WHERE chat_id = ? AND telegram_message_id = ?
+FROM outbox_messages WHERE chat_id = ? AND telegram_message_id = ? AND telegram_message_id <> 0
 AND ((state = ? AND kind IN ?) OR (kind = ? AND purpose <> '' AND state <> ?))`,
 		chatID, telegramMessageID, OutboxSent, []OutKind{OutSendMessage, OutSendPhoto, OutSendDocument}, OutEditText, OutboxFailed)
 	if err == nil && len(found) == 0 {

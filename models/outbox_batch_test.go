@@ -190,16 +190,45 @@ func TestOutboxKeepsOnlyTheIndexesItReads(t *testing.T) {
 		if !slices.Equal(names, want) {
 			t.Errorf("outbox indexes %v, want %v", names, want)
 		}
-		var def string
-		q := "SELECT sql FROM sqlite_master WHERE name = 'idx_outbox_blob'"
-		if s.Dialect == models.Postgres {
-			q = "SELECT pg_get_indexdef(CAST('idx_outbox_blob' AS regclass))"
+		// The index of files holds only the rows that have one, and the
+		// index of replies only the messages Telegram gave an id: a
+		// message queued writes neither.
+		for _, name := range []string{"idx_outbox_blob", "idx_outbox_chat_message"} {
+			var def string
+			q := "SELECT sql FROM sqlite_master WHERE name = ?"
+			if s.Dialect == models.Postgres {
+				q = "SELECT pg_get_indexdef(CAST(? AS regclass))"
+			}
+			if err := s.DB.Raw(q, name).Scan(&def).Error; err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(def, "WHERE") {
+				t.Errorf("%s holds every row: %s", name, def)
+			}
 		}
-		if err := s.DB.Raw(q).Scan(&def).Error; err != nil {
-			t.Fatal(err)
+	})
+}
+
+// The message a person replied to is found through the index of replies,
+// which holds only the messages sent (or edited) with an id.
+func TestSentMessageReadsTheRepliesIndex(t *testing.T) {
+	storetest.Each(t, models.Options{}, func(t *testing.T, s *models.Store) {
+		const chat, id = 8, 41
+		enqueueOne(t, s, "reminder", chat, models.MessageRef{Purpose: models.PurposeReminder})
+		enqueueOne(t, s, "queued", chat, models.MessageRef{Purpose: models.PurposeReminder})
+		s.DB.Model(&models.OutboxMessage{}).Where("idem_key = ?", "reminder").
+			Updates(map[string]any{"state": models.OutboxSent, "telegram_message_id": id})
+
+		capture := &sqlCapture{}
+		m, err := models.SentMessage(s.DB.Session(&gorm.Session{Logger: capture}), chat, id)
+		if err != nil || m.IdemKey != "reminder" {
+			t.Fatalf("replied-to message %+v, %v", m, err)
 		}
-		if !strings.Contains(def, "WHERE") {
-			t.Errorf("idx_outbox_blob holds rows without a file: %s", def)
+		if len(capture.stmt) != 1 {
+			t.Fatalf("statements %q", capture.stmt)
+		}
+		if plan := explain(t, s, capture.stmt[0]); !strings.Contains(plan, "idx_outbox_chat_message") {
+			t.Errorf("not read through the index of replies:\n%s\nplan:\n%s", capture.stmt[0], plan)
 		}
 	})
 }

@@ -677,8 +677,12 @@ func (r *Reminders) fireDue(ctx context.Context, cal *Calendar) error {
 	return r.auditRound(ctx, "schedule_round", nil, nil, round.detail())
 }
 
-// duePage is how many due schedules one read takes.
-const duePage = 5000
+// duePage is how many due schedules one read takes. Batches of a page are
+// rendered while the one before is written, but a page's read and the
+// rendering of its first batch wait for the page before to be written:
+// at 5,000 a city's slot of 30,000 stood still six times. A page of
+// schedules is a few MB while the round runs.
+const duePage = 20000
 
 // fireEach fires summaries and digests a few per transaction: each is a
 // document of its own, not a row of a round.
