@@ -15,10 +15,11 @@ import (
 	"taskbot/models/storetest"
 )
 
-// planNode is what planWork reads of a node of EXPLAIN (ANALYZE, FORMAT
-// JSON): its counts are averages per loop.
+// planNode is what the tests read of a node of EXPLAIN (FORMAT JSON); with
+// ANALYZE, its counts are averages per loop.
 type planNode struct {
 	NodeType      string     `json:"Node Type"`
+	Parent        string     `json:"Parent Relationship"`
 	Loops         float64    `json:"Actual Loops"`
 	Rows          float64    `json:"Actual Rows"`
 	RemovedFilter float64    `json:"Rows Removed by Filter"`
@@ -132,7 +133,7 @@ func TestClaimPlanBoundedWhenPlannedEmpty(t *testing.T) {
 // lockedOutsideInitPlans names the LockRows nodes of plan that do not sit
 // under an InitPlan, the one kind of subplan PostgreSQL runs once per
 // statement.
-func lockedOutsideInitPlans(n planShape, underInit bool) []string {
+func lockedOutsideInitPlans(n planNode, underInit bool) []string {
 	underInit = underInit || n.Parent == "InitPlan"
 	var out []string
 	if n.NodeType == "LockRows" && !underInit {
@@ -142,12 +143,6 @@ func lockedOutsideInitPlans(n planShape, underInit bool) []string {
 		out = append(out, lockedOutsideInitPlans(c, underInit)...)
 	}
 	return out
-}
-
-type planShape struct {
-	NodeType string      `json:"Node Type"`
-	Parent   string      `json:"Parent Relationship"`
-	Plans    []planShape `json:"Plans"`
 }
 
 // The hand-on of finished heads locks them with SKIP LOCKED in a subquery.
@@ -166,7 +161,7 @@ func TestHandOnLocksFinishedHeadsOnce(t *testing.T) {
 	if err := s.DB.Raw(query, models.OutboxSent, models.OutboxFailed, 2000).Row().Scan(&plan); err != nil {
 		t.Fatal(err)
 	}
-	var out []struct{ Plan planShape }
+	var out []struct{ Plan planNode }
 	if err := json.Unmarshal([]byte(plan), &out); err != nil || len(out) != 1 {
 		t.Fatalf("read plan %q: %v", plan, err)
 	}
