@@ -29,6 +29,8 @@ func (o *clusterOptions) member(store *models.Store, log *slog.Logger) *cluster.
 // leaderWork is what only the leader runs; nil parts are skipped.
 type leaderWork struct {
 	dispatcher, reminders, processor, poller func(context.Context) error
+	// listen hears the work other processes hand over (models.Store.Listen).
+	listen func(context.Context)
 }
 
 // run runs the leader's work until ctx ends, then stops it in order: stop
@@ -55,6 +57,9 @@ func (w leaderWork) run(ctx context.Context, log *slog.Logger) {
 	start(&processing, "reminders", w.reminders, procCtx)
 	start(&processing, "update processor", w.processor, procCtx)
 	start(&polling, "update poller", w.poller, pollCtx)
+	if w.listen != nil {
+		start(&processing, "signal listener", func(c context.Context) error { w.listen(c); return nil }, procCtx)
+	}
 	<-ctx.Done()
 	stopPolling()
 	polling.Wait()

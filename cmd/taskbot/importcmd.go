@@ -67,6 +67,9 @@ the file are listed and left alone; reports are never deleted.`,
 			if err != nil {
 				return err
 			}
+			if !dryRun {
+				a.signalLeader(cmd.Context(), store)
+			}
 			printImportResult(cmd.OutOrStdout(), res, dryRun)
 			return nil
 		},

@@ -52,6 +52,7 @@ func newRemindCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.signalLeader(cmd.Context(), store)
 			fmt.Fprintf(cmd.OutOrStdout(), "queued %d reminder(s)\n", n)
 			return nil
 		},

@@ -134,7 +134,23 @@ func (a *app) withStore(body func(cmd *cobra.Command, args []string, store *mode
 			return err
 		}
 		defer store.Close()
-		return body(cmd, args, store)
+		if err := body(cmd, args, store); err != nil {
+			return err
+		}
+		a.signalLeader(cmd.Context(), store)
+		return nil
+	}
+}
+
+// signalLeader tells the running bot, on PostgreSQL, that a command may
+// have queued messages or requeued updates, so that it takes them at once
+// rather than at its next look. A signal that does not go out only delays
+// them: it is logged, and the command still succeeds.
+func (a *app) signalLeader(ctx context.Context, store *models.Store) {
+	for _, sig := range []models.Signal{models.SignalOutbox, models.SignalInbox} {
+		if err := store.Signal(ctx, sig); err != nil {
+			a.log.Warn("the running bot will find the work at its next look", "err", err)
+		}
 	}
 }
 

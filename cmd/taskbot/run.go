@@ -402,7 +402,17 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 			return err
 		}
 		processor.IdlePoll = 0
-		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: processor.Wake,
+		// The update may have landed on an instance that does not lead:
+		// the leader hears of it at once through the database.
+		stored := func() {
+			processor.Wake()
+			signalCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := store.Signal(signalCtx, models.SignalInbox); err != nil {
+				log.Warn("the leader will find the update at its next look", "err", err)
+			}
+		}
+		hook := &bot.Webhook{Store: store, Secret: o.WebhookSecret, Logger: log.With("part", "webhook"), Stored: stored,
 			Watch: watch.Part("webhook")}
 		stop, err := serve(o.Listen, webhookHandler(path, hook), log, "webhook")
 		if err != nil {
@@ -422,7 +432,11 @@ func runBot(ctx context.Context, store *models.Store, o botOptions, log *slog.Lo
 	// Only the leader of the instances on the database delivers, schedules,
 	// polls and processes; every instance serves the webhook, storing what
 	// Telegram pushes for the leader to process.
-	work := leaderWork{dispatcher: dispatcher.Run, reminders: reminders.Run, processor: processor.Run}
+	work := leaderWork{dispatcher: dispatcher.Run, reminders: reminders.Run, processor: processor.Run,
+		listen: func(ctx context.Context) {
+			store.Listen(ctx, map[models.Signal]func(){models.SignalOutbox: dispatcher.Notify, models.SignalInbox: processor.Wake},
+				log.With("part", "signals"))
+		}}
 	if o.WebhookURL == "" {
 		work.poller = poller.Run
 	}
