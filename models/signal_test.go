@@ -4,34 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	"taskbot/models"
 	"taskbot/models/storetest"
 )
-
-// heard waits for a wake on c; the bound only ends a failing test.
-func heard(t *testing.T, c <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-c:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s: no wake", what)
-	}
-}
-
-func wakes() (map[models.Signal]func(), chan struct{}, chan struct{}) {
-	outbox, inbox := make(chan struct{}, 64), make(chan struct{}, 64)
-	send := func(c chan struct{}) func() {
-		return func() {
-			select {
-			case c <- struct{}{}:
-			default:
-			}
-		}
-	}
-	return map[models.Signal]func(){models.SignalOutbox: send(outbox), models.SignalInbox: send(inbox)}, outbox, inbox
-}
 
 // Work handed over by another process wakes the leader's part for it, and
 // only that part; a listener that loses its connection wakes every part
@@ -47,7 +23,8 @@ func TestSignalWakesTheListenerOfAnotherProcess(t *testing.T) {
 		return s
 	}
 	leader, cli := open(), open()
-	wake, outbox, inbox := wakes()
+	w := storetest.NewWakes()
+	wake, outbox, inbox := w.Map(), w.Outbox, w.Inbox
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
@@ -59,17 +36,17 @@ func TestSignalWakesTheListenerOfAnotherProcess(t *testing.T) {
 		<-stopped
 	})
 	// Once listening, it looks at everything once.
-	heard(t, outbox, "listening")
-	heard(t, inbox, "listening")
+	storetest.Heard(t, outbox, "listening")
+	storetest.Heard(t, inbox, "listening")
 
 	if err := cli.Signal(ctx, models.SignalOutbox); err != nil {
 		t.Fatal(err)
 	}
-	heard(t, outbox, "messages queued")
+	storetest.Heard(t, outbox, "messages queued")
 	if err := cli.Signal(ctx, models.SignalInbox); err != nil {
 		t.Fatal(err)
 	}
-	heard(t, inbox, "updates stored")
+	storetest.Heard(t, inbox, "updates stored")
 	// Signals arrive in order: the outbox's came before the inbox's.
 	if len(outbox) != 0 {
 		t.Errorf("the inbox's signal woke the outbox too")
@@ -85,21 +62,22 @@ func TestSignalWakesTheListenerOfAnotherProcess(t *testing.T) {
 		t.Fatalf("terminated %d listeners: %v", killed, err)
 	}
 	// Lost, then listening again.
-	heard(t, outbox, "connection lost")
-	heard(t, outbox, "listening again")
-	heard(t, inbox, "connection lost")
-	heard(t, inbox, "listening again")
+	storetest.Heard(t, outbox, "connection lost")
+	storetest.Heard(t, outbox, "listening again")
+	storetest.Heard(t, inbox, "connection lost")
+	storetest.Heard(t, inbox, "listening again")
 	if err := cli.Signal(ctx, models.SignalOutbox); err != nil {
 		t.Fatal(err)
 	}
-	heard(t, outbox, "messages queued after the reconnection")
+	storetest.Heard(t, outbox, "messages queued after the reconnection")
 }
 
 // SQLite has no channel between processes: a signal does nothing, and
 // there is nothing to listen to.
 func TestSignalOnSQLiteDoesNothing(t *testing.T) {
 	s := storetest.SQLite(t, models.Options{})
-	wake, outbox, inbox := wakes()
+	w := storetest.NewWakes()
+	wake, outbox, inbox := w.Map(), w.Outbox, w.Inbox
 	if err := s.Signal(context.Background(), models.SignalOutbox); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +86,7 @@ func TestSignalOnSQLiteDoesNothing(t *testing.T) {
 		defer close(done)
 		s.Listen(context.Background(), wake, slog.New(slog.DiscardHandler))
 	}()
-	heard(t, done, "Listen returning")
+	storetest.Heard(t, done, "Listen returning")
 	if len(outbox)+len(inbox) != 0 {
 		t.Errorf("woken on SQLite")
 	}

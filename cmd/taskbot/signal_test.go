@@ -27,46 +27,29 @@ func TestCommandsSignalTheRunningBot(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	outbox, inbox := make(chan struct{}, 64), make(chan struct{}, 64)
-	send := func(c chan struct{}) func() {
-		return func() {
-			select {
-			case c <- struct{}{}:
-			default:
-			}
-		}
-	}
+	w := storetest.NewWakes()
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		store.Listen(ctx, map[models.Signal]func(){models.SignalOutbox: send(outbox), models.SignalInbox: send(inbox)},
-			slog.New(slog.DiscardHandler))
+		store.Listen(ctx, w.Map(), slog.New(slog.DiscardHandler))
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-stopped
 	})
-	heard := func(c <-chan struct{}, what string) {
-		t.Helper()
-		select {
-		case <-c:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s: the bot was not woken", what)
-		}
-	}
 	// Listening: it looks at everything once.
-	heard(outbox, "listening")
-	heard(inbox, "listening")
+	storetest.Heard(t, w.Outbox, "listening")
+	storetest.Heard(t, w.Inbox, "listening")
 
 	if out, err := run(t, "remind", "--now", "--db", db); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	heard(outbox, "remind --now")
+	storetest.Heard(t, w.Outbox, "remind --now")
 	if out, err := run(t, "inbox", "retry", "--all", "--db", db); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	heard(inbox, "inbox retry")
+	storetest.Heard(t, w.Inbox, "inbox retry")
 }
 
 // The running bot's leader listens for those signals on PostgreSQL.
